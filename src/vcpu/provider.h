@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one switch between the two providers of the KVM API:
+ *  - "kvm":  the kernel's /dev/kvm, reached with open(2)/ioctl(2);
+ *  - "soft": the in-process implementation (src/vcpu/soft/), whose file
+ *            descriptors are memfds so that the vCPU's struct kvm_run is
+ *            mmap()ed from the vCPU fd exactly as with KVM.
+ * Everything above this (src/vcpu/*.c) makes the same calls on either.
+ */
+#ifndef MINIVMM_PROVIDER_H
+#define MINIVMM_PROVIDER_H
+
+struct kvm_provider {
+	const char *name;
+	/* Returns the "system" fd (what open("/dev/kvm") gives), or -1 with errno. */
+	int (*open_system)(void);
+	/* ioctl(2) semantics: result >= 0, or -1 with errno set. */
+	int (*ioctl)(int fd, unsigned long request, void *arg);
+	/* Closes a system, VM or vCPU fd. */
+	int (*close)(int fd);
+};
+
+extern const struct kvm_provider kvm_provider_kernel;
+extern const struct kvm_provider kvm_provider_soft;
+
+#endif

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal state and contracts of the software CPU, shared by its files:
+ *
+ *   decode.c, decode_cache.c  Zydis -> struct insn, cached per guest page
+ *   run.c                     the execute loop, single-step, breakpoints
+ *   flags.c                   lazy arithmetic flags, RFLAGS get/set
+ *   operand.c                 operand read/write, effective addresses, push/pop
+ *   exec_*.c                  instruction handlers, one family per file
+ *   mmu.c                     segmentation + paging + TLB, the memory API
+ *   io.c                      port and MMIO exits (io_read/io_write)
+ *   seg.c                     descriptor loads, far transfers, mode changes
+ *   system.c / msr.c / cpuid.c  system instructions
+ *   except.c                  exception / interrupt delivery, #DF, triple fault
+ *   soft_cpu.c                the public API of soft_cpu.h
+ *
+ * Rules every handler follows:
+ *  - all guest memory goes through mem_*() (never a raw pointer it made);
+ *  - a nonzero result of any mem_, io_ or op_ call is returned at once:
+ *    the instruction is abandoned with no architectural change, so that it
+ *    can fault or be re-executed after a VMM exit;
+ *  - memory writes happen before register writes.
+ */
+#ifndef MINIVMM_SOFT_CPU_INTERNAL_H
+#define MINIVMM_SOFT_CPU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "vcpu/soft/soft_cpu.h"
+
+/* ---- results of handlers and of every memory/io helper ---- */
+enum exec_result {
+	EXEC_OK = 0,    /* continue (instruction committed when the handler returns) */
+	EXEC_FAULT = 1, /* exception queued in cpu->exc; instruction abandoned */
+	EXEC_EXIT = 2,  /* kvm_run filled; abandoned, re-executed on the next KVM_RUN */
+};
+
+/* ---- registers ---- */
+enum {
+	R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
+	R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15,
+	R_AH = 16, R_CH, R_DH, R_BH,   /* legacy high-byte registers */
+	R_ES = 20, R_CS, R_SS, R_DS, R_FS, R_GS,  /* segment registers */
+	R_CR0 = 32,                    /* R_CR0 + n for CRn */
+	R_DR0 = 48,                    /* R_DR0 + n for DRn */
+	R_RIP = 60,                    /* base of RIP-relative operands */
+	R_NONE = 0xff,
+};
+
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_NONE = 0xff };
+
+/* Cached segment register (the hidden part), as KVM's struct kvm_segment. */
+struct seg {
+	uint64_t base;
+	uint32_t limit; /* byte granular, already scaled by G */
+	uint16_t sel;
+	uint8_t type, s, dpl, present, avl, l, db, g, unusable;
+};
+
+struct dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+/* ---- decoded instruction ---- */
+enum op_kind { OP_NONE, OP_REG, OP_MEM, OP_IMM, OP_PTR };
+
+struct operand {
+	uint8_t kind;   /* enum op_kind */
+	uint8_t size;   /* bytes (1, 2, 4, 8; 6/10/16 for some memory operands) */
+	uint8_t reg;    /* OP_REG: R_*; byte registers 0..15 are the low bytes */
+	uint8_t seg;    /* OP_MEM: SEG_* after overrides */
+	uint8_t base;   /* OP_MEM: R_* or R_NONE; R_RIP for RIP-relative */
+	uint8_t index;  /* OP_MEM: R_* or R_NONE */
+	uint8_t scale;  /* OP_MEM: 1, 2, 4, 8 */
+	uint16_t sel;   /* OP_PTR: selector of a far pointer */
+	int64_t disp;   /* OP_MEM displacement; OP_IMM value (sign-extended); OP_PTR offset */
+};
+
+struct soft_cpu;
+struct insn;
+typedef int (*insn_fn)(struct soft_cpu *cpu, const struct insn *in);
+
+enum { PFX_LOCK = 1, PFX_REP = 2, PFX_REPNE = 4 };
+
+struct insn {
+	insn_fn fn;
+	uint16_t mnemonic; /* ZydisMnemonic */
+	uint8_t len;       /* bytes */
+	uint8_t opsize;    /* effective operand size, bytes */
+	uint8_t addrsize;  /* effective address size, bytes */
+	uint8_t nops;      /* visible operands in op[] */
+	uint8_t prefix;    /* PFX_* */
+	uint8_t cc;        /* condition code 0..15 for jcc/setcc/cmovcc */
+	uint8_t aux;       /* handler-private detail chosen at decode time */
+	struct operand op[3];
+};
+
+/*
+ * Handlers register themselves by mnemonic: each exec_*.c exports one
+ * function that fills its entries of the table (decode.c calls them all).
+ */
+#define INSN_TABLE_SIZE 2048
+void exec_alu_register(insn_fn *table);
+void exec_ctl_register(insn_fn *table);
+void exec_string_register(insn_fn *table);
+void exec_system_register(insn_fn *table);
+
+/* ---- lazy flags ---- */
+struct lazy_flags {
+	uint64_t res, src1, src2; /* result and operands of the last flag-setting op */
+	uint8_t op;               /* which operation produced them (flags.c's enum) */
+	uint8_t size;             /* operand size in bytes */
+};
+
+/* ---- TLB ---- */
+#define TLB_ENTRIES 256
+struct tlb_entry {
+	uint64_t vpage;  /* linear page number | valid bit, see mmu.c */
+	uint8_t *host;   /* host pointer of the page, NULL for MMIO/absent */
+	uint64_t gpage;  /* guest-physical page address */
+	uint8_t perm;    /* permissions cached for this entry (mmu.c) */
+};
+
+/* ---- the vCPU ---- */
+struct soft_cpu {
+	uint64_t gpr[16];
+	uint64_t rip;      /* address of the instruction being executed */
+	uint64_t next_rip; /* set by the loop to rip + len; branches overwrite it */
+	uint64_t rflags;   /* non-arithmetic bits; arithmetic ones live in lf */
+	struct lazy_flags lf;
+
+	struct seg seg[6];
+	struct seg ldtr, tr;
+	struct dtable gdtr, idtr;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+	uint64_t dr[8];
+	uint64_t apic_base;
+	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t pat, misc_enable, tsc_offset, tsc_aux;
+
+	uint8_t cpl;       /* current privilege level (CS.DPL, SS.DPL) */
+	uint8_t code_bits; /* 16, 32 or 64: decode mode from CS.L/CS.D and EFER.LMA */
+
+	/* pending exception (EXEC_FAULT) */
+	struct {
+		bool pending;
+		uint8_t vector;
+		bool has_error;
+		uint32_t error;
+		uint8_t nesting; /* 0 = first, 1 = while delivering (#DF), 2 = triple */
+	} exc;
+
+	/* external interrupts (KVM_INTERRUPT) and the STI/MOV SS shadow */
+	bool irq_pending;
+	uint8_t irq_vector;
+	bool int_shadow; /* interrupts blocked for one more instruction */
+	bool halted;
+
+	/* I/O and MMIO exit bookkeeping (io.c) */
+	struct {
+		bool read_done;      /* a completed read waits for re-execution */
+		bool is_mmio;
+		uint64_t addr;
+		uint32_t size, count;
+		uint8_t data[4096]; /* IN/INS data returned by userspace */
+		bool write_pending;  /* a write exit is queued: exit after commit */
+	} io;
+
+	/* guest debug (KVM_SET_GUEST_DEBUG) */
+	uint32_t debug_control;
+	uint64_t debug_bp[4];
+
+	struct kvm_cpuid_entry2 *cpuid;
+	uint32_t cpuid_nent;
+
+	struct tlb_entry tlb[TLB_ENTRIES];
+
+	struct soft_vm *vm;
+	struct kvm_run *run;
+	unsigned id;
+	struct soft_cpu_stats stats;
+};
+
+/* ---- memory slots and the decoded-code cache ---- */
+#define SOFT_MAX_SLOTS 32
+struct soft_slot {
+	uint64_t gpa, size;
+	uint8_t *hva;
+	uint32_t flags;
+	bool used;
+};
+
+struct code_cache; /* decode_cache.c */
+
+struct soft_vm {
+	struct soft_slot slot[SOFT_MAX_SLOTS];
+	/* one bit per guest page holding decoded code (decode_cache.c) */
+	uint8_t *code_bitmap;
+	uint64_t code_bitmap_pages;
+	struct code_cache *cc;
+	uint32_t generation; /* bumped on slot changes: TLBs and caches revalidate */
+};
+
+/* Host pointer of [gpa, gpa+len) if inside one slot, else NULL (never touches outside). */
+uint8_t *soft_vm_gpa_ptr(struct soft_vm *vm, uint64_t gpa, uint64_t len);
+
+/* ---- memory API (mmu.c) ---- */
+enum {
+	ACC_READ = 1,
+	ACC_WRITE = 2,
+	ACC_EXEC = 4,
+	ACC_SUPER = 8, /* implicit supervisor access (GDT, IDT, TSS) even at CPL 3 */
+};
+
+/* Logical accesses: segment checks, then paging; MMIO goes to io_read/io_write. */
+int mem_read(struct soft_cpu *cpu, int seg, uint64_t off, void *dst, unsigned size);
+int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size);
+/* Linear accesses (system structures, stacks built by delivery); acc is ACC_*. */
+int mem_read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc);
+int mem_write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size, int acc);
+/*
+ * Host pointer for an atomic read-modify-write of size bytes, or NULL with
+ * *rc set: EXEC_FAULT/EXEC_EXIT, or EXEC_OK when the access is legal but
+ * cannot be atomic (MMIO or page crossing: the caller then uses
+ * mem_read + mem_write).
+ */
+void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc);
+/*
+ * Instruction fetch translation: guest-physical address and host pointer
+ * of linear address lin, checked for execute. *avail = bytes to the end
+ * of the page. EXEC_FAULT on #PF/#GP, EXEC_EXIT when not RAM.
+ */
+int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const uint8_t **host,
+			unsigned *avail);
+/* Segment-relative address -> linear, with limit/canonical checks (EXEC_FAULT). */
+int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
+	       uint64_t *lin);
+void tlb_flush(struct soft_cpu *cpu);
+void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin);
+
+/* ---- port and MMIO exits (io.c) ---- */
+/*
+ * A read: EXEC_OK with data when the VMM already completed it (re-execution),
+ * else kvm_run is filled and EXEC_EXIT returned. For string I/O count > 1.
+ */
+int io_read(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+	    void *data);
+/* A write: fills kvm_run, returns EXEC_OK; the loop exits after the instruction commits. */
+int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+	     const void *data);
+
+/* ---- exceptions (except.c) ---- */
+enum {
+	X_DE = 0, X_DB = 1, X_NMI = 2, X_BP = 3, X_OF = 4, X_BR = 5, X_UD = 6, X_NM = 7,
+	X_DF = 8, X_TS = 10, X_NP = 11, X_SS = 12, X_GP = 13, X_PF = 14, X_MF = 16,
+	X_AC = 17, X_MC = 18, X_XM = 19,
+};
+/* Queue an exception for delivery; returns EXEC_FAULT. */
+int cpu_fault(struct soft_cpu *cpu, int vector, uint32_t error);   /* with error code */
+int cpu_fault_noerr(struct soft_cpu *cpu, int vector);
+/* Deliver cpu->exc through the IDT (#DF, triple fault -> KVM_EXIT_SHUTDOWN: returns EXEC_EXIT). */
+int cpu_deliver_exception(struct soft_cpu *cpu);
+/* Deliver a software interrupt (int n/int3/into): next_rip is the return address. */
+int cpu_soft_interrupt(struct soft_cpu *cpu, int vector);
+/* Deliver the queued external interrupt if IF=1 and no shadow; true if delivered. */
+int cpu_deliver_irq(struct soft_cpu *cpu);
+
+/* ---- modes and segments (seg.c) ---- */
+void cpu_update_mode(struct soft_cpu *cpu); /* recompute cpl/code_bits after CS/CR0/EFER */
+int seg_load(struct soft_cpu *cpu, int seg, uint16_t sel); /* mov/pop to a segment register */
+
+/* ---- flags (flags.c) ---- */
+uint64_t cpu_get_rflags(struct soft_cpu *cpu);
+void cpu_set_rflags(struct soft_cpu *cpu, uint64_t v);
+bool cpu_cond(struct soft_cpu *cpu, unsigned cc); /* condition code 0..15 as in Jcc */
+
+/* ---- operands and stack (operand.c) ---- */
+uint64_t reg_read(struct soft_cpu *cpu, unsigned reg, unsigned size);
+void reg_write(struct soft_cpu *cpu, unsigned reg, unsigned size, uint64_t v); /* 32-bit writes zero-extend */
+int op_read(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *v);
+int op_write(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t v);
+int op_addr(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *off); /* effective offset */
+int cpu_push(struct soft_cpu *cpu, uint64_t v, unsigned size);
+int cpu_pop(struct soft_cpu *cpu, uint64_t *v, unsigned size);
+
+/* ---- decoded-code cache (decode_cache.c) ---- */
+void code_cache_invalidate_page(struct soft_vm *vm, uint64_t gpage);
+void code_cache_flush(struct soft_vm *vm);
+
+/* Called by every write to guest RAM: drop decoded code of the written pages. */
+static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsigned len)
+{
+	uint64_t p = gpa >> 12, last = (gpa + (len ? len - 1 : 0)) >> 12;
+
+	for (; p <= last; p++)
+		if (p < vm->code_bitmap_pages && (vm->code_bitmap[p >> 3] >> (p & 7)) & 1)
+			code_cache_invalidate_page(vm, p);
+}
+
+/* Log an unimplemented opcode once (bytes and disassembly) and raise #UD. */
+int cpu_undefined(struct soft_cpu *cpu, const struct insn *in);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software x86-64 CPU: its own small API (create, set state, run until
+ * exit). It knows nothing of devices or file descriptors: it only fills
+ * the struct kvm_run it was given with exits, exactly as KVM would.
+ * soft_kvm.c maps the KVM ioctls onto these calls.
+ */
+#ifndef MINIVMM_SOFT_CPU_H
+#define MINIVMM_SOFT_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct soft_vm;
+struct soft_cpu;
+
+/* Counters of what the CPU handled without leaving to the VMM. */
+struct soft_cpu_stats {
+	uint64_t insns;        /* guest instructions retired */
+	uint64_t cpuid;        /* CPUID executed */
+	uint64_t msr_read;     /* RDMSR executed */
+	uint64_t msr_write;    /* WRMSR executed */
+	uint64_t hlt;          /* HLT executed */
+	uint64_t irq_injected; /* external interrupts delivered */
+	uint64_t exceptions;   /* exceptions delivered through the IDT */
+	uint64_t exits;        /* returns from soft_cpu_run() */
+};
+
+struct soft_vm *soft_vm_create(void);
+void soft_vm_destroy(struct soft_vm *vm);
+
+/*
+ * Install (size > 0) or delete (size == 0) memory slot `slot`. The caller
+ * (soft_kvm.c) has validated alignment and overlap as KVM does. The CPU
+ * reads and writes guest RAM directly at hva: zero copy, as with KVM.
+ * Returns 0 or -errno.
+ */
+int soft_vm_set_slot(struct soft_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
+		     uint32_t flags);
+
+/* run must stay valid (it is the vCPU fd's mmap) until soft_cpu_destroy(). */
+struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run *run);
+void soft_cpu_destroy(struct soft_cpu *cpu);
+
+void soft_cpu_get_regs(struct soft_cpu *cpu, struct kvm_regs *regs);
+void soft_cpu_set_regs(struct soft_cpu *cpu, const struct kvm_regs *regs);
+void soft_cpu_get_sregs(struct soft_cpu *cpu, struct kvm_sregs *sregs);
+int soft_cpu_set_sregs(struct soft_cpu *cpu, const struct kvm_sregs *sregs); /* 0 or -EINVAL */
+
+/* 0, or -1 when the MSR is not one the CPU implements (KVM stops the batch there). */
+int soft_cpu_get_msr(struct soft_cpu *cpu, uint32_t index, uint64_t *value);
+int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value);
+
+/* The CPUID leaves this CPU can honour (for KVM_GET_SUPPORTED_CPUID). */
+int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries);
+int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid); /* 0 or -errno */
+
+/* KVM_INTERRUPT: queue external interrupt `vector`; -EEXIST if one is queued. */
+int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector);
+
+/* KVM_SET_GUEST_DEBUG: single-step and hardware/software breakpoints. */
+int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug *dbg);
+
+/*
+ * KVM_RUN: complete a pending IN/MMIO read with the data userspace left
+ * in kvm_run, then execute until the next exit, which is described in
+ * kvm_run. Returns 0, or -EINTR when run->immediate_exit was set.
+ */
+int soft_cpu_run(struct soft_cpu *cpu);
+
+const struct soft_cpu_stats *soft_cpu_get_stats(const struct soft_cpu *cpu);
+
+#endif
