@@ -1,0 +1,2 @@
+deps:
+	@bash scripts/install-deps.sh
