@@ -168,6 +168,7 @@ struct soft_cpu {
 		uint32_t size, count;
 		uint8_t data[4096]; /* IN/INS data returned by userspace */
 		bool write_pending;  /* a write exit is queued: exit after commit */
+		bool read_exit;      /* a read exit is outstanding (io.c/soft_cpu.c) */
 	} io;
 
 	/* guest debug (KVM_SET_GUEST_DEBUG) */
@@ -178,6 +179,7 @@ struct soft_cpu {
 	uint32_t cpuid_nent;
 
 	struct tlb_entry tlb[TLB_ENTRIES];
+	uint32_t tlb_generation; /* soft_vm generation the TLB was filled under */
 
 	struct soft_vm *vm;
 	struct kvm_run *run;
@@ -300,6 +302,21 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
 		if (p < vm->code_bitmap_pages && (vm->code_bitmap[p >> 3] >> (p & 7)) & 1)
 			code_cache_invalidate_page(vm, p);
 }
+
+/* ---- the execute loop (run.c): runs until kvm_run holds an exit ---- */
+int cpu_run_loop(struct soft_cpu *cpu);
+
+/*
+ * System forms of mnemonics that the integer ISA shares (CPU-SYSTEM's
+ * handlers; decode.c routes these forms here instead of table[mnemonic]):
+ * MOV to/from CRn, MOV to/from DRn, far JMP/CALL (OP_PTR or m16:16/32/64),
+ * far RET (lret [imm16]). MOV/POP to a segment register use seg_load().
+ */
+int exec_mov_cr(struct soft_cpu *cpu, const struct insn *in);
+int exec_mov_dr(struct soft_cpu *cpu, const struct insn *in);
+int exec_far_jmp(struct soft_cpu *cpu, const struct insn *in);
+int exec_far_call(struct soft_cpu *cpu, const struct insn *in);
+int exec_far_ret(struct soft_cpu *cpu, const struct insn *in);
 
 /* Log an unimplemented opcode once (bytes and disassembly) and raise #UD. */
 int cpu_undefined(struct soft_cpu *cpu, const struct insn *in);
