@@ -95,6 +95,7 @@ struct insn {
 	uint8_t prefix;    /* PFX_* */
 	uint8_t cc;        /* condition code 0..15 for jcc/setcc/cmovcc */
 	uint8_t aux;       /* handler-private detail chosen at decode time */
+	uint8_t iflags;    /* INSN_F_* loop hints set by decode.c (exec.h) */
 	struct operand op[3];
 };
 
@@ -174,6 +175,11 @@ struct soft_cpu {
 	/* guest debug (KVM_SET_GUEST_DEBUG) */
 	uint32_t debug_control;
 	uint64_t debug_bp[4];
+	uint64_t debug_dr7;  /* arch.debugreg[7]: which debug_bp are enabled, and how */
+	bool debug_resume;   /* run.c: skip the hw breakpoint at rip once after its exit */
+
+	/* set by soft_cpu_kick() (async-signal-safe): KVM_RUN returns -EINTR */
+	volatile int kick;
 
 	struct kvm_cpuid_entry2 *cpuid;
 	uint32_t cpuid_nent;
@@ -317,6 +323,17 @@ int exec_mov_dr(struct soft_cpu *cpu, const struct insn *in);
 int exec_far_jmp(struct soft_cpu *cpu, const struct insn *in);
 int exec_far_call(struct soft_cpu *cpu, const struct insn *in);
 int exec_far_ret(struct soft_cpu *cpu, const struct insn *in);
+
+/*
+ * The execute loop (run.c), called by soft_cpu_run() after any pending
+ * read was completed. Returns 0 with kvm_run describing the exit, or
+ * -EINTR (run->exit_reason = KVM_EXIT_INTR) after soft_cpu_kick().
+ * A handler that must exit *after* committing (OUT, MMIO write, HLT...)
+ * fills kvm_run, sets cpu->io.write_pending and returns EXEC_OK.
+ */
+int cpu_run_loop(struct soft_cpu *cpu);
+/* Free the decoded-code cache (soft_vm_destroy calls it). */
+void code_cache_destroy(struct soft_vm *vm);
 
 /* Log an unimplemented opcode once (bytes and disassembly) and raise #UD. */
 int cpu_undefined(struct soft_cpu *cpu, const struct insn *in);

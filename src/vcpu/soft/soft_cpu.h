@@ -69,6 +69,13 @@ int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug 
  */
 int soft_cpu_run(struct soft_cpu *cpu);
 
+/*
+ * Make the current or next soft_cpu_run() return -EINTR (KVM_EXIT_INTR) as
+ * a signal does with KVM. Async-signal-safe: call it from the handler of
+ * the signal the VMM uses to kick its vCPU thread (run.c).
+ */
+void soft_cpu_kick(struct soft_cpu *cpu);
+
 const struct soft_cpu_stats *soft_cpu_get_stats(const struct soft_cpu *cpu);
 
 #endif
