@@ -330,8 +330,8 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in);
  * -EINTR (run->exit_reason = KVM_EXIT_INTR) after soft_cpu_kick().
  * A handler that must exit *after* committing (OUT, MMIO write, HLT...)
  * fills kvm_run, sets cpu->io.write_pending and returns EXEC_OK.
+ * (cpu_run_loop is declared above.)
  */
-int cpu_run_loop(struct soft_cpu *cpu);
 /* Free the decoded-code cache (soft_vm_destroy calls it). */
 void code_cache_destroy(struct soft_vm *vm);
 
