@@ -5,7 +5,7 @@
  *  - "soft": the in-process implementation (src/vcpu/soft/), whose file
  *            descriptors are memfds so that the vCPU's struct kvm_run is
  *            mmap()ed from the vCPU fd exactly as with KVM.
- * Everything above this (src/vcpu/*.c) makes the same calls on either.
+ * Everything above this (the .c files in src/vcpu/) makes the same calls on either.
  */
 #ifndef MINIVMM_PROVIDER_H
 #define MINIVMM_PROVIDER_H
