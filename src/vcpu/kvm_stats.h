@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The counters a KVM provider keeps itself, read through the binary
+ * statistics interface (KVM_GET_STATS_FD on a vCPU fd: struct
+ * kvm_stats_header, then kvm_stats_desc entries and the data block), and
+ * the names of the KVM_EXIT_* reasons. Works for the kernel's /dev/kvm and
+ * for the soft provider, which exposes its CPU's counters the same way.
+ */
+#ifndef MINIVMM_KVM_STATS_H
+#define MINIVMM_KVM_STATS_H
+
+#include <stdint.h>
+
+struct stats;
+struct kvm_provider;
+
+/*
+ * Read every counter of the vCPU `vcpu_fd` into st (stats_set_counter())
+ * and note the provider's name. Returns the number of counters read, or
+ * -errno (-ENOTTY/-EINVAL when the provider has no binary statistics).
+ */
+int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, struct stats *st);
+
+/* "IO", "MMIO", "HLT", ... for a KVM_EXIT_* code; "UNKNOWN" otherwise. */
+const char *kvm_exit_reason_name(uint32_t reason);
+
+#endif
