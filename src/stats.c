@@ -320,8 +320,9 @@ void stats_print_json(const struct stats *st, FILE *out)
 		json_string(out, st->provider);
 	else
 		fputs("null", out);
-	fprintf(out, ",\n  \"exits\": %llu,\n  \"marker_seen\": %s,\n"
-		     "  \"exits_before_marker\": %llu,\n  \"reasons\": [",
+	fprintf(out,
+		",\n  \"exits\": %llu,\n  \"marker_seen\": %s,\n"
+		"  \"exits_before_marker\": %llu,\n  \"reasons\": [",
 		(unsigned long long)st->exits, st->marker_seen ? "true" : "false",
 		(unsigned long long)st->exits_at_marker);
 	for (unsigned r = 0; r <= STATS_MAX_REASONS; r++) {
@@ -355,13 +356,14 @@ void stats_print_json(const struct stats *st, FILE *out)
 		fprintf(out, "%s\n    {\"space\": \"%s\", \"addr\": %llu, \"device\": ", sep,
 			a->space == BUS_PIO ? "pio" : "mmio", (unsigned long long)a->addr);
 		json_string(out, device_name(st, a->device));
-		fprintf(out,
-			", \"offset\": %llu, \"dir\": \"%s\", \"size\": %u, \"exits\": %llu, "
-			"\"items\": %llu, \"exits_from_marker\": %llu, \"items_from_marker\": %llu}",
-			(unsigned long long)device_offset(st, a), a->is_write ? "write" : "read",
-			a->size, (unsigned long long)a->exits, (unsigned long long)a->items,
-			(unsigned long long)since_marker_exits(st, a),
-			(unsigned long long)since_marker_items(st, a));
+		fprintf(
+		    out,
+		    ", \"offset\": %llu, \"dir\": \"%s\", \"size\": %u, \"exits\": %llu, "
+		    "\"items\": %llu, \"exits_from_marker\": %llu, \"items_from_marker\": %llu}",
+		    (unsigned long long)device_offset(st, a), a->is_write ? "write" : "read",
+		    a->size, (unsigned long long)a->exits, (unsigned long long)a->items,
+		    (unsigned long long)since_marker_exits(st, a),
+		    (unsigned long long)since_marker_items(st, a));
 		sep = ",";
 	}
 	fprintf(out, "\n  ],\n  \"accesses_not_itemised\": %llu,\n  \"provider_counters\": {",

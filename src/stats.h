@@ -58,14 +58,14 @@ struct stats_timer {
 };
 
 struct stats_access {
-	uint64_t addr;     /* port, or guest-physical address */
-	uint8_t used;      /* slot holds a key */
-	uint8_t space;     /* enum bus_space */
-	uint8_t size;      /* bytes per element: 1, 2, 4 or 8 */
+	uint64_t addr; /* port, or guest-physical address */
+	uint8_t used;  /* slot holds a key */
+	uint8_t space; /* enum bus_space */
+	uint8_t size;  /* bytes per element: 1, 2, 4 or 8 */
 	uint8_t is_write;
-	int16_t device;    /* bus range index, or -1 for unclaimed */
-	uint64_t exits;    /* exits (a rep ins/outs is one) */
-	uint64_t items;    /* elements transferred (a rep of n is n) */
+	int16_t device;		  /* bus range index, or -1 for unclaimed */
+	uint64_t exits;		  /* exits (a rep ins/outs is one) */
+	uint64_t items;		  /* elements transferred (a rep of n is n) */
 	uint64_t exits_at_marker; /* values when the marker was written */
 	uint64_t items_at_marker;
 };
@@ -78,11 +78,11 @@ struct stats_counter {
 struct stats {
 	const struct bus *bus; /* device names and bases, read when printing */
 	uint64_t t_exit;       /* stats_ticks() at stats_exit_begin() */
-	uint64_t exits;        /* all exits recorded */
+	uint64_t exits;	       /* all exits recorded */
 	bool marker_seen;
 	uint64_t exits_at_marker;
 	struct stats_timer reason[STATS_MAX_REASONS + 1]; /* last: others */
-	struct stats_timer device[BUS_MAX_DEVICES + 1];   /* last: unclaimed */
+	struct stats_timer device[BUS_MAX_DEVICES + 1];	  /* last: unclaimed */
 	struct stats_access access[STATS_ACCESS_SLOTS];
 	uint64_t access_overflow; /* accesses whose key found no free slot */
 
