@@ -23,4 +23,12 @@ struct kvm_provider {
 extern const struct kvm_provider kvm_provider_kernel;
 extern const struct kvm_provider kvm_provider_soft;
 
+/*
+ * The --accel switch (provider.c). accel is "kvm" (/dev/kvm, or an error),
+ * "soft" (in-process) or "auto"/NULL (/dev/kvm when it opens and speaks
+ * API version 12, else the soft provider, said in one line on stderr).
+ * Returns 0 with *out set, or -errno after one line on stderr.
+ */
+int kvm_provider_choose(const char *accel, const struct kvm_provider **out);
+
 #endif
