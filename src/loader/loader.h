@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest loader: puts an ELF kernel (and an initrd) into guest RAM,
+ * writes the PVH start_info, GDT and boot page tables, and describes the
+ * initial vCPU state as data (struct boot_state); the vCPU code applies it.
+ * Nothing here knows about KVM.
+ */
+#ifndef MINIVMM_LOADER_H
+#define MINIVMM_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memory.h"
+
+/*
+ * Low-memory boot area, reserved in the guest's memory map. Kernels load
+ * above it (normally at 1 MiB); a segment that overlaps it is refused.
+ */
+#define BOOT_GDT_GPA 0x1000ULL
+#define BOOT_START_INFO_GPA 0x2000ULL /* struct hvm_start_info */
+#define BOOT_MODLIST_GPA 0x2100ULL    /* struct hvm_modlist_entry[1] */
+#define BOOT_MEMMAP_GPA 0x2200ULL     /* struct hvm_memmap_table_entry[] */
+#define BOOT_MEMMAP_MAX 16
+#define BOOT_CMDLINE_GPA 0x3000ULL
+#define BOOT_CMDLINE_MAX 4096 /* bytes including the terminating NUL */
+#define BOOT_STACK_TOP 0x8000ULL /* initial RSP of a direct 64-bit boot */
+#define BOOT_PML4_GPA 0x8000ULL
+#define BOOT_PDPT_GPA 0x9000ULL
+#define BOOT_PD_GPA 0xa000ULL /* one page directory per GiB mapped */
+#define BOOT_PD_MAX 64        /* so the identity map covers at most 64 GiB */
+#define BOOT_AREA_END (BOOT_PD_GPA + BOOT_PD_MAX * 0x1000ULL) /* reserved: [0, this) */
+
+/* GDT selectors the VMM's GDT provides. */
+#define BOOT_SEL_CODE32 0x08
+#define BOOT_SEL_DATA 0x10
+#define BOOT_SEL_CODE64 0x18
+#define BOOT_SEL_TSS 0x20
+
+/* Smallest guest RAM the loader accepts (boot area + a little room). */
+#define BOOT_MIN_RAM (2ULL << 20)
+
+enum boot_mode {
+	BOOT_MODE_PVH32,  /* Xen PVH: 32-bit protected mode, paging off, EBX = start_info */
+	BOOT_MODE_LONG64, /* ELF64 without PVH note: long mode, identity map, RDI = start_info */
+};
+
+/* A segment register's hidden state, in the field layout of struct kvm_segment. */
+struct boot_segment {
+	uint64_t base;
+	uint32_t limit; /* bytes */
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g;
+};
+
+struct boot_state {
+	enum boot_mode mode;
+	uint64_t rip, rsp, rflags, rbx, rdi, rsi;
+	uint64_t cr0, cr3, cr4, efer;
+	struct boot_segment cs, ds; /* ds is also loaded into es, fs, gs, ss */
+	struct boot_segment tr;
+	uint64_t gdt_base, idt_base;
+	uint16_t gdt_limit, idt_limit;
+	uint64_t start_info_gpa;
+	/* What was loaded, for --verbose. */
+	uint64_t kernel_lo, kernel_hi; /* [lo, hi) covering all PT_LOAD segments */
+	uint64_t initrd_gpa, initrd_size;
+	unsigned nr_segments;
+};
+
+struct loader_args {
+	const char *kernel_path;
+	const char *initrd_path; /* NULL: no module */
+	const char *cmdline;     /* NULL: empty */
+};
+
+/*
+ * Load everything and fill *boot. On failure returns -1 with a one-line
+ * reason in err (no trailing newline, without the file name: the caller
+ * prints "minivmm: <err_path>: <err>"), err_path naming the file at fault.
+ */
+int loader_load(const struct guest_mem *mem, const struct loader_args *args,
+		struct boot_state *boot, const char **err_path, char *err, size_t err_len);
+
+/* --- pieces, each in its own file ---------------------------------------- */
+
+#define ELF_MAX_LOAD_SEGMENTS 64
+
+struct elf_segment {
+	uint64_t paddr, filesz, memsz, offset;
+	unsigned phdr; /* program header number, for messages */
+};
+
+struct elf_image {
+	bool is_pvh;
+	uint64_t entry; /* PVH entry if is_pvh, else e_entry */
+	bool is_64;
+	unsigned nr_segments;
+	struct elf_segment seg[ELF_MAX_LOAD_SEGMENTS];
+	uint64_t lo, hi; /* [lo, hi) over all segments */
+};
+
+/*
+ * elf_load.c: parse fd with libelf, check every PT_LOAD against guest RAM
+ * (and against [0, reserved_end), the boot area) and against each other,
+ * then copy the file bytes and zero the bss. -1 with err set on failure.
+ */
+int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct elf_image *img,
+	     char *err, size_t err_len);
+
+/* boot_x86.c: GDT and identity page tables in the boot area. */
+int boot_write_gdt(const struct guest_mem *mem);
+int boot_write_page_tables(const struct guest_mem *mem);
+void boot_state_pvh(struct boot_state *boot, uint64_t entry, uint64_t start_info);
+void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_info);
+
+/* start_info.c: hvm_start_info, memory map, command line, module list. */
+int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t initrd_gpa,
+		     uint64_t initrd_size, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The PVH boot information (Xen's struct hvm_start_info, version 1): the
+ * command line, one module for the initrd, and a memory map with the RAM
+ * regions and the boot area minivmm reserves. Written for PVH and for the
+ * direct 64-bit entry alike, so every guest finds the same structure.
+ */
+#include "loader/loader.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <xen/arch-x86/hvm/start_info.h>
+
+static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_table_entry *map)
+{
+	unsigned n = 0;
+
+	map[n++] = (struct hvm_memmap_table_entry){
+		.addr = 0, .size = BOOT_AREA_END, .type = XEN_HVM_MEMMAP_TYPE_RESERVED
+	};
+	for (unsigned i = 0; i < mem->nr_regions && n < BOOT_MEMMAP_MAX; i++) {
+		uint64_t start = mem->region[i].gpa, end = start + mem->region[i].size;
+
+		if (end <= BOOT_AREA_END)
+			continue;
+		if (start < BOOT_AREA_END)
+			start = BOOT_AREA_END;
+		map[n++] = (struct hvm_memmap_table_entry){
+			.addr = start, .size = end - start, .type = XEN_HVM_MEMMAP_TYPE_RAM
+		};
+	}
+	return n;
+}
+
+int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t initrd_gpa,
+		     uint64_t initrd_size, char *err, size_t err_len)
+{
+	struct hvm_memmap_table_entry map[BOOT_MEMMAP_MAX];
+	struct hvm_modlist_entry mod = { .paddr = initrd_gpa, .size = initrd_size };
+	struct hvm_start_info si = {
+		.magic = XEN_HVM_START_MAGIC_VALUE,
+		.version = 1,
+		.cmdline_paddr = BOOT_CMDLINE_GPA,
+		.memmap_paddr = BOOT_MEMMAP_GPA,
+	};
+	size_t len = cmdline ? strlen(cmdline) : 0;
+
+	_Static_assert(BOOT_START_INFO_GPA + sizeof(si) <= BOOT_MODLIST_GPA, "start_info too big");
+	_Static_assert(BOOT_MODLIST_GPA + sizeof(mod) <= BOOT_MEMMAP_GPA, "modlist too big");
+	_Static_assert(BOOT_MEMMAP_GPA + sizeof(map) <= BOOT_CMDLINE_GPA, "memmap too big");
+
+	if (len >= BOOT_CMDLINE_MAX) {
+		snprintf(err, err_len, "command line is %zu bytes; at most %d fit", len,
+			 BOOT_CMDLINE_MAX - 1);
+		return -1;
+	}
+	si.memmap_entries = build_memmap(mem, map);
+	if (initrd_size) {
+		si.nr_modules = 1;
+		si.modlist_paddr = BOOT_MODLIST_GPA;
+	}
+	if (guest_mem_write(mem, BOOT_START_INFO_GPA, &si, sizeof(si)) ||
+	    guest_mem_write(mem, BOOT_MEMMAP_GPA, map, si.memmap_entries * sizeof(map[0])) ||
+	    (initrd_size && guest_mem_write(mem, BOOT_MODLIST_GPA, &mod, sizeof(mod))) ||
+	    guest_mem_write(mem, BOOT_CMDLINE_GPA, cmdline ? cmdline : "", len + 1)) {
+		snprintf(err, err_len, "guest RAM too small for the boot area");
+		return -1;
+	}
+	return 0;
+}
