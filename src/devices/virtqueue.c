@@ -63,8 +63,10 @@ enum virtq_err virtq_enable(struct virtq *vq, const struct guest_mem *mem, bool 
 	/* used_event / avail_event trail the rings only with EVENT_IDX. */
 	uint64_t ev = event_idx ? sizeof(uint16_t) : 0;
 
-	if (num == 0 || num > VIRTQ_NUM_MAX || (num & (num - 1)))
+	if (num == 0 || num > VIRTQ_NUM_MAX || (num & (num - 1))) {
+		vq->error = VIRTQ_ERR_SIZE;
 		return VIRTQ_ERR_SIZE;
+	}
 	vq->desc = ring_ptr(mem, vq->desc_gpa, num * sizeof(struct vring_desc),
 			    VRING_DESC_ALIGN_SIZE);
 	vq->avail = ring_ptr(mem, vq->avail_gpa,
@@ -77,6 +79,7 @@ enum virtq_err virtq_enable(struct virtq *vq, const struct guest_mem *mem, bool 
 		vq->desc = NULL;
 		vq->avail = NULL;
 		vq->used = NULL;
+		vq->error = VIRTQ_ERR_RING;
 		return VIRTQ_ERR_RING;
 	}
 	vq->mem = mem;
@@ -171,7 +174,7 @@ static int walk_chain(struct virtq *vq, struct virtq_elem *elem, uint16_t head)
 	}
 }
 
-int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
+static int pop(struct virtq *vq, struct virtq_elem *elem)
 {
 	uint16_t avail_idx, head;
 
@@ -190,6 +193,15 @@ int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
 	elem->nr_out = elem->nr_in = 0;
 	elem->out_len = elem->in_len = 0;
 	return walk_chain(vq, elem, head);
+}
+
+int virtq_pop(struct virtq *vq, struct virtq_elem *elem)
+{
+	int rc = pop(vq, elem);
+
+	if (rc < 0)
+		vq->error = -rc;
+	return rc;
 }
 
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)

@@ -41,6 +41,7 @@ struct virtq {
 	uint16_t signalled;  /* used_idx when we last raised the interrupt */
 
 	const struct guest_mem *mem;
+	int error; /* enum virtq_err of the last refused ring or chain */
 };
 
 /*
