@@ -546,12 +546,15 @@ static int msrs(struct sk_vcpu *vcpu, struct kvm_msrs *m, bool set)
 
 static int run(struct sk_vcpu *vcpu, unsigned long arg)
 {
+	bool refused = vcpu->run->immediate_exit;
 	int rc;
 
 	if (arg)
 		return fail(EINVAL);
 	rc = soft_cpu_run(vcpu->cpu);
-	soft_kvm_stats_account(&vcpu->stats, vcpu->run, rc, soft_cpu_get_stats(vcpu->cpu));
+	/* KVM counts an EINTR as a signal exit only when the run was entered. */
+	soft_kvm_stats_account(&vcpu->stats, vcpu->run, refused ? 1 : rc,
+			       soft_cpu_get_stats(vcpu->cpu));
 	return rc < 0 ? fail(-rc) : 0;
 }
 

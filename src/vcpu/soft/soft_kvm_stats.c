@@ -95,6 +95,11 @@ static void refresh(struct soft_kvm_stats *s, const struct soft_cpu_stats *c)
 void soft_kvm_stats_account(struct soft_kvm_stats *s, const struct kvm_run *run, int rc,
 			    const struct soft_cpu_stats *cpu)
 {
+	if (rc > 0) {
+		if (s->data && cpu)
+			refresh(s, cpu);
+		return;
+	}
 	s->runs++;
 	if (rc == -EINTR) {
 		s->signal_exits++;

@@ -29,7 +29,8 @@ struct soft_kvm_stats {
 void soft_kvm_stats_init(struct soft_kvm_stats *s);
 void soft_kvm_stats_fini(struct soft_kvm_stats *s);
 
-/* After KVM_RUN returned rc (0 or -errno) with run describing the exit. */
+/* After KVM_RUN returned rc (0 or -errno) with run describing the exit;
+ * rc > 0: the run was refused (immediate_exit) and counts as no exit. */
 void soft_kvm_stats_account(struct soft_kvm_stats *s, const struct kvm_run *run, int rc,
 			    const struct soft_cpu_stats *cpu);
 
