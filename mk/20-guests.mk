@@ -49,7 +49,7 @@ GUEST_ELFS += guest-kernels/$(1).elf
 endef
 
 $(eval $(call guest_rules,hello,))
-#$(eval $(call guest_rules,rings,guest-kernels/rings/rings.ld))
+$(eval $(call guest_rules,rings,guest-kernels/rings/rings.ld))
 #$(eval $(call guest_rules,cpubench,))
 
 .PHONY: guests
