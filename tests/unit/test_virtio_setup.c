@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio_devices_setup(): -d specs, image open/lock refusals, bus windows
+ * and the virtio_mmio.device= command-line entries (format from Linux's
+ * Documentation/admin-guide/kernel-parameters.txt: <size>@<baseaddr>:<irq>).
+ */
+#include <errno.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+
+#include "devices/bus.h"
+#include "devices/virtio_setup.h"
+#include "test_virt_harness.h"
+
+static struct bus bus;
+static char img[2][64];
+static char cmdline[512];
+
+static void up(void)
+{
+	memset(&bus, 0, sizeof(bus));
+	B.ram = aligned_alloc(4096, RAM_SIZE);
+	memset(&B.mem, 0, sizeof(B.mem));
+	ck_assert_int_eq(guest_mem_add_region(&B.mem, 0, RAM_SIZE, B.ram), 0);
+	for (int i = 0; i < 2; i++) {
+		int fd;
+
+		strcpy(img[i], "/tmp/test_virt_setup_XXXXXX");
+		fd = mkstemp(img[i]);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, (i + 1) * 1024 * 1024), 0);
+		close(fd);
+	}
+	strcpy(cmdline, "console=ttyS0");
+}
+
+static void down(void)
+{
+	virtio_devices_teardown();
+	for (int i = 0; i < 2; i++)
+		unlink(img[i]);
+	free(B.ram);
+}
+
+static uint32_t bus_r32(uint64_t addr)
+{
+	uint8_t d[4];
+	uint32_t v;
+
+	ck_assert_int_ge(bus_dispatch(&bus, BUS_MMIO, addr, d, 4, false), 0);
+	memcpy(&v, d, 4);
+	return v;
+}
+
+START_TEST(two_disks_announced_and_registered)
+{
+	char ro_spec[80];
+	char *specs[2];
+
+	snprintf(ro_spec, sizeof(ro_spec), "%s,ro", img[1]);
+	specs[0] = img[0];
+	specs[1] = ro_spec;
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)), 0);
+	ck_assert_str_eq(cmdline, "console=ttyS0 virtio_mmio.device=4096@0xd0000000:5"
+				  " virtio_mmio.device=4096@0xd0001000:6");
+	ck_assert_uint_eq(bus_r32(0xd0000000), 0x74726976);
+	ck_assert_uint_eq(bus_r32(0xd0001000 + VIRTIO_MMIO_DEVICE_ID), 2);
+	/* Second disk is read-only: F_RO offered; capacity 2 MiB / 512. */
+	ck_assert(bus_r32(0xd0001000 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO));
+	ck_assert(!(bus_r32(0xd0000000 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO)));
+	ck_assert_uint_eq(bus_r32(0xd0001000 + VIRTIO_MMIO_CONFIG), 4096);
+	ck_assert_uint_eq(bus_r32(0xd0000000 + VIRTIO_MMIO_CONFIG), 2048);
+	/* Both windows are in the 32-bit MMIO hole. */
+	ck_assert_uint_ge(0xd0000000, GUEST_MMIO_HOLE_START);
+}
+END_TEST
+
+START_TEST(empty_cmdline_gets_no_leading_space)
+{
+	char *specs[1] = { img[0] };
+
+	cmdline[0] = '\0';
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	ck_assert_str_eq(cmdline, "virtio_mmio.device=4096@0xd0000000:5");
+}
+END_TEST
+
+START_TEST(missing_image_refused)
+{
+	char *specs[2] = { img[0], "/nonexistent/disk.img" };
+
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
+			 -1);
+	/* The first disk was released again: it can be locked exclusively now. */
+	int fd = open(img[0], O_RDWR);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(bad_option_refused)
+{
+	char spec[80];
+	char *specs[1] = { spec };
+
+	snprintf(spec, sizeof(spec), "%s,readonly", img[0]);
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+			 -1);
+	specs[0] = ",ro";
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+			 -1);
+}
+END_TEST
+
+START_TEST(directory_refused)
+{
+	char *specs[1] = { "/tmp,ro" };
+
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+			 -1);
+}
+END_TEST
+
+/* Another process (not just another fd) holds the lock, as a second VM would. */
+static pid_t hold_lock(const char *path, int how)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0 || flock(fd, how | LOCK_NB))
+			_exit(1);
+		(void)!write(p[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	close(p[1]);
+	return pid;
+}
+
+static void release(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+START_TEST(locked_image_refused)
+{
+	char *specs[1] = { img[0] };
+	pid_t pid = hold_lock(img[0], LOCK_EX);
+
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+			 -1);
+	ck_assert_str_eq(cmdline, "console=ttyS0");
+	release(pid);
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+}
+END_TEST
+
+START_TEST(readers_share_writer_excluded)
+{
+	char spec[80];
+	char *specs[1] = { spec };
+	pid_t pid = hold_lock(img[0], LOCK_SH);
+
+	snprintf(spec, sizeof(spec), "%s,ro", img[0]);
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	virtio_devices_teardown();
+	memset(&bus, 0, sizeof(bus));
+	specs[0] = img[0];
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+			 -1);
+	release(pid);
+}
+END_TEST
+
+START_TEST(too_many_disks)
+{
+	char *specs[VIRTIO_MAX_DISKS + 1];
+
+	for (int i = 0; i <= VIRTIO_MAX_DISKS; i++)
+		specs[i] = img[0];
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, VIRTIO_MAX_DISKS + 1, cmdline,
+					      sizeof(cmdline)),
+			 -1);
+}
+END_TEST
+
+START_TEST(same_image_twice_refused)
+{
+	/* flock is per open file description: our own second open conflicts too. */
+	char *specs[2] = { img[0], img[0] };
+
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
+			 -1);
+}
+END_TEST
+
+START_TEST(cmdline_too_small)
+{
+	char small[30] = "console=ttyS0";
+	char *specs[1] = { img[0] };
+
+	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, small, sizeof(small)), -1);
+	ck_assert_str_eq(small, "console=ttyS0");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("virtio_setup");
+	TCase *tc = tcase_create("setup");
+
+	tcase_add_checked_fixture(tc, up, down);
+	tcase_add_test(tc, two_disks_announced_and_registered);
+	tcase_add_test(tc, empty_cmdline_gets_no_leading_space);
+	tcase_add_test(tc, missing_image_refused);
+	tcase_add_test(tc, bad_option_refused);
+	tcase_add_test(tc, directory_refused);
+	tcase_add_test(tc, locked_image_refused);
+	tcase_add_test(tc, readers_share_writer_excluded);
+	tcase_add_test(tc, too_many_disks);
+	tcase_add_test(tc, same_image_twice_refused);
+	tcase_add_test(tc, cmdline_too_small);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
