@@ -67,7 +67,7 @@ int cmdline_get(const char *cmdline, const char *key, unsigned nth, char *buf, s
 			continue;
 		vlen = (size_t)(p - val);
 		if (vlen + 1 > size)
-			return -1;
+			return -2;
 		memcpy(buf, val, vlen);
 		buf[vlen] = '\0';
 		return (int)vlen;
@@ -79,9 +79,12 @@ int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out)
 {
 	char buf[32];
 	const char *end;
+	int len = cmdline_get(cmdline, key, 0, buf, sizeof(buf));
 
-	if (cmdline_get(cmdline, key, 0, buf, sizeof(buf)) <= 0)
+	if (len == -1)
 		return -1;
+	if (len <= 0)
+		return -2;
 	end = kstrtou64(buf, out);
-	return end && *end == '\0' ? 0 : -1;
+	return end && *end == '\0' ? 0 : -2;
 }

@@ -25,10 +25,10 @@ const struct hvm_memmap_table_entry *start_info_memmap(uint32_t *count);
 /*
  * Find the nth (from 0) word "key=value" (or a bare "key", value "") in a
  * space-separated command line and copy its value into buf. Returns the
- * value's length, or -1 if there is no such word or the value does not fit.
+ * value's length, -1 if there is no such word, -2 if the value does not fit.
  */
 int cmdline_get(const char *cmdline, const char *key, unsigned nth, char *buf, size_t size);
-/* The first "key=NUMBER" parsed with kstrtou64(); 0 on success, -1 if absent or malformed. */
+/* The first "key=NUMBER" parsed with kstrtou64(): 0 on success, -1 if absent, -2 if malformed. */
 int cmdline_get_u64(const char *cmdline, const char *key, uint64_t *out);
 
 #endif
