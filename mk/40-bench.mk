@@ -25,7 +25,7 @@ $(BUILD)/bench/measure: bench/measure.c
 # Drives the real run loop with a scripted provider (callgrind table).
 $(BUILD)/bench/exit_cost: bench/exit_cost.c $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fno-inline-functions-called-once $< -o $@ $(BUILD)/libminivmm.a $(LDLIBS)
+	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libminivmm.a $(LDLIBS)
 
 bench: all $(BENCH_TOOLS)
 	python3 bench/bench.py

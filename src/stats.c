@@ -15,6 +15,8 @@
 
 /* Linear probing gives up after this many slots: the key is lumped. */
 #define STATS_MAX_PROBE 32
+/* pending_device when the exit being handled made no access (HLT, ...). */
+#define NO_DEVICE (-2)
 
 int stats_parse_option(const char *arg, struct stats_options *out)
 {
@@ -47,6 +49,7 @@ void stats_init(struct stats *st, const struct bus *bus)
 {
 	memset(st, 0, sizeof(*st));
 	st->bus = bus;
+	st->pending_device = NO_DEVICE;
 	st->ns0 = monotonic_ns();
 	st->tick0 = stats_ticks();
 }
@@ -59,12 +62,15 @@ static void timer_add(struct stats_timer *t, uint64_t ticks)
 		t->max = ticks;
 }
 
-static unsigned access_hash(enum bus_space space, uint64_t addr, unsigned size, bool is_write)
+static unsigned access_kind(enum bus_space space, unsigned size, bool is_write)
 {
-	uint64_t k = addr * 0x9e3779b97f4a7c15ULL;
+	return (unsigned)space | (unsigned)is_write << 1 | size << 2;
+}
 
-	k ^= ((uint64_t)space << 1 | (uint64_t)is_write) + ((uint64_t)size << 3);
-	k *= 0xff51afd7ed558ccdULL;
+static unsigned access_hash(uint64_t addr, unsigned kind)
+{
+	uint64_t k = (addr ^ (uint64_t)kind << 56) * 0x9e3779b97f4a7c15ULL;
+
 	return (unsigned)(k >> 40) & (STATS_ACCESS_SLOTS - 1);
 }
 
@@ -72,23 +78,28 @@ static unsigned access_hash(enum bus_space space, uint64_t addr, unsigned size, 
 static struct stats_access *access_slot(struct stats *st, enum bus_space space, uint64_t addr,
 					unsigned size, bool is_write, int device)
 {
-	unsigned i = access_hash(space, addr, size, is_write);
+	unsigned kind = access_kind(space, size, is_write);
+	unsigned i = st->last_slot;
 
+	/* Exits come in runs (a UART line, a polling loop): try the last slot first. */
+	if (st->access[i].addr == addr && st->access[i].kind == kind)
+		return &st->access[i];
+	i = access_hash(addr, kind);
 	for (unsigned n = 0; n < STATS_MAX_PROBE; n++, i = (i + 1) & (STATS_ACCESS_SLOTS - 1)) {
 		struct stats_access *a = &st->access[i];
 
-		if (!a->used) {
-			a->used = 1;
+		if (!a->kind) {
+			a->kind = (uint8_t)kind;
 			a->space = (uint8_t)space;
 			a->addr = addr;
 			a->size = (uint8_t)size;
 			a->is_write = is_write;
 			a->device = (int16_t)device;
-			return a;
+		} else if (a->addr != addr || a->kind != kind) {
+			continue;
 		}
-		if (a->addr == addr && a->space == space && a->size == size &&
-		    a->is_write == is_write)
-			return a;
+		st->last_slot = i;
+		return a;
 	}
 	return NULL;
 }
@@ -107,7 +118,6 @@ static void take_marker(struct stats *st)
 void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsigned size,
 		     bool is_write, uint32_t count, const uint8_t *data, int device)
 {
-	uint64_t ticks = stats_ticks() - st->t_exit;
 	struct stats_access *a;
 
 	if (!st->marker_seen && space == BUS_PIO && addr == STATS_MARKER_PORT && is_write &&
@@ -116,7 +126,7 @@ void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsi
 
 	if (device < 0 || device >= BUS_MAX_DEVICES)
 		device = -1;
-	timer_add(&st->device[device < 0 ? BUS_MAX_DEVICES : device], ticks);
+	st->pending_device = device < 0 ? BUS_MAX_DEVICES : device;
 
 	a = access_slot(st, space, addr, size, is_write, device);
 	if (!a) {
@@ -133,6 +143,10 @@ void stats_record_exit(struct stats *st, uint32_t reason)
 
 	st->exits++;
 	timer_add(&st->reason[reason < STATS_MAX_REASONS ? reason : STATS_MAX_REASONS], ticks);
+	if (st->pending_device != NO_DEVICE) {
+		timer_add(&st->device[st->pending_device], ticks);
+		st->pending_device = NO_DEVICE;
+	}
 }
 
 void stats_set_counter(struct stats *st, const char *name, uint64_t value)
@@ -212,7 +226,7 @@ static unsigned sorted_accesses(const struct stats *st, const struct stats_acces
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < STATS_ACCESS_SLOTS; i++)
-		if (st->access[i].used)
+		if (st->access[i].kind)
 			out[n++] = &st->access[i];
 	qsort(out, n, sizeof(*out), cmp_access);
 	return n;

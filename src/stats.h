@@ -59,7 +59,7 @@ struct stats_timer {
 
 struct stats_access {
 	uint64_t addr; /* port, or guest-physical address */
-	uint8_t used;  /* slot holds a key */
+	uint8_t kind;  /* 0: free; else space | is_write << 1 | size << 2 */
 	uint8_t space; /* enum bus_space */
 	uint8_t size;  /* bytes per element: 1, 2, 4 or 8 */
 	uint8_t is_write;
@@ -78,6 +78,8 @@ struct stats_counter {
 struct stats {
 	const struct bus *bus; /* device names and bases, read when printing */
 	uint64_t t_exit;       /* stats_ticks() at stats_exit_begin() */
+	int pending_device;    /* device of the exit being handled, charged at its end */
+	unsigned last_slot;    /* access[] slot of the previous exit: a cheap first guess */
 	uint64_t exits;	       /* all exits recorded */
 	bool marker_seen;
 	uint64_t exits_at_marker;
@@ -122,14 +124,15 @@ static inline void stats_exit_begin(struct stats *st)
  * handled it: `count` elements of `size` bytes (count > 1 for a rep
  * ins/outs, 1 otherwise), `data` the first element (may be NULL),
  * `device` what bus_dispatch() returned (range index or -1). The time
- * since stats_exit_begin() is charged to the device.
+ * from stats_exit_begin() to stats_record_exit() is charged to the device.
  */
 void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsigned size,
 		     bool is_write, uint32_t count, const uint8_t *data, int device);
 
 /*
  * Record the end of handling one exit of KVM reason `reason`
- * (KVM_EXIT_*); the time since stats_exit_begin() is charged to it.
+ * (KVM_EXIT_*); the time since stats_exit_begin() is charged to it and,
+ * for an IO/MMIO exit, to the device stats_record_io() named.
  */
 void stats_record_exit(struct stats *st, uint32_t reason);
 

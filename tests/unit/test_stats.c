@@ -42,7 +42,7 @@ static const struct stats_access *find(enum bus_space space, uint64_t addr, unsi
 	for (unsigned i = 0; i < STATS_ACCESS_SLOTS; i++) {
 		const struct stats_access *a = &st.access[i];
 
-		if (a->used && a->space == space && a->addr == addr && a->size == size &&
+		if (a->kind && a->space == space && a->addr == addr && a->size == size &&
 		    a->is_write == wr)
 			return a;
 	}

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""Table (b): host instructions per handled exit, counted by callgrind.
+
+The harness build/bench/exit_cost (bench/exit_cost.c) drives the real run
+loop, bus and devices with a scripted provider. callgrind collects only
+inside vcpu_run() and not inside the provider's ioctl, so the count is the
+VMM's own work per exit. Two run lengths, N and 2N exits, are subtracted
+so the set-up and the final stop cancel out: per exit = (I(2N) - I(N)) / N.
+callgrind counts are deterministic; one run of each suffices.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import benchlib as bl
+
+TITLE = "Host instructions per handled exit (callgrind)"
+HARNESS = os.path.join(bl.REPO, "build", "bench", "exit_cost")
+TARGET_UART = 500
+
+
+def callgrind_total(cmd, toggles, workdir):
+    out = os.path.join(workdir, "callgrind.out")
+    args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--collect-atstart=no"]
+    args += ["--toggle-collect=" + t for t in toggles]
+    p = subprocess.run(args + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=600)
+    if p.returncode != 0:
+        raise bl.Unavailable("%s under callgrind failed (%d): %s"
+                             % (os.path.basename(cmd[0]), p.returncode, p.stderr.strip()[-300:]))
+    with open(out) as f:
+        for line in f:
+            m = re.match(r"totals:\s+(\d+)", line)
+            if m:
+                return int(m.group(1))
+    raise bl.Unavailable("no totals in callgrind output")
+
+
+def per_exit(kind, n, extra, workdir):
+    toggles = ["vcpu_run", "scripted_ioctl"]
+    a = callgrind_total([HARNESS, kind, str(n)] + extra, toggles, workdir)
+    b = callgrind_total([HARNESS, kind, str(2 * n)] + extra, toggles, workdir)
+    return (b - a) / n
+
+
+def hello_per_exit(accel, workdir):
+    """Average over every exit of the real hello.elf (mostly UART) through ./minivmm."""
+    guest = os.path.join(bl.GUESTS, "hello.elf")
+    stats = os.path.join(workdir, "stats.json")
+    provider_fn = {"soft": "soft_kvm_ioctl", "kvm": "kernel_ioctl"}[accel]
+    total = callgrind_total(bl.minivmm_cmd(guest, accel, extra=["--stats=json:" + stats]),
+                            ["vcpu_run", provider_fn], workdir)
+    with open(stats) as f:
+        exits = json.load(f)["exits"]
+    return total / exits, exits
+
+
+def run():
+    if not shutil.which("valgrind"):
+        raise bl.Unavailable("valgrind is not installed")
+    if not os.path.exists(HARNESS):
+        raise bl.Unavailable("build/bench/exit_cost is not built (make bench builds it)")
+    work = tempfile.mkdtemp(prefix="bench-exitcost.")
+    try:
+        disk = os.path.join(work, "disk.img")
+        with open(disk, "wb") as f:
+            f.truncate(64 << 20)
+        rows = []
+        data = {}
+        uart = per_exit("uart", 2000, [], work)
+        uart_ns = per_exit("uart", 2000, ["--no-stats"], work)
+        notify = per_exit("notify", 200, [disk], work)
+        notify_ns = per_exit("notify", 200, ["--no-stats", disk], work)
+        data.update(uart=uart, uart_no_stats=uart_ns, notify=notify, notify_no_stats=notify_ns)
+        rows.append(["UART THR write (OUT 0x3f8)", "%.0f" % uart, "%.0f" % uart_ns,
+                     "%.0f" % (uart - uart_ns), "< %d: %s" % (TARGET_UART, "met" if uart < TARGET_UART else "NOT met")])
+        rows.append(["virtio-blk QueueNotify (one 4 KiB read)", "%.0f" % notify, "%.0f" % notify_ns,
+                     "%.0f" % (notify - notify_ns), "—"])
+        e2e = []
+        if os.path.exists(bl.MINIVMM) and os.path.exists(os.path.join(bl.GUESTS, "hello.elf")):
+            for accel in ["soft"] + (["kvm"] if bl.kvm_usable() else []):
+                try:
+                    v, exits = hello_per_exit(accel, work)
+                    e2e.append("- hello.elf end to end through ./minivmm --accel %s: %.0f instructions per exit "
+                               "on average over its %d exits (run loop + bus + devices + accounting; "
+                               "provider ioctl excluded)." % (accel, v, exits))
+                    data["hello_%s" % accel] = v
+                except bl.Unavailable as e:
+                    e2e.append("- hello.elf through ./minivmm --accel %s: not measured (%s)" % (accel, e))
+        md = ["## %s" % TITLE, "",
+              "Instructions the VMM executes per exit, CPU provider excluded: `valgrind --tool=callgrind "
+              "--collect-atstart=no --toggle-collect=vcpu_run --toggle-collect=scripted_ioctl "
+              "build/bench/exit_cost uart|notify N`, (I(2N) − I(N)) / N. Deterministic.", "",
+              bl.md_table(["exit", "instructions", "without accounting", "accounting share", "target"], rows), ""]
+        md += e2e
+        md.append("")
+        return "\n".join(md), data
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
