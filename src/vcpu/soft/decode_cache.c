@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The decoded-code cache: struct insn records per guest-physical page
+ * and decode mode, found through a small hash table. A page that holds
+ * decoded code has its bit set in vm->code_bitmap, so that every write
+ * to guest RAM (code_cache_note_write) can drop it cheaply: that is what
+ * makes self-modifying code work. Dropped pages are only marked dead and
+ * freed between instructions (cc_collect), because the handler that wrote
+ * may be one of their records. Memory is bounded: past the limits the
+ * whole cache is flushed and refills from what runs next.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vcpu/soft/exec.h"
+
+#define CC_HASH 1024
+#define CC_MAX_PAGES 2048
+#define CC_MAX_RECORDS (256 * 1024)
+
+struct code_cache {
+	struct cc_page *hash[CC_HASH];
+	struct cc_page *dead;
+	unsigned npages;
+	unsigned nrec;
+};
+
+static unsigned cc_hash(uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 54) & (CC_HASH - 1);
+}
+
+static void page_free(struct cc_page *pg)
+{
+	unsigned i;
+
+	for (i = 0; i < 4096 / CC_CHUNK; i++)
+		free(pg->chunk[i]);
+	free(pg);
+}
+
+static void bitmap_set(struct soft_vm *vm, uint64_t gpage, bool on)
+{
+	if (gpage >= vm->code_bitmap_pages)
+		return;
+	if (on)
+		vm->code_bitmap[gpage >> 3] |= 1 << (gpage & 7);
+	else
+		vm->code_bitmap[gpage >> 3] &= ~(1 << (gpage & 7));
+}
+
+static unsigned mode_index(unsigned code_bits)
+{
+	return code_bits == 64 ? 2 : code_bits == 32 ? 1 : 0;
+}
+
+struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode)
+{
+	struct code_cache *cc = vm->cc;
+	uint64_t key = gpage << 2 | mode_index(mode);
+	struct cc_page *pg;
+	unsigned h = cc_hash(key);
+
+	/* Pages outside the bitmap could not be invalidated on write. */
+	if (gpage >= vm->code_bitmap_pages)
+		return NULL;
+	if (!cc) {
+		cc = vm->cc = calloc(1, sizeof(*cc));
+		if (!cc)
+			return NULL;
+	}
+	for (pg = cc->hash[h]; pg; pg = pg->hnext)
+		if (pg->key == key)
+			return pg;
+	if (cc->npages >= CC_MAX_PAGES)
+		return NULL; /* cc_collect() flushes at the next boundary */
+	pg = calloc(1, sizeof(*pg));
+	if (!pg)
+		return NULL;
+	pg->key = key;
+	pg->hnext = cc->hash[h];
+	cc->hash[h] = pg;
+	cc->npages++;
+	bitmap_set(vm, gpage, true);
+	return pg;
+}
+
+const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned off,
+			       const struct insn *in)
+{
+	struct code_cache *cc = vm->cc;
+	unsigned idx = pg->nrec, c = idx / CC_CHUNK;
+	struct insn *slot;
+
+	if (pg->dead || off >= 4096 || idx >= 4096 || cc->nrec >= CC_MAX_RECORDS)
+		return NULL;
+	if (!pg->chunk[c]) {
+		pg->chunk[c] = malloc(CC_CHUNK * sizeof(struct insn));
+		if (!pg->chunk[c])
+			return NULL;
+	}
+	slot = &pg->chunk[c][idx % CC_CHUNK];
+	*slot = *in;
+	pg->nrec++;
+	cc->nrec++;
+	pg->map[off] = idx + 1;
+	return slot;
+}
+
+static void unlink_page(struct code_cache *cc, struct cc_page *pg)
+{
+	struct cc_page **pp = &cc->hash[cc_hash(pg->key)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == pg) {
+			*pp = pg->hnext;
+			break;
+		}
+	}
+	cc->npages--;
+	cc->nrec -= pg->nrec;
+	pg->dead = true;
+	pg->dnext = cc->dead;
+	cc->dead = pg;
+}
+
+void code_cache_invalidate_page(struct soft_vm *vm, uint64_t gpage)
+{
+	struct code_cache *cc = vm->cc;
+	unsigned m;
+
+	bitmap_set(vm, gpage, false);
+	if (!cc)
+		return;
+	for (m = 0; m < 3; m++) {
+		uint64_t key = gpage << 2 | m;
+		struct cc_page *pg;
+
+		for (pg = cc->hash[cc_hash(key)]; pg; pg = pg->hnext) {
+			if (pg->key == key) {
+				unlink_page(cc, pg);
+				break;
+			}
+		}
+	}
+}
+
+/* Mark every page dead (safe while a record runs) and clear the bitmap. */
+static void kill_all(struct soft_vm *vm)
+{
+	struct code_cache *cc = vm->cc;
+	unsigned h;
+
+	for (h = 0; h < CC_HASH; h++) {
+		while (cc->hash[h]) {
+			bitmap_set(vm, cc->hash[h]->key >> 2, false);
+			unlink_page(cc, cc->hash[h]);
+		}
+	}
+}
+
+static void free_dead(struct code_cache *cc)
+{
+	while (cc->dead) {
+		struct cc_page *pg = cc->dead;
+
+		cc->dead = pg->dnext;
+		page_free(pg);
+	}
+}
+
+void cc_collect(struct soft_vm *vm)
+{
+	struct code_cache *cc = vm->cc;
+
+	if (!cc)
+		return;
+	if (cc->npages >= CC_MAX_PAGES || cc->nrec >= CC_MAX_RECORDS)
+		kill_all(vm);
+	free_dead(cc);
+}
+
+/* Not called while a handler runs (slot changes, VM teardown). */
+void code_cache_flush(struct soft_vm *vm)
+{
+	if (!vm->cc)
+		return;
+	kill_all(vm);
+	free_dead(vm->cc);
+	free(vm->cc);
+	vm->cc = NULL;
+}
+
+void code_cache_destroy(struct soft_vm *vm)
+{
+	code_cache_flush(vm);
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * String instructions movs/stos/lods/cmps/scas with rep/repe/repne, both
+ * directions, at every element and address size. A rep instruction is
+ * interruptible like on hardware: registers are committed per element,
+ * so a fault, an MMIO exit or the iteration budget leaves a state from
+ * which re-executing the instruction continues where it stopped.
+ */
+#include <Zydis/Zydis.h>
+
+#include "vcpu/soft/exec.h"
+
+#define REP_BUDGET 16384 /* elements per execution before the loop looks around */
+
+enum str_kind { ST_MOVS, ST_STOS, ST_LODS, ST_CMPS, ST_SCAS };
+
+struct str_desc {
+	uint16_t mnemonic;
+	uint8_t kind, size;
+};
+
+static const struct str_desc str_table[] = {
+	{ ZYDIS_MNEMONIC_MOVSB, ST_MOVS, 1 }, { ZYDIS_MNEMONIC_MOVSW, ST_MOVS, 2 },
+	{ ZYDIS_MNEMONIC_MOVSD, ST_MOVS, 4 }, { ZYDIS_MNEMONIC_MOVSQ, ST_MOVS, 8 },
+	{ ZYDIS_MNEMONIC_STOSB, ST_STOS, 1 }, { ZYDIS_MNEMONIC_STOSW, ST_STOS, 2 },
+	{ ZYDIS_MNEMONIC_STOSD, ST_STOS, 4 }, { ZYDIS_MNEMONIC_STOSQ, ST_STOS, 8 },
+	{ ZYDIS_MNEMONIC_LODSB, ST_LODS, 1 }, { ZYDIS_MNEMONIC_LODSW, ST_LODS, 2 },
+	{ ZYDIS_MNEMONIC_LODSD, ST_LODS, 4 }, { ZYDIS_MNEMONIC_LODSQ, ST_LODS, 8 },
+	{ ZYDIS_MNEMONIC_CMPSB, ST_CMPS, 1 }, { ZYDIS_MNEMONIC_CMPSW, ST_CMPS, 2 },
+	{ ZYDIS_MNEMONIC_CMPSD, ST_CMPS, 4 }, { ZYDIS_MNEMONIC_CMPSQ, ST_CMPS, 8 },
+	{ ZYDIS_MNEMONIC_SCASB, ST_SCAS, 1 }, { ZYDIS_MNEMONIC_SCASW, ST_SCAS, 2 },
+	{ ZYDIS_MNEMONIC_SCASD, ST_SCAS, 4 }, { ZYDIS_MNEMONIC_SCASQ, ST_SCAS, 8 },
+};
+
+static const struct str_desc *desc_of(unsigned mnemonic)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(str_table) / sizeof(str_table[0]); i++)
+		if (str_table[i].mnemonic == mnemonic)
+			return &str_table[i];
+	return NULL;
+}
+
+/* One element; the registers are updated only when it completed. */
+static int element(struct soft_cpu *cpu, const struct insn *in, unsigned kind, unsigned size,
+		   uint64_t step)
+{
+	unsigned as = in->addrsize;
+	uint64_t am = size_mask(as), si = cpu->gpr[R_RSI] & am, di = cpu->gpr[R_RDI] & am;
+	uint64_t a = 0, b = 0;
+	int rc;
+
+	switch (kind) {
+	case ST_MOVS:
+		rc = mem_read(cpu, in->aux, si, &a, size);
+		if (rc)
+			return rc;
+		rc = mem_write(cpu, SEG_ES, di, &a, size);
+		if (rc)
+			return rc;
+		reg_set(cpu, R_RSI, as, si + step);
+		reg_set(cpu, R_RDI, as, di + step);
+		return EXEC_OK;
+	case ST_STOS:
+		a = cpu->gpr[R_RAX];
+		rc = mem_write(cpu, SEG_ES, di, &a, size);
+		if (rc)
+			return rc;
+		reg_set(cpu, R_RDI, as, di + step);
+		return EXEC_OK;
+	case ST_LODS:
+		rc = mem_read(cpu, in->aux, si, &a, size);
+		if (rc)
+			return rc;
+		reg_set(cpu, R_RAX, size, a);
+		reg_set(cpu, R_RSI, as, si + step);
+		return EXEC_OK;
+	case ST_CMPS:
+		rc = mem_read(cpu, in->aux, si, &a, size);
+		if (rc)
+			return rc;
+		rc = mem_read(cpu, SEG_ES, di, &b, size);
+		if (rc)
+			return rc;
+		lf_set(cpu, LF_SUB, size, a, b, (a - b) & size_mask(size));
+		reg_set(cpu, R_RSI, as, si + step);
+		reg_set(cpu, R_RDI, as, di + step);
+		return EXEC_OK;
+	default: /* SCAS */
+		a = cpu->gpr[R_RAX] & size_mask(size);
+		rc = mem_read(cpu, SEG_ES, di, &b, size);
+		if (rc)
+			return rc;
+		lf_set(cpu, LF_SUB, size, a, b, (a - b) & size_mask(size));
+		reg_set(cpu, R_RDI, as, di + step);
+		return EXEC_OK;
+	}
+}
+
+static int h_string(struct soft_cpu *cpu, const struct insn *in)
+{
+	const struct str_desc *d = desc_of(in->mnemonic);
+	unsigned as = in->addrsize, budget = REP_BUDGET;
+	uint64_t am = size_mask(as), step;
+	bool rep = in->prefix & (PFX_REP | PFX_REPNE);
+	bool cond = d && (d->kind == ST_CMPS || d->kind == ST_SCAS);
+	int rc;
+
+	if (!d)
+		return cpu_undefined(cpu, in);
+	step = (cpu->rflags & FL_DF) ? -(uint64_t)d->size : d->size;
+	if (!rep)
+		return element(cpu, in, d->kind, d->size, step);
+	for (;;) {
+		uint64_t cx = cpu->gpr[R_RCX] & am;
+
+		if (!cx)
+			return EXEC_OK;
+		rc = element(cpu, in, d->kind, d->size, step);
+		if (rc)
+			return rc;
+		reg_set(cpu, R_RCX, as, cx - 1);
+		if (cond) {
+			bool zf = cpu_cond(cpu, 4);
+
+			if ((in->prefix & PFX_REPNE) ? zf : !zf)
+				return EXEC_OK;
+		}
+		if (cx == 1)
+			return EXEC_OK;
+		if (cpu->io.write_pending || !--budget) {
+			/* more to do: run this instruction again after the exit/check */
+			cpu->next_rip = cpu->rip;
+			return EXEC_OK;
+		}
+	}
+}
+
+void exec_string_register(insn_fn *t)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(str_table) / sizeof(str_table[0]); i++)
+		t[str_table[i].mnemonic] = h_string;
+}
