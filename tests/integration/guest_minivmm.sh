@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The bundled guests under ./minivmm, on every provider present (kvm when
+# /dev/kvm opens, soft always): each must print the SAME text as under
+# QEMU microvm TCG (run here as the reference when installed, else the
+# guest's expected text) and exit with the guest's own isa-debug-exit code.
+# Independent checks on top: the banner line, and cpubench's checksum
+# against the host CPU.
+#
+# Skips (exit 77, reason printed): no ./minivmm, or no provider could start.
+# A provider that cannot start a VM at all (minivmm's status 4, "could not
+# start the guest") is reported as skipped. On kvm, a case that QEMU
+# -accel kvm on this same host cannot run either is a limitation of the
+# host's KVM (e.g. the PVM module here fails INT n and ring-3 syscall), and
+# is reported as skipped with that evidence rather than failed.
+set -u
+cd "$(dirname "$0")/../.."
+. guest-kernels/testlib.sh
+
+if [ ! -x ./minivmm ]; then
+	echo "skipped: ./minivmm is not built yet"
+	exit 77
+fi
+build_guests
+
+providers=(soft)
+if (exec 3<>/dev/kvm) 2>/dev/null; then
+	providers=(kvm soft)
+else
+	echo "skipped: kvm provider: no /dev/kvm (cannot open it read-write)"
+fi
+
+# The reference text of each case: QEMU's output when QEMU is installed.
+reference_for() { # NAME ELF APPEND WANT_RC -> $GUEST_TMP/NAME.ref
+	expected_text "$1" "$3" >"$GUEST_TMP/$1.ref"
+	if have_qemu; then
+		run_qemu "$2" "$3" "$GUEST_TMP/$1.qemu"
+		if [ "$RUN_RC" != "$4" ] || ! cmp -s "$GUEST_TMP/$1.qemu" "$GUEST_TMP/$1.ref"; then
+			echo "FAIL: $1: the QEMU reference itself is off (see guest_qemu.sh)"
+			return 1
+		fi
+		cp "$GUEST_TMP/$1.qemu" "$GUEST_TMP/$1.ref"
+		REF_NAME="QEMU microvm TCG"
+	else
+		REF_NAME="expected text (qemu-system-x86_64 not installed)"
+	fi
+}
+
+# Does QEMU -accel kvm on this host fail the case the same way?
+host_kvm_cannot_run() { # NAME ELF APPEND WANT_RC
+	have_qemu || return 1
+	GUEST_TIMEOUT=15 QEMU_ACCEL=kvm run_qemu "$2" "$3" "$GUEST_TMP/$1.qemukvm"
+	[ "$RUN_RC" != "$4" ] || ! cmp -s "$GUEST_TMP/$1.qemukvm" "$GUEST_TMP/$1.ref"
+}
+
+fail=0 passed=0 skipped=0
+for c in "${GUEST_CASES[@]}"; do
+	IFS='|' read -r name elf append want_rc <<<"$c"
+	reference_for "$name" "$elf" "$append" "$want_rc" || { fail=1; continue; }
+	for p in "${providers[@]}"; do
+		[ -e "$GUEST_TMP/unavailable.$p" ] && continue
+		out="$GUEST_TMP/$name.$p"
+		run_minivmm "$p" "$elf" "$append" "$out"
+		if [ "$RUN_RC" = 4 ] && [ ! -s "$out" ]; then
+			echo "skipped: provider $p cannot start a guest: $(head -1 "$out.err")"
+			touch "$GUEST_TMP/unavailable.$p"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		ok=1
+		if [ "$RUN_RC" != "$want_rc" ]; then
+			echo "FAIL: $name on $p: exit status $RUN_RC, want $want_rc"
+			sed 's/^/  minivmm stderr: /' "$out.err" | head -8
+			ok=0
+		fi
+		same_text "$name on $p vs $REF_NAME" "$GUEST_TMP/$name.ref" "$out" || ok=0
+		# Independent of the reference: the banner, and cpubench's checksum.
+		if ! head -1 "$out" | grep -qx 'minivmm [a-z]* guest'; then
+			echo "FAIL: $name on $p: no banner on the first line"
+			ok=0
+		fi
+		if [ "$name" = cpubench ] &&
+			! grep -qxF "$("$GUEST_TMP/cpubench-check" "${append#iters=}")" "$out"; then
+			echo "FAIL: $name on $p: checksum differs from the host CPU's"
+			ok=0
+		fi
+		if [ $ok -eq 0 ] && [ "$p" = kvm ] && host_kvm_cannot_run "$name" "$elf" "$append" "$want_rc"; then
+			echo "skipped: $name on kvm: this host's KVM cannot run it (QEMU -accel kvm exit code $RUN_RC; $(lsmod 2>/dev/null | awk '/^kvm_/ {print $1}' | head -1))"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		if [ $ok -eq 1 ]; then
+			echo "ok: $name on $p (exit status $RUN_RC, same text as $REF_NAME)"
+			passed=$((passed + 1))
+		else
+			fail=1
+		fi
+	done
+done
+echo "guest_minivmm: $passed passed, $skipped skipped"
+[ $fail -ne 0 ] && exit 1
+[ $passed -eq 0 ] && exit 77
+exit 0
