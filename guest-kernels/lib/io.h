@@ -50,7 +50,22 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
-/* 32-bit MMIO (virtio-mmio registers are 32 bits wide). */
+/*
+ * Ordering for memory shared with a device (virtqueues). x86 keeps loads
+ * with loads and stores with stores in order, so only the compiler must be
+ * held back; a store followed by a load needs the full barrier.
+ */
+static inline void barrier(void)
+{
+	__asm__ volatile("" : : : "memory");
+}
+
+static inline void mb(void)
+{
+	__asm__ volatile("lock; orl $0, (%%rsp)" : : : "memory", "cc");
+}
+
+/* MMIO: one access of the given width per call (virtio-mmio registers are 32 bits wide). */
 static inline uint32_t mmio_read32(uintptr_t addr)
 {
 	return *(volatile uint32_t *)addr;
@@ -64,6 +79,21 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 static inline uint8_t mmio_read8(uintptr_t addr)
 {
 	return *(volatile uint8_t *)addr;
+}
+
+static inline void mmio_write8(uintptr_t addr, uint8_t v)
+{
+	*(volatile uint8_t *)addr = v;
+}
+
+static inline uint16_t mmio_read16(uintptr_t addr)
+{
+	return *(volatile uint16_t *)addr;
+}
+
+static inline void mmio_write16(uintptr_t addr, uint16_t v)
+{
+	*(volatile uint16_t *)addr = v;
 }
 
 #endif
