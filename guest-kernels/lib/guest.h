@@ -22,8 +22,8 @@
 #define GUEST_MARKER 0xa5
 
 /* Exit codes the library itself uses (guests use 0 for success). */
-#define GUEST_EXIT_TRAP 0x7d	/* unexpected exception */
-#define GUEST_EXIT_BOOT 0x7e	/* bad start_info */
+#define GUEST_EXIT_TRAP 0x7d /* unexpected exception */
+#define GUEST_EXIT_BOOT 0x7e /* bad start_info */
 
 /* Higher-half alias of physical 0..1 GiB set up by the entry code. */
 #define KERNEL_VBASE 0xffffffff80000000ul

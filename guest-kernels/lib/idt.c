@@ -37,13 +37,13 @@ void idt_init(void)
 		uint64_t a = isr_stub_table[v];
 
 		idt[v] = (struct idt_gate){
-			.offset_lo = (uint16_t)a,
-			.selector = KERNEL_CS,
-			.ist = 0,
-			.type_attr = GATE_PRESENT | GATE_INTERRUPT,
-			.offset_mid = (uint16_t)(a >> 16),
-			.offset_hi = (uint32_t)(a >> 32),
-			.reserved = 0,
+		    .offset_lo = (uint16_t)a,
+		    .selector = KERNEL_CS,
+		    .ist = 0,
+		    .type_attr = GATE_PRESENT | GATE_INTERRUPT,
+		    .offset_mid = (uint16_t)(a >> 16),
+		    .offset_hi = (uint32_t)(a >> 32),
+		    .reserved = 0,
 		};
 	}
 	ptr.limit = sizeof(idt) - 1;
@@ -69,8 +69,8 @@ void idt_set_handler(unsigned vec, trap_handler_t fn)
 const char *trap_name(uint64_t vector)
 {
 	static const char *const names[] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
-		"#TS", "#NP", "#SS", "#GP", "#PF", "RSV", "#MF", "#AC", "#MC", "#XM",
+	    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
+	    "#TS", "#NP", "#SS", "#GP", "#PF", "RSV", "#MF", "#AC", "#MC", "#XM",
 	};
 
 	return vector < sizeof(names) / sizeof(names[0]) ? names[vector] : "int";
@@ -86,8 +86,8 @@ void trap_dump(const struct trap_frame *tf)
 		(void *)tf->rcx, (void *)tf->rdx);
 	kprintf("  rsi %p rdi %p rbp %p r8  %p\n", (void *)tf->rsi, (void *)tf->rdi,
 		(void *)tf->rbp, (void *)tf->r8);
-	kprintf("  r9  %p r10 %p r11 %p r12 %p\n", (void *)tf->r9, (void *)tf->r10,
-		(void *)tf->r11, (void *)tf->r12);
+	kprintf("  r9  %p r10 %p r11 %p r12 %p\n", (void *)tf->r9, (void *)tf->r10, (void *)tf->r11,
+		(void *)tf->r12);
 	kprintf("  r13 %p r14 %p r15 %p cr2 %p\n", (void *)tf->r13, (void *)tf->r14,
 		(void *)tf->r15, (void *)read_cr2());
 }

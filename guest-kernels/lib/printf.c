@@ -57,8 +57,8 @@ static void emit_padded(struct sink *s, const struct spec *sp, const char *prefi
 		s->put(s, ' ');
 }
 
-static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, unsigned base,
-			int upper, int negative)
+static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, unsigned base, int upper,
+			int negative)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -75,7 +75,7 @@ static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, unsig
 static int format(struct sink *s, const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
-		struct spec sp = { 0, 0, 0, 0 };
+		struct spec sp = {0, 0, 0, 0};
 		int lng = 0;
 		uint64_t u;
 		int64_t d;
@@ -158,7 +158,7 @@ static int format(struct sink *s, const char *fmt, va_list ap)
 
 int kvprintf(const char *fmt, va_list ap)
 {
-	struct sink s = { put_uart, NULL, 0, 0 };
+	struct sink s = {put_uart, NULL, 0, 0};
 
 	return format(&s, fmt, ap);
 }
@@ -176,7 +176,7 @@ int kprintf(const char *fmt, ...)
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct sink s = { put_buf, buf, size, 0 };
+	struct sink s = {put_buf, buf, size, 0};
 	int n = format(&s, fmt, ap);
 
 	if (size)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* Built with -fno-tree-loop-distribute-patterns so gcc cannot turn these loops into calls to themselves. */
+/* Built with -fno-tree-loop-distribute-patterns so gcc cannot turn these loops into calls to
+ * themselves. */
 #include "kstring.h"
 
 void *memset(void *dst, int c, size_t n)

@@ -15,14 +15,14 @@ struct tss64 {
 static struct tss64 tss;
 
 static uint64_t gdt[8] __attribute__((aligned(16))) = {
-	0,
-	0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
-	0x00cf92000000ffff, /* 0x10 kernel data */
-	0x00cffa000000ffff, /* 0x18 user code, 32-bit (unused; STAR base) */
-	0x00cff2000000ffff, /* 0x20 user data */
-	0x00affa000000ffff, /* 0x28 user code, 64-bit */
-	0,		    /* 0x30 TSS, low half (filled in below) */
-	0,		    /* 0x38 TSS, high half */
+    0,
+    0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
+    0x00cf92000000ffff, /* 0x10 kernel data */
+    0x00cffa000000ffff, /* 0x18 user code, 32-bit (unused; STAR base) */
+    0x00cff2000000ffff, /* 0x20 user data */
+    0x00affa000000ffff, /* 0x28 user code, 64-bit */
+    0,			/* 0x30 TSS, low half (filled in below) */
+    0,			/* 0x38 TSS, high half */
 };
 
 void gdt_init(uint64_t rsp0, uint64_t ist1)
@@ -32,7 +32,7 @@ void gdt_init(uint64_t rsp0, uint64_t ist1)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	} __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
 
 	tss.rsp[0] = rsp0;
 	tss.ist[0] = ist1;

@@ -265,8 +265,9 @@ int guest_main(const char *cmdline)
 	test_invalid_opcode();
 	failed |= run_user_program();
 
-	kprintf("summary: #PF %u, #GP %u, #DE %u, #UD %u, ring-3 faults %u, syscall %u, int 0x80 %u\n",
-		seen.pf, seen.gp, seen.de, seen.ud, seen.user_faults, seen.syscalls, seen.int80s);
+	kprintf(
+	    "summary: #PF %u, #GP %u, #DE %u, #UD %u, ring-3 faults %u, syscall %u, int 0x80 %u\n",
+	    seen.pf, seen.gp, seen.de, seen.ud, seen.user_faults, seen.syscalls, seen.int80s);
 	if (seen.pf != 3 || seen.gp != 3 || seen.de != 1 || seen.ud != 1 || seen.user_faults != 2 ||
 	    seen.syscalls != 2 || seen.int80s != 2)
 		failed = 1;

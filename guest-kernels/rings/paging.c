@@ -22,7 +22,8 @@ void *page_alloc(void)
 	return p;
 }
 
-/* The next-level table of entry *e, allocated if absent. User bits propagate so ring 3 can walk through. */
+/* The next-level table of entry *e, allocated if absent. User bits propagate so ring 3 can walk
+ * through. */
 static uint64_t *next_table(uint64_t *e, uint64_t flags)
 {
 	if (!(*e & PTE_P)) {

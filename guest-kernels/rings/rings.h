@@ -40,7 +40,8 @@ void gdt_init(uint64_t rsp0, uint64_t ist1);
 
 /* paging.c: a zeroed 4 KiB page from a static pool (NULL when exhausted). */
 void *page_alloc(void);
-/* Map one 4 KiB page va -> pa in the current tables; 0 or -1 (no memory or a large page in the way). */
+/* Map one 4 KiB page va -> pa in the current tables; 0 or -1 (no memory or a large page in the
+ * way). */
 int map_page(uint64_t va, uint64_t pa, uint64_t flags);
 
 /* user_mode.S */
