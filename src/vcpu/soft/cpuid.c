@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPUID: answered from the table the VMM set with KVM_SET_CPUID2, and the
+ * table of what this CPU implements (KVM_GET_SUPPORTED_CPUID). Only
+ * features the interpreter really executes are advertised: no x87/SSE,
+ * no local APIC, no XSAVE.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vcpu/soft/sys.h"
+
+#define KVM_MAX_CPUID_ENTRIES 256
+
+/* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH */
+#define L1_EDX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | \
+		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19))
+/* CPUID.1 ECX: CX16, POPCNT, hypervisor (the VMM may set it) */
+#define L1_ECX ((1u << 13) | (1u << 23) | (1u << 31))
+/* CPUID.80000001 ECX: LAHF/SAHF in 64-bit mode, LZCNT */
+#define X1_ECX ((1u << 0) | (1u << 5))
+/* CPUID.80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM */
+#define X1_EDX ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29))
+
+static const char brand[48] = "minivmm soft x86-64 CPU";
+
+static void put(struct kvm_cpuid_entry2 *e, uint32_t fn, uint32_t idx, uint32_t flags, uint32_t a,
+		uint32_t b, uint32_t c, uint32_t d)
+{
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->index = idx;
+	e->flags = flags;
+	e->eax = a;
+	e->ebx = b;
+	e->ecx = c;
+	e->edx = d;
+}
+
+static unsigned fill_supported(struct kvm_cpuid_entry2 *e)
+{
+	unsigned n = 0, i;
+	uint32_t w[12];
+
+	/* "GenuineIntel", basic leaves up to 7 */
+	put(&e[n++], 0, 0, 0, 7, 0x756e6547, 0x6c65746e, 0x49656e69);
+	/* family 6, model 6, stepping 3; CLFLUSH line 8 qwords */
+	put(&e[n++], 1, 0, 0, 0x663, 8 << 8, L1_ECX, L1_EDX);
+	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, 0, 0, 0);
+	put(&e[n++], 0x80000000, 0, 0, 0x80000008, 0, 0, 0);
+	put(&e[n++], 0x80000001, 0, 0, 0, 0, X1_ECX, X1_EDX);
+	memcpy(w, brand, sizeof(w));
+	for (i = 0; i < 3; i++)
+		put(&e[n++], 0x80000002 + i, 0, 0, w[4 * i], w[4 * i + 1], w[4 * i + 2],
+		    w[4 * i + 3]);
+	put(&e[n++], 0x80000008, 0, 0, (SOFT_MAXLINADDR << 8) | SOFT_MAXPHYADDR, 0, 0, 0);
+	return n;
+}
+
+int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries)
+{
+	struct kvm_cpuid_entry2 e[16];
+	unsigned n = fill_supported(e);
+
+	if (max_entries < n)
+		return -E2BIG;
+	memcpy(out->entries, e, n * sizeof(e[0]));
+	out->nent = n;
+	return 0;
+}
+
+int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid)
+{
+	struct kvm_cpuid_entry2 *t = NULL;
+
+	if (cpuid->nent > KVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	if (cpuid->nent) {
+		t = calloc(cpuid->nent, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		memcpy(t, cpuid->entries, cpuid->nent * sizeof(*t));
+	}
+	free(cpu->cpuid);
+	cpu->cpuid = t;
+	cpu->cpuid_nent = cpuid->nent;
+	return 0;
+}
+
+static const struct kvm_cpuid_entry2 *find(const struct soft_cpu *cpu, uint32_t fn, uint32_t sub)
+{
+	uint32_t i;
+
+	for (i = 0; i < cpu->cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpu->cpuid[i];
+
+		if (e->function != fn)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && e->index != sub)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+/*
+ * As KVM (kvm_cpuid()): a leaf beyond the maximum of its range answers
+ * like the highest basic leaf on Intel; a leaf not in the table is zero.
+ */
+void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	const struct kvm_cpuid_entry2 *e = find(cpu, leaf, sub), *max;
+
+	if (!e) {
+		max = find(cpu, leaf & 0x80000000u, 0);
+		if (max && leaf > max->eax) {
+			const struct kvm_cpuid_entry2 *basic = find(cpu, 0, 0);
+
+			if (basic)
+				e = find(cpu, basic->eax, sub);
+		}
+	}
+	if (!e) {
+		out[0] = out[1] = out[2] = out[3] = 0;
+		return;
+	}
+	out[0] = e->eax;
+	out[1] = e->ebx;
+	out[2] = e->ecx;
+	out[3] = e->edx;
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Port and MMIO exits, as KVM makes them: a read stops the instruction
+ * before it commits and fills kvm_run; the next KVM_RUN hands back the
+ * data (soft_cpu.c) and the instruction is executed again, this time
+ * finding its data here. A write fills kvm_run and lets the instruction
+ * commit; the loop leaves after it. Also the port instructions
+ * IN/OUT/INS/OUTS with their I/O privilege checks.
+ */
+#include <string.h>
+
+#include <Zydis/Zydis.h>
+
+#include "vcpu/soft/sys.h"
+
+/* The I/O data page: the second page of the vCPU's kvm_run mapping, like KVM. */
+#define IO_DATA_OFFSET 4096
+#define IO_DATA_MAX 4096
+
+static void fill_pio(struct soft_cpu *cpu, bool in, uint64_t port, unsigned size, unsigned count)
+{
+	struct kvm_run *run = cpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = (uint8_t)size;
+	run->io.port = (uint16_t)port;
+	run->io.count = count;
+	run->io.data_offset = IO_DATA_OFFSET;
+}
+
+static void fill_mmio(struct soft_cpu *cpu, bool write, uint64_t addr, unsigned size)
+{
+	struct kvm_run *run = cpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = addr;
+	run->mmio.len = size;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+}
+
+static int io_too_big(struct soft_cpu *cpu)
+{
+	memset(&cpu->run->internal, 0, sizeof(cpu->run->internal));
+	cpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	cpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	return EXEC_EXIT;
+}
+
+int io_read(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+	    void *data)
+{
+	if (cpu->io.read_done) {
+		cpu->io.read_done = false;
+		if (cpu->io.is_mmio == mmio && cpu->io.addr == addr && cpu->io.size == size &&
+		    cpu->io.count == count) {
+			memcpy(data, cpu->io.data, (size_t)size * count);
+			return EXEC_OK;
+		}
+		/* A different access than the one completed: ask again. */
+	}
+	if (mmio ? (size > sizeof(cpu->run->mmio.data) || count != 1)
+		 : ((size_t)size * count > IO_DATA_MAX || !count))
+		return io_too_big(cpu);
+	if (mmio)
+		fill_mmio(cpu, false, addr, size);
+	else
+		fill_pio(cpu, true, addr, size, count);
+	cpu->io.read_exit = true;
+	cpu->io.is_mmio = mmio;
+	cpu->io.addr = addr;
+	cpu->io.size = size;
+	cpu->io.count = count;
+	return EXEC_EXIT;
+}
+
+int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+	     const void *data)
+{
+	if (mmio ? (size > sizeof(cpu->run->mmio.data) || count != 1)
+		 : ((size_t)size * count > IO_DATA_MAX || !count))
+		return io_too_big(cpu);
+	if (mmio) {
+		fill_mmio(cpu, true, addr, size);
+		memcpy(cpu->run->mmio.data, data, size);
+	} else {
+		fill_pio(cpu, false, addr, size, count);
+		memcpy((uint8_t *)cpu->run + IO_DATA_OFFSET, data, (size_t)size * count);
+	}
+	cpu->io.write_pending = true;
+	return EXEC_OK;
+}
+
+/* Called by soft_cpu_run() on re-entry: take the data userspace left in kvm_run. */
+void io_complete_read(struct soft_cpu *cpu)
+{
+	if (!cpu->io.read_exit)
+		return;
+	cpu->io.read_exit = false;
+	if (cpu->io.is_mmio)
+		memcpy(cpu->io.data, cpu->run->mmio.data, cpu->io.size);
+	else
+		memcpy(cpu->io.data, (uint8_t *)cpu->run + IO_DATA_OFFSET,
+		       (size_t)cpu->io.size * cpu->io.count);
+	cpu->io.read_done = true;
+}
+
+/* ---- IN, OUT, INS, OUTS ---- */
+
+/*
+ * SDM vol. 1 18.5: in protected mode with CPL > IOPL (or in virtual-8086
+ * mode) each port must be allowed by the TSS I/O permission bitmap.
+ */
+static int io_permitted(struct soft_cpu *cpu, unsigned port, unsigned size)
+{
+	unsigned iopl = (cpu->rflags >> 12) & 3;
+	uint16_t base, bits;
+	uint64_t off;
+
+	if (!cpu_protected(cpu) || (cpu->cpl <= iopl && !(cpu->rflags & RF_VM)))
+		return EXEC_OK;
+	/* only a 32/64-bit TSS has a bitmap */
+	if (cpu->tr.unusable || !cpu->tr.present || ((cpu->tr.type & 7) != 1 && (cpu->tr.type & 7) != 3) ||
+	    !(cpu->tr.type & 8) || cpu->tr.limit < 103)
+		return cpu_fault(cpu, X_GP, 0);
+	if (mem_read_lin(cpu, cpu->tr.base + 102, &base, 2, ACC_SUPER))
+		return EXEC_FAULT;
+	off = (uint64_t)base + port / 8;
+	if (off + 1 > cpu->tr.limit)
+		return cpu_fault(cpu, X_GP, 0);
+	if (mem_read_lin(cpu, cpu->tr.base + off, &bits, 2, ACC_SUPER))
+		return EXEC_FAULT;
+	if ((bits >> (port & 7)) & ((1u << size) - 1))
+		return cpu_fault(cpu, X_GP, 0);
+	return EXEC_OK;
+}
+
+static int exec_in(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t port, v = 0;
+	unsigned size = in->op[0].size;
+	int rc;
+
+	rc = op_read(cpu, in, 1, &port);
+	if (rc)
+		return rc;
+	port &= 0xffff;
+	rc = io_permitted(cpu, (unsigned)port, size);
+	if (rc)
+		return rc;
+	rc = io_read(cpu, false, port, size, 1, &v);
+	if (rc)
+		return rc;
+	return op_write(cpu, in, 0, v);
+}
+
+static int exec_out(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t port, v;
+	unsigned size = in->op[1].size;
+	int rc;
+
+	rc = op_read(cpu, in, 0, &port);
+	if (!rc)
+		rc = op_read(cpu, in, 1, &v);
+	if (rc)
+		return rc;
+	port &= 0xffff;
+	rc = io_permitted(cpu, (unsigned)port, size);
+	if (rc)
+		return rc;
+	return io_write(cpu, false, port, size, 1, &v);
+}
+
+static unsigned string_size(const struct insn *in)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_INSB:
+	case ZYDIS_MNEMONIC_OUTSB:
+		return 1;
+	case ZYDIS_MNEMONIC_INSW:
+	case ZYDIS_MNEMONIC_OUTSW:
+		return 2;
+	default:
+		return 4;
+	}
+}
+
+static uint64_t addr_mask(const struct insn *in)
+{
+	return in->addrsize == 8 ? ~0ULL : in->addrsize == 4 ? 0xffffffffULL : 0xffffULL;
+}
+
+/*
+ * How many elements one exit moves: the remaining count, capped to the
+ * data page and to the guest page the string pointer is in (so that the
+ * memory side is one contiguous access), at least one.
+ */
+static unsigned string_count(struct soft_cpu *cpu, const struct insn *in, uint64_t lin,
+			     unsigned size)
+{
+	uint64_t left = (in->prefix & (PFX_REP | PFX_REPNE)) ? cpu->gpr[R_RCX] & addr_mask(in) : 1;
+	uint64_t n, room;
+
+	if (cpu->rflags & RF_DF)
+		room = ((lin & 0xfff) + size) / size;
+	else
+		room = (4096 - (lin & 0xfff)) / size;
+	n = left;
+	if (n > room)
+		n = room;
+	if (n > IO_DATA_MAX / size)
+		n = IO_DATA_MAX / size;
+	return n ? (unsigned)n : 1;
+}
+
+/* Advance the string pointer reg by n elements and RCX by n when repeated. */
+static void string_advance(struct soft_cpu *cpu, const struct insn *in, unsigned reg, unsigned n,
+			   unsigned size)
+{
+	uint64_t delta = (uint64_t)n * size, v = cpu->gpr[reg];
+	bool rep = in->prefix & (PFX_REP | PFX_REPNE);
+
+	v = (cpu->rflags & RF_DF) ? v - delta : v + delta;
+	reg_write(cpu, reg, in->addrsize, v & addr_mask(in));
+	if (rep) {
+		uint64_t c = ((cpu->gpr[R_RCX] & addr_mask(in)) - n) & addr_mask(in);
+
+		reg_write(cpu, R_RCX, in->addrsize, c);
+		if (c)
+			cpu->next_rip = cpu->rip; /* the rest on the next pass */
+	}
+}
+
+/* Memory start of n elements from pointer p going in the DF direction. */
+static uint64_t block_start(struct soft_cpu *cpu, uint64_t p, unsigned n, unsigned size,
+			    const struct insn *in)
+{
+	if (cpu->rflags & RF_DF)
+		return (p - (uint64_t)(n - 1) * size) & addr_mask(in);
+	return p;
+}
+
+/* Reverse element order (DF=1: the I/O order is descending memory). */
+static void reverse_elems(uint8_t *buf, unsigned n, unsigned size)
+{
+	unsigned i, j;
+	uint8_t t[4];
+
+	for (i = 0, j = n - 1; i < j; i++, j--) {
+		memcpy(t, buf + i * size, size);
+		memcpy(buf + i * size, buf + j * size, size);
+		memcpy(buf + j * size, t, size);
+	}
+}
+
+static int exec_ins(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint8_t buf[IO_DATA_MAX];
+	unsigned size = string_size(in), n;
+	unsigned port = cpu->gpr[R_RDX] & 0xffff;
+	uint64_t p = cpu->gpr[R_RDI] & addr_mask(in), lin;
+	int rc;
+
+	if ((in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in)))
+		return EXEC_OK;
+	rc = io_permitted(cpu, port, size);
+	if (rc)
+		return rc;
+	rc = seg_linear(cpu, SEG_ES, p, size, ACC_WRITE, &lin);
+	if (rc)
+		return rc;
+	n = string_count(cpu, in, lin, size);
+	rc = io_read(cpu, false, port, size, n, buf);
+	if (rc)
+		return rc;
+	if (cpu->rflags & RF_DF)
+		reverse_elems(buf, n, size);
+	rc = mem_write(cpu, SEG_ES, block_start(cpu, p, n, size, in), buf, n * size);
+	if (rc)
+		return rc;
+	string_advance(cpu, in, R_RDI, n, size);
+	return EXEC_OK;
+}
+
+static int exec_outs(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint8_t buf[IO_DATA_MAX];
+	unsigned size = string_size(in), n;
+	unsigned port = cpu->gpr[R_RDX] & 0xffff;
+	uint64_t p = cpu->gpr[R_RSI] & addr_mask(in), lin;
+	int seg = in->aux, rc; /* source segment, DS unless overridden */
+
+	if ((in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in)))
+		return EXEC_OK;
+	rc = io_permitted(cpu, port, size);
+	if (rc)
+		return rc;
+	rc = seg_linear(cpu, seg, p, size, ACC_READ, &lin);
+	if (rc)
+		return rc;
+	n = string_count(cpu, in, lin, size);
+	rc = mem_read(cpu, seg, block_start(cpu, p, n, size, in), buf, n * size);
+	if (rc)
+		return rc;
+	if (cpu->rflags & RF_DF)
+		reverse_elems(buf, n, size);
+	rc = io_write(cpu, false, port, size, n, buf);
+	if (rc)
+		return rc;
+	string_advance(cpu, in, R_RSI, n, size);
+	return EXEC_OK;
+}
+
+void system_io_register(insn_fn *table)
+{
+	table[ZYDIS_MNEMONIC_IN] = exec_in;
+	table[ZYDIS_MNEMONIC_OUT] = exec_out;
+	table[ZYDIS_MNEMONIC_INSB] = exec_ins;
+	table[ZYDIS_MNEMONIC_INSW] = exec_ins;
+	table[ZYDIS_MNEMONIC_INSD] = exec_ins;
+	table[ZYDIS_MNEMONIC_OUTSB] = exec_outs;
+	table[ZYDIS_MNEMONIC_OUTSW] = exec_outs;
+	table[ZYDIS_MNEMONIC_OUTSD] = exec_outs;
+}

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The soft CPU's memory path: segmentation (limits, types, canonical
+ * checks), paging (32-bit with PSE, PAE, 4-level long mode; U/S, R/W, NX,
+ * CR0.WP; accessed/dirty bits; 4 KiB/2 MiB/4 MiB/1 GiB pages; #PF with the
+ * exact error code and CR2), and a direct-mapped software TLB that caches
+ * the host pointer of each linear page so that a hit costs a compare.
+ * Guest-physical addresses outside RAM slots are MMIO: io_read/io_write.
+ */
+#include <string.h>
+
+#include "vcpu/soft/sys.h"
+
+#define TLB_VALID 1ULL
+/* Permission bits of a TLB entry: supervisor R/W/X, user R/W/X. */
+enum {
+	TP_RS = 1, TP_WS = 2, TP_XS = 4,
+	TP_RU = 8, TP_WU = 16, TP_XU = 32,
+	TP_GLOBAL = 64, /* from a global page (CR4.PGE): kept over CR3 writes */
+	TP_LARGE = 128, /* from a 2M/4M/1G page: INVLPG cannot find it by index */
+};
+
+#define PF_P 1u
+#define PF_W 2u
+#define PF_U 4u
+#define PF_RSVD 8u
+#define PF_ID 16u
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_U (1ULL << 2)
+#define PTE_A (1ULL << 5)
+#define PTE_D (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+#define PTE_G (1ULL << 8)
+#define PTE_NX (1ULL << 63)
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline bool acc_user(const struct soft_cpu *cpu, int acc)
+{
+	return cpu->cpl == 3 && !(acc & ACC_SUPER);
+}
+
+static inline unsigned tlb_need(const struct soft_cpu *cpu, int acc)
+{
+	unsigned bit = (acc & ACC_WRITE) ? TP_WS : (acc & ACC_EXEC) ? TP_XS : TP_RS;
+
+	return acc_user(cpu, acc) ? bit << 3 : bit;
+}
+
+static inline struct tlb_entry *tlb_slot(struct soft_cpu *cpu, uint64_t lin)
+{
+	return &cpu->tlb[(lin >> 12) & (TLB_ENTRIES - 1)];
+}
+
+void tlb_flush(struct soft_cpu *cpu)
+{
+	unsigned i;
+
+	for (i = 0; i < TLB_ENTRIES; i++)
+		cpu->tlb[i].vpage = 0;
+	cpu->tlb_generation = cpu->vm->generation;
+}
+
+void tlb_flush_nonglobal(struct soft_cpu *cpu)
+{
+	unsigned i;
+
+	for (i = 0; i < TLB_ENTRIES; i++)
+		if (!(cpu->tlb[i].perm & TP_GLOBAL))
+			cpu->tlb[i].vpage = 0;
+}
+
+void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
+{
+	uint64_t vp = (lin & ~0xfffULL) | TLB_VALID;
+	unsigned i;
+
+	/* Entries of a large page sit at other indices too: drop them all. */
+	for (i = 0; i < TLB_ENTRIES; i++)
+		if (cpu->tlb[i].vpage == vp || (cpu->tlb[i].perm & TP_LARGE))
+			cpu->tlb[i].vpage = 0;
+}
+
+/* Host pointer of a guest-physical range for writing: RAM and not read-only. */
+static uint8_t *gpa_ptr_write(struct soft_vm *vm, uint64_t gpa, uint64_t len)
+{
+	const struct soft_slot *s = soft_vm_slot(vm, gpa, len);
+
+	if (!s || (s->flags & KVM_MEM_READONLY))
+		return NULL;
+	return s->hva + (gpa - s->gpa);
+}
+
+int phys_read(struct soft_cpu *cpu, uint64_t gpa, void *dst, unsigned size)
+{
+	uint8_t *p = soft_vm_gpa_ptr(cpu->vm, gpa, size);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, size);
+	return 0;
+}
+
+/* ---- segmentation ---- */
+
+static int seg_fault(struct soft_cpu *cpu, int seg)
+{
+	return cpu_fault(cpu, seg == SEG_SS ? X_SS : X_GP, 0);
+}
+
+int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
+	       uint64_t *lin)
+{
+	const struct seg *s;
+	uint64_t last = off + (size ? size - 1 : 0);
+
+	if (cpu->code_bits == 64) {
+		uint64_t l = off;
+
+		if (seg == SEG_FS || seg == SEG_GS)
+			l += cpu->seg[seg].base;
+		if (unlikely(!is_canonical(l) || !is_canonical(l + (size ? size - 1 : 0))))
+			return seg_fault(cpu, seg);
+		*lin = l;
+		return EXEC_OK;
+	}
+	if (seg == SEG_NONE || seg > SEG_GS) {
+		*lin = off & 0xffffffffULL;
+		return EXEC_OK;
+	}
+	s = &cpu->seg[seg];
+	if (cpu_protected(cpu) && !(cpu->rflags & RF_VM)) {
+		if (s->unusable)
+			return seg_fault(cpu, seg);
+		if (acc & ACC_WRITE) {
+			if ((s->type & 8) || !(s->type & 2))
+				return seg_fault(cpu, seg);
+		} else if ((acc & ACC_READ) && (s->type & 0xa) == 8) {
+			return seg_fault(cpu, seg); /* execute-only code */
+		}
+	}
+	if (!(s->type & 8) && (s->type & 4)) {
+		/* expand-down data segment: valid offsets are (limit, top] */
+		uint64_t top = s->db ? 0xffffffffULL : 0xffffULL;
+
+		if (off <= s->limit || last > top || last < off)
+			return seg_fault(cpu, seg);
+	} else if (last > s->limit || last < off) {
+		return seg_fault(cpu, seg);
+	}
+	*lin = (s->base + off) & 0xffffffffULL;
+	return EXEC_OK;
+}
+
+/* ---- paging ---- */
+
+static int page_fault(struct soft_cpu *cpu, uint64_t lin, int acc, uint32_t err)
+{
+	if (acc & ACC_WRITE)
+		err |= PF_W;
+	if (acc_user(cpu, acc))
+		err |= PF_U;
+	if ((acc & ACC_EXEC) && (cpu->efer & EFER_NXE) && (cpu->cr4 & CR4_PAE))
+		err |= PF_ID;
+	cpu->cr2 = lin;
+	return cpu_fault(cpu, X_PF, err);
+}
+
+/* One level of a walk: where the entry is, to set A (and D) afterwards. */
+struct walk_level {
+	uint8_t *host;
+	bool wide; /* 8-byte entry */
+};
+
+static bool read_entry(struct soft_cpu *cpu, uint64_t gpa, bool wide, uint64_t *e,
+		       struct walk_level *lv)
+{
+	uint8_t *p = soft_vm_gpa_ptr(cpu->vm, gpa, wide ? 8 : 4);
+
+	/* A table outside RAM reads as not present. */
+	if (!p) {
+		lv->host = NULL;
+		*e = 0;
+		return false;
+	}
+	lv->host = p;
+	lv->wide = wide;
+	if (wide)
+		*e = __atomic_load_n((uint64_t *)p, __ATOMIC_RELAXED);
+	else
+		*e = __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void set_bits(struct soft_cpu *cpu, const struct walk_level *lv, uint64_t cur,
+		     uint64_t bits)
+{
+	if (!lv->host || (cur & bits) == bits)
+		return;
+	if (lv->wide)
+		__atomic_fetch_or((uint64_t *)lv->host, bits, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or((uint32_t *)lv->host, (uint32_t)bits, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Translate lin for an access acc: on success *gpa and the permissions
+ * of the page for every kind of access (TP_*), with A/D set as the access
+ * requires. On failure #PF is queued (EXEC_FAULT).
+ */
+static int walk(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa, unsigned *perm)
+{
+	struct walk_level lv[4];
+	uint64_t ent[4];
+	int n = 0, i;
+	uint64_t e, addr, rsvd_hi, nx_rsvd;
+	bool rw = true, us = true, nx = false, large = false, global = false;
+	unsigned p;
+	bool wp = cpu->cr0 & CR0_WP;
+	uint64_t addr_mask = ((1ULL << SOFT_MAXPHYADDR) - 1) & ~0xfffULL;
+
+	if (!(cpu->cr0 & CR0_PG)) {
+		*gpa = cpu_long_mode(cpu) ? lin : lin & 0xffffffffULL;
+		*perm = TP_RS | TP_WS | TP_XS | TP_RU | TP_WU | TP_XU;
+		return EXEC_OK;
+	}
+
+	if (!(cpu->cr4 & CR4_PAE)) {
+		/* 32-bit paging: 2 levels of 4-byte entries, PSE 4 MiB pages */
+		addr = (cpu->cr3 & 0xfffff000ULL) | ((lin >> 20) & 0xffc);
+		if (!read_entry(cpu, addr, false, &e, &lv[n]) || !(e & PTE_P))
+			return page_fault(cpu, lin, acc, 0);
+		ent[n++] = e;
+		rw &= !!(e & PTE_W);
+		us &= !!(e & PTE_U);
+		if ((e & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
+			if (e & (1ULL << 21))
+				return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+			*gpa = (e & 0xffc00000ULL) | ((e & 0x1fe000ULL) << 19) | (lin & 0x3fffff);
+			large = true;
+		} else {
+			addr = (e & 0xfffff000ULL) | ((lin >> 10) & 0xffc);
+			if (!read_entry(cpu, addr, false, &e, &lv[n]) || !(e & PTE_P))
+				return page_fault(cpu, lin, acc, 0);
+			ent[n++] = e;
+			rw &= !!(e & PTE_W);
+			us &= !!(e & PTE_U);
+			*gpa = (e & 0xfffff000ULL) | (lin & 0xfff);
+		}
+		global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
+		goto check;
+	}
+
+	rsvd_hi = ((1ULL << 52) - 1) & ~((1ULL << SOFT_MAXPHYADDR) - 1);
+	nx_rsvd = (cpu->efer & EFER_NXE) ? 0 : PTE_NX;
+	if (cpu_long_mode(cpu)) {
+		/* 4-level paging: PML4E, PDPTE (1 GiB), PDE (2 MiB), PTE */
+		static const unsigned shift[4] = { 39, 30, 21, 12 };
+
+		addr = cpu->cr3 & addr_mask;
+		for (i = 0; i < 4; i++) {
+			uint64_t rsvd = rsvd_hi | nx_rsvd;
+
+			addr |= ((lin >> shift[i]) & 0x1ff) << 3;
+			if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
+				return page_fault(cpu, lin, acc, 0);
+			ent[n++] = e;
+			if (i == 0)
+				rsvd |= PTE_PS;
+			if ((i == 1 || i == 2) && (e & PTE_PS))
+				rsvd |= ((1ULL << shift[i]) - 1) & ~0x1fffULL; /* 1G: 29:13, 2M: 20:13 */
+			if (e & rsvd)
+				return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+			rw &= !!(e & PTE_W);
+			us &= !!(e & PTE_U);
+			nx |= !!(e & PTE_NX);
+			if (i == 3 || ((i == 1 || i == 2) && (e & PTE_PS))) {
+				uint64_t m = (1ULL << shift[i]) - 1;
+
+				*gpa = (e & addr_mask & ~m) | (lin & m);
+				large = i < 3;
+				break;
+			}
+			addr = e & addr_mask;
+		}
+		global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
+		goto check;
+	}
+
+	/* PAE paging: PDPTE from CR3, then PDE (2 MiB), PTE; 8-byte entries */
+	addr = (cpu->cr3 & 0xffffffe0ULL) | (((lin >> 30) & 3) << 3);
+	if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
+		return page_fault(cpu, lin, acc, 0);
+	if (e & (rsvd_hi | PTE_NX | 0x1e6ULL))
+		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+	lv[n].host = NULL; /* PAE PDPTEs have no accessed bit the walk sets */
+	ent[n++] = e;
+	addr = (e & addr_mask) | (((lin >> 21) & 0x1ff) << 3);
+	if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
+		return page_fault(cpu, lin, acc, 0);
+	ent[n++] = e;
+	if (e & (rsvd_hi | nx_rsvd | ((e & PTE_PS) ? 0x1fe000ULL : 0)))
+		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+	rw &= !!(e & PTE_W);
+	us &= !!(e & PTE_U);
+	nx |= !!(e & PTE_NX);
+	if (e & PTE_PS) {
+		*gpa = (e & addr_mask & ~0x1fffffULL) | (lin & 0x1fffff);
+		large = true;
+	} else {
+		addr = (e & addr_mask) | (((lin >> 12) & 0x1ff) << 3);
+		if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
+			return page_fault(cpu, lin, acc, 0);
+		ent[n++] = e;
+		if (e & (rsvd_hi | nx_rsvd))
+			return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+		rw &= !!(e & PTE_W);
+		us &= !!(e & PTE_U);
+		nx |= !!(e & PTE_NX);
+		*gpa = (e & addr_mask) | (lin & 0xfff);
+	}
+	global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
+
+check:
+	/* SDM 4.6: supervisor writes to read-only pages only with CR0.WP=0 */
+	p = TP_RS;
+	if (rw || !wp)
+		p |= TP_WS;
+	if (!nx)
+		p |= TP_XS;
+	if (us) {
+		p |= TP_RU;
+		if (rw)
+			p |= TP_WU;
+		if (!nx)
+			p |= TP_XU;
+	}
+	if (!(p & tlb_need(cpu, acc)))
+		return page_fault(cpu, lin, acc, PF_P);
+
+	/* The access succeeds: set accessed bits, and dirty in the leaf on a write. */
+	for (i = 0; i < n; i++)
+		set_bits(cpu, &lv[i], ent[i], PTE_A);
+	if (acc & ACC_WRITE)
+		set_bits(cpu, &lv[n - 1], ent[n - 1], PTE_D);
+	else if (!(ent[n - 1] & PTE_D))
+		p &= ~(unsigned)(TP_WS | TP_WU); /* a later write must walk to set D */
+	if (global)
+		p |= TP_GLOBAL;
+	if (large)
+		p |= TP_LARGE;
+	*perm = p;
+	return EXEC_OK;
+}
+
+/*
+ * Translate one linear page for access acc. *host is NULL when the
+ * guest-physical address is not RAM (MMIO), else the host pointer of lin.
+ */
+static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa, uint8_t **host)
+{
+	struct tlb_entry *e = tlb_slot(cpu, lin);
+	unsigned need = tlb_need(cpu, acc), perm = 0;
+	uint64_t g = 0;
+	uint8_t *h;
+	int rc;
+
+	if (unlikely(cpu->tlb_generation != cpu->vm->generation))
+		tlb_flush(cpu);
+	if (e->vpage == ((lin & ~0xfffULL) | TLB_VALID) && (e->perm & need)) {
+		*gpa = e->gpage | (lin & 0xfff);
+		*host = e->host + (lin & 0xfff);
+		return EXEC_OK;
+	}
+	rc = walk(cpu, lin, acc, &g, &perm);
+	if (rc)
+		return rc;
+	*gpa = g;
+	h = soft_vm_gpa_ptr(cpu->vm, g & ~0xfffULL, 4096);
+	if (!h) {
+		*host = NULL;
+		return EXEC_OK;
+	}
+	if ((perm & (TP_WS | TP_WU)) && !gpa_ptr_write(cpu->vm, g & ~0xfffULL, 4096)) {
+		/* read-only slot: writes are MMIO exits, never cached */
+		perm &= ~(unsigned)(TP_WS | TP_WU);
+		if (acc & ACC_WRITE) {
+			*host = NULL;
+			return EXEC_OK;
+		}
+	}
+	e->vpage = (lin & ~0xfffULL) | TLB_VALID;
+	e->host = h;
+	e->gpage = g & ~0xfffULL;
+	e->perm = (uint8_t)perm;
+	*host = h + (lin & 0xfff);
+	return EXEC_OK;
+}
+
+static uint64_t lin_add(const struct soft_cpu *cpu, uint64_t lin, uint64_t n)
+{
+	return cpu_long_mode(cpu) ? lin + n : (lin + n) & 0xffffffffULL;
+}
+
+/* ---- linear accesses ---- */
+
+static int read_slow(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
+{
+	uint8_t *d = dst;
+	unsigned done = 0;
+
+	if (size > 4096)
+		return cpu_fault(cpu, X_GP, 0);
+	while (done < size) {
+		uint64_t l = lin_add(cpu, lin, done), gpa;
+		unsigned n = 4096 - (l & 0xfff);
+		uint8_t *h;
+		int rc;
+
+		if (n > size - done)
+			n = size - done;
+		rc = translate(cpu, l, acc, &gpa, &h);
+		if (rc)
+			return rc;
+		if (h) {
+			memcpy(d + done, h, n);
+		} else {
+			rc = io_read(cpu, true, gpa, n, 1, d + done);
+			if (rc)
+				return rc;
+		}
+		done += n;
+	}
+	return EXEC_OK;
+}
+
+int mem_read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
+{
+	struct tlb_entry *e = tlb_slot(cpu, lin);
+
+	acc |= ACC_READ;
+	if (likely(e->vpage == ((lin & ~0xfffULL) | TLB_VALID) &&
+		   (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096)) {
+		memcpy(dst, e->host + (lin & 0xfff), size);
+		return EXEC_OK;
+	}
+	return read_slow(cpu, lin, dst, size, acc);
+}
+
+static int write_slow(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size, int acc)
+{
+	const uint8_t *s = src;
+	uint64_t gpa[2];
+	uint8_t *h[2];
+	unsigned n[2], parts, i;
+	int rc;
+
+	if (size > 4096)
+		return cpu_fault(cpu, X_GP, 0);
+	n[0] = 4096 - (lin & 0xfff);
+	if (n[0] >= size) {
+		n[0] = size;
+		parts = 1;
+	} else {
+		n[1] = size - n[0];
+		parts = 2;
+	}
+	/* Translate every page first: a fault on the second leaves memory untouched. */
+	for (i = 0; i < parts; i++) {
+		rc = translate(cpu, lin_add(cpu, lin, i ? n[0] : 0), acc, &gpa[i], &h[i]);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < parts; i++) {
+		const uint8_t *p = s + (i ? n[0] : 0);
+
+		if (h[i]) {
+			memcpy(h[i], p, n[i]);
+			code_cache_note_write(cpu->vm, gpa[i], n[i]);
+		} else {
+			rc = io_write(cpu, true, gpa[i], n[i], 1, p);
+			if (rc)
+				return rc;
+		}
+	}
+	return EXEC_OK;
+}
+
+int mem_write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size, int acc)
+{
+	struct tlb_entry *e = tlb_slot(cpu, lin);
+
+	acc |= ACC_WRITE;
+	if (likely(e->vpage == ((lin & ~0xfffULL) | TLB_VALID) &&
+		   (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096)) {
+		memcpy(e->host + (lin & 0xfff), src, size);
+		code_cache_note_write(cpu->vm, e->gpage | (lin & 0xfff), size);
+		return EXEC_OK;
+	}
+	return write_slow(cpu, lin, src, size, acc);
+}
+
+/* ---- logical (segment-relative) accesses: the hot path of every handler ---- */
+
+static inline int to_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
+			    uint64_t *lin)
+{
+	if (likely(cpu->code_bits == 64)) {
+		uint64_t l = off;
+
+		if (seg == SEG_FS || seg == SEG_GS)
+			l += cpu->seg[seg].base;
+		if (likely(is_canonical(l))) {
+			*lin = l;
+			return EXEC_OK;
+		}
+	}
+	return seg_linear(cpu, seg, off, size, acc, lin);
+}
+
+int mem_read(struct soft_cpu *cpu, int seg, uint64_t off, void *dst, unsigned size)
+{
+	uint64_t lin;
+
+	if (unlikely(to_linear(cpu, seg, off, size, ACC_READ, &lin)))
+		return EXEC_FAULT;
+	return mem_read_lin(cpu, lin, dst, size, ACC_READ);
+}
+
+int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
+{
+	uint64_t lin;
+
+	if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin)))
+		return EXEC_FAULT;
+	return mem_write_lin(cpu, lin, src, size, ACC_WRITE);
+}
+
+void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
+{
+	uint64_t lin, gpa;
+	uint8_t *h;
+
+	*rc = to_linear(cpu, seg, off, size, ACC_READ | ACC_WRITE, &lin);
+	if (*rc)
+		return NULL;
+	if ((lin & 0xfff) + size > 4096)
+		return NULL; /* legal but split: the caller reads and writes */
+	*rc = translate(cpu, lin, ACC_READ | ACC_WRITE, &gpa, &h);
+	if (*rc || !h)
+		return NULL;
+	code_cache_note_write(cpu->vm, gpa, size);
+	return h;
+}
+
+int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const uint8_t **host,
+			unsigned *avail)
+{
+	uint8_t *h;
+	int rc;
+
+	rc = translate(cpu, lin, ACC_EXEC, gpa, &h);
+	if (rc)
+		return rc;
+	if (!h) {
+		/* Code outside RAM: KVM reports an emulation failure. */
+		memset(&cpu->run->internal, 0, sizeof(cpu->run->internal));
+		cpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		cpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+		return EXEC_EXIT;
+	}
+	*host = h;
+	*avail = 4096 - (unsigned)(lin & 0xfff);
+	return EXEC_OK;
+}

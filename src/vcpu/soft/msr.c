@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Model-specific registers the soft CPU implements (RDMSR/WRMSR from the
+ * guest, KVM_GET/SET_MSRS from the VMM). Anything else raises #GP in the
+ * guest and stops a KVM_GET/SET_MSRS batch, as KVM does.
+ */
+#include <x86intrin.h>
+
+#include "vcpu/soft/sys.h"
+
+enum {
+	MSR_TSC = 0x10,
+	MSR_APIC_BASE = 0x1b,
+	MSR_SYSENTER_CS = 0x174,
+	MSR_SYSENTER_ESP = 0x175,
+	MSR_SYSENTER_EIP = 0x176,
+	MSR_MISC_ENABLE = 0x1a0,
+	MSR_PAT = 0x277,
+	MSR_EFER = 0xc0000080,
+	MSR_STAR = 0xc0000081,
+	MSR_LSTAR = 0xc0000082,
+	MSR_CSTAR = 0xc0000083,
+	MSR_FMASK = 0xc0000084,
+	MSR_FS_BASE = 0xc0000100,
+	MSR_GS_BASE = 0xc0000101,
+	MSR_KERNEL_GS_BASE = 0xc0000102,
+	MSR_TSC_AUX = 0xc0000103,
+};
+
+uint64_t cpu_tsc(struct soft_cpu *cpu)
+{
+	return __rdtsc() + cpu->tsc_offset;
+}
+
+int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
+{
+	switch (index) {
+	case MSR_TSC:
+		*v = cpu_tsc(cpu);
+		break;
+	case MSR_APIC_BASE:
+		*v = cpu->apic_base;
+		break;
+	case MSR_SYSENTER_CS:
+		*v = cpu->sysenter_cs;
+		break;
+	case MSR_SYSENTER_ESP:
+		*v = cpu->sysenter_esp;
+		break;
+	case MSR_SYSENTER_EIP:
+		*v = cpu->sysenter_eip;
+		break;
+	case MSR_MISC_ENABLE:
+		*v = cpu->misc_enable;
+		break;
+	case MSR_PAT:
+		*v = cpu->pat;
+		break;
+	case MSR_EFER:
+		*v = cpu->efer;
+		break;
+	case MSR_STAR:
+		*v = cpu->star;
+		break;
+	case MSR_LSTAR:
+		*v = cpu->lstar;
+		break;
+	case MSR_CSTAR:
+		*v = cpu->cstar;
+		break;
+	case MSR_FMASK:
+		*v = cpu->fmask;
+		break;
+	case MSR_FS_BASE:
+		*v = cpu->seg[SEG_FS].base;
+		break;
+	case MSR_GS_BASE:
+		*v = cpu->seg[SEG_GS].base;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		*v = cpu->kernel_gs_base;
+		break;
+	case MSR_TSC_AUX:
+		*v = cpu->tsc_aux;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* Each PAT byte must name a memory type: UC, WC, WT, WP, WB or UC-. */
+static bool pat_valid(uint64_t v)
+{
+	unsigned i;
+
+	for (i = 0; i < 8; i++) {
+		unsigned t = (v >> (8 * i)) & 0xff;
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+static int write_efer(struct soft_cpu *cpu, uint64_t v)
+{
+	uint64_t old = cpu->efer;
+
+	if (v & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return -1;
+	/* LME cannot change while paging is on; LMA is the CPU's to set */
+	if ((cpu->cr0 & CR0_PG) && ((v ^ old) & EFER_LME))
+		return -1;
+	v = (v & ~EFER_LMA) | (old & EFER_LMA);
+	cpu->efer = v;
+	if ((old ^ v) & EFER_NXE)
+		tlb_flush(cpu);
+	return 0;
+}
+
+int msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
+{
+	switch (index) {
+	case MSR_TSC:
+		cpu->tsc_offset = v - __rdtsc();
+		break;
+	case MSR_APIC_BASE:
+		/* BSP (8), enable (11) and the base below MAXPHYADDR; no x2APIC */
+		if (v & ~(((1ULL << SOFT_MAXPHYADDR) - 1) & ~0x6ffULL))
+			return -1;
+		cpu->apic_base = v;
+		break;
+	case MSR_SYSENTER_CS:
+		cpu->sysenter_cs = v & 0xffff;
+		break;
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		if (!is_canonical(v))
+			return -1;
+		if (index == MSR_SYSENTER_ESP)
+			cpu->sysenter_esp = v;
+		else if (index == MSR_SYSENTER_EIP)
+			cpu->sysenter_eip = v;
+		else if (index == MSR_LSTAR)
+			cpu->lstar = v;
+		else if (index == MSR_CSTAR)
+			cpu->cstar = v;
+		else if (index == MSR_FS_BASE)
+			cpu->seg[SEG_FS].base = v;
+		else if (index == MSR_GS_BASE)
+			cpu->seg[SEG_GS].base = v;
+		else
+			cpu->kernel_gs_base = v;
+		break;
+	case MSR_MISC_ENABLE:
+		cpu->misc_enable = v;
+		break;
+	case MSR_PAT:
+		if (!pat_valid(v))
+			return -1;
+		cpu->pat = v;
+		break;
+	case MSR_EFER:
+		return write_efer(cpu, v);
+	case MSR_STAR:
+		cpu->star = v;
+		break;
+	case MSR_FMASK:
+		cpu->fmask = (uint32_t)v;
+		break;
+	case MSR_TSC_AUX:
+		if (v >> 32)
+			return -1;
+		cpu->tsc_aux = v;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}

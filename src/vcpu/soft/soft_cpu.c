@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The public API of the soft CPU (soft_cpu.h): creation in the x86
+ * power-on state as KVM reports it after KVM_CREATE_VCPU, conversion of
+ * the state to and from KVM's structs, and KVM_RUN (complete a pending
+ * read, then run the execute loop until the next exit).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vcpu/soft/sys.h"
+
+static void seg_reset(struct seg *s, uint16_t sel, uint64_t base, uint8_t type, uint8_t sbit)
+{
+	memset(s, 0, sizeof(*s));
+	s->sel = sel;
+	s->base = base;
+	s->limit = 0xffff;
+	s->type = type;
+	s->s = sbit;
+	s->present = 1;
+}
+
+/* SDM vol. 3 9.1.1 power-on state, with the values KVM shows for it. */
+static void cpu_reset(struct soft_cpu *cpu)
+{
+	unsigned i;
+
+	memset(cpu->gpr, 0, sizeof(cpu->gpr));
+	cpu->gpr[R_RDX] = 0x600; /* family 6 processor signature */
+	cpu->rip = 0xfff0;
+	cpu->next_rip = cpu->rip;
+	memset(&cpu->lf, 0, sizeof(cpu->lf));
+	cpu_set_rflags(cpu, RF_FIXED);
+	seg_reset(&cpu->seg[SEG_CS], 0xf000, 0xffff0000ULL, 0xb, 1);
+	for (i = 0; i < 6; i++)
+		if (i != SEG_CS)
+			seg_reset(&cpu->seg[i], 0, 0, 0x3, 1);
+	seg_reset(&cpu->tr, 0, 0, 0xb, 0);
+	seg_reset(&cpu->ldtr, 0, 0, 0x2, 0);
+	cpu->gdtr.base = 0;
+	cpu->gdtr.limit = 0xffff;
+	cpu->idtr.base = 0;
+	cpu->idtr.limit = 0xffff;
+	cpu->cr0 = CR0_CD | CR0_NW | CR0_ET;
+	cpu->cr2 = cpu->cr3 = cpu->cr4 = cpu->cr8 = cpu->efer = 0;
+	memset(cpu->dr, 0, sizeof(cpu->dr));
+	cpu->dr[6] = 0xffff0ff0;
+	cpu->dr[7] = 0x400;
+	cpu->apic_base = 0xfee00900ULL; /* enabled, BSP */
+	cpu->pat = 0x0007040600070406ULL;
+	cpu->misc_enable = 1; /* fast strings, as KVM */
+	cpu->exc.pending = false;
+	cpu->irq_pending = false;
+	cpu->int_shadow = false;
+	cpu->halted = false;
+	cpu_update_mode(cpu);
+}
+
+struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run *run)
+{
+	struct soft_cpu *cpu;
+
+	if (!vm || !run)
+		return NULL;
+	cpu = calloc(1, sizeof(*cpu));
+	if (!cpu)
+		return NULL;
+	cpu->vm = vm;
+	cpu->run = run;
+	cpu->id = id;
+	cpu_reset(cpu);
+	if (id)
+		cpu->apic_base &= ~(1ULL << 8); /* only vCPU 0 is the bootstrap processor */
+	tlb_flush(cpu);
+	return cpu;
+}
+
+void soft_cpu_destroy(struct soft_cpu *cpu)
+{
+	if (!cpu)
+		return;
+	free(cpu->cpuid);
+	free(cpu);
+}
+
+void soft_cpu_get_regs(struct soft_cpu *cpu, struct kvm_regs *r)
+{
+	r->rax = cpu->gpr[R_RAX];
+	r->rbx = cpu->gpr[R_RBX];
+	r->rcx = cpu->gpr[R_RCX];
+	r->rdx = cpu->gpr[R_RDX];
+	r->rsi = cpu->gpr[R_RSI];
+	r->rdi = cpu->gpr[R_RDI];
+	r->rsp = cpu->gpr[R_RSP];
+	r->rbp = cpu->gpr[R_RBP];
+	r->r8 = cpu->gpr[R_R8];
+	r->r9 = cpu->gpr[R_R9];
+	r->r10 = cpu->gpr[R_R10];
+	r->r11 = cpu->gpr[R_R11];
+	r->r12 = cpu->gpr[R_R12];
+	r->r13 = cpu->gpr[R_R13];
+	r->r14 = cpu->gpr[R_R14];
+	r->r15 = cpu->gpr[R_R15];
+	r->rip = cpu->rip;
+	r->rflags = cpu_get_rflags(cpu);
+}
+
+void soft_cpu_set_regs(struct soft_cpu *cpu, const struct kvm_regs *r)
+{
+	cpu->gpr[R_RAX] = r->rax;
+	cpu->gpr[R_RBX] = r->rbx;
+	cpu->gpr[R_RCX] = r->rcx;
+	cpu->gpr[R_RDX] = r->rdx;
+	cpu->gpr[R_RSI] = r->rsi;
+	cpu->gpr[R_RDI] = r->rdi;
+	cpu->gpr[R_RSP] = r->rsp;
+	cpu->gpr[R_RBP] = r->rbp;
+	cpu->gpr[R_R8] = r->r8;
+	cpu->gpr[R_R9] = r->r9;
+	cpu->gpr[R_R10] = r->r10;
+	cpu->gpr[R_R11] = r->r11;
+	cpu->gpr[R_R12] = r->r12;
+	cpu->gpr[R_R13] = r->r13;
+	cpu->gpr[R_R14] = r->r14;
+	cpu->gpr[R_R15] = r->r15;
+	cpu->rip = r->rip;
+	cpu->next_rip = r->rip;
+	/* bit 1 always reads as one; the reserved upper bits are dropped */
+	cpu_set_rflags(cpu, (r->rflags & 0x3f7fd7ULL) | RF_FIXED);
+	/* new state: whatever was half done for an I/O exit is void */
+	cpu->io.read_done = false;
+}
+
+static void seg_to_kvm(const struct seg *s, struct kvm_segment *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = s->base;
+	k->limit = s->limit;
+	k->selector = s->sel;
+	k->type = s->type;
+	k->present = s->present;
+	k->dpl = s->dpl;
+	k->db = s->db;
+	k->s = s->s;
+	k->l = s->l;
+	k->g = s->g;
+	k->avl = s->avl;
+	k->unusable = s->unusable;
+}
+
+static void seg_from_kvm(struct seg *s, const struct kvm_segment *k)
+{
+	s->base = k->base;
+	s->limit = k->limit;
+	s->sel = k->selector;
+	s->type = k->type & 15;
+	s->present = !!k->present;
+	s->dpl = k->dpl & 3;
+	s->db = !!k->db;
+	s->s = !!k->s;
+	s->l = !!k->l;
+	s->g = !!k->g;
+	s->avl = !!k->avl;
+	s->unusable = !!k->unusable;
+}
+
+void soft_cpu_get_sregs(struct soft_cpu *cpu, struct kvm_sregs *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	seg_to_kvm(&cpu->seg[SEG_CS], &sr->cs);
+	seg_to_kvm(&cpu->seg[SEG_DS], &sr->ds);
+	seg_to_kvm(&cpu->seg[SEG_ES], &sr->es);
+	seg_to_kvm(&cpu->seg[SEG_FS], &sr->fs);
+	seg_to_kvm(&cpu->seg[SEG_GS], &sr->gs);
+	seg_to_kvm(&cpu->seg[SEG_SS], &sr->ss);
+	seg_to_kvm(&cpu->tr, &sr->tr);
+	seg_to_kvm(&cpu->ldtr, &sr->ldt);
+	sr->gdt.base = cpu->gdtr.base;
+	sr->gdt.limit = cpu->gdtr.limit;
+	sr->idt.base = cpu->idtr.base;
+	sr->idt.limit = cpu->idtr.limit;
+	sr->cr0 = cpu->cr0;
+	sr->cr2 = cpu->cr2;
+	sr->cr3 = cpu->cr3;
+	sr->cr4 = cpu->cr4;
+	sr->cr8 = cpu->cr8;
+	sr->efer = cpu->efer;
+	sr->apic_base = cpu->apic_base;
+	if (cpu->irq_pending)
+		sr->interrupt_bitmap[cpu->irq_vector / 64] = 1ULL << (cpu->irq_vector % 64);
+}
+
+/* The consistency KVM demands of KVM_SET_SREGS (kvm_is_valid_sregs). */
+static bool sregs_valid(const struct kvm_sregs *sr)
+{
+	if ((sr->cr0 & CR0_PG) && !(sr->cr0 & CR0_PE))
+		return false;
+	if ((sr->cr0 & CR0_NW) && !(sr->cr0 & CR0_CD))
+		return false;
+	if (sr->cr0 >> 32)
+		return false;
+	if ((sr->efer & EFER_LME) && (sr->cr0 & CR0_PG)) {
+		if (!(sr->cr4 & CR4_PAE) || !(sr->efer & EFER_LMA))
+			return false;
+		if (sr->cs.l && sr->cs.db)
+			return false;
+	} else if (sr->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+int soft_cpu_set_sregs(struct soft_cpu *cpu, const struct kvm_sregs *sr)
+{
+	unsigned i;
+
+	if (!sregs_valid(sr))
+		return -EINVAL;
+	seg_from_kvm(&cpu->seg[SEG_CS], &sr->cs);
+	seg_from_kvm(&cpu->seg[SEG_DS], &sr->ds);
+	seg_from_kvm(&cpu->seg[SEG_ES], &sr->es);
+	seg_from_kvm(&cpu->seg[SEG_FS], &sr->fs);
+	seg_from_kvm(&cpu->seg[SEG_GS], &sr->gs);
+	seg_from_kvm(&cpu->seg[SEG_SS], &sr->ss);
+	seg_from_kvm(&cpu->tr, &sr->tr);
+	seg_from_kvm(&cpu->ldtr, &sr->ldt);
+	cpu->gdtr.base = sr->gdt.base;
+	cpu->gdtr.limit = sr->gdt.limit;
+	cpu->idtr.base = sr->idt.base;
+	cpu->idtr.limit = sr->idt.limit;
+	cpu->cr0 = sr->cr0 | CR0_ET;
+	cpu->cr2 = sr->cr2;
+	cpu->cr3 = sr->cr3;
+	cpu->cr4 = sr->cr4;
+	cpu->cr8 = sr->cr8 & 15;
+	cpu->efer = sr->efer;
+	cpu->apic_base = sr->apic_base;
+	for (i = 0; i < 256; i++) {
+		if ((sr->interrupt_bitmap[i / 64] >> (i % 64)) & 1) {
+			cpu->irq_pending = true;
+			cpu->irq_vector = (uint8_t)i;
+			break;
+		}
+	}
+	cpu->io.read_done = false;
+	cpu_update_mode(cpu);
+	tlb_flush(cpu);
+	return 0;
+}
+
+int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector)
+{
+	if (vector > 255)
+		return -EINVAL;
+	if (cpu->irq_pending)
+		return -EEXIST;
+	cpu->irq_pending = true;
+	cpu->irq_vector = (uint8_t)vector;
+	return 0;
+}
+
+int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug *dbg)
+{
+	const uint32_t known = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
+			       KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP;
+	unsigned i;
+
+	if (dbg->control & ~known)
+		return -EINVAL;
+	cpu->debug_control = (dbg->control & KVM_GUESTDBG_ENABLE) ? dbg->control : 0;
+	for (i = 0; i < 4; i++)
+		cpu->debug_bp[i] = dbg->arch.debugreg[i];
+	if (cpu->debug_control & KVM_GUESTDBG_USE_HW_BP)
+		cpu->dr[7] = dbg->arch.debugreg[7];
+	return 0;
+}
+
+int soft_cpu_get_msr(struct soft_cpu *cpu, uint32_t index, uint64_t *value)
+{
+	return msr_read(cpu, index, value);
+}
+
+int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value)
+{
+	return msr_write(cpu, index, value);
+}
+
+/* What KVM leaves in kvm_run after every KVM_RUN (the loop does it on its exits). */
+static void run_save(struct soft_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	bool if_flag = cpu_get_rflags(cpu) & RF_IF;
+
+	run->if_flag = if_flag;
+	run->cr8 = cpu->cr8;
+	run->apic_base = cpu->apic_base;
+	run->ready_for_interrupt_injection = if_flag && !cpu->int_shadow && !cpu->irq_pending;
+	run->flags = 0;
+}
+
+int soft_cpu_run(struct soft_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+
+	/* As KVM: a pending read completes first, even with immediate_exit. */
+	io_complete_read(cpu);
+	if (run->immediate_exit) {
+		run->exit_reason = KVM_EXIT_INTR;
+		run_save(cpu);
+		cpu->stats.exits++;
+		return -EINTR;
+	}
+	if (cpu->tlb_generation != cpu->vm->generation)
+		tlb_flush(cpu);
+	cpu->cr8 = run->cr8 & 15; /* userspace may change the TPR, as with KVM */
+	cpu->io.write_pending = false;
+	return cpu_run_loop(cpu);
+}
+
+const struct soft_cpu_stats *soft_cpu_get_stats(const struct soft_cpu *cpu)
+{
+	return &cpu->stats;
+}
