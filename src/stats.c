@@ -291,11 +291,20 @@ void stats_print_text(const struct stats *st, FILE *out)
 			(unsigned long long)st->access_overflow);
 
 	if (st->provider && st->nr_counters) {
+		unsigned zero = 0;
+
 		fprintf(out, "\n  counters kept by the %s provider (KVM_GET_STATS_FD):\n",
 			st->provider);
-		for (unsigned i = 0; i < st->nr_counters; i++)
+		for (unsigned i = 0; i < st->nr_counters; i++) {
+			if (!st->counter[i].value) {
+				zero++;
+				continue;
+			}
 			fprintf(out, "  %-32s %14llu\n", st->counter[i].name,
 				(unsigned long long)st->counter[i].value);
+		}
+		if (zero)
+			fprintf(out, "  (%u more are zero; --stats=json lists them all)\n", zero);
 	}
 }
 
