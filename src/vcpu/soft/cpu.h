@@ -241,6 +241,8 @@ void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, in
  * Instruction fetch translation: guest-physical address and host pointer
  * of linear address lin, checked for execute. *avail = bytes to the end
  * of the page. EXEC_FAULT on #PF/#GP, EXEC_EXIT when not RAM.
+ * NB: *host points at lin itself, not at the start of its page (the
+ * page starts at *host - (lin & 0xfff)); likewise *gpa is lin's address.
  */
 int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const uint8_t **host,
 			unsigned *avail);
