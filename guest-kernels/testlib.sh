@@ -4,6 +4,7 @@
 # UART's "\r\n" turned into "\n" so texts compare line by line.
 
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-30}
+MINIVMM=${MINIVMM:-./minivmm}
 # A guest stuck in a fault loop prints forever: keep the first 256 KiB only
 # (the VMM then dies of SIGPIPE, which counts as a failure).
 GUEST_OUTPUT_MAX=262144
@@ -19,7 +20,7 @@ GUEST_CASES=(
 	"hello|guest-kernels/hello.elf|x y|0"
 	"hello-noargs|guest-kernels/hello.elf||0"
 	"rings|guest-kernels/rings.elf||0"
-	"cpubench|guest-kernels/cpubench.elf|iters=3000|0"
+	"cpubench|guest-kernels/cpubench.elf|iters=300|0"
 	"cpubench-badargs|guest-kernels/cpubench.elf|iters=12q|2"
 )
 
@@ -79,7 +80,7 @@ run_qemu() {
 
 # run_minivmm ACCEL ELF APPEND OUT: sets RUN_RC to minivmm's exit status.
 run_minivmm() {
-	timeout "$GUEST_TIMEOUT" ./minivmm --accel "$1" -a "$3" "$2" </dev/null 2>"$4.err" |
+	timeout "$GUEST_TIMEOUT" "$MINIVMM" --accel "$1" -a "$3" "$2" </dev/null 2>"$4.err" |
 		head -c $GUEST_OUTPUT_MAX >"$4.raw"
 	RUN_RC=${PIPESTATUS[0]}
 	tr -d '\r' <"$4.raw" >"$4"

@@ -24,12 +24,17 @@ static struct {
 static uint8_t trap_stack[16384] __attribute__((aligned(16)));
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 
+static void unexpected(struct trap_frame *tf) __attribute__((noreturn));
+static int user_range_ok(uint64_t p, uint64_t len);
+
 /* Faults from ring 3 are reported and the program continues at the address it left in r15. */
 static int user_fault(struct trap_frame *tf)
 {
 	if ((tf->cs & 3) != 3)
 		return 0;
-	seen.user_faults++;
+	/* The program faults on purpose exactly twice, each time with a resume address. */
+	if (++seen.user_faults > 2 || !user_range_ok(tf->r15, 1))
+		unexpected(tf);
 	kprintf("  ring 3 fault: %s error %#lx at user rip %#lx, cs %#lx ss %#lx\n",
 		trap_name(tf->vector), tf->error_code, tf->rip, tf->cs, tf->ss);
 	tf->rip = tf->r15;
