@@ -22,6 +22,6 @@ int guest_main(const char *cmdline)
 		return 2;
 	}
 	kprintf("cpubench: iters=%lu\n", iters);
-	kprintf("cpubench: checksum=%#018lx\n", cpubench_run(iters));
+	kprintf("cpubench: checksum=0x%016lx\n", cpubench_run(iters));
 	return 0;
 }

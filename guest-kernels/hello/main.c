@@ -23,7 +23,7 @@ static void on_invalid_opcode(struct trap_frame *tf)
 	const uint8_t *insn = (const uint8_t *)tf->rip;
 
 	undefined_opcodes++;
-	kprintf("idt: vector %lu (%s) error %#lx from ring %lu at ud2: %s\n", tf->vector,
+	kprintf("idt: vector %lu (%s) error 0x%lx from ring %lu at ud2: %s\n", tf->vector,
 		trap_name(tf->vector), tf->error_code, tf->cs & 3,
 		insn[0] == 0x0f && insn[1] == 0x0b ? "yes" : "no");
 	/* #UD is a fault: RIP points at the ud2, so step over its two bytes. */
@@ -37,7 +37,7 @@ int guest_main(const char *cmdline)
 	kprintf("minivmm hello guest\n");
 	kprintf("long mode: %s, paging: %s\n", (rdmsr(MSR_EFER) & EFER_LMA) ? "on" : "off",
 		(read_cr0() & CR0_PG) ? "on" : "off");
-	kprintf("start_info: magic %#x version %u\n", si->magic, si->version);
+	kprintf("start_info: magic 0x%x version %u\n", si->magic, si->version);
 	kprintf("cmdline: \"%s\"\n", cmdline);
 
 	idt_set_handler(VEC_UD, on_invalid_opcode);

@@ -78,9 +78,9 @@ const char *trap_name(uint64_t vector)
 
 void trap_dump(const struct trap_frame *tf)
 {
-	kprintf("trap: vector %lu (%s) error %#lx\n", tf->vector, trap_name(tf->vector),
+	kprintf("trap: vector %lu (%s) error 0x%lx\n", tf->vector, trap_name(tf->vector),
 		tf->error_code);
-	kprintf("  rip %p cs %#lx rflags %#lx rsp %p ss %#lx\n", (void *)tf->rip, tf->cs,
+	kprintf("  rip %p cs 0x%lx rflags 0x%lx rsp %p ss 0x%lx\n", (void *)tf->rip, tf->cs,
 		tf->rflags, (void *)tf->rsp, tf->ss);
 	kprintf("  rax %p rbx %p rcx %p rdx %p\n", (void *)tf->rax, (void *)tf->rbx,
 		(void *)tf->rcx, (void *)tf->rdx);

@@ -57,8 +57,9 @@ static void emit_padded(struct sink *s, const struct spec *sp, const char *prefi
 		s->put(s, ' ');
 }
 
+/* prefix: "-", "0x" or "" (as C, %#x prints no 0x for zero: the caller decides). */
 static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, unsigned base, int upper,
-			int negative)
+			const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -68,8 +69,7 @@ static void emit_number(struct sink *s, const struct spec *sp, uint64_t v, unsig
 		tmp[--n] = digits[v % base];
 		v /= base;
 	} while (v);
-	emit_padded(s, sp, negative ? "-" : (sp->alt && base == 16 ? "0x" : ""), tmp + n,
-		    (int)sizeof(tmp) - n);
+	emit_padded(s, sp, prefix, tmp + n, (int)sizeof(tmp) - n);
 }
 
 static int format(struct sink *s, const char *fmt, va_list ap)
@@ -108,19 +108,22 @@ static int format(struct sink *s, const char *fmt, va_list ap)
 		case 'i':
 			d = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
 			u = d < 0 ? -(uint64_t)d : (uint64_t)d;
-			emit_number(s, &sp, u, 10, 0, d < 0);
+			emit_number(s, &sp, u, 10, 0, d < 0 ? "-" : "");
 			break;
 		case 'u':
+			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
+			emit_number(s, &sp, u, 10, 0, "");
+			break;
 		case 'x':
 		case 'X':
 			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
-			emit_number(s, &sp, u, *fmt == 'u' ? 10 : 16, *fmt == 'X', 0);
+			emit_number(s, &sp, u, 16, *fmt == 'X',
+				    sp.alt && u ? (*fmt == 'X' ? "0X" : "0x") : "");
 			break;
 		case 'p':
-			sp.alt = 1;
 			sp.zero = 1;
 			sp.width = 18;
-			emit_number(s, &sp, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, 0, 0);
+			emit_number(s, &sp, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, 0, "0x");
 			break;
 		case 's': {
 			const char *str = va_arg(ap, const char *);

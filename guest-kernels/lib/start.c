@@ -23,7 +23,7 @@ void lib_start(uint32_t start_info_paddr)
 {
 	uart_init();
 	if (start_info_init(start_info_paddr) != 0) {
-		kprintf("boot: no valid PVH start_info at %#x\n", start_info_paddr);
+		kprintf("boot: no valid PVH start_info at 0x%x\n", start_info_paddr);
 		debug_exit(GUEST_EXIT_BOOT);
 	}
 	idt_init();

@@ -35,7 +35,7 @@ static int user_fault(struct trap_frame *tf)
 	/* The program faults on purpose exactly twice, each time with a resume address. */
 	if (++seen.user_faults > 2 || !user_range_ok(tf->r15, 1))
 		unexpected(tf);
-	kprintf("  ring 3 fault: %s error %#lx at user rip %#lx, cs %#lx ss %#lx\n",
+	kprintf("  ring 3 fault: %s error 0x%lx at user rip 0x%lx, cs 0x%lx ss 0x%lx\n",
 		trap_name(tf->vector), tf->error_code, tf->rip, tf->cs, tf->ss);
 	tf->rip = tf->r15;
 	return 1;
@@ -70,7 +70,7 @@ static void on_page_fault(struct trap_frame *tf)
 		page = page_alloc();
 		if (!page || map_page(cr2 & ~0xffful, virt_to_phys(page), PTE_W) != 0)
 			unexpected(tf);
-		kprintf("  #PF at %#lx error %#lx: mapped a page, retrying\n", cr2, tf->error_code);
+		kprintf("  #PF at 0x%lx error 0x%lx: mapped a page, retrying\n", cr2, tf->error_code);
 		return;
 	}
 	unexpected(tf);
@@ -81,7 +81,7 @@ static void on_general_protection(struct trap_frame *tf)
 	seen.gp++;
 	if (user_fault(tf))
 		return;
-	kprintf("  #GP error %#lx in ring %lu: skipped\n", tf->error_code, tf->cs & 3);
+	kprintf("  #GP error 0x%lx in ring %lu: skipped\n", tf->error_code, tf->cs & 3);
 	if (!kernel_fixup(tf))
 		unexpected(tf);
 }
@@ -89,7 +89,7 @@ static void on_general_protection(struct trap_frame *tf)
 static void on_divide_error(struct trap_frame *tf)
 {
 	seen.de++;
-	kprintf("  #DE error %#lx, rax %#lx: skipped\n", tf->error_code, tf->rax);
+	kprintf("  #DE error 0x%lx, rax 0x%lx: skipped\n", tf->error_code, tf->rax);
 	if (!kernel_fixup(tf))
 		unexpected(tf);
 }
@@ -164,12 +164,12 @@ static int test_page_faults(void)
 	volatile uint64_t *b = (volatile uint64_t *)(DEMAND_BASE + 0x1008);
 	uint64_t va, vb;
 
-	kprintf("test #PF: demand paging at %#lx\n", DEMAND_BASE);
+	kprintf("test #PF: demand paging at 0x%lx\n", DEMAND_BASE);
 	*a = 0x1234abcd;
 	*b = 0x5678ef01;
 	va = *a;
 	vb = *b;
-	kprintf("  read back %#lx and %#lx\n", va, vb);
+	kprintf("  read back 0x%lx and 0x%lx\n", va, vb);
 	return va == 0x1234abcd && vb == 0x5678ef01 ? 0 : -1;
 }
 
@@ -238,7 +238,7 @@ static int run_user_program(void)
 	if (!stack || map_page(USER_STACK_TOP - 4096, virt_to_phys(stack), PTE_U | PTE_W) != 0)
 		return -1;
 
-	kprintf("test ring 3: iretq to %#lx (cs %#x ss %#x)\n", entry, SEL_UCODE, SEL_UDATA);
+	kprintf("test ring 3: iretq to 0x%lx (cs 0x%x ss 0x%x)\n", entry, SEL_UCODE, SEL_UDATA);
 	result = enter_user(entry, USER_STACK_TOP);
 	kprintf("  back in ring %u, user exit code %lu\n", read_cs() & 3, result);
 	return result == 42 ? 0 : -1;
