@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Helpers shared by tests/integration/guest_*.sh (sourced, not run).
+# shellcheck disable=SC2034  # GUEST_CASES and RUN_RC are read by the sourcing scripts
 # Every run is bounded by timeout(1); the serial output is kept with the
 # UART's "\r\n" turned into "\n" so texts compare line by line.
 

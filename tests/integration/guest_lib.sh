@@ -3,7 +3,7 @@
 # The guest library's pure parts (printf, number and command-line parsing)
 # built for the host and checked there, printf against glibc's snprintf.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 bin=$(mktemp "${TMPDIR:-/tmp}/guest-lib-check.XXXXXX")
 trap 'rm -f "$bin"' EXIT
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -fno-builtin -Iguest-kernels/lib -o "$bin" \

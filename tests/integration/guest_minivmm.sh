@@ -14,7 +14,7 @@
 # host's KVM (e.g. the PVM module here fails INT n and ring-3 syscall), and
 # is reported as skipped with that evidence rather than failed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . guest-kernels/testlib.sh
 
 if [ ! -x "$MINIVMM" ]; then
@@ -69,7 +69,10 @@ check_case() {
 }
 
 host_kvm_module() {
-	ls /sys/module 2>/dev/null | grep -E '^kvm_' | tr '\n' ' '
+	local m
+	for m in /sys/module/kvm_*; do
+		[ -e "$m" ] && printf '%s ' "${m##*/}"
+	done
 }
 
 fail=0 passed=0 skipped=0

@@ -4,7 +4,7 @@
 # each must print exactly its expected text and exit with its own code
 # through isa-debug-exit. Skipped when qemu-system-x86_64 is not installed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . guest-kernels/testlib.sh
 
 if ! have_qemu; then
