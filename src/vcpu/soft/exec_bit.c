@@ -43,6 +43,8 @@ static bool shift(struct soft_cpu *cpu, unsigned k, unsigned size, uint64_t a, u
 	uint64_t m = size_mask(size), sb = sign_bit(size), r, cf, of;
 	bool oldcf;
 
+	of = 0;
+
 	if (!c)
 		return false;
 	switch (k) {
@@ -130,8 +132,12 @@ static int h_shl(struct soft_cpu *cpu, const struct insn *in)
 	rc = opr(cpu, in, 0, &a);
 	if (rc)
 		return rc;
-	if (!shift(cpu, sh_kind_of(in->mnemonic), size, a, (unsigned)c, &r))
+	if (!shift(cpu, sh_kind_of(in->mnemonic), size, a, (unsigned)c, &r)) {
+		/* count 0: nothing changes, but a 32-bit register is still written */
+		if (in->op[0].kind == OP_REG && size == 4)
+			reg_set(cpu, in->op[0].reg, 4, a);
 		return EXEC_OK;
+	}
 	return opw(cpu, in, 0, r);
 }
 
@@ -153,8 +159,11 @@ static int h_shxd(struct soft_cpu *cpu, const struct insn *in)
 	if (rc)
 		return rc;
 	c = cnt & (size == 8 ? 0x3f : 0x1f);
-	if (!c)
+	if (!c) {
+		if (in->op[0].kind == OP_REG && size == 4)
+			reg_set(cpu, in->op[0].reg, 4, a);
 		return EXEC_OK;
+	}
 	b &= m;
 	if (size == 2) {
 		/* 16-bit counts above 16 are undefined: shift dest:src:dest */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small 64-bit guest for the soft CPU's instruction tests: 4 MiB of RAM
+ * identity-mapped with 2 MiB pages, flat long-mode segments from a GDT,
+ * and an IDT whose 32 exception vectors each land on a `hlt` stub, so
+ * that an exception shows up as KVM_EXIT_HLT at a known address.
+ *
+ *   0x1000 PML4, 0x2000 PDPT, 0x3000 PD, 0x4000 GDT, 0x5000 IDT,
+ *   0x6000 exception stubs (16 bytes per vector),
+ *   0x100000 code, 0x200000 data, stack below 0x300000.
+ */
+#ifndef TEST_SOFT_ISA_HARNESS_H
+#define TEST_SOFT_ISA_HARNESS_H
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vcpu/soft/cpu.h"
+#include "vcpu/soft/soft_cpu.h"
+
+#define G_RAM_SIZE (4u << 20)
+#define G_STUBS 0x6000u
+#define G_CODE 0x100000u
+#define G_DATA 0x200000u
+#define G_STACK 0x300000u
+
+struct guest {
+	uint8_t *ram;
+	struct soft_vm *vm;
+	struct soft_cpu *cpu;
+	struct kvm_run *run;
+};
+
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static inline void guest_init(struct guest *g)
+{
+	struct kvm_sregs s;
+	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 8, .type = 11,
+				    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };
+	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
+				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	unsigned v;
+
+	g->ram = mmap(NULL, G_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(g->ram, MAP_FAILED);
+	put64(g->ram + 0x1000, 0x2000 | 3);
+	put64(g->ram + 0x2000, 0x3000 | 3);
+	put64(g->ram + 0x3000, 0x000000 | 0x83);
+	put64(g->ram + 0x3008, 0x200000 | 0x83);
+	put64(g->ram + 0x4008, 0x00af9a000000ffffULL);
+	put64(g->ram + 0x4010, 0x00cf92000000ffffULL);
+	for (v = 0; v < 32; v++) {
+		uint64_t h = G_STUBS + v * 16;
+		uint8_t *e = g->ram + 0x5000 + v * 16;
+
+		memset(e, 0, 16);
+		e[0] = h & 0xff;
+		e[1] = (h >> 8) & 0xff;
+		e[2] = 8; /* selector */
+		e[5] = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
+		e[6] = (h >> 16) & 0xff;
+		e[7] = (h >> 24) & 0xff;
+		g->ram[h] = 0xf4; /* hlt */
+	}
+	g->vm = soft_vm_create();
+	ck_assert_ptr_nonnull(g->vm);
+	ck_assert_int_eq(soft_vm_set_slot(g->vm, 0, 0, G_RAM_SIZE, g->ram, 0), 0);
+	g->run = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(g->run, MAP_FAILED);
+	g->cpu = soft_cpu_create(g->vm, 0, g->run);
+	ck_assert_ptr_nonnull(g->cpu);
+	soft_cpu_get_sregs(g->cpu, &s);
+	s.cs = code;
+	s.ds = s.es = s.ss = s.fs = s.gs = data;
+	s.gdt.base = 0x4000;
+	s.gdt.limit = 0x17;
+	s.idt.base = 0x5000;
+	s.idt.limit = 32 * 16 - 1;
+	s.cr0 = 0x80050033;
+	s.cr3 = 0x1000;
+	s.cr4 = 0x20;
+	s.efer = 0x500;
+	ck_assert_int_eq(soft_cpu_set_sregs(g->cpu, &s), 0);
+}
+
+static inline void guest_fini(struct guest *g)
+{
+	soft_cpu_destroy(g->cpu);
+	soft_vm_destroy(g->vm);
+	munmap(g->run, 3 * 4096);
+	munmap(g->ram, G_RAM_SIZE);
+}
+
+/* Put code at gpa and forget what was decoded before (the host wrote it). */
+static inline void guest_code(struct guest *g, uint64_t gpa, const void *code, size_t len)
+{
+	memcpy(g->ram + gpa, code, len);
+	code_cache_flush(g->vm);
+}
+
+/* Vector of the exception whose stub a HLT exit stopped at, or -1. */
+static inline int guest_exception(struct guest *g, uint64_t rip)
+{
+	if (rip > G_STUBS && rip <= G_STUBS + 32 * 16 && (rip - G_STUBS) % 16 == 1)
+		return (int)((rip - G_STUBS) / 16);
+	return -1;
+}
+
+/*
+ * Run from the current registers until an exit that is not a plain
+ * completion (HLT, SHUTDOWN, DEBUG ...) or max_runs KVM_RUNs. Returns
+ * the exit reason.
+ */
+static inline int guest_run(struct guest *g, unsigned max_runs)
+{
+	unsigned i;
+
+	for (i = 0; i < max_runs; i++) {
+		int rc = soft_cpu_run(g->cpu);
+
+		if (rc == -EINTR)
+			continue;
+		ck_assert_int_eq(rc, 0);
+		if (g->run->exit_reason != KVM_EXIT_IO && g->run->exit_reason != KVM_EXIT_MMIO)
+			return (int)g->run->exit_reason;
+	}
+	return -1;
+}
+
+#endif
