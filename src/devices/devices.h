@@ -29,6 +29,8 @@
  * (v << 1) | 1 instead; minivmm passes the guest's value unchanged.
  */
 int debug_exit_register(struct bus *bus);
+/* The bus stop reason it sets, so the VM can tell a guest's own exit apart. */
+extern const char debug_exit_reason[];
 
 /* i8042: reset command 0xfe to port 0x64 stops the VM with status 0. */
 int i8042_register(struct bus *bus);

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command-line parsing with getopt_long. Every mistake is reported as one
+ * line naming the option and what is wrong with it, plus a pointer to
+ * --help, and nothing is started.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_INITRD = 0x100,
+	OPT_ACCEL,
+	OPT_SERIAL,
+	OPT_STATS,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_options[] = {
+	{ "mem", required_argument, NULL, 'm' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "append", required_argument, NULL, 'a' },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "stats", optional_argument, NULL, OPT_STATS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: minivmm [options] KERNEL\n"
+		"Boot an x86-64 ELF kernel (Xen PVH entry note, or ELF64 entered in long mode)\n"
+		"in a virtual machine with a 16550A serial console, isa-debug-exit, an i8042\n"
+		"reset and virtio-blk disks, over the KVM API (/dev/kvm or the software CPU).\n"
+		"\n"
+		"Options:\n"
+		"  -m, --mem SIZE         guest RAM, with K, M or G suffix (default 64M, 2M..32G)\n"
+		"  -a, --append CMDLINE   kernel command line\n"
+		"      --initrd FILE      load FILE as the initrd (PVH module)\n"
+		"      --accel auto|kvm|soft\n"
+		"                         /dev/kvm, the in-process software CPU, or /dev/kvm\n"
+		"                         when it can be opened and the software CPU otherwise\n"
+		"                         (default auto)\n"
+		"      --serial stdio|none\n"
+		"                         COM1 on stdin/stdout (default), or detached\n"
+		"  -d, --disk PATH[,ro]   virtio-blk disk from a raw image (up to %d times)\n"
+		"      --stats[=text|json|json:PATH]\n"
+		"                         print exit accounting when the VM stops\n"
+		"      --timeout SECONDS  stop the guest after SECONDS (exit status 124)\n"
+		"  -v, --verbose          say what is loaded where, name unclaimed accesses\n"
+		"  -h, --help             print this help\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"Exit status: the value the guest writes to isa-debug-exit (port 0xf4);\n"
+		"0 guest halted or reset; 2 usage error; 3 bad kernel or initrd;\n"
+		"4 could not start the guest; 5 guest crashed; 124 timeout; 128+N signal N.\n"
+		"See minivmm(1).\n",
+		VM_MAX_DISKS);
+}
+
+static enum cli_result usage_error(FILE *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static enum cli_result usage_error(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("minivmm: ", err);
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+	fputs(" (see minivmm --help)\n", err);
+	return CLI_USAGE_ERROR;
+}
+
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	/* Accept "64M", "64MB", "64MiB" alike. */
+	if (shift && (!strcmp(end, "B") || !strcmp(end, "iB")))
+		end += strlen(end);
+	if (*end != '\0')
+		return -1;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+static enum cli_result parse_mem(const char *arg, struct vm_config *cfg, FILE *err)
+{
+	uint64_t bytes;
+
+	if (cli_parse_size(arg, &bytes))
+		return usage_error(err, "--mem: '%s' is not a size (e.g. 64M, 1G)", arg);
+	if (bytes < VM_MIN_MEM || bytes > VM_MAX_MEM)
+		return usage_error(err, "--mem: %s is outside %lluM..%lluG", arg, VM_MIN_MEM >> 20,
+				   VM_MAX_MEM >> 30);
+	if (bytes & 0xfff)
+		return usage_error(err, "--mem: %s is not a multiple of 4K", arg);
+	cfg->mem_size = bytes;
+	return CLI_RUN;
+}
+
+static enum cli_result parse_timeout(const char *arg, struct vm_config *cfg, FILE *err)
+{
+	char *end;
+	double t;
+
+	errno = 0;
+	t = strtod(arg, &end);
+	if (errno || end == arg || *end != '\0' || !(t > 0) || t > VM_MAX_TIMEOUT_S)
+		return usage_error(err, "--timeout: '%s' is not a number of seconds in (0, %.0f]",
+				   arg, VM_MAX_TIMEOUT_S);
+	cfg->timeout_s = t;
+	return CLI_RUN;
+}
+
+static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, FILE *err)
+{
+	switch (c) {
+	case 'm':
+		return parse_mem(arg, cfg, err);
+	case 'a':
+		cfg->append = arg;
+		return CLI_RUN;
+	case OPT_INITRD:
+		if (!*arg)
+			return usage_error(err, "--initrd: empty file name");
+		cfg->initrd = arg;
+		return CLI_RUN;
+	case OPT_ACCEL:
+		if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "soft"))
+			return usage_error(err, "--accel: '%s' is not auto, kvm or soft", arg);
+		cfg->accel = arg;
+		return CLI_RUN;
+	case OPT_SERIAL:
+		if (!strcmp(arg, "stdio"))
+			cfg->serial = UART_CONSOLE_STDIO;
+		else if (!strcmp(arg, "none"))
+			cfg->serial = UART_CONSOLE_NONE;
+		else
+			return usage_error(err, "--serial: '%s' is not stdio or none", arg);
+		return CLI_RUN;
+	case 'd':
+		if (cfg->nr_disks == VM_MAX_DISKS)
+			return usage_error(err, "--disk: at most %d disks", VM_MAX_DISKS);
+		if (!*arg || *arg == ',')
+			return usage_error(err, "--disk: '%s' has no file name", arg);
+		cfg->disks[cfg->nr_disks++] = (char *)arg;
+		return CLI_RUN;
+	case OPT_STATS:
+		if (stats_parse_option(arg, &cfg->stats))
+			return usage_error(err, "--stats: '%s' is not text, json or json:PATH", arg);
+		return CLI_RUN;
+	case OPT_TIMEOUT:
+		return parse_timeout(arg, cfg, err);
+	case 'v':
+		cfg->verbose = true;
+		return CLI_RUN;
+	default:
+		return usage_error(err, "internal error: option %d", c);
+	}
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *out, FILE *err)
+{
+	int c;
+
+	vm_config_init(cfg);
+	optind = 0; /* full re-initialisation of getopt (glibc), so tests can parse twice */
+	opterr = 0; /* we print our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":m:a:d:vhV", long_options, NULL)) != -1) {
+		enum cli_result r;
+
+		switch (c) {
+		case 'h':
+			cli_print_help(out);
+			return CLI_EXIT_OK;
+		case 'V':
+			fprintf(out, "minivmm %s\n", MINIVMM_VERSION);
+			return CLI_EXIT_OK;
+		case '?':
+			if (optopt)
+				return usage_error(err, "unknown option -%c", optopt);
+			return usage_error(err, "unknown or incomplete option '%s'", argv[optind - 1]);
+		case ':':
+			return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			r = parse_one(c, optarg, cfg, err);
+			if (r != CLI_RUN)
+				return r;
+		}
+	}
+	if (optind >= argc)
+		return usage_error(err, "no kernel given: minivmm [options] KERNEL");
+	if (optind + 1 < argc)
+		return usage_error(err, "one kernel only; unexpected argument '%s'", argv[optind + 1]);
+	if (!*argv[optind])
+		return usage_error(err, "empty kernel file name");
+	cfg->kernel = argv[optind];
+	return CLI_RUN;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run loop: KVM_RUN, then hand the exit to the device bus or stop.
+ * One pass per exit, no allocation; IO and MMIO go to bus_dispatch() and
+ * the loop has no knowledge of which device lives where.
+ */
+#include "vcpu/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <linux/kvm.h>
+
+#include "devices/bus.h"
+#include "stats.h"
+#include "vcpu/provider.h"
+
+/* Set by vcpu_kick() from a signal handler; read by the loop. */
+static volatile sig_atomic_t kick_signal;
+static struct kvm_run *volatile kick_run;
+
+void vcpu_kick(int sig)
+{
+	struct kvm_run *run = kick_run;
+
+	if (!kick_signal)
+		kick_signal = sig;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int status, bool dump,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int status, bool dump,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	stop->kind = kind;
+	stop->status = status;
+	stop->dump_registers = dump;
+	va_start(ap, fmt);
+	vsnprintf(stop->reason, sizeof(stop->reason), fmt, ap);
+	va_end(ap);
+}
+
+static bool valid_access_size(unsigned size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* Port I/O; a string instruction (rep ins/outs) arrives as count elements in a row. */
+static int handle_io(struct vcpu *cpu, struct bus *bus, struct stats *st)
+{
+	struct kvm_run *run = cpu->run;
+	unsigned size = run->io.size;
+	uint32_t count = run->io.count;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int dev = -1;
+
+	/* The provider is trusted, but a wrong offset here would be a host memory bug. */
+	if (!valid_access_size(size) || size == 8 || run->io.data_offset > cpu->vm->run_size ||
+	    (uint64_t)count * size > cpu->vm->run_size - run->io.data_offset)
+		return -1;
+	for (uint32_t i = 0; i < count && !bus->stop_requested; i++)
+		dev = bus_dispatch(bus, BUS_PIO, run->io.port, data + (size_t)i * size, size,
+				   is_write);
+	if (st)
+		stats_record_io(st, BUS_PIO, run->io.port, size, is_write, count, data, dev);
+	return 0;
+}
+
+static int handle_mmio(struct vcpu *cpu, struct bus *bus, struct stats *st)
+{
+	struct kvm_run *run = cpu->run;
+	int dev;
+
+	if (!valid_access_size(run->mmio.len))
+		return -1;
+	dev = bus_dispatch(bus, BUS_MMIO, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			   run->mmio.is_write);
+	if (st)
+		stats_record_io(st, BUS_MMIO, run->mmio.phys_addr, run->mmio.len,
+				run->mmio.is_write, 1, run->mmio.data, dev);
+	return 0;
+}
+
+static void stop_for_signal(struct vcpu_stop *stop, int sig)
+{
+	if (sig == SIGALRM)
+		stop_with(stop, VCPU_STOP_TIMEOUT, VCPU_STATUS_TIMEOUT, false,
+			  "--timeout expired; guest stopped");
+	else
+		stop_with(stop, VCPU_STOP_SIGNAL, VCPU_STATUS_SIGNAL_BASE + sig, false,
+			  "stopped by signal %d (%s)", sig, strsignal(sig));
+}
+
+static void stop_for_system_event(struct kvm_run *run, struct vcpu_stop *stop)
+{
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false, "guest requested shutdown");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false, "guest requested reset");
+		break;
+	default:
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "guest crashed (KVM_EXIT_SYSTEM_EVENT type %u)", run->system_event.type);
+	}
+}
+
+/*
+ * Handle one exit. Returns true when the VM must stop (then *stop is set).
+ */
+static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st,
+			struct vcpu_stop *stop)
+{
+	struct kvm_run *run = cpu->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (handle_io(cpu, bus, st) == 0)
+			return false;
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "malformed KVM_EXIT_IO (port 0x%x size %u count %u)", run->io.port,
+			  run->io.size, run->io.count);
+		return true;
+	case KVM_EXIT_MMIO:
+		if (handle_mmio(cpu, bus, st) == 0)
+			return false;
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "malformed KVM_EXIT_MMIO (address 0x%llx length %u)",
+			  (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+		return true;
+	case KVM_EXIT_HLT:
+		/* No interrupt controller: nothing could ever wake the vCPU again. */
+		if (run->if_flag)
+			stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false,
+				  "guest halted with interrupts enabled; no interrupt source "
+				  "exists, so it could never wake");
+		else
+			stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false,
+				  "guest halted with interrupts disabled");
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "guest crashed: triple fault (KVM_EXIT_SHUTDOWN)");
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "vCPU entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx)",
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "guest crashed: KVM internal error, suberror %u%s", run->internal.suberror,
+			  run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+				  ? " (instruction emulation failed)"
+				  : "");
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		stop_for_system_event(run, stop);
+		return true;
+	default:
+		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
+			  "unhandled exit reason %u", run->exit_reason);
+		return true;
+	}
+}
+
+void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_stop *stop)
+{
+	const struct kvm_provider *p = cpu->vm->prov;
+	struct kvm_run *run = cpu->run;
+
+	kick_run = run;
+	for (;;) {
+		bool done;
+
+		if (kick_signal) {
+			stop_for_signal(stop, kick_signal);
+			break;
+		}
+		if (p->ioctl(cpu->fd, KVM_RUN, NULL) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				run->immediate_exit = 0;
+				continue; /* the top of the loop sees the signal, if any */
+			}
+			stop_with(stop, VCPU_STOP_FAILURE, VCPU_STATUS_VMM_FAILURE, true,
+				  "KVM_RUN failed: %s", strerror(errno));
+			break;
+		}
+		if (st)
+			stats_exit_begin(st);
+		done = handle_exit(cpu, bus, st, stop);
+		if (st)
+			stats_record_exit(st, run->exit_reason);
+		if (done)
+			break;
+		if (bus->stop_requested) {
+			stop_with(stop, VCPU_STOP_DEVICE, bus->stop_status, false, "%s (status %d)",
+				  bus->stop_reason ? bus->stop_reason : "a device stopped the VM",
+				  bus->stop_status);
+			break;
+		}
+	}
+	kick_run = NULL;
+}

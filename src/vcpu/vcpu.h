@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM's side of the KVM API: a VM (memory slots) and one vCPU with
+ * its run loop. All of it goes through a struct kvm_provider, so the same
+ * calls reach /dev/kvm or the in-process soft provider. This header does
+ * not include <linux/kvm.h>: code outside src/vcpu/ never sees KVM.
+ */
+#ifndef MINIVMM_VCPU_H
+#define MINIVMM_VCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct kvm_provider;
+struct kvm_run;
+struct guest_mem;
+struct boot_state;
+struct bus;
+struct stats;
+
+/* Exit statuses the run loop produces itself (see vm.h for the full table). */
+#define VCPU_STATUS_HALT 0
+#define VCPU_STATUS_VMM_FAILURE 4
+#define VCPU_STATUS_GUEST_CRASH 5
+#define VCPU_STATUS_TIMEOUT 124
+#define VCPU_STATUS_SIGNAL_BASE 128
+
+/* Guest-physical address of the three pages KVM_SET_TSS_ADDR needs (in the MMIO hole). */
+#define KVM_TSS_GPA 0xfffbd000ULL
+
+struct kvm_vm {
+	const struct kvm_provider *prov;
+	int sys_fd, vm_fd;
+	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	bool immediate_exit; /* KVM_CAP_IMMEDIATE_EXIT */
+};
+
+/*
+ * Open the provider, check the API version and capabilities, create the
+ * VM and set its TSS address. Prints one line and returns -1 on failure.
+ */
+int kvm_vm_create(struct kvm_vm *vm, const struct kvm_provider *prov);
+/* One KVM_SET_USER_MEMORY_REGION per guest RAM region. */
+int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem);
+void kvm_vm_destroy(struct kvm_vm *vm);
+
+struct vcpu {
+	struct kvm_vm *vm;
+	int fd;
+	struct kvm_run *run; /* mmap of the vCPU fd */
+};
+
+/* Why the run loop stopped. */
+enum vcpu_stop_kind {
+	VCPU_STOP_DEVICE,  /* a device asked (debug-exit, i8042 reset) */
+	VCPU_STOP_HALT,    /* HLT, or a shutdown/reset system event */
+	VCPU_STOP_SIGNAL,  /* SIGINT/SIGTERM */
+	VCPU_STOP_TIMEOUT, /* --timeout expired */
+	VCPU_STOP_CRASH,   /* triple fault, entry failure, internal error, unhandled exit */
+	VCPU_STOP_FAILURE, /* KVM_RUN itself failed */
+};
+
+struct vcpu_stop {
+	enum vcpu_stop_kind kind;
+	int status;         /* what minivmm exits with */
+	char reason[160];   /* one line, no newline */
+	bool dump_registers; /* the reason warrants a register dump */
+};
+
+/* KVM_CREATE_VCPU and mmap of its struct kvm_run. Prints one line, -1 on failure. */
+int vcpu_create(struct vcpu *cpu, struct kvm_vm *vm, unsigned id);
+/* KVM_SET_CPUID2 from KVM_GET_SUPPORTED_CPUID, with the hypervisor bit set. */
+int vcpu_set_cpuid(struct vcpu *cpu);
+/* KVM_SET_SREGS and KVM_SET_REGS from the loader's boot state. */
+int vcpu_apply_boot_state(struct vcpu *cpu, const struct boot_state *boot);
+void vcpu_dump_registers(struct vcpu *cpu, FILE *out);
+void vcpu_destroy(struct vcpu *cpu);
+
+/*
+ * Run until the VM stops; dispatch IO and MMIO exits to the bus. st may
+ * be NULL (no accounting). Returns the stop description in *stop.
+ */
+void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_stop *stop);
+
+/*
+ * Async-signal-safe: make vcpu_run() stop at the next opportunity, with
+ * VCPU_STOP_TIMEOUT for SIGALRM, else VCPU_STOP_SIGNAL (status 128 + sig).
+ * Uses KVM's immediate_exit so a signal that lands just before KVM_RUN is
+ * not lost.
+ */
+void vcpu_kick(int sig);
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM object. Order matters: everything that depends on user input
+ * (memory size, kernel, initrd, disk images) is checked before a vCPU
+ * exists, so a bad input costs one line on stderr and nothing else; the
+ * terminal goes into raw mode only right before the guest runs.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "devices/devices.h"
+#include "devices/virtio_setup.h"
+#include "loader/loader.h"
+#include "memory.h"
+#include "vcpu/kvm_stats.h"
+#include "vcpu/provider.h"
+#include "vcpu/vcpu.h"
+
+struct vm {
+	const struct vm_config *cfg;
+	struct guest_mem mem;
+	struct bus bus;
+	struct uart16550 uart;
+	struct boot_state boot;
+	struct kvm_vm kvm;
+	struct vcpu cpu;
+	struct stats *stats; /* NULL unless --stats */
+	char cmdline[BOOT_CMDLINE_MAX];
+};
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+
+void vm_config_init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = VM_DEFAULT_MEM;
+	cfg->accel = "auto";
+	cfg->serial = UART_CONSOLE_STDIO;
+	cfg->stats.format = STATS_OFF;
+}
+
+static void on_stop_signal(int sig)
+{
+	vcpu_kick(sig);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	/* No SA_RESTART: KVM_RUN must return EINTR so the run loop sees the signal. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	/* A closed stdout is the reader's business, not a reason to die mid-guest. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void restore_signal_handlers(void)
+{
+	struct itimerval off = { 0 };
+
+	setitimer(ITIMER_REAL, &off, NULL);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		signal(stop_signals[i], SIG_DFL);
+}
+
+static void start_timeout(double seconds)
+{
+	struct itimerval it = { 0 };
+
+	if (seconds <= 0)
+		return;
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Devices and the command line; status 0 or the exit status to return. */
+static int vm_setup_devices(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int rc;
+
+	vm->bus.verbose = cfg->verbose;
+	uart_init(&vm->uart, NULL);
+	rc = uart_register(&vm->bus, &vm->uart, UART_COM1_BASE);
+	if (!rc)
+		rc = platform_devices_register(&vm->bus);
+	if (rc) {
+		fprintf(stderr, "minivmm: cannot register the platform devices: %s\n",
+			strerror(-rc));
+		return MINIVMM_EXIT_VMM_FAILURE;
+	}
+	if (cfg->append && strlen(cfg->append) >= sizeof(vm->cmdline)) {
+		fprintf(stderr, "minivmm: --append: command line is %zu bytes; at most %zu fit\n",
+			strlen(cfg->append), sizeof(vm->cmdline) - 1);
+		return MINIVMM_EXIT_USAGE;
+	}
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cfg->append ? cfg->append : "");
+	/* virtio-blk disks: registers the devices and appends virtio_mmio.device=... */
+	if (cfg->nr_disks &&
+	    virtio_devices_setup(&vm->bus, &vm->mem, cfg->disks, cfg->nr_disks, vm->cmdline,
+				 sizeof(vm->cmdline)) != 0)
+		return MINIVMM_EXIT_USAGE;
+	return 0;
+}
+
+static int vm_load(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct loader_args args = { cfg->kernel, cfg->initrd, vm->cmdline };
+	const char *path;
+	char err[256];
+
+	if (loader_load(&vm->mem, &args, &vm->boot, &path, err, sizeof(err))) {
+		fprintf(stderr, "minivmm: %s: %s\n", path, err);
+		return MINIVMM_EXIT_BAD_GUEST;
+	}
+	if (cfg->verbose) {
+		fprintf(stderr,
+			"minivmm: %s: %u segment%s at [0x%llx, 0x%llx), %s entry at 0x%llx\n",
+			cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
+			(unsigned long long)vm->boot.kernel_lo,
+			(unsigned long long)vm->boot.kernel_hi,
+			vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
+			(unsigned long long)vm->boot.rip);
+		if (cfg->initrd)
+			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx\n", cfg->initrd,
+				(unsigned long long)vm->boot.initrd_size,
+				(unsigned long long)vm->boot.initrd_gpa);
+		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
+	}
+	return 0;
+}
+
+static int vm_create_vcpu(struct vm *vm)
+{
+	const struct kvm_provider *prov;
+
+	if (kvm_provider_choose(vm->cfg->accel, &prov) != 0)
+		return MINIVMM_EXIT_VMM_FAILURE;
+	if (vm->cfg->verbose)
+		fprintf(stderr, "minivmm: accelerator: %s, %llu MiB of RAM\n", prov->name,
+			(unsigned long long)(vm->cfg->mem_size >> 20));
+	if (kvm_vm_create(&vm->kvm, prov))
+		return MINIVMM_EXIT_VMM_FAILURE;
+	if (kvm_vm_set_memory(&vm->kvm, &vm->mem) || vcpu_create(&vm->cpu, &vm->kvm, 0))
+		return MINIVMM_EXIT_VMM_FAILURE;
+	if (vcpu_set_cpuid(&vm->cpu) || vcpu_apply_boot_state(&vm->cpu, &vm->boot))
+		return MINIVMM_EXIT_VMM_FAILURE;
+	return 0;
+}
+
+static void report_stop(struct vm *vm, const struct vcpu_stop *stop)
+{
+	/* A guest that ends itself through isa-debug-exit chose its status: only say so if asked. */
+	if (stop->kind == VCPU_STOP_DEVICE && vm->bus.stop_reason == debug_exit_reason &&
+	    !vm->cfg->verbose)
+		return;
+	fprintf(stderr, "minivmm: %s\n", stop->reason);
+	if (stop->dump_registers)
+		vcpu_dump_registers(&vm->cpu, stderr);
+}
+
+static int vm_execute(struct vm *vm)
+{
+	struct vcpu_stop stop;
+
+	if (vm->cfg->stats.format != STATS_OFF) {
+		vm->stats = calloc(1, sizeof(*vm->stats));
+		if (!vm->stats) {
+			fprintf(stderr, "minivmm: --stats: out of memory\n");
+			return MINIVMM_EXIT_VMM_FAILURE;
+		}
+		stats_init(vm->stats, &vm->bus);
+	}
+	install_signal_handlers();
+	uart_console_attach(&vm->uart, vm->cfg->serial);
+	start_timeout(vm->cfg->timeout_s);
+
+	vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
+
+	restore_signal_handlers();
+	uart_console_restore();
+	report_stop(vm, &stop);
+	if (vm->cfg->verbose)
+		fprintf(stderr, "minivmm: %llu unclaimed access%s, %llu bytes from the UART\n",
+			(unsigned long long)vm->bus.unclaimed, vm->bus.unclaimed == 1 ? "" : "es",
+			(unsigned long long)vm->uart.tx_bytes);
+	if (vm->stats) {
+		/* The provider's own counters (in-kernel or soft CPU), beside ours. */
+		kvm_stats_collect(vm->kvm.prov, vm->cpu.fd, vm->stats);
+		if (stats_report(vm->stats, &vm->cfg->stats) != 0)
+			fprintf(stderr, "minivmm: --stats: cannot write %s: %s\n",
+				vm->cfg->stats.path ? vm->cfg->stats.path : "the report",
+				strerror(errno));
+	}
+	return stop.status;
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int status, rc;
+
+	if (!vm) {
+		fprintf(stderr, "minivmm: out of memory\n");
+		return MINIVMM_EXIT_VMM_FAILURE;
+	}
+	vm->cfg = cfg;
+	vm->cpu.fd = -1;
+	rc = guest_mem_init(&vm->mem, cfg->mem_size);
+	if (rc) {
+		fprintf(stderr, "minivmm: cannot map %llu MiB of guest RAM: %s\n",
+			(unsigned long long)(cfg->mem_size >> 20), strerror(-rc));
+		status = MINIVMM_EXIT_VMM_FAILURE;
+		goto out;
+	}
+	status = vm_setup_devices(vm);
+	if (!status)
+		status = vm_load(vm);
+	if (!status)
+		status = vm_create_vcpu(vm);
+	if (!status)
+		status = vm_execute(vm);
+out:
+	if (vm->kvm.prov) {
+		vcpu_destroy(&vm->cpu);
+		kvm_vm_destroy(&vm->kvm);
+	}
+	virtio_devices_teardown();
+	guest_mem_destroy(&vm->mem);
+	free(vm->stats);
+	free(vm);
+	return status;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM object: from a configuration (what the command line asked for)
+ * to a stopped guest and minivmm's exit status. It owns guest memory, the
+ * device bus and the devices, runs the loader, and drives one vCPU.
+ */
+#ifndef MINIVMM_VM_H
+#define MINIVMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/uart.h"
+#include "stats.h"
+
+/*
+ * minivmm's exit statuses (documented in man/minivmm.1). A guest that
+ * stops itself through isa-debug-exit gets its own value v & 0xff instead,
+ * which may coincide with these numbers; QEMU would report (v << 1) | 1.
+ */
+#define MINIVMM_EXIT_OK 0            /* HLT, i8042 reset, shutdown/reset event */
+#define MINIVMM_EXIT_USAGE 2         /* bad option or option value, bad disk image */
+#define MINIVMM_EXIT_BAD_GUEST 3     /* kernel or initrd refused by the loader */
+#define MINIVMM_EXIT_VMM_FAILURE 4   /* could not start the guest: KVM, memory */
+#define MINIVMM_EXIT_GUEST_CRASH 5   /* triple fault, entry failure, internal error */
+#define MINIVMM_EXIT_TIMEOUT 124     /* --timeout expired, as timeout(1) */
+#define MINIVMM_EXIT_SIGNAL_BASE 128 /* + signal number for SIGINT, SIGTERM, SIGHUP */
+
+#define VM_DEFAULT_MEM (64ULL << 20)
+#define VM_MIN_MEM (2ULL << 20)
+#define VM_MAX_MEM (32ULL << 30)
+#define VM_MAX_DISKS 8
+#define VM_MAX_TIMEOUT_S 1000000.0
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;     /* NULL: none */
+	const char *append;     /* NULL: empty command line */
+	uint64_t mem_size;      /* bytes, multiple of 4 KiB */
+	const char *accel;      /* "auto", "kvm" or "soft" */
+	enum uart_console_mode serial;
+	double timeout_s;       /* 0: none */
+	bool verbose;
+	char *disks[VM_MAX_DISKS]; /* "PATH" or "PATH,ro", pointing into argv */
+	unsigned nr_disks;
+	struct stats_options stats;
+};
+
+/* Defaults for everything the command line may leave out. */
+void vm_config_init(struct vm_config *cfg);
+
+/* Build the machine, boot the kernel, run until it stops. Returns the exit status. */
+int vm_run(const struct vm_config *cfg);
+
+#endif
