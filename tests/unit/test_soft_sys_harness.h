@@ -230,6 +230,17 @@ static inline void h_set_msr(struct h *h, uint32_t index, uint64_t v)
 	}
 }
 
+/* KVM_INTERRUPT: queue an external interrupt. */
+static inline void h_interrupt(struct h *h, unsigned vec)
+{
+	struct kvm_interrupt irq = { .irq = vec };
+
+	if (h->kvm)
+		ck_assert_int_eq(ioctl(h->cfd, KVM_INTERRUPT, &irq), 0);
+	else
+		ck_assert_int_eq(soft_cpu_interrupt(h->cpu, vec), 0);
+}
+
 /* One KVM_RUN; returns the exit reason. */
 static inline unsigned h_run(struct h *h)
 {

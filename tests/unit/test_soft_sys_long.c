@@ -180,6 +180,16 @@ static const uint8_t c_user_read[] = {
 	0x8b, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00, 0xf4,
 };
 
+/*
+ *   sti
+ *   mov eax, 1
+ *   mov ebx, 2
+ *   hlt
+ */
+static const uint8_t c_sti[] = {
+	0xfb, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xf4,
+};
+
 /* The exception frame the handler of `vec` sees (it halts on its first byte). */
 struct frame64 {
 	uint64_t err, rip, cs, rflags, rsp, ss;
@@ -672,6 +682,57 @@ START_TEST(cpuid_from_table)
 }
 END_TEST
 
+/* KVM_INTERRUPT with IF=1: delivered before the next instruction, through the IDT. */
+START_TEST(external_interrupt)
+{
+	struct frame64 f;
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_sti + 1, sizeof(c_sti) - 1);
+	h_get_regs(&h, &r);
+	r.rflags = 0x202;
+	h_set_regs(&h, &r);
+	h_interrupt(&h, 0x30);
+	expect_handler(&h, 0x30, false, &f);
+	ck_assert_uint_eq(f.rip, CODE);
+	ck_assert_uint_eq(f.rflags & 0x200, 0x200);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rax, 0);
+	h_close(&h);
+}
+END_TEST
+
+/* STI: the interrupt waits until after the instruction that follows (SDM STI). */
+START_TEST(sti_interrupt_shadow)
+{
+	struct frame64 f;
+	struct kvm_regs r;
+
+	struct h h;
+	/*
+	 * KVM injects a KVM_INTERRUPT at the next entry whatever IF says (the
+	 * VMM must wait for ready_for_interrupt_injection); the soft CPU keeps
+	 * it pending until the guest can take it, so only it shows the shadow.
+	 */
+	if (_i == 1) {
+		printf("skipped on /dev/kvm (KVM_INTERRUPT ignores IF there)\n");
+		return;
+	}
+	if (!h_open(&h, false))
+		return;
+	setup_long(&h);
+	put_code(&h, CODE, c_sti, sizeof(c_sti));
+	h_interrupt(&h, 0x31);
+	expect_handler(&h, 0x31, false, &f);
+	ck_assert_uint_eq(f.rip, CODE + 6); /* the mov ebx */
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rax, 1);
+	ck_assert_uint_eq(r.rbx, 0);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_long");
@@ -701,6 +762,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, double_fault, 0, 2);
 	tcase_add_loop_test(tc, triple_fault_shutdown, 0, 2);
 	tcase_add_loop_test(tc, cpuid_from_table, 0, 2);
+	tcase_add_loop_test(tc, external_interrupt, 0, 2);
+	tcase_add_loop_test(tc, sti_interrupt_shadow, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
