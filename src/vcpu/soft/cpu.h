@@ -276,7 +276,10 @@ int cpu_fault_noerr(struct soft_cpu *cpu, int vector);
 int cpu_deliver_exception(struct soft_cpu *cpu);
 /* Deliver a software interrupt (int n/int3/into): next_rip is the return address. */
 int cpu_soft_interrupt(struct soft_cpu *cpu, int vector);
-/* Deliver the queued external interrupt if IF=1 and no shadow; true if delivered. */
+/*
+ * Deliver the queued external interrupt if IF=1 and no shadow; true if delivered.
+ * EXEC_EXIT (2) when delivering it triple-faulted: kvm_run holds KVM_EXIT_SHUTDOWN.
+ */
 int cpu_deliver_irq(struct soft_cpu *cpu);
 
 /* ---- modes and segments (seg.c) ---- */

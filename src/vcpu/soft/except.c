@@ -406,8 +406,9 @@ int cpu_soft_interrupt(struct soft_cpu *cpu, int vector)
 
 /*
  * Returns 1 when the queued interrupt was delivered (or its delivery
- * faulted and that was handled), 0 when none could be delivered now.
- * A triple fault while delivering leaves KVM_EXIT_SHUTDOWN in kvm_run.
+ * faulted and that was handled), 0 when none could be delivered now, and
+ * EXEC_EXIT (2) after a triple fault while delivering: kvm_run then holds
+ * KVM_EXIT_SHUTDOWN and the loop must return to the VMM.
  */
 int cpu_deliver_irq(struct soft_cpu *cpu)
 {
@@ -422,7 +423,7 @@ int cpu_deliver_irq(struct soft_cpu *cpu)
 		cpu->stats.irq_injected++;
 		return 1;
 	}
-	if (rc == EXEC_FAULT)
-		deliver_chain(cpu, -1);
+	if (rc == EXEC_FAULT && deliver_chain(cpu, -1) == EXEC_EXIT)
+		return EXEC_EXIT;
 	return 1;
 }
