@@ -407,6 +407,34 @@ static uint64_t lin_add(const struct soft_cpu *cpu, uint64_t lin, uint64_t n)
 
 /* ---- linear accesses ---- */
 
+/* Copies of the common operand sizes compile to one move each. */
+static inline void copy_small(void *d, const void *src, unsigned size)
+{
+	switch (size) {
+	case 1:
+		memcpy(d, src, 1);
+		break;
+	case 2:
+		memcpy(d, src, 2);
+		break;
+	case 4:
+		memcpy(d, src, 4);
+		break;
+	case 8:
+		memcpy(d, src, 8);
+		break;
+	default:
+		memcpy(d, src, size);
+	}
+}
+
+static inline bool tlb_hit(struct soft_cpu *cpu, const struct tlb_entry *e, uint64_t lin,
+			   unsigned size, int acc)
+{
+	return likely(e->vpage == ((lin & ~0xfffULL) | TLB_VALID) &&
+		      (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096);
+}
+
 static int read_slow(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
 {
 	uint8_t *d = dst;
@@ -442,9 +470,8 @@ int mem_read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, i
 	struct tlb_entry *e = tlb_slot(cpu, lin);
 
 	acc |= ACC_READ;
-	if (likely(e->vpage == ((lin & ~0xfffULL) | TLB_VALID) &&
-		   (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096)) {
-		memcpy(dst, e->host + (lin & 0xfff), size);
+	if (tlb_hit(cpu, e, lin, size, acc)) {
+		copy_small(dst, e->host + (lin & 0xfff), size);
 		return EXEC_OK;
 	}
 	return read_slow(cpu, lin, dst, size, acc);
@@ -494,9 +521,8 @@ int mem_write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned 
 	struct tlb_entry *e = tlb_slot(cpu, lin);
 
 	acc |= ACC_WRITE;
-	if (likely(e->vpage == ((lin & ~0xfffULL) | TLB_VALID) &&
-		   (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096)) {
-		memcpy(e->host + (lin & 0xfff), src, size);
+	if (tlb_hit(cpu, e, lin, size, acc)) {
+		copy_small(e->host + (lin & 0xfff), src, size);
 		code_cache_note_write(cpu->vm, e->gpage | (lin & 0xfff), size);
 		return EXEC_OK;
 	}
@@ -525,18 +551,33 @@ int mem_read(struct soft_cpu *cpu, int seg, uint64_t off, void *dst, unsigned si
 {
 	uint64_t lin;
 
+	const struct tlb_entry *e;
+
 	if (unlikely(to_linear(cpu, seg, off, size, ACC_READ, &lin)))
 		return EXEC_FAULT;
-	return mem_read_lin(cpu, lin, dst, size, ACC_READ);
+	e = tlb_slot(cpu, lin);
+	if (tlb_hit(cpu, e, lin, size, ACC_READ)) {
+		copy_small(dst, e->host + (lin & 0xfff), size);
+		return EXEC_OK;
+	}
+	return read_slow(cpu, lin, dst, size, ACC_READ);
 }
 
 int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
 {
 	uint64_t lin;
 
+	const struct tlb_entry *e;
+
 	if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin)))
 		return EXEC_FAULT;
-	return mem_write_lin(cpu, lin, src, size, ACC_WRITE);
+	e = tlb_slot(cpu, lin);
+	if (tlb_hit(cpu, e, lin, size, ACC_WRITE)) {
+		copy_small(e->host + (lin & 0xfff), src, size);
+		code_cache_note_write(cpu->vm, e->gpage | (lin & 0xfff), size);
+		return EXEC_OK;
+	}
+	return write_slow(cpu, lin, src, size, ACC_WRITE);
 }
 
 void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
