@@ -61,6 +61,9 @@ static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err
 		*entry = value;
 		return 1;
 	}
+	/* gelf_getnote() stops at a note that does not fit: say so rather than skip it. */
+	if (d->d_size - off >= sizeof(GElf_Nhdr))
+		return fail(err, err_len, "malformed note at offset 0x%zx of a PT_NOTE segment", off);
 	return 0;
 }
 
@@ -137,6 +140,11 @@ static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const str
 	size_t phnum;
 	int rc;
 
+	/* Check the header's own claim first: libelf reports 0 headers for a cut-off table. */
+	if (eh->e_phnum != 0 && eh->e_phnum != PN_XNUM &&
+	    (eh->e_phoff > file_size ||
+	     (uint64_t)eh->e_phentsize * eh->e_phnum > file_size - eh->e_phoff))
+		return fail(err, err_len, "program headers go past the end of the file: truncated");
 	if (elf_getphdrnum(e, &phnum) != 0)
 		return fail(err, err_len, "cannot read the program headers: %s", elf_errmsg(-1));
 	if (phnum == 0)
