@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing: sizes, every option, and one-line errors. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static char errbuf[4096], outbuf[8192];
+static struct vm_config cfg;
+
+/* Parse a NULL-terminated argument list; messages land in errbuf/outbuf. */
+static enum cli_result parse(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	FILE *out = fmemopen(outbuf, sizeof(outbuf), "w");
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	enum cli_result r;
+
+	memset(errbuf, 0, sizeof(errbuf));
+	memset(outbuf, 0, sizeof(outbuf));
+	argv[argc++] = "minivmm";
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	r = cli_parse(argc, argv, &cfg, out, err);
+	fclose(out);
+	fclose(err);
+	return r;
+}
+
+/* One line, prefixed, naming what is wrong, with the --help hint. */
+static void expect_usage_error(enum cli_result r, const char *mention)
+{
+	ck_assert_int_eq(r, CLI_USAGE_ERROR);
+	ck_assert_msg(strncmp(errbuf, "minivmm: ", 9) == 0, "'%s'", errbuf);
+	ck_assert_msg(strstr(errbuf, mention), "'%s' does not mention '%s'", errbuf, mention);
+	ck_assert_ptr_nonnull(strstr(errbuf, "--help"));
+	ck_assert_ptr_eq(strchr(errbuf, '\n'), errbuf + strlen(errbuf) - 1);
+}
+
+START_TEST(sizes)
+{
+	uint64_t b;
+
+	ck_assert_int_eq(cli_parse_size("64M", &b), 0);
+	ck_assert_uint_eq(b, 64ULL << 20);
+	ck_assert_int_eq(cli_parse_size("1G", &b), 0);
+	ck_assert_uint_eq(b, 1ULL << 30);
+	ck_assert_int_eq(cli_parse_size("512k", &b), 0);
+	ck_assert_uint_eq(b, 512ULL << 10);
+	ck_assert_int_eq(cli_parse_size("4096", &b), 0);
+	ck_assert_uint_eq(b, 4096);
+	ck_assert_int_eq(cli_parse_size("2GiB", &b), 0);
+	ck_assert_uint_eq(b, 2ULL << 30);
+	ck_assert_int_eq(cli_parse_size("", &b), -1);
+	ck_assert_int_eq(cli_parse_size("M", &b), -1);
+	ck_assert_int_eq(cli_parse_size("-1M", &b), -1);
+	ck_assert_int_eq(cli_parse_size(" 1M", &b), -1);
+	ck_assert_int_eq(cli_parse_size("1T", &b), -1);
+	ck_assert_int_eq(cli_parse_size("1MM", &b), -1);
+	ck_assert_int_eq(cli_parse_size("99999999999999999999", &b), -1);
+	ck_assert_int_eq(cli_parse_size("17179869184G", &b), -1); /* 2^64 bytes */
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	ck_assert_int_eq(parse("k.elf", NULL), CLI_RUN);
+	ck_assert_str_eq(cfg.kernel, "k.elf");
+	ck_assert_uint_eq(cfg.mem_size, 64ULL << 20);
+	ck_assert_str_eq(cfg.accel, "auto");
+	ck_assert_int_eq(cfg.serial, UART_CONSOLE_STDIO);
+	ck_assert_ptr_null(cfg.append);
+	ck_assert_ptr_null(cfg.initrd);
+	ck_assert_uint_eq(cfg.nr_disks, 0);
+	ck_assert_int_eq(cfg.stats.format, STATS_OFF);
+	ck_assert(cfg.timeout_s == 0);
+	ck_assert(!cfg.verbose);
+}
+END_TEST
+
+START_TEST(every_option_short_and_long)
+{
+	ck_assert_int_eq(parse("-m", "128M", "-a", "console=ttyS0 quiet", "--initrd", "i.img",
+			       "--accel", "kvm", "--serial", "none", "-d", "a.img", "--disk",
+			       "b.img,ro", "--stats=json:/tmp/s.json", "--timeout", "2.5", "-v",
+			       "k.elf", NULL),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 128ULL << 20);
+	ck_assert_str_eq(cfg.append, "console=ttyS0 quiet");
+	ck_assert_str_eq(cfg.initrd, "i.img");
+	ck_assert_str_eq(cfg.accel, "kvm");
+	ck_assert_int_eq(cfg.serial, UART_CONSOLE_NONE);
+	ck_assert_uint_eq(cfg.nr_disks, 2);
+	ck_assert_str_eq(cfg.disks[0], "a.img");
+	ck_assert_str_eq(cfg.disks[1], "b.img,ro");
+	ck_assert_int_eq(cfg.stats.format, STATS_JSON);
+	ck_assert_str_eq(cfg.stats.path, "/tmp/s.json");
+	ck_assert(cfg.timeout_s == 2.5);
+	ck_assert(cfg.verbose);
+	ck_assert_str_eq(cfg.kernel, "k.elf");
+
+	ck_assert_int_eq(parse("--mem=1G", "--append=x", "--accel=soft", "--stats", "k", NULL),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 1ULL << 30);
+	ck_assert_str_eq(cfg.append, "x");
+	ck_assert_str_eq(cfg.accel, "soft");
+	ck_assert_int_eq(cfg.stats.format, STATS_TEXT);
+	ck_assert_int_eq(parse("--memory", "2M", "k", NULL), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 2ULL << 20);
+}
+END_TEST
+
+START_TEST(options_after_the_kernel)
+{
+	ck_assert_int_eq(parse("k.elf", "-m", "256M", NULL), CLI_RUN);
+	ck_assert_uint_eq(cfg.mem_size, 256ULL << 20);
+	ck_assert_str_eq(cfg.kernel, "k.elf");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+	ck_assert_int_eq(parse("--help", NULL), CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(outbuf, "Usage: minivmm"));
+	/* The help names every long option. */
+	ck_assert_ptr_nonnull(strstr(outbuf, "--mem"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--append"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--initrd"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--accel"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--serial"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--disk"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--stats"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--timeout"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--verbose"));
+	ck_assert_ptr_nonnull(strstr(outbuf, "--version"));
+	ck_assert_str_eq(errbuf, "");
+	ck_assert_int_eq(parse("-h", NULL), CLI_EXIT_OK);
+	ck_assert_int_eq(parse("-V", NULL), CLI_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(outbuf, "minivmm " MINIVMM_VERSION));
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	expect_usage_error(parse(NULL), "no kernel");
+	expect_usage_error(parse("a", "b", NULL), "'b'");
+	expect_usage_error(parse("--bogus", "k", NULL), "--bogus");
+	expect_usage_error(parse("-x", "k", NULL), "-x");
+	expect_usage_error(parse("k", "-m", NULL), "-m");
+	expect_usage_error(parse("-m", "lots", "k", NULL), "--mem");
+	expect_usage_error(parse("-m", "1M", "k", NULL), "--mem");
+	expect_usage_error(parse("-m", "64G", "k", NULL), "--mem");
+	expect_usage_error(parse("-m", "4097K", "k", NULL), "4K");
+	expect_usage_error(parse("--accel", "xen", "k", NULL), "--accel");
+	expect_usage_error(parse("--serial", "file", "k", NULL), "--serial");
+	expect_usage_error(parse("--stats=xml", "k", NULL), "--stats");
+	expect_usage_error(parse("--timeout", "0", "k", NULL), "--timeout");
+	expect_usage_error(parse("--timeout", "soon", "k", NULL), "--timeout");
+	expect_usage_error(parse("--timeout", "-3", "k", NULL), "--timeout");
+	expect_usage_error(parse("-d", ",ro", "k", NULL), "--disk");
+	expect_usage_error(parse("--initrd=", "k", NULL), "--initrd");
+	expect_usage_error(parse("", NULL), "empty");
+}
+END_TEST
+
+START_TEST(at_most_eight_disks)
+{
+	ck_assert_int_eq(parse("-d", "1", "-d", "2", "-d", "3", "-d", "4", "-d", "5", "-d", "6",
+			       "-d", "7", "-d", "8", "k", NULL),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nr_disks, 8);
+	expect_usage_error(parse("-d", "1", "-d", "2", "-d", "3", "-d", "4", "-d", "5", "-d", "6",
+				 "-d", "7", "-d", "8", "-d", "9", "k", NULL),
+			   "--disk");
+}
+END_TEST
+
+START_TEST(parses_twice_in_one_process)
+{
+	ck_assert_int_eq(parse("-m", "8M", "a", NULL), CLI_RUN);
+	ck_assert_int_eq(parse("-v", "b", NULL), CLI_RUN);
+	ck_assert_str_eq(cfg.kernel, "b");
+	ck_assert_uint_eq(cfg.mem_size, 64ULL << 20); /* defaults again, not the last run's */
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_option_short_and_long);
+	tcase_add_test(tc, options_after_the_kernel);
+	tcase_add_test(tc, help_and_version);
+	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, at_most_eight_disks);
+	tcase_add_test(tc, parses_twice_in_one_process);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
