@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KVM ioctl ABI: argument validation and errno, on the soft provider
+ * and, when /dev/kvm opens, on the kernel's KVM in the same run.
+ *
+ * Each scenario is a sequence of ioctls, each with the result the kernel
+ * gives (Documentation/virt/kvm/api.rst, virt/kvm/kvm_main.c, and what
+ * Linux 6.x returned when these tests were written). The soft provider
+ * must give exactly that; where the kernel runs, it must give the same as
+ * the soft provider step by step, so that a difference shows up as a
+ * named step with both answers.
+ */
+#include "test_kvm_abi_util.h"
+
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#define ANY_FD 0x7fff0000L /* expected: some fd (>= 0) */
+#define ANY_POS 0x7fff0001L /* expected: a count > 0 */
+#define MAX_STEPS 64
+
+struct step {
+	const char *label;
+	long ret;
+	int err;
+	long eret;
+	int eerr;
+};
+
+struct rec {
+	struct step s[MAX_STEPS];
+	int n;
+};
+
+static void step_add(struct rec *r, const char *label, long ret, int err, long eret, int eerr)
+{
+	ck_assert(r->n < MAX_STEPS);
+	if (eret == ANY_FD && ret >= 0)
+		ret = ANY_FD;
+	if (eret == ANY_POS && ret > 0)
+		ret = ANY_POS;
+	r->s[r->n++] = (struct step){ label, ret, err, eret, eerr };
+}
+
+/* Run expr (an ioctl through provider p) and record it with its expected result. */
+#define STEP(r, label, eret, eerr, expr)                                          \
+	do {                                                                      \
+		long ret_;                                                        \
+		errno = 0;                                                        \
+		ret_ = (expr);                                                    \
+		step_add(r, label, ret_, ret_ < 0 ? errno : 0, eret, eerr);       \
+	} while (0)
+
+#define IOC(p, fd, req, arg) ((p)->ioctl((fd), (req), (void *)(uintptr_t)(arg)))
+
+typedef void (*scenario_fn)(const struct kvm_provider *p, struct rec *r);
+
+static const char *errname(int e)
+{
+	return e ? strerror(e) : "-";
+}
+
+/* Soft against the expectations, then the kernel against the soft provider. */
+static void run_scenario(const char *name, scenario_fn fn)
+{
+	static struct rec soft, kern;
+	const struct kvm_provider *k = kt_kernel();
+
+	memset(&soft, 0, sizeof(soft));
+	fn(&kvm_provider_soft, &soft);
+	if (k) {
+		memset(&kern, 0, sizeof(kern));
+		fn(k, &kern);
+		ck_assert_int_eq(kern.n, soft.n);
+		for (int i = 0; i < soft.n; i++) {
+			const struct step *s = &soft.s[i], *q = &kern.s[i];
+
+			ck_assert_msg(s->ret == q->ret && s->err == q->err,
+				      "%s: step '%s': soft %ld (%s), kvm %ld (%s)", name, s->label,
+				      s->ret, errname(s->err), q->ret, errname(q->err));
+		}
+	} else {
+		kt_note_skip(name);
+	}
+	for (int i = 0; i < soft.n; i++) {
+		const struct step *s = &soft.s[i];
+
+		ck_assert_msg(s->ret == s->eret && s->err == s->eerr,
+			      "%s: step '%s': soft %ld (%s), expected %ld (%s)", name, s->label,
+			      s->ret, errname(s->err), s->eret, errname(s->eerr));
+	}
+}
+
+/* ---- scenarios ---- */
+
+static void sc_system(const struct kvm_provider *p, struct rec *r)
+{
+	int sys = p->open_system(), vm;
+
+	ck_assert(sys >= 0);
+	STEP(r, "GET_API_VERSION", 12, 0, IOC(p, sys, KVM_GET_API_VERSION, 0));
+	STEP(r, "GET_API_VERSION arg 1", -1, EINVAL, IOC(p, sys, KVM_GET_API_VERSION, 1));
+	STEP(r, "GET_VCPU_MMAP_SIZE (3 pages)", 3 * 4096, 0,
+	     IOC(p, sys, KVM_GET_VCPU_MMAP_SIZE, 0));
+	STEP(r, "CHECK_EXTENSION USER_MEMORY", 1, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
+	STEP(r, "CHECK_EXTENSION IMMEDIATE_EXIT", 1, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT));
+	STEP(r, "CHECK_EXTENSION SET_GUEST_DEBUG", 1, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG));
+	STEP(r, "CHECK_EXTENSION EXT_CPUID", 1, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_EXT_CPUID));
+	STEP(r, "CHECK_EXTENSION BINARY_STATS_FD", 1, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD));
+	STEP(r, "CHECK_EXTENSION NR_MEMSLOTS > 0", ANY_POS, 0,
+	     IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
+	STEP(r, "CHECK_EXTENSION unknown", 0, 0, IOC(p, sys, KVM_CHECK_EXTENSION, 99999));
+	STEP(r, "CREATE_VM type 1", -1, EINVAL, IOC(p, sys, KVM_CREATE_VM, 1));
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	STEP(r, "CREATE_VM type 0", ANY_FD, 0, vm);
+	STEP(r, "CHECK_EXTENSION on VM fd", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
+	STEP(r, "SET_TSS_ADDR 0xfffbd000", 0, 0, IOC(p, vm, KVM_SET_TSS_ADDR, 0xfffbd000));
+	p->close(vm);
+	p->close(sys);
+}
+
+/* What __kvm_set_memory_region() accepts and refuses, in one VM. */
+static void sc_memslots(const struct kvm_provider *p, struct rec *r)
+{
+	const size_t len = 4 << 20;
+	struct kvm_userspace_memory_region m;
+	uint8_t *mem;
+	int sys, vm, nslots;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(mem != MAP_FAILED);
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	ck_assert(vm >= 0);
+	nslots = IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	ck_assert(nslots > 2);
+
+#define SLOT(label, eret, eerr, s, f, g, sz, h)                                            \
+	do {                                                                               \
+		m = (struct kvm_userspace_memory_region){ (s), (f), (g), (sz),             \
+							  (uintptr_t)(h) };                \
+		STEP(r, label, eret, eerr, IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m));     \
+	} while (0)
+
+	STEP(r, "NULL region", -1, EFAULT, IOC(p, vm, KVM_SET_USER_MEMORY_REGION, NULL));
+	SLOT("hva not page aligned", -1, EINVAL, 0, 0, 0, 0x1000, mem + 1);
+	SLOT("gpa not page aligned", -1, EINVAL, 0, 0, 0x800, 0x1000, mem);
+	SLOT("size not page multiple", -1, EINVAL, 0, 0, 0, 0x1001, mem);
+	SLOT("size below a page", -1, EINVAL, 0, 0, 0, 0x800, mem);
+	SLOT("unknown flag 0x80", -1, EINVAL, 0, 0x80, 0, 0x1000, mem);
+	SLOT("GUEST_MEMFD flag on v1 ioctl", -1, EINVAL, 0, 1u << 2, 0, 0x1000, mem);
+	SLOT("slot = NR_MEMSLOTS", -1, EINVAL, (uint32_t)nslots, 0, 0, 0x1000, mem);
+	SLOT("slot 0xffff", -1, EINVAL, 0xffff, 0, 0, 0x1000, mem);
+	if (IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE) <= 1)
+		SLOT("address space 1 (none)", -1, EINVAL, 0x10000, 0, 0, 0x1000, mem);
+	SLOT("gpa + size wraps", -1, EINVAL, 0, 0, -4096ULL, 0x2000, mem);
+	SLOT("hva in kernel half", -1, EINVAL, 0, 0, 0, 0x1000, 0xffff800000000000ULL);
+	SLOT("hva + size past user space", -1, EINVAL, 0, 0, 0, 0x2000, 0x7ffffffff000ULL);
+	SLOT("delete absent slot", -1, EINVAL, 3, 0, 0, 0, 0);
+
+	SLOT("create slot 0 [0, 1M)", 0, 0, 0, 0, 0, 1 << 20, mem);
+	SLOT("slot 1 overlapping slot 0", -1, EEXIST, 1, 0, 0x80000, 1 << 20, mem + (1 << 20));
+	SLOT("slot 1 covering slot 0", -1, EEXIST, 1, 0, 0, 2 << 20, mem + (1 << 20));
+	SLOT("slot 1 adjacent [1M, 2M)", 0, 0, 1, 0, 1 << 20, 1 << 20, mem + (1 << 20));
+	SLOT("move slot 1 onto slot 0", -1, EEXIST, 1, 0, 0xff000, 1 << 20, mem + (1 << 20));
+	SLOT("resize slot 0", -1, EINVAL, 0, 0, 0, 2 << 20, mem);
+	SLOT("shrink slot 0", -1, EINVAL, 0, 0, 0, 0x1000, mem);
+	SLOT("new hva for slot 0", -1, EINVAL, 0, 0, 0, 1 << 20, mem + (2 << 20));
+	SLOT("slot 0 unchanged again", 0, 0, 0, 0, 0, 1 << 20, mem);
+	SLOT("slot 0 flags: LOG_DIRTY_PAGES", 0, 0, 0, KVM_MEM_LOG_DIRTY_PAGES, 0, 1 << 20, mem);
+	SLOT("move slot 1 to [3M, 4M)", 0, 0, 1, 0, 3 << 20, 1 << 20, mem + (1 << 20));
+	SLOT("slot 2 where slot 1 was", 0, 0, 2, 0, 1 << 20, 1 << 20, mem + (2 << 20));
+	SLOT("slot 3 same hva as slot 0 elsewhere", 0, 0, 3, 0, 8 << 20, 1 << 20, mem);
+	SLOT("delete slot 0", 0, 0, 0, 0, 0, 0, 0);
+	SLOT("delete slot 0 again", -1, EINVAL, 0, 0, 0, 0, 0);
+	SLOT("slot 0 recreated at [0, 1M)", 0, 0, 0, 0, 0, 1 << 20, mem);
+	SLOT("last slot (NR_MEMSLOTS - 1)", 0, 0, (uint32_t)nslots - 1, 0, 16 << 20, 0x1000, mem);
+#undef SLOT
+	p->close(vm);
+	p->close(sys);
+	munmap(mem, len);
+}
+
+/* Requests a fd does not know, and fds that are not what the request needs. */
+static void sc_fd_kinds(const struct kvm_provider *p, struct rec *r)
+{
+	int sys, vm, cpu, null, closed;
+
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(sys >= 0 && vm >= 0 && cpu >= 0);
+
+	STEP(r, "system: unknown KVM ioctl", -1, EINVAL, IOC(p, sys, _IO(KVMIO, 0xfe), 0));
+	STEP(r, "system: foreign ioctl", -1, EINVAL, IOC(p, sys, _IO(0x12, 0x34), 0));
+	STEP(r, "system: KVM_RUN", -1, EINVAL, IOC(p, sys, KVM_RUN, 0));
+	STEP(r, "system: KVM_CREATE_VCPU", -1, EINVAL, IOC(p, sys, KVM_CREATE_VCPU, 0));
+	STEP(r, "vm: unknown KVM ioctl", -1, ENOTTY, IOC(p, vm, _IO(KVMIO, 0xfe), 0));
+	STEP(r, "vm: foreign ioctl", -1, ENOTTY, IOC(p, vm, _IO(0x12, 0x34), 0));
+	STEP(r, "vm: KVM_GET_API_VERSION", -1, ENOTTY, IOC(p, vm, KVM_GET_API_VERSION, 0));
+	STEP(r, "vm: KVM_CREATE_VM", -1, ENOTTY, IOC(p, vm, KVM_CREATE_VM, 0));
+	STEP(r, "vm: KVM_RUN", -1, ENOTTY, IOC(p, vm, KVM_RUN, 0));
+	STEP(r, "vm: KVM_GET_REGS", -1, ENOTTY, IOC(p, vm, KVM_GET_REGS, 0));
+	STEP(r, "vcpu: unknown KVM ioctl", -1, EINVAL, IOC(p, cpu, _IO(KVMIO, 0xfe), 0));
+	STEP(r, "vcpu: foreign ioctl", -1, EINVAL, IOC(p, cpu, _IO(0x12, 0x34), 0));
+	STEP(r, "vcpu: KVM_CREATE_VCPU", -1, EINVAL, IOC(p, cpu, KVM_CREATE_VCPU, 1));
+	STEP(r, "vcpu: KVM_GET_API_VERSION", -1, EINVAL, IOC(p, cpu, KVM_GET_API_VERSION, 0));
+	STEP(r, "vcpu: KVM_CHECK_EXTENSION", -1, EINVAL, IOC(p, cpu, KVM_CHECK_EXTENSION, 1));
+	STEP(r, "vcpu: KVM_SET_USER_MEMORY_REGION", -1, EINVAL,
+	     IOC(p, cpu, KVM_SET_USER_MEMORY_REGION, 0));
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert(null >= 0);
+	STEP(r, "/dev/null: KVM_GET_API_VERSION", -1, ENOTTY,
+	     IOC(p, null, KVM_GET_API_VERSION, 0));
+	close(null);
+	closed = dup(0);
+	close(closed);
+	STEP(r, "closed fd", -1, EBADF, IOC(p, closed, KVM_GET_API_VERSION, 0));
+	STEP(r, "fd -1", -1, EBADF, IOC(p, -1, KVM_GET_API_VERSION, 0));
+
+	/* KVM keeps the VM alive while a vCPU fd is open. */
+	p->close(vm);
+	STEP(r, "vcpu usable after VM fd closed", 0, 0,
+	     IOC(p, cpu, KVM_GET_REGS, &(struct kvm_regs){ 0 }));
+	p->close(cpu);
+	p->close(sys);
+}
+
+static void sc_vcpu_ids(const struct kvm_provider *p, struct rec *r)
+{
+	int sys, vm, max_id, fd0, fd1;
+
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	ck_assert(vm >= 0);
+	max_id = IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	if (max_id <= 0)
+		max_id = IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	ck_assert(max_id > 1);
+
+	fd0 = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	STEP(r, "vcpu id 0", ANY_FD, 0, fd0);
+	STEP(r, "vcpu id 0 again", -1, EEXIST, IOC(p, vm, KVM_CREATE_VCPU, 0));
+	STEP(r, "vcpu id -1", -1, EINVAL, IOC(p, vm, KVM_CREATE_VCPU, -1L));
+	STEP(r, "vcpu id = MAX_VCPU_ID", -1, EINVAL, IOC(p, vm, KVM_CREATE_VCPU, max_id));
+	fd1 = IOC(p, vm, KVM_CREATE_VCPU, max_id - 1);
+	STEP(r, "vcpu id = MAX_VCPU_ID - 1", ANY_FD, 0, fd1);
+	STEP(r, "distinct fds", 1, 0, fd0 != fd1);
+	p->close(fd1);
+	p->close(fd0);
+	p->close(vm);
+	p->close(sys);
+}
+
+static void sc_cpuid(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 300 * sizeof(c->entries[0]));
+	int sys, vm, cpu;
+	uint32_t n;
+
+	ck_assert(c);
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+
+	STEP(r, "SUPPORTED_CPUID NULL", -1, EFAULT, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, NULL));
+	c->nent = 0;
+	STEP(r, "SUPPORTED_CPUID nent 0", -1, E2BIG, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c));
+	c->nent = 1;
+	STEP(r, "SUPPORTED_CPUID nent 1", -1, E2BIG, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c));
+	STEP(r, "nent left as it was on E2BIG", 1, 0, c->nent);
+	c->nent = 300;
+	STEP(r, "SUPPORTED_CPUID nent 300", 0, 0, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c));
+	n = c->nent;
+	STEP(r, "nent set to the count (1..256)", 1, 0, n >= 1 && n <= 256);
+	STEP(r, "leaf 0 present", 1, 0, n >= 1 && c->entries[0].function == 0);
+	c->nent = n - 1;
+	STEP(r, "SUPPORTED_CPUID one short", -1, E2BIG, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c));
+	c->nent = n;
+	STEP(r, "SUPPORTED_CPUID exact", 0, 0, IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c));
+
+	STEP(r, "SET_CPUID2 NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_CPUID2, NULL));
+	STEP(r, "SET_CPUID2 supported table", 0, 0, IOC(p, cpu, KVM_SET_CPUID2, c));
+	c->nent = 257;
+	STEP(r, "SET_CPUID2 nent 257", -1, E2BIG, IOC(p, cpu, KVM_SET_CPUID2, c));
+	c->nent = 0;
+	STEP(r, "SET_CPUID2 nent 0", 0, 0, IOC(p, cpu, KVM_SET_CPUID2, c));
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+	free(c);
+}
+
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_BOGUS 0x12345 /* no CPU has it */
+
+static void sc_msrs(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + 300 * sizeof(m->entries[0]));
+	int sys, vm, cpu;
+
+	ck_assert(m);
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+
+	STEP(r, "GET_MSRS NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_MSRS, NULL));
+	STEP(r, "SET_MSRS NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_MSRS, NULL));
+	m->nmsrs = 0;
+	STEP(r, "GET_MSRS none", 0, 0, IOC(p, cpu, KVM_GET_MSRS, m));
+	m->nmsrs = 256;
+	STEP(r, "GET_MSRS 256 (MAX_IO_MSRS)", -1, E2BIG, IOC(p, cpu, KVM_GET_MSRS, m));
+
+	m->nmsrs = 3;
+	m->entries[0] = (struct kvm_msr_entry){ .index = MSR_STAR, .data = 0x0023001000000000ULL };
+	m->entries[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = 0xffffffff81000000ULL };
+	m->entries[2] = (struct kvm_msr_entry){ .index = MSR_BOGUS, .data = 1 };
+	STEP(r, "SET_MSRS STAR, LSTAR, bogus", 2, 0, IOC(p, cpu, KVM_SET_MSRS, m));
+	m->entries[0] = (struct kvm_msr_entry){ .index = MSR_BOGUS };
+	m->entries[1] = (struct kvm_msr_entry){ .index = MSR_STAR };
+	STEP(r, "SET_MSRS bogus first", 0, 0, IOC(p, cpu, KVM_SET_MSRS, m));
+
+	memset(m->entries, 0, 3 * sizeof(m->entries[0]));
+	m->entries[0].index = MSR_LSTAR;
+	m->entries[1].index = MSR_BOGUS;
+	m->entries[2].index = MSR_STAR;
+	STEP(r, "GET_MSRS LSTAR, bogus, STAR", 1, 0, IOC(p, cpu, KVM_GET_MSRS, m));
+	STEP(r, "LSTAR read back", 1, 0, m->entries[0].data == 0xffffffff81000000ULL);
+	m->nmsrs = 2;
+	m->entries[0].index = MSR_EFER;
+	m->entries[1].index = MSR_STAR;
+	STEP(r, "GET_MSRS EFER, STAR", 2, 0, IOC(p, cpu, KVM_GET_MSRS, m));
+	STEP(r, "STAR read back", 1, 0, m->entries[1].data == 0x0023001000000000ULL);
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+	free(m);
+}
+
+static void sc_vcpu_args(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_interrupt irq;
+	int sys, vm, cpu;
+
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+
+	STEP(r, "GET_REGS NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_REGS, NULL));
+	STEP(r, "SET_REGS NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_REGS, NULL));
+	STEP(r, "GET_SREGS NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_SREGS, NULL));
+	STEP(r, "SET_SREGS NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_SREGS, NULL));
+	STEP(r, "SET_GUEST_DEBUG NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_GUEST_DEBUG, NULL));
+	STEP(r, "INTERRUPT NULL", -1, EFAULT, IOC(p, cpu, KVM_INTERRUPT, NULL));
+	irq.irq = 256;
+	STEP(r, "INTERRUPT vector 256", -1, EINVAL, IOC(p, cpu, KVM_INTERRUPT, &irq));
+	irq.irq = 0x20;
+	STEP(r, "INTERRUPT vector 0x20", 0, 0, IOC(p, cpu, KVM_INTERRUPT, &irq));
+	STEP(r, "KVM_RUN with arg", -1, EINVAL, IOC(p, cpu, KVM_RUN, 1));
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+}
+
+/* The vCPU fd maps kvm_run: two mappings of it are the same bytes. */
+static void sc_vcpu_mmap(const struct kvm_provider *p, struct rec *r)
+{
+	struct kt_vm v;
+	struct kvm_run *again;
+
+	kt_vm_create(&v, p, 0);
+	again = mmap(NULL, v.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v.cpu, 0);
+	STEP(r, "second mmap", 1, 0, again != MAP_FAILED);
+	v.run->request_interrupt_window = 1;
+	STEP(r, "writes through one seen by the other", 1, 0,
+	     again != MAP_FAILED && again->request_interrupt_window == 1);
+	v.run->request_interrupt_window = 0;
+	if (again != MAP_FAILED)
+		munmap(again, v.run_size);
+	kt_vm_destroy(&v);
+}
+
+/* KVM_RUN with immediate_exit set returns EINTR before running the guest. */
+static void sc_immediate_exit(const struct kvm_provider *p, struct rec *r)
+{
+	struct kt_vm v;
+
+	kt_vm_create(&v, p, 1 << 20);
+	v.run->immediate_exit = 1;
+	STEP(r, "KVM_RUN with immediate_exit", -1, EINTR, IOC(p, v.cpu, KVM_RUN, 0));
+	v.run->immediate_exit = 0;
+	kt_vm_destroy(&v);
+}
+
+static void sc_stats_fd(const struct kvm_provider *p, struct rec *r)
+{
+	static const char *const names[] = { "exits", "io_exits", "mmio_exits", "halt_exits",
+					     "irq_injections", "signal_exits", "request_irq_exits" };
+	struct kvm_stats_header h;
+	struct kt_vm v;
+	uint64_t before = 0, after = 0, val;
+	int fd;
+
+	kt_vm_create(&v, p, 1 << 20);
+	fd = IOC(p, v.cpu, KVM_GET_STATS_FD, 0);
+	STEP(r, "GET_STATS_FD on vcpu", ANY_FD, 0, fd);
+	ck_assert(fd >= 0);
+	STEP(r, "header readable", 1, 0, pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	STEP(r, "header layout", 1, 0,
+	     h.name_size > 0 && h.num_desc > 0 && h.id_offset >= sizeof(h) &&
+		     h.desc_offset >= h.id_offset + h.name_size && h.data_offset > h.desc_offset);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		STEP(r, names[i], 0, 0, kt_stats_find(fd, names[i], &val));
+	STEP(r, "stats fd is not writable", -1, EBADF, write(fd, "x", 1));
+
+	/* KVM counts signals that cut a run short, not immediate_exit refusals. */
+	kt_stats_find(fd, "signal_exits", &before);
+	v.run->immediate_exit = 1;
+	IOC(p, v.cpu, KVM_RUN, 0);
+	v.run->immediate_exit = 0;
+	kt_stats_find(fd, "signal_exits", &after);
+	STEP(r, "immediate_exit is no signal exit", 1, 0, after == before);
+	p->close(fd);
+	kt_vm_destroy(&v);
+}
+
+#define SCENARIO(fn)                        \
+	START_TEST(test_##fn)               \
+	{                                   \
+		run_scenario(#fn, fn);      \
+	}                                   \
+	END_TEST
+
+SCENARIO(sc_system)
+SCENARIO(sc_memslots)
+SCENARIO(sc_fd_kinds)
+SCENARIO(sc_vcpu_ids)
+SCENARIO(sc_cpuid)
+SCENARIO(sc_msrs)
+SCENARIO(sc_vcpu_args)
+SCENARIO(sc_vcpu_mmap)
+SCENARIO(sc_immediate_exit)
+SCENARIO(sc_stats_fd)
+
+/* Soft-only facts (the kernel's answers depend on its host). */
+START_TEST(test_soft_readonly_is_refused_honestly)
+{
+	const struct kvm_provider *p = &kvm_provider_soft;
+	struct kvm_userspace_memory_region m;
+	void *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int sys = p->open_system(), vm = IOC(p, sys, KVM_CREATE_VM, 0);
+
+	/* The soft CPU does not write-protect slots, so it neither claims
+	 * KVM_CAP_READONLY_MEM nor accepts the flag. */
+	ck_assert_int_eq(IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM), 0);
+	m = (struct kvm_userspace_memory_region){ 0, KVM_MEM_READONLY, 0, 4096, (uintptr_t)mem };
+	ck_assert_int_eq(IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* VMX's limit: the 3-page real-mode TSS must lie below 4 GiB. */
+	ck_assert_int_eq(IOC(p, vm, KVM_SET_TSS_ADDR, 0xfffff000UL), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	p->close(vm);
+	p->close(sys);
+	munmap(mem, 4096);
+}
+END_TEST
+
+START_TEST(test_provider_choose)
+{
+	const struct kvm_provider *p = NULL;
+
+	ck_assert_int_eq(kvm_provider_choose("soft", &p), 0);
+	ck_assert_ptr_eq(p, &kvm_provider_soft);
+	ck_assert_int_eq(kvm_provider_choose("bogus", &p), -EINVAL);
+	ck_assert_int_eq(kvm_provider_choose("auto", &p), 0);
+	ck_assert_ptr_eq(p, kt_kernel() ? &kvm_provider_kernel : &kvm_provider_soft);
+	if (kt_kernel()) {
+		ck_assert_int_eq(kvm_provider_choose("kvm", &p), 0);
+		ck_assert_ptr_eq(p, &kvm_provider_kernel);
+	} else {
+		ck_assert_int_lt(kvm_provider_choose("kvm", &p), 0);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("kvm_abi");
+	TCase *tc = tcase_create("abi");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_sc_system);
+	tcase_add_test(tc, test_sc_memslots);
+	tcase_add_test(tc, test_sc_fd_kinds);
+	tcase_add_test(tc, test_sc_vcpu_ids);
+	tcase_add_test(tc, test_sc_cpuid);
+	tcase_add_test(tc, test_sc_msrs);
+	tcase_add_test(tc, test_sc_vcpu_args);
+	tcase_add_test(tc, test_sc_vcpu_mmap);
+	tcase_add_test(tc, test_sc_immediate_exit);
+	tcase_add_test(tc, test_sc_stats_fd);
+	tcase_add_test(tc, test_soft_readonly_is_refused_honestly);
+	tcase_add_test(tc, test_provider_choose);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	if (!kt_kernel())
+		kt_note_skip("kvm_abi");
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
