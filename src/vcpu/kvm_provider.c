@@ -26,8 +26,8 @@ static int kernel_close(int fd)
 }
 
 const struct kvm_provider kvm_provider_kernel = {
-	.name = "kvm",
-	.open_system = kernel_open_system,
-	.ioctl = kernel_ioctl,
-	.close = kernel_close,
+    .name = "kvm",
+    .open_system = kernel_open_system,
+    .ioctl = kernel_ioctl,
+    .close = kernel_close,
 };

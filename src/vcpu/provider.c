@@ -42,8 +42,8 @@ int kvm_provider_choose(const char *accel, const struct kvm_provider **out)
 			*out = &kvm_provider_kernel;
 			return 0;
 		}
-		fprintf(stderr, "minivmm: /dev/kvm unusable (%s), falling back to the software CPU\n",
-			why);
+		fprintf(stderr,
+			"minivmm: /dev/kvm unusable (%s), falling back to the software CPU\n", why);
 		*out = &kvm_provider_soft;
 		return 0;
 	}

@@ -7,8 +7,8 @@
 #include "vcpu/soft/soft_kvm.h"
 
 const struct kvm_provider kvm_provider_soft = {
-	.name = "soft",
-	.open_system = soft_kvm_open,
-	.ioctl = soft_kvm_ioctl,
-	.close = soft_kvm_close,
+    .name = "soft",
+    .open_system = soft_kvm_open,
+    .ioctl = soft_kvm_ioctl,
+    .close = soft_kvm_close,
 };

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
-#define ANY_FD 0x7fff0000L /* expected: some fd (>= 0) */
+#define ANY_FD 0x7fff0000L  /* expected: some fd (>= 0) */
 #define ANY_POS 0x7fff0001L /* expected: a count > 0 */
 #define MAX_STEPS 64
 
@@ -39,16 +39,16 @@ static void step_add(struct rec *r, const char *label, long ret, int err, long e
 		ret = ANY_FD;
 	if (eret == ANY_POS && ret > 0)
 		ret = ANY_POS;
-	r->s[r->n++] = (struct step){ label, ret, err, eret, eerr };
+	r->s[r->n++] = (struct step){label, ret, err, eret, eerr};
 }
 
 /* Run expr (an ioctl through provider p) and record it with its expected result. */
-#define STEP(r, label, eret, eerr, expr)                                          \
-	do {                                                                      \
-		long ret_;                                                        \
-		errno = 0;                                                        \
-		ret_ = (expr);                                                    \
-		step_add(r, label, ret_, ret_ < 0 ? errno : 0, eret, eerr);       \
+#define STEP(r, label, eret, eerr, expr)                                                           \
+	do {                                                                                       \
+		long ret_;                                                                         \
+		errno = 0;                                                                         \
+		ret_ = (expr);                                                                     \
+		step_add(r, label, ret_, ret_ < 0 ? errno : 0, eret, eerr);                        \
 	} while (0)
 
 #define IOC(p, fd, req, arg) ((p)->ioctl((fd), (req), (void *)(uintptr_t)(arg)))
@@ -141,11 +141,10 @@ static void sc_memslots(const struct kvm_provider *p, struct rec *r)
 	nslots = IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	ck_assert(nslots > 2);
 
-#define SLOT(label, eret, eerr, s, f, g, sz, h)                                            \
-	do {                                                                               \
-		m = (struct kvm_userspace_memory_region){ (s), (f), (g), (sz),             \
-							  (uintptr_t)(h) };                \
-		STEP(r, label, eret, eerr, IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m));     \
+#define SLOT(label, eret, eerr, s, f, g, sz, h)                                                    \
+	do {                                                                                       \
+		m = (struct kvm_userspace_memory_region){(s), (f), (g), (sz), (uintptr_t)(h)};     \
+		STEP(r, label, eret, eerr, IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m));            \
 	} while (0)
 
 	STEP(r, "NULL region", -1, EFAULT, IOC(p, vm, KVM_SET_USER_MEMORY_REGION, NULL));
@@ -217,8 +216,7 @@ static void sc_fd_kinds(const struct kvm_provider *p, struct rec *r)
 
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ck_assert(null >= 0);
-	STEP(r, "/dev/null: KVM_GET_API_VERSION", -1, ENOTTY,
-	     IOC(p, null, KVM_GET_API_VERSION, 0));
+	STEP(r, "/dev/null: KVM_GET_API_VERSION", -1, ENOTTY, IOC(p, null, KVM_GET_API_VERSION, 0));
 	close(null);
 	closed = dup(0);
 	close(closed);
@@ -228,7 +226,7 @@ static void sc_fd_kinds(const struct kvm_provider *p, struct rec *r)
 	/* KVM keeps the VM alive while a vCPU fd is open. */
 	p->close(vm);
 	STEP(r, "vcpu usable after VM fd closed", 0, 0,
-	     IOC(p, cpu, KVM_GET_REGS, &(struct kvm_regs){ 0 }));
+	     IOC(p, cpu, KVM_GET_REGS, &(struct kvm_regs){0}));
 	p->close(cpu);
 	p->close(sys);
 }
@@ -323,12 +321,12 @@ static void sc_msrs(const struct kvm_provider *p, struct rec *r)
 	STEP(r, "GET_MSRS 256 (MAX_IO_MSRS)", -1, E2BIG, IOC(p, cpu, KVM_GET_MSRS, m));
 
 	m->nmsrs = 3;
-	m->entries[0] = (struct kvm_msr_entry){ .index = MSR_STAR, .data = 0x0023001000000000ULL };
-	m->entries[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = 0xffffffff81000000ULL };
-	m->entries[2] = (struct kvm_msr_entry){ .index = MSR_BOGUS, .data = 1 };
+	m->entries[0] = (struct kvm_msr_entry){.index = MSR_STAR, .data = 0x0023001000000000ULL};
+	m->entries[1] = (struct kvm_msr_entry){.index = MSR_LSTAR, .data = 0xffffffff81000000ULL};
+	m->entries[2] = (struct kvm_msr_entry){.index = MSR_BOGUS, .data = 1};
 	STEP(r, "SET_MSRS STAR, LSTAR, bogus", 2, 0, IOC(p, cpu, KVM_SET_MSRS, m));
-	m->entries[0] = (struct kvm_msr_entry){ .index = MSR_BOGUS };
-	m->entries[1] = (struct kvm_msr_entry){ .index = MSR_STAR };
+	m->entries[0] = (struct kvm_msr_entry){.index = MSR_BOGUS};
+	m->entries[1] = (struct kvm_msr_entry){.index = MSR_STAR};
 	STEP(r, "SET_MSRS bogus first", 0, 0, IOC(p, cpu, KVM_SET_MSRS, m));
 
 	memset(m->entries, 0, 3 * sizeof(m->entries[0]));
@@ -374,6 +372,57 @@ static void sc_vcpu_args(const struct kvm_provider *p, struct rec *r)
 	p->close(sys);
 }
 
+/* A new vCPU is in the SDM's power-up state (vol. 3, table 9-1), as KVM makes it. */
+static void sc_reset_state(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_sregs sr, bad;
+	struct kvm_regs regs;
+	int sys, vm, cpu;
+
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+	STEP(r, "GET_REGS", 0, 0, IOC(p, cpu, KVM_GET_REGS, &regs));
+	STEP(r, "GET_SREGS", 0, 0, IOC(p, cpu, KVM_GET_SREGS, &sr));
+	STEP(r, "rip", 0xfff0, 0, (long)regs.rip);
+	STEP(r, "rflags", 0x2, 0, (long)regs.rflags);
+	STEP(r, "rsp", 0, 0, (long)regs.rsp);
+	STEP(r, "cs.selector", 0xf000, 0, sr.cs.selector);
+	STEP(r, "cs.base", 0xffff0000L, 0, (long)sr.cs.base);
+	STEP(r, "cs.limit", 0xffff, 0, sr.cs.limit);
+	STEP(r, "cs.type", 11, 0, sr.cs.type);
+	STEP(r, "cs.present/s/db/l/g", 0x11000, 0,
+	     sr.cs.present << 16 | sr.cs.s << 12 | sr.cs.db << 8 | sr.cs.l << 4 | sr.cs.g);
+	STEP(r, "ds.base/limit/type", 0xffff3, 0,
+	     (long)(sr.ds.base << 20 | sr.ds.limit << 4 | sr.ds.type));
+	STEP(r, "ss.base/limit/type", 0xffff3, 0,
+	     (long)(sr.ss.base << 20 | sr.ss.limit << 4 | sr.ss.type));
+	STEP(r, "tr.limit/type/present", 0xffffb1, 0,
+	     sr.tr.limit << 8 | sr.tr.type << 4 | sr.tr.present);
+	STEP(r, "ldt.limit/type/present", 0xffff21, 0,
+	     sr.ldt.limit << 8 | sr.ldt.type << 4 | sr.ldt.present);
+	STEP(r, "gdt base/limit", 0xffff, 0, (long)(sr.gdt.base << 16 | sr.gdt.limit));
+	STEP(r, "idt base/limit", 0xffff, 0, (long)(sr.idt.base << 16 | sr.idt.limit));
+	STEP(r, "cr0", 0x60000010L, 0, (long)sr.cr0);
+	STEP(r, "cr3|cr4|efer", 0, 0, (long)(sr.cr3 | sr.cr4 | sr.efer));
+	STEP(r, "apic_base (BSP, enabled)", 0xfee00900L, 0, (long)sr.apic_base);
+
+	bad = sr;
+	bad.cr0 = 0x80000000; /* PG without PE */
+	STEP(r, "SET_SREGS cr0.PG without PE", -1, EINVAL, IOC(p, cpu, KVM_SET_SREGS, &bad));
+	bad = sr;
+	bad.cr0 = 0x20000011; /* NW without CD */
+	STEP(r, "SET_SREGS cr0.NW without CD", -1, EINVAL, IOC(p, cpu, KVM_SET_SREGS, &bad));
+	bad = sr;
+	bad.efer = 0x400; /* LMA without LME and paging */
+	STEP(r, "SET_SREGS efer.LMA alone", -1, EINVAL, IOC(p, cpu, KVM_SET_SREGS, &bad));
+	STEP(r, "SET_SREGS reset state back", 0, 0, IOC(p, cpu, KVM_SET_SREGS, &sr));
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+}
+
 /* The vCPU fd maps kvm_run: two mappings of it are the same bytes. */
 static void sc_vcpu_mmap(const struct kvm_provider *p, struct rec *r)
 {
@@ -406,8 +455,9 @@ static void sc_immediate_exit(const struct kvm_provider *p, struct rec *r)
 
 static void sc_stats_fd(const struct kvm_provider *p, struct rec *r)
 {
-	static const char *const names[] = { "exits", "io_exits", "mmio_exits", "halt_exits",
-					     "irq_injections", "signal_exits", "request_irq_exits" };
+	static const char *const names[] = {
+	    "exits",	      "io_exits",     "mmio_exits",	  "halt_exits",
+	    "irq_injections", "signal_exits", "request_irq_exits"};
 	struct kvm_stats_header h;
 	struct kt_vm v;
 	uint64_t before = 0, after = 0, val;
@@ -420,7 +470,7 @@ static void sc_stats_fd(const struct kvm_provider *p, struct rec *r)
 	STEP(r, "header readable", 1, 0, pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
 	STEP(r, "header layout", 1, 0,
 	     h.name_size > 0 && h.num_desc > 0 && h.id_offset >= sizeof(h) &&
-		     h.desc_offset >= h.id_offset + h.name_size && h.data_offset > h.desc_offset);
+		 h.desc_offset >= h.id_offset + h.name_size && h.data_offset > h.desc_offset);
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		STEP(r, names[i], 0, 0, kt_stats_find(fd, names[i], &val));
 	STEP(r, "stats fd is not writable", -1, EBADF, write(fd, "x", 1));
@@ -436,11 +486,11 @@ static void sc_stats_fd(const struct kvm_provider *p, struct rec *r)
 	kt_vm_destroy(&v);
 }
 
-#define SCENARIO(fn)                        \
-	START_TEST(test_##fn)               \
-	{                                   \
-		run_scenario(#fn, fn);      \
-	}                                   \
+#define SCENARIO(fn)                                                                               \
+	START_TEST(test_##fn)                                                                      \
+	{                                                                                          \
+		run_scenario(#fn, fn);                                                             \
+	}                                                                                          \
 	END_TEST
 
 SCENARIO(sc_system)
@@ -450,6 +500,7 @@ SCENARIO(sc_vcpu_ids)
 SCENARIO(sc_cpuid)
 SCENARIO(sc_msrs)
 SCENARIO(sc_vcpu_args)
+SCENARIO(sc_reset_state)
 SCENARIO(sc_vcpu_mmap)
 SCENARIO(sc_immediate_exit)
 SCENARIO(sc_stats_fd)
@@ -465,7 +516,7 @@ START_TEST(test_soft_readonly_is_refused_honestly)
 	/* The soft CPU does not write-protect slots, so it neither claims
 	 * KVM_CAP_READONLY_MEM nor accepts the flag. */
 	ck_assert_int_eq(IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM), 0);
-	m = (struct kvm_userspace_memory_region){ 0, KVM_MEM_READONLY, 0, 4096, (uintptr_t)mem };
+	m = (struct kvm_userspace_memory_region){0, KVM_MEM_READONLY, 0, 4096, (uintptr_t)mem};
 	ck_assert_int_eq(IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	/* VMX's limit: the 3-page real-mode TSS must lie below 4 GiB. */
@@ -509,6 +560,7 @@ int main(void)
 	tcase_add_test(tc, test_sc_cpuid);
 	tcase_add_test(tc, test_sc_msrs);
 	tcase_add_test(tc, test_sc_vcpu_args);
+	tcase_add_test(tc, test_sc_reset_state);
 	tcase_add_test(tc, test_sc_vcpu_mmap);
 	tcase_add_test(tc, test_sc_immediate_exit);
 	tcase_add_test(tc, test_sc_stats_fd);

@@ -73,10 +73,10 @@ static inline void kt_vm_create(struct kt_vm *v, const struct kvm_provider *p, s
 		ck_assert(v->mem != MAP_FAILED);
 		v->mem_size = mem_size;
 		r = (struct kvm_userspace_memory_region){
-			.slot = 0,
-			.guest_phys_addr = 0,
-			.memory_size = mem_size,
-			.userspace_addr = (uintptr_t)v->mem,
+		    .slot = 0,
+		    .guest_phys_addr = 0,
+		    .memory_size = mem_size,
+		    .userspace_addr = (uintptr_t)v->mem,
 		};
 		ck_assert_msg(p->ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &r) == 0,
 			      "%s: KVM_SET_USER_MEMORY_REGION: %s", p->name, strerror(errno));
@@ -112,8 +112,7 @@ static inline int kt_stats_find(int fd, const char *name, uint64_t *value)
 			return -1;
 		if (strncmp(d->name, name, h.name_size))
 			continue;
-		if (d->size != 1 ||
-		    (d->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE)
+		if (d->size != 1 || (d->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE)
 			return -1;
 		return pread(fd, value, 8, h.data_offset + d->offset) == 8 ? 0 : -1;
 	}

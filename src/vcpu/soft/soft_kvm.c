@@ -43,7 +43,7 @@
 #define SOFT_MAX_VCPU_ID 4096
 #define SOFT_RECOMMENDED_VCPUS 2
 #define SOFT_MAX_CPUID_ENTRIES 256 /* KVM_MAX_CPUID_ENTRIES */
-#define SOFT_MAX_IO_MSRS 256       /* KVM's MAX_IO_MSRS */
+#define SOFT_MAX_IO_MSRS 256	   /* KVM's MAX_IO_MSRS */
 /* KVM_MEM_MAX_NR_PAGES and x86-64's TASK_SIZE_MAX (4-level paging). */
 #define SOFT_MEM_MAX_NR_PAGES ((1ULL << 31) - 1)
 #define SOFT_TASK_SIZE_MAX ((1ULL << 47) - PAGE_SIZE)
@@ -55,7 +55,7 @@ enum sk_kind { SK_NONE, SK_SYSTEM, SK_VM, SK_VCPU };
 
 struct sk_vm {
 	struct soft_vm *vm;
-	pthread_mutex_t lock; /* slots, vCPU ids, refs */
+	pthread_mutex_t lock;					   /* slots, vCPU ids, refs */
 	struct kvm_userspace_memory_region slot[SOFT_NR_MEMSLOTS]; /* memory_size 0: free */
 	uint8_t vcpu_id_used[SOFT_MAX_VCPU_ID / 8];
 	unsigned nr_vcpus;
@@ -104,7 +104,7 @@ static void obj_release(struct sk_obj obj)
  * was closed with close(2) behind our back and the number reused): drop it. */
 static int table_insert(int fd, enum sk_kind kind, void *ptr)
 {
-	struct sk_obj stale = { SK_NONE, NULL };
+	struct sk_obj stale = {SK_NONE, NULL};
 
 	pthread_mutex_lock(&table_lock);
 	if ((size_t)fd >= table_len) {
@@ -132,7 +132,7 @@ static int table_insert(int fd, enum sk_kind kind, void *ptr)
 
 static struct sk_obj table_lookup(int fd)
 {
-	struct sk_obj obj = { SK_NONE, NULL };
+	struct sk_obj obj = {SK_NONE, NULL};
 
 	pthread_mutex_lock(&table_lock);
 	if (fd >= 0 && (size_t)fd < table_len)
@@ -143,7 +143,7 @@ static struct sk_obj table_lookup(int fd)
 
 static struct sk_obj table_remove(int fd)
 {
-	struct sk_obj obj = { SK_NONE, NULL };
+	struct sk_obj obj = {SK_NONE, NULL};
 
 	pthread_mutex_lock(&table_lock);
 	if (fd >= 0 && (size_t)fd < table_len) {
@@ -360,7 +360,8 @@ static int set_user_memory_region(struct sk_vm *vm, const struct kvm_userspace_m
 	}
 	if (old->memory_size) {
 		/* Only a move (new gpa) or new flags; READONLY cannot toggle. */
-		if (m->userspace_addr != old->userspace_addr || m->memory_size != old->memory_size ||
+		if (m->userspace_addr != old->userspace_addr ||
+		    m->memory_size != old->memory_size ||
 		    ((m->flags ^ old->flags) & KVM_MEM_READONLY)) {
 			rc = -EINVAL;
 			goto out;

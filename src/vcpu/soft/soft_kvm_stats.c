@@ -35,21 +35,21 @@ enum {
 };
 
 static const char *const stat_names[ST_COUNT] = {
-	/* What VMX would have exited for: returns to the VMM plus the CPUID
-	 * and MSR accesses the CPU answered itself. */
-	[ST_EXITS] = "exits",
-	[ST_IO_EXITS] = "io_exits",
-	[ST_MMIO_EXITS] = "mmio_exits",
-	[ST_HALT_EXITS] = "halt_exits",
-	[ST_IRQ_INJECTIONS] = "irq_injections",
-	[ST_SIGNAL_EXITS] = "signal_exits",
-	[ST_REQUEST_IRQ_EXITS] = "request_irq_exits",
-	[ST_SOFT_RUNS] = "soft_runs",
-	[ST_SOFT_INSNS] = "soft_insns",
-	[ST_SOFT_CPUID] = "soft_cpuid",
-	[ST_SOFT_MSR_READS] = "soft_msr_reads",
-	[ST_SOFT_MSR_WRITES] = "soft_msr_writes",
-	[ST_SOFT_EXCEPTIONS] = "soft_exceptions",
+    /* What VMX would have exited for: returns to the VMM plus the CPUID
+     * and MSR accesses the CPU answered itself. */
+    [ST_EXITS] = "exits",
+    [ST_IO_EXITS] = "io_exits",
+    [ST_MMIO_EXITS] = "mmio_exits",
+    [ST_HALT_EXITS] = "halt_exits",
+    [ST_IRQ_INJECTIONS] = "irq_injections",
+    [ST_SIGNAL_EXITS] = "signal_exits",
+    [ST_REQUEST_IRQ_EXITS] = "request_irq_exits",
+    [ST_SOFT_RUNS] = "soft_runs",
+    [ST_SOFT_INSNS] = "soft_insns",
+    [ST_SOFT_CPUID] = "soft_cpuid",
+    [ST_SOFT_MSR_READS] = "soft_msr_reads",
+    [ST_SOFT_MSR_WRITES] = "soft_msr_writes",
+    [ST_SOFT_EXCEPTIONS] = "soft_exceptions",
 };
 
 #define DESC_LEN (sizeof(struct kvm_stats_desc) + STATS_NAME_SIZE)
@@ -126,12 +126,12 @@ void soft_kvm_stats_account(struct soft_kvm_stats *s, const struct kvm_run *run,
 static int create_file(struct soft_kvm_stats *s, unsigned id)
 {
 	struct kvm_stats_header hdr = {
-		.flags = 0,
-		.name_size = STATS_NAME_SIZE,
-		.num_desc = ST_COUNT,
-		.id_offset = ID_OFFSET,
-		.desc_offset = DESC_OFFSET,
-		.data_offset = DATA_OFFSET,
+	    .flags = 0,
+	    .name_size = STATS_NAME_SIZE,
+	    .num_desc = ST_COUNT,
+	    .id_offset = ID_OFFSET,
+	    .desc_offset = DESC_OFFSET,
+	    .data_offset = DATA_OFFSET,
 	};
 	int fd, err;
 	uint8_t *map;
@@ -148,7 +148,8 @@ static int create_file(struct soft_kvm_stats *s, unsigned id)
 	memcpy(map, &hdr, sizeof(hdr));
 	snprintf((char *)map + ID_OFFSET, STATS_NAME_SIZE, "soft-%d/vcpu-%u", (int)getpid(), id);
 	for (unsigned i = 0; i < ST_COUNT; i++) {
-		struct kvm_stats_desc *d = (struct kvm_stats_desc *)(map + DESC_OFFSET + i * DESC_LEN);
+		struct kvm_stats_desc *d =
+		    (struct kvm_stats_desc *)(map + DESC_OFFSET + i * DESC_LEN);
 
 		d->flags = KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10;
 		d->exponent = 0;

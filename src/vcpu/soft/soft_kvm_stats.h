@@ -18,10 +18,10 @@
 #include "vcpu/soft/soft_cpu.h"
 
 struct soft_kvm_stats {
-	int fd;          /* the memfd, -1 until the first KVM_GET_STATS_FD */
-	uint8_t *map;    /* MAP_SHARED mapping of it */
+	int fd;	      /* the memfd, -1 until the first KVM_GET_STATS_FD */
+	uint8_t *map; /* MAP_SHARED mapping of it */
 	size_t map_len;
-	uint64_t *data;  /* the data block inside map */
+	uint64_t *data; /* the data block inside map */
 	/* what only the adapter sees: how KVM_RUN returned */
 	uint64_t runs, io_exits, mmio_exits, signal_exits, request_irq_exits;
 };
