@@ -366,6 +366,9 @@ static void sc_vcpu_args(const struct kvm_provider *p, struct rec *r)
 	STEP(r, "INTERRUPT vector 256", -1, EINVAL, IOC(p, cpu, KVM_INTERRUPT, &irq));
 	irq.irq = 0x20;
 	STEP(r, "INTERRUPT vector 0x20", 0, 0, IOC(p, cpu, KVM_INTERRUPT, &irq));
+	/* Without an in-kernel irqchip KVM just queues: a second one replaces the first. */
+	irq.irq = 0x21;
+	STEP(r, "INTERRUPT again before delivery", 0, 0, IOC(p, cpu, KVM_INTERRUPT, &irq));
 	STEP(r, "KVM_RUN with arg", -1, EINVAL, IOC(p, cpu, KVM_RUN, 1));
 	p->close(cpu);
 	p->close(vm);
