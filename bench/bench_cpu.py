@@ -26,7 +26,7 @@ def soft_insns(iters, work):
         bl.minivmm_cmd(GUEST, "soft", append="iters=%d" % iters, extra=["--stats=json:" + stats]), timeout=900)
     if rc != 0:
         raise bl.Unavailable("cpubench.elf does not run to completion on the soft CPU yet "
-                             "(exit %d: %s)" % (rc, (err.strip().splitlines() or [""])[-1]))
+                             "(exit %d: %s)" % (rc, bl.why(err)))
     with open(stats) as f:
         v = json.load(f).get("provider_counters", {}).get("soft_insns")
     if not v:
@@ -49,8 +49,6 @@ def run():
     def cmds(iters):
         a = "iters=%d" % iters
         out = [("minivmm soft", bl.minivmm_cmd(GUEST, "soft", append=a), 0)]
-        if bl.kvm_usable():
-            out.append(("minivmm kvm", bl.minivmm_cmd(GUEST, "kvm", append=a), 0))
         if bl.QEMU:
             out.append(("QEMU microvm TCG", bl.qemu_cmd(GUEST, append=a), 1))
         return out
@@ -82,6 +80,10 @@ def run():
                   % (soft[0] / 1e6, "met" if soft[0] >= TARGET else "NOT met"))
         if q:
             md.append("- QEMU TCG: %s the soft CPU's rate" % bl.fmt_ratio(q[0], soft[0]))
+    if bl.kvm_usable():
+        md.append("- minivmm --accel kvm is not measured: this machine's /dev/kvm emulates every guest "
+                  "instruction (cpubench iters=2000 takes ~40 s and 24 M insn_emulation under minivmm and "
+                  "under QEMU -accel kvm alike), so the number would describe the host, not minivmm.")
     for c, why in failed.items():
         md.append("- %s failed: %s" % (c, why))
     md.append("")

@@ -30,8 +30,8 @@ def callgrind_total(cmd, toggles, workdir):
     p = subprocess.run(args + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True, timeout=600)
     if p.returncode != 0:
-        raise bl.Unavailable("%s under callgrind failed (%d): %s"
-                             % (os.path.basename(cmd[0]), p.returncode, p.stderr.strip()[-300:]))
+        raise bl.Unavailable("%s under callgrind failed (exit %d): %s"
+                             % (os.path.basename(cmd[0]), p.returncode, bl.why(re.sub(r"(?m)^==\d+==.*$", "", p.stderr))))
     with open(out) as f:
         for line in f:
             m = re.match(r"totals:\s+(\d+)", line)

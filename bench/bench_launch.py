@@ -39,7 +39,7 @@ def run():
                 continue
             rc, secs, kib, err = bl.run_measured(cmd, timeout=120)
             if rc != want:
-                failed[name] = "exit status %d (want %d): %s" % (rc, want, err.strip().splitlines()[-1:] or "")
+                failed[name] = "exit status %d (want %d): %s" % (rc, want, bl.why(err))
                 continue
             if i:
                 wall[name].append(secs * 1000)

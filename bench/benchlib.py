@@ -91,6 +91,15 @@ def run_measured(cmd, timeout=300, stdout=subprocess.DEVNULL):
     return status, wall_ns / 1e9, rss, err
 
 
+def why(err):
+    """The line of a failed run's stderr that says why: minivmm's own one-line reason if any."""
+    lines = [l.strip() for l in err.strip().splitlines() if l.strip()]
+    for l in lines:
+        if l.startswith("minivmm:"):
+            return l
+    return lines[-1] if lines else "no message"
+
+
 def summary(values):
     """(median, min, max) or None."""
     if not values:
