@@ -162,6 +162,8 @@ static void sc_memslots(const struct kvm_provider *p, struct rec *r)
 	SLOT("hva in kernel half", -1, EINVAL, 0, 0, 0, 0x1000, 0xffff800000000000ULL);
 	SLOT("hva + size past user space", -1, EINVAL, 0, 0, 0, 0x2000, 0x7ffffffff000ULL);
 	SLOT("delete absent slot", -1, EINVAL, 3, 0, 0, 0, 0);
+	SLOT("more than KVM_MEM_MAX_NR_PAGES", -1, EINVAL, 0, 0, 0, 1ULL << 43, 0x1000);
+	SLOT("gpa at 2^52 (past any MAXPHYADDR)", -1, EINVAL, 0, 0, 1ULL << 52, 0x1000, mem);
 
 	SLOT("create slot 0 [0, 1M)", 0, 0, 0, 0, 0, 1 << 20, mem);
 	SLOT("slot 1 overlapping slot 0", -1, EEXIST, 1, 0, 0x80000, 1 << 20, mem + (1 << 20));

@@ -47,6 +47,8 @@
 /* KVM_MEM_MAX_NR_PAGES and x86-64's TASK_SIZE_MAX (4-level paging). */
 #define SOFT_MEM_MAX_NR_PAGES ((1ULL << 31) - 1)
 #define SOFT_TASK_SIZE_MAX ((1ULL << 47) - PAGE_SIZE)
+/* Guest-physical space KVM's MMU can map at most (kvm_mmu_max_gfn(): 52 bits). */
+#define SOFT_GPA_LIMIT (1ULL << 52)
 
 /* Flags KVM_SET_USER_MEMORY_REGION takes here (no READONLY: not honoured). */
 #define SOFT_MEM_FLAGS KVM_MEM_LOG_DIRTY_PAGES
@@ -315,7 +317,11 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* The checks and outcomes of the kernel's __kvm_set_memory_region(). */
+/*
+ * The checks and outcomes of the kernel's __kvm_set_memory_region(). Slot
+ * changes are not synchronised with a vCPU that is running at that moment
+ * (KVM uses SRCU for that): a VMM sets its memory up before KVM_RUN.
+ */
 static int set_user_memory_region(struct sk_vm *vm, const struct kvm_userspace_memory_region *m)
 {
 	struct kvm_userspace_memory_region *old;
@@ -343,6 +349,8 @@ static int set_user_memory_region(struct sk_vm *vm, const struct kvm_userspace_m
 	if (m->guest_phys_addr + m->memory_size < m->guest_phys_addr)
 		return fail(EINVAL);
 	if ((m->memory_size >> 12) > SOFT_MEM_MAX_NR_PAGES)
+		return fail(EINVAL);
+	if (m->memory_size && m->guest_phys_addr + m->memory_size > SOFT_GPA_LIMIT)
 		return fail(EINVAL);
 
 	pthread_mutex_lock(&vm->lock);
