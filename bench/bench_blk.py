@@ -89,13 +89,7 @@ def run():
               "boot cancel); MiB/s median (min–max), requests/s from the median. Target: minivmm ≥ 2× QEMU "
               "at 128 KiB." % n, "",
               bl.md_table(["workload", *cols, "minivmm / QEMU"], rows), ""]
-        if bl.kvm_usable():
-            md.append("- minivmm --accel kvm is not measured here: this machine's /dev/kvm emulates every guest "
-                      "instruction (its insn_emulation counter; QEMU -accel kvm is just as slow), so it "
-                      "says nothing about minivmm.")
-        for c, why in failed.items():
-            md.append("- %s failed: %s" % (c, why))
-        md.append("")
+        md += bl.closing_notes(failed)
         return "\n".join(md), {"rates_bytes_per_s": {"%d/%s/%s" % k: v for k, v in rates.items()},
                                "failed": failed}
     finally:

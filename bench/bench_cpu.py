@@ -80,11 +80,5 @@ def run():
                   % (soft[0] / 1e6, "met" if soft[0] >= TARGET else "NOT met"))
         if q:
             md.append("- QEMU TCG: %s the soft CPU's rate" % bl.fmt_ratio(q[0], soft[0]))
-    if bl.kvm_usable():
-        md.append("- minivmm --accel kvm is not measured: this machine's /dev/kvm emulates every guest "
-                  "instruction (cpubench iters=2000 takes ~40 s and 24 M insn_emulation under minivmm and "
-                  "under QEMU -accel kvm alike), so the number would describe the host, not minivmm.")
-    for c, why in failed.items():
-        md.append("- %s failed: %s" % (c, why))
-    md.append("")
+    md += bl.closing_notes(failed)
     return "\n".join(md), {"iters": [small, big], "insns": insns, "rates": rates, "failed": failed}

@@ -60,9 +60,7 @@ def run():
         if c != q and sw.get(c) and sw.get(q):
             lines.append("- %s: QEMU takes %s its time and %s its peak RSS (targets: ≥20× and ≥5×)."
                          % (c, bl.fmt_ratio(sw[q][0], sw[c][0]), bl.fmt_ratio(sr[q][0], sr[c][0])))
-    for c, why in failed.items():
-        lines.append("- %s failed: %s" % (c, why))
-    lines.append("")
+    lines += bl.closing_notes(failed, kvm_left_out=False)
     lines.append("Commands: `%s`" % "`, `".join(" ".join(os.path.relpath(a, bl.REPO) if a.startswith(bl.REPO) else a
                                                     for a in cmd) for _, cmd, _ in cfgs))
     lines.append("")
