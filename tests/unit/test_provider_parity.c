@@ -14,8 +14,11 @@
  */
 #include "test_kvm_abi_util.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define MODE32 32
 #define MODE64 64
@@ -639,6 +642,67 @@ static void case_hw_breakpoint(const struct kvm_provider *p, int mode, struct tr
 	kt_vm_destroy(&g.v);
 }
 
+/*
+ * A guest spinning in `jmp $` is stopped by a signal whose handler sets
+ * immediate_exit, as the VMM's --timeout does: KVM_RUN returns EINTR with
+ * KVM_EXIT_INTR, rip at the jmp, and KVM counts one signal exit.
+ */
+static struct kvm_run *volatile kick_run;
+static volatile int kick_done;
+
+static void on_kick(int sig)
+{
+	struct kvm_run *run = kick_run;
+
+	(void)sig;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+static void *kicker(void *arg)
+{
+	pthread_t target = *(pthread_t *)arg;
+	struct timespec ts = {0, 5 * 1000 * 1000};
+
+	/* Keep knocking until the run has returned: no timing is assumed. */
+	while (!kick_done) {
+		pthread_kill(target, SIGUSR1);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static const uint8_t code_spin[] = {0xeb, 0xfe};
+
+static void case_signal_kick(const struct kvm_provider *p, int mode, struct transcript *t)
+{
+	struct sigaction sa = {.sa_handler = on_kick};
+	pthread_t self = pthread_self(), th;
+	uint64_t before, after;
+	struct guest g;
+	int rc;
+
+	guest_setup(&g, p, mode, code_spin, sizeof(code_spin));
+	sigemptyset(&sa.sa_mask);
+	ck_assert(sigaction(SIGUSR1, &sa, NULL) == 0);
+	before = stat_value(&g, "signal_exits");
+	kick_run = g.v.run;
+	kick_done = 0;
+	ck_assert(pthread_create(&th, NULL, kicker, &self) == 0);
+	rc = p->ioctl(g.v.cpu, KVM_RUN, NULL);
+	tr_add(t, "KVM_RUN %d %s exit_reason=%u", rc, rc < 0 ? strerror(errno) : "",
+	       g.v.run->exit_reason);
+	kick_done = 1;
+	pthread_join(th, NULL);
+	kick_run = NULL;
+	after = stat_value(&g, "signal_exits");
+	tr_add(t, "rip=%#llx signal_exits +%llu", (unsigned long long)get_regs(&g).rip,
+	       (unsigned long long)(after - before));
+	g.v.run->immediate_exit = 0;
+	signal(SIGUSR1, SIG_DFL);
+	kt_vm_destroy(&g.v);
+}
+
 /* ---- expected transcripts (SDM + api.rst) ---- */
 
 struct expect {
@@ -752,6 +816,9 @@ static const struct expect cases[] = {
      L("DEBUG exception=1 pc=0x8003 rip=0x8003", "dr6 & 0xf = 0x1", "HLT rip=0x8009",
        "rax=0x1 rbx=0x5 rcx=0 rdx=0", "rsi=0 rdi=0 rsp=0x70000 rip=0x8009 rflags=0x2"),
      NULL, NULL},
+    {"signal kick", case_signal_kick, MODE32,
+     L("KVM_RUN -1 Interrupted system call exit_reason=10", "rip=0x8000 signal_exits +1"), NULL,
+     NULL},
     /* long mode */
     {"out", case_out, MODE64, NULL, NULL, NULL},
     {"in", case_in, MODE64, NULL, NULL, NULL},
@@ -788,6 +855,7 @@ static const struct expect cases[] = {
      NULL, NULL},
     {"int3 breakpoint", case_sw_breakpoint, MODE64, NULL, NULL, NULL},
     {"hw breakpoint", case_hw_breakpoint, MODE64, NULL, NULL, NULL},
+    {"signal kick", case_signal_kick, MODE64, NULL, NULL, NULL},
     {"single-step", case_single_step, MODE64, NULL, NULL, NULL},
     {"exec from mmio", case_exec_mmio, MODE64, NULL, NULL, NULL},
     {"interrupt window", case_interrupt_window, MODE64,
@@ -925,6 +993,11 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	if (getenv("PARITY_LIST")) {
+		for (int i = 0; i < NCASES; i++)
+			printf("%2d %s (%d-bit)\n", i, cases[i].name, cases[i].mode);
+		return 0;
+	}
 	/* PARITY_CASE=n runs case n alone (for a debugger). */
 	const char *only = getenv("PARITY_CASE");
 	int first = only ? atoi(only) : 0;
