@@ -240,6 +240,7 @@ static int run_block(struct soft_cpu *cpu)
 		return step_one(cpu);
 	delta = (lin & ~0xfffULL) - cpu->seg[SEG_CS].base;
 	off = lin & 0xfff;
+	host -= off; /* mem_fetch_translate() points at lin itself; keep the page start */
 	for (;;) {
 		in = cc_page_lookup(pg, off);
 		if (__builtin_expect(!in, 0)) {
