@@ -15,6 +15,11 @@
  * ioctl the system fd does not know is EINVAL, the VM fd's is ENOTTY, the
  * vCPU fd's is EINVAL; an fd that is open but not ours is ENOTTY (what
  * the VFS says), one that is not open is EBADF.
+ *
+ * Limits of doing this in process: the table knows the fd numbers it
+ * handed out, so a dup() of one is not a KVM fd here (EBADF/ENOTTY), and
+ * an fd closed with close(2) instead of soft_kvm_close() leaks its object
+ * until the number is reused by this file.
  */
 #include "vcpu/soft/soft_kvm.h"
 
