@@ -254,8 +254,7 @@ int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector)
 {
 	if (vector > 255)
 		return -EINVAL;
-	if (cpu->irq_pending)
-		return -EEXIST;
+	/* KVM without an in-kernel irqchip replaces a vector not yet delivered. */
 	cpu->irq_pending = true;
 	cpu->irq_vector = (uint8_t)vector;
 	return 0;

@@ -56,7 +56,7 @@ int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value);
 int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries);
 int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid); /* 0 or -errno */
 
-/* KVM_INTERRUPT: queue external interrupt `vector`; -EEXIST if one is queued. */
+/* KVM_INTERRUPT: queue external interrupt `vector`, replacing one not yet delivered (as KVM). */
 int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector);
 
 /* KVM_SET_GUEST_DEBUG: single-step and hardware/software breakpoints. */
