@@ -271,8 +271,9 @@ int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug 
 	cpu->debug_control = (dbg->control & KVM_GUESTDBG_ENABLE) ? dbg->control : 0;
 	for (i = 0; i < 4; i++)
 		cpu->debug_bp[i] = dbg->arch.debugreg[i];
-	if (cpu->debug_control & KVM_GUESTDBG_USE_HW_BP)
-		cpu->dr[7] = dbg->arch.debugreg[7];
+	/* the debugger's DR7 is its own; the guest keeps seeing its DR7 */
+	cpu->debug_dr7 = (cpu->debug_control & KVM_GUESTDBG_USE_HW_BP) ? dbg->arch.debugreg[7] : 0;
+	cpu->debug_resume = false;
 	return 0;
 }
 
