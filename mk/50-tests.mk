@@ -21,17 +21,20 @@ $(BUILD)/tests/san/%: tests/unit/%.c $(BUILD)/libminivmm-san.a
 	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit $< -o $@ $(BUILD)/libminivmm-san.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
 
 .PHONY: unit unit-san integration
+# Every test program runs even after a failure; the target fails at the end.
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+	@fail=""; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t || fail="$$fail $$t"; done; \
+	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi
 
 # Check forks each test; ASan's leak checker does not follow forks well,
 # so run the sanitizer builds with CK_FORK=no (a failure still fails).
 unit-san: $(UNIT_SANBINS)
-	@set -e; for t in $(UNIT_SANBINS); do echo "== $$t"; \
-	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	@fail=""; for t in $(UNIT_SANBINS); do echo "== $$t"; \
+	  CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || fail="$$fail $$t"; done; \
+	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi
 
 integration: all
-	@set -e; fail=0; for t in $(INTEG_TESTS); do \
+	@fail=0; for t in $(INTEG_TESTS); do \
 	  echo "== $$t"; rc=0; bash $$t || rc=$$?; \
 	  if [ $$rc -eq 77 ]; then echo "   (skipped)"; elif [ $$rc -ne 0 ]; then echo "   FAILED ($$rc)"; fail=1; fi; \
 	done; exit $$fail
