@@ -386,4 +386,16 @@ static inline void setup_long(struct h *h)
 
 #define PTE_OF(lin) (PT + ((lin) >> 12) * 8)
 
+/* main() of every test_soft_sys program. */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 #endif

@@ -190,6 +190,28 @@ static const uint8_t c_sti[] = {
 	0xfb, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xf4,
 };
 
+/*
+ *   mov ax, 0x38
+ *   ltr ax
+ *   str ebx
+ *   hlt
+ */
+static const uint8_t c_ltr[] = {
+	0x66, 0xb8, 0x38, 0x00, 0x0f, 0x00, 0xd8, 0x0f, 0x00, 0xcb, 0xf4,
+};
+/*
+ *   mov ax, 0x48
+ *   lldt ax
+ *   mov ax, 0x0c
+ *   mov ds, ax
+ *   mov ebx, [0x10000]
+ *   hlt
+ */
+static const uint8_t c_lldt[] = {
+	0x66, 0xb8, 0x48, 0x00, 0x0f, 0x00, 0xd0, 0x66, 0xb8, 0x0c, 0x00, 0x8e,
+	0xd8, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x01, 0x00, 0xf4,
+};
+
 /* The exception frame the handler of `vec` sees (it halts on its first byte). */
 struct frame64 {
 	uint64_t err, rip, cs, rflags, rsp, ss;
@@ -733,6 +755,60 @@ START_TEST(sti_interrupt_shadow)
 }
 END_TEST
 
+/* LTR marks the TSS busy (a second LTR of it is #GP(sel)); STR reads the selector back. */
+START_TEST(ltr_and_str)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	struct frame64 f;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_ltr, sizeof(c_ltr));
+	wr64(&h, GDT + SEL_TSS, seg_desc(TSS, 0x67, 0x9, 0, 0, 0, 0, 0));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rbx, SEL_TSS);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(s.tr.selector, SEL_TSS);
+	ck_assert_uint_eq(s.tr.base, TSS);
+	ck_assert_uint_eq(s.tr.type, 0xb);
+	ck_assert_uint_eq((rd64(&h, GDT + SEL_TSS) >> 40) & 0xf, 0xb);
+	r.rip = CODE;
+	h_set_regs(&h, &r);
+	expect_handler(&h, 13, true, &f);
+	ck_assert_uint_eq(f.err, SEL_TSS);
+	h_close(&h);
+}
+END_TEST
+
+/* LLDT of a 16-byte LDT descriptor, then DS from the LDT (TI=1): base, accessed bit. */
+START_TEST(lldt_and_ldt_selector)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_lldt, sizeof(c_lldt));
+	wr64(&h, GDT + 0x48, seg_desc(0xa000, 0xf, 0x2, 0, 0, 0, 0, 0));
+	wr64(&h, GDT + 0x50, 0);
+	wr64(&h, 0xa000, 0);
+	wr64(&h, 0xa008, seg_desc(0, 0xfffff, 0x2, 1, 0, 0, 1, 1)); /* data, not yet accessed */
+	wr32(&h, 0x10000, 0x4321);
+	h_get_sregs(&h, &s);
+	s.gdt.limit = 0x57;
+	h_set_sregs(&h, &s);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rbx, 0x4321);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(s.ldt.selector, 0x48);
+	ck_assert_uint_eq(s.ldt.base, 0xa000);
+	ck_assert_uint_eq(s.ds.selector, 0x0c);
+	ck_assert_uint_eq((rd64(&h, 0xa008) >> 40) & 1, 1); /* accessed */
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_long");
@@ -763,6 +839,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, triple_fault_shutdown, 0, 2);
 	tcase_add_loop_test(tc, cpuid_from_table, 0, 2);
 	tcase_add_loop_test(tc, external_interrupt, 0, 2);
+	tcase_add_loop_test(tc, ltr_and_str, 0, 2);
+	tcase_add_loop_test(tc, lldt_and_ldt_selector, 0, 2);
 	tcase_add_loop_test(tc, sti_interrupt_shadow, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
@@ -771,11 +849,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(suite());
 }

@@ -462,79 +462,88 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- LLDT, LTR, SLDT, STR ---- */
 
-static int exec_lldt(struct soft_cpu *cpu, const struct insn *in)
+/* The selector operand of LLDT/LTR, after the checks both share (#UD, CPL 0). */
+static int system_selector(struct soft_cpu *cpu, const struct insn *in, uint16_t *sel)
 {
-	uint64_t v, d;
-	uint16_t sel;
-	uint32_t hi = 0;
-	struct seg n;
+	uint64_t v = 0;
 	int rc;
 
+	*sel = 0;
 	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
 		return cpu_fault_noerr(cpu, X_UD);
 	if (cpu->cpl)
 		return cpu_fault(cpu, X_GP, 0);
 	rc = op_read(cpu, in, 0, &v);
-	if (rc)
-		return rc;
-	sel = (uint16_t)v;
-	if ((sel & ~3u) == 0) {
-		seg_load_null(&cpu->ldtr, sel);
-		return EXEC_OK;
-	}
+	*sel = (uint16_t)v;
+	return rc;
+}
+
+/*
+ * Load the GDT system descriptor sel (LDT or TSS): types_ok has bit t set
+ * for each acceptable type; in long mode the descriptor is 16 bytes.
+ */
+static int load_system_desc(struct soft_cpu *cpu, uint16_t sel, unsigned types_ok, struct seg *n,
+			    uint64_t *d)
+{
+	uint32_t hi = 0;
+	int rc;
+
 	if (sel & 4)
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	rc = seg_read_desc(cpu, sel, &d, X_GP);
+	rc = seg_read_desc(cpu, sel, d, X_GP);
 	if (rc)
 		return rc;
-	seg_from_desc(&n, sel, d);
-	if (n.s || n.type != 2)
+	seg_from_desc(n, sel, *d);
+	if (n->s || !((types_ok >> n->type) & 1))
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	if (!n.present)
+	if (!n->present)
 		return cpu_fault(cpu, X_NP, sel & 0xfffc);
 	if (cpu_long_mode(cpu)) {
 		rc = read_desc_hi(cpu, sel, &hi);
 		if (rc)
 			return rc;
-		n.base |= (uint64_t)hi << 32;
+		n->base |= (uint64_t)hi << 32;
 	}
+	return EXEC_OK;
+}
+
+static int exec_lldt(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t d;
+	uint16_t sel;
+	struct seg n;
+	int rc;
+
+	rc = system_selector(cpu, in, &sel);
+	if (rc)
+		return rc;
+	if ((sel & ~3u) == 0) {
+		seg_load_null(&cpu->ldtr, sel);
+		return EXEC_OK;
+	}
+	rc = load_system_desc(cpu, sel, 1u << 2, &n, &d);
+	if (rc)
+		return rc;
 	cpu->ldtr = n;
 	return EXEC_OK;
 }
 
 static int exec_ltr(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t v, d;
+	uint64_t d;
 	uint16_t sel;
-	uint32_t hi = 0;
 	struct seg n;
 	int rc;
 
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
-		return cpu_fault_noerr(cpu, X_UD);
-	if (cpu->cpl)
+	rc = system_selector(cpu, in, &sel);
+	if (rc)
+		return rc;
+	if ((sel & ~3u) == 0)
 		return cpu_fault(cpu, X_GP, 0);
-	rc = op_read(cpu, in, 0, &v);
+	/* an available TSS: 32/64-bit (9), or 16-bit (1) outside long mode */
+	rc = load_system_desc(cpu, sel, (1u << 9) | (cpu_long_mode(cpu) ? 0 : 1u << 1), &n, &d);
 	if (rc)
 		return rc;
-	sel = (uint16_t)v;
-	if ((sel & ~3u) == 0 || (sel & 4))
-		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	rc = seg_read_desc(cpu, sel, &d, X_GP);
-	if (rc)
-		return rc;
-	seg_from_desc(&n, sel, d);
-	/* an available TSS: 16-bit (1) outside long mode, or 32/64-bit (9) */
-	if (n.s || (n.type != 9 && (n.type != 1 || cpu_long_mode(cpu))))
-		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	if (!n.present)
-		return cpu_fault(cpu, X_NP, sel & 0xfffc);
-	if (cpu_long_mode(cpu)) {
-		rc = read_desc_hi(cpu, sel, &hi);
-		if (rc)
-			return rc;
-		n.base |= (uint64_t)hi << 32;
-	}
 	/* mark the descriptor busy */
 	d |= 2ULL << 40;
 	rc = mem_write_lin(cpu, cpu->gdtr.base + (sel & ~7u), &d, 8, ACC_SUPER);
