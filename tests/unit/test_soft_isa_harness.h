@@ -2,8 +2,8 @@
 /*
  * A small 64-bit guest for the soft CPU's instruction tests: 4 MiB of RAM
  * identity-mapped with 2 MiB pages, flat long-mode segments from a GDT,
- * and an IDT whose 32 exception vectors each land on a `hlt` stub, so
- * that an exception shows up as KVM_EXIT_HLT at a known address.
+ * and an IDT whose first 64 vectors each land on a `hlt` stub, so that
+ * an exception or interrupt shows up as KVM_EXIT_HLT at a known address.
  *
  *   0x1000 PML4, 0x2000 PDPT, 0x3000 PD, 0x4000 GDT, 0x5000 IDT,
  *   0x6000 exception stubs (16 bytes per vector),
@@ -24,6 +24,7 @@
 
 #define G_RAM_SIZE (4u << 20)
 #define G_STUBS 0x6000u
+#define G_VECTORS 64
 #define G_CODE 0x100000u
 #define G_DATA 0x200000u
 #define G_STACK 0x300000u
@@ -57,7 +58,7 @@ static inline void guest_init(struct guest *g)
 	put64(g->ram + 0x3008, 0x200000 | 0x83);
 	put64(g->ram + 0x4008, 0x00af9a000000ffffULL);
 	put64(g->ram + 0x4010, 0x00cf92000000ffffULL);
-	for (v = 0; v < 32; v++) {
+	for (v = 0; v < G_VECTORS; v++) {
 		uint64_t h = G_STUBS + v * 16;
 		uint8_t *e = g->ram + 0x5000 + v * 16;
 
@@ -83,7 +84,7 @@ static inline void guest_init(struct guest *g)
 	s.gdt.base = 0x4000;
 	s.gdt.limit = 0x17;
 	s.idt.base = 0x5000;
-	s.idt.limit = 32 * 16 - 1;
+	s.idt.limit = G_VECTORS * 16 - 1;
 	s.cr0 = 0x80050033;
 	s.cr3 = 0x1000;
 	s.cr4 = 0x20;
@@ -109,7 +110,7 @@ static inline void guest_code(struct guest *g, uint64_t gpa, const void *code, s
 /* Vector of the exception whose stub a HLT exit stopped at, or -1. */
 static inline int guest_exception(struct guest *g, uint64_t rip)
 {
-	if (rip > G_STUBS && rip <= G_STUBS + 32 * 16 && (rip - G_STUBS) % 16 == 1)
+	if (rip > G_STUBS && rip <= G_STUBS + G_VECTORS * 16 && (rip - G_STUBS) % 16 == 1)
 		return (int)((rip - G_STUBS) / 16);
 	return -1;
 }

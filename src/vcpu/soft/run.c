@@ -73,7 +73,7 @@ static void debug_exit(struct soft_cpu *cpu, unsigned exception, uint64_t dr6)
  * decoded now (and cached unless it spans two pages). *tmp is the
  * storage for records that are not cached.
  */
-static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out)
+static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out, bool fresh)
 {
 	uint64_t lin = linear_rip(cpu), gpa, gpa2;
 	const uint8_t *host, *host2;
@@ -86,7 +86,11 @@ static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out
 	rc = mem_fetch_translate(cpu, lin, &gpa, &host, &avail);
 	if (rc)
 		return rc;
-	pg = cc_page_get(cpu->vm, gpa >> 12, cpu->code_bits);
+	/*
+	 * Under guest debugging decode afresh: a debugger plants int3 by
+	 * writing guest RAM from the host, which the cache cannot see.
+	 */
+	pg = fresh ? NULL : cc_page_get(cpu->vm, gpa >> 12, cpu->code_bits);
 	if (pg) {
 		in = cc_page_lookup(pg, off);
 		if (in) {
@@ -182,7 +186,7 @@ static int step_one(struct soft_cpu *cpu)
 		}
 	}
 	cpu->debug_resume = false;
-	rc = fetch(cpu, &tmp, &in);
+	rc = fetch(cpu, &tmp, &in, dbg);
 	if (rc == EXEC_FAULT)
 		return deliver(cpu);
 	if (rc)
