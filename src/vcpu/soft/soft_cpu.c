@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vcpu/soft/exec.h"
 #include "vcpu/soft/sys.h"
 
 static void seg_reset(struct seg *s, uint16_t sel, uint64_t base, uint8_t type, uint8_t sbit)
@@ -300,12 +301,60 @@ static void run_save(struct soft_cpu *cpu)
 	run->flags = 0;
 }
 
+/*
+ * Execute the one instruction at RIP (the IN/INS or MMIO read that waits
+ * for its data), as KVM's complete_userspace_io does before it looks at
+ * immediate_exit: the data and the new RIP land even though KVM_RUN
+ * returns -EINTR.
+ */
+static void complete_pending_insn(struct soft_cpu *cpu)
+{
+	uint64_t mask = cpu->code_bits == 64 ? ~0ULL : 0xffffffffULL;
+	uint64_t ripmask = cpu->code_bits == 64 ? ~0ULL : cpu->code_bits == 32 ? 0xffffffffULL : 0xffff;
+	uint64_t lin = (cpu->seg[SEG_CS].base + cpu->rip) & mask, gpa;
+	const uint8_t *host;
+	unsigned avail, n;
+	uint8_t buf[15];
+	struct insn in;
+	int rc;
+
+	rc = mem_fetch_translate(cpu, lin, &gpa, &host, &avail);
+	if (rc)
+		goto fault;
+	n = avail < sizeof(buf) ? avail : sizeof(buf);
+	memcpy(buf, host, n);
+	if (n < sizeof(buf) && !mem_fetch_translate(cpu, (lin + n) & mask, &gpa, &host, &avail)) {
+		unsigned more = sizeof(buf) - n < avail ? sizeof(buf) - n : avail;
+
+		memcpy(buf + n, host, more);
+		n += more;
+	}
+	cpu->exc.pending = false;
+	if (decode_insn(cpu, buf, n, &in))
+		return;
+	cpu->next_rip = (cpu->rip + in.len) & ripmask;
+	rc = in.fn(cpu, &in);
+	if (rc == EXEC_OK) {
+		cpu->rip = cpu->next_rip;
+		cpu->stats.insns++;
+		cpu->io.write_pending = false;
+		return;
+	}
+fault:
+	if (rc == EXEC_FAULT)
+		cpu_deliver_exception(cpu);
+}
+
 int soft_cpu_run(struct soft_cpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
 
 	/* As KVM: a pending read completes first, even with immediate_exit. */
 	io_complete_read(cpu);
+	if (run->immediate_exit && cpu->io.read_done) {
+		complete_pending_insn(cpu);
+		cpu->io.read_done = false;
+	}
 	if (run->immediate_exit) {
 		run->exit_reason = KVM_EXIT_INTR;
 		run_save(cpu);

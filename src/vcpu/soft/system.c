@@ -258,6 +258,14 @@ static int exec_hlt(struct soft_cpu *cpu, const struct insn *in)
 		return rc;
 	/* KVM with a userspace irqchip: exit with RIP after the HLT */
 	cpu->stats.hlt++;
+	/*
+	 * Under KVM_GUESTDBG_SINGLESTEP this host's /dev/kvm reports the
+	 * step (KVM_EXIT_DEBUG after the HLT) instead of KVM_EXIT_HLT; the
+	 * run loop makes that exit when no other one is pending.
+	 */
+	if ((cpu->debug_control & (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP)) ==
+	    (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP))
+		return EXEC_OK;
 	cpu->run->exit_reason = KVM_EXIT_HLT;
 	cpu->io.write_pending = true;
 	return EXEC_OK;
