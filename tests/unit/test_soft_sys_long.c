@@ -288,6 +288,35 @@ START_TEST(in_completes_on_reentry)
 }
 END_TEST
 
+/* KVM_RUN with immediate_exit still completes the IN (api.rst: completing I/O before a save). */
+START_TEST(in_completes_with_immediate_exit)
+{
+	struct kvm_regs r;
+	int rc;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_in, sizeof(c_in));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_IO);
+	((uint8_t *)h.run)[h.run->io.data_offset] = 0x5a;
+	h.run->immediate_exit = 1;
+	rc = h.kvm ? ioctl(h.cfd, KVM_RUN, 0) : soft_cpu_run(h.cpu);
+	if (h.kvm)
+		ck_assert(rc == -1 && errno == EINTR);
+	else
+		ck_assert_int_eq(rc, -EINTR);
+	/* KVM leaves exit_reason alone when immediate_exit was set before the call */
+	ck_assert_uint_eq(h.run->exit_reason, KVM_EXIT_IO);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rax & 0xff, 0x5a);
+	ck_assert_uint_eq(r.rip, CODE + 5);
+	h.run->immediate_exit = 0;
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rbx, 0x5a);
+	h_close(&h);
+}
+END_TEST
+
 START_TEST(mmio_read_and_write)
 {
 	struct kvm_regs r;
@@ -817,6 +846,7 @@ static Suite *suite(void)
 	/* _i = 0: soft CPU, 1: /dev/kvm (skipped where absent) */
 	tcase_add_loop_test(tc, out_then_hlt, 0, 2);
 	tcase_add_loop_test(tc, in_completes_on_reentry, 0, 2);
+	tcase_add_loop_test(tc, in_completes_with_immediate_exit, 0, 2);
 	tcase_add_loop_test(tc, mmio_read_and_write, 0, 2);
 	tcase_add_loop_test(tc, rep_outsb_is_one_exit, 0, 2);
 	tcase_add_loop_test(tc, rep_insw_completes, 0, 2);

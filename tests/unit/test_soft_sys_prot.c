@@ -82,6 +82,27 @@ static const uint8_t c32_gp[] = {
 	0x66, 0xb8, 0x50, 0x00, 0x8e, 0xd8,
 };
 
+/*
+ *   sysenter
+ */
+static const uint8_t c32_sysenter[] = {
+	0x0f, 0x34,
+};
+/*
+ *   mov edx, 0x8240
+ *   mov ecx, 0x24000
+ *   sysexit
+ */
+static const uint8_t c32_sysexit[] = {
+	0xba, 0x40, 0x82, 0x00, 0x00, 0xb9, 0x00, 0x40, 0x02, 0x00, 0x0f, 0x35,
+};
+/*
+ *   ud2
+ */
+static const uint8_t c32_ud[] = {
+	0x0f, 0x0b,
+};
+
 /* 32-bit protected mode at CPL 0, flat segments, 32-bit IDT/TSS of the layout. */
 static void setup_prot(struct h *h, uint64_t cr0_extra, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
@@ -325,6 +346,67 @@ START_TEST(switch_to_long_mode)
 }
 END_TEST
 
+/* SYSENTER from ring 3: CS/SS from IA32_SYSENTER_CS (flat, ring 0), ESP/EIP from the MSRs, IF clear. */
+START_TEST(sysenter_from_ring3)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	OPEN_BOTH(h);
+	setup_prot(&h, 0, 0, 0, 0);
+	put_code(&h, 0x8200, c32_sysenter, sizeof(c32_sysenter));
+	h.mem[0x9f00] = 0xf4;
+	h_set_msr(&h, 0x174, SEL_KCODE32);
+	h_set_msr(&h, 0x175, RSP0_TOP);
+	h_set_msr(&h, 0x176, 0x9f00);
+	h_get_sregs(&h, &s);
+	kseg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
+	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
+	s.ds = s.es = s.ss;
+	h_set_sregs(&h, &s);
+	h_get_regs(&h, &r);
+	r.rip = 0x8200;
+	r.rsp = USTACK_TOP;
+	r.rflags = 0x202;
+	h_set_regs(&h, &r);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, 0x9f01);
+	ck_assert_uint_eq(r.rsp, RSP0_TOP);
+	ck_assert_uint_eq(r.rflags & 0x200, 0);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(s.cs.selector, SEL_KCODE32);
+	ck_assert_uint_eq(s.ss.selector, SEL_KCODE32 + 8);
+	ck_assert_uint_eq(s.cs.dpl, 0);
+	h_close(&h);
+}
+END_TEST
+
+/* SYSEXIT: CS = SYSENTER_CS + 16 | 3, SS = SYSENTER_CS + 24 | 3, EIP = EDX, ESP = ECX. */
+START_TEST(sysexit_to_ring3)
+{
+	struct kvm_regs r;
+	uint64_t sp;
+
+	OPEN_BOTH(h);
+	setup_prot(&h, 0, 0, 0, 0);
+	put_code(&h, CODE, c32_sysexit, sizeof(c32_sysexit));
+	put_code(&h, 0x8240, c32_ud, sizeof(c32_ud));
+	h_set_msr(&h, 0x174, SEL_KCODE32);
+	/* ud2 in ring 3: #UD on the ESP0 stack shows the ring-3 CS:EIP and SS:ESP */
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 6 * 16 + 1);
+	ck_assert_uint_eq(r.rsp, RSP0_TOP - 20);
+	sp = r.rsp;
+	ck_assert_uint_eq(rd32(&h, sp), 0x8240);
+	ck_assert_uint_eq(rd32(&h, sp + 4), (SEL_KCODE32 + 16) | 3);
+	ck_assert_uint_eq(rd32(&h, sp + 12), USTACK_TOP);
+	ck_assert_uint_eq(rd32(&h, sp + 16), (SEL_KCODE32 + 24) | 3);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_prot");
@@ -336,6 +418,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, gp_error_code32, 0, 2);
 	tcase_add_loop_test(tc, ring3_interrupt_esp0, 0, 2);
 	tcase_add_loop_test(tc, switch_to_long_mode, 0, 2);
+	tcase_add_loop_test(tc, sysenter_from_ring3, 0, 2);
+	tcase_add_loop_test(tc, sysexit_to_ring3, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

@@ -94,16 +94,6 @@ static uint8_t *gpa_ptr_write(struct soft_vm *vm, uint64_t gpa, uint64_t len)
 	return s->hva + (gpa - s->gpa);
 }
 
-int phys_read(struct soft_cpu *cpu, uint64_t gpa, void *dst, unsigned size)
-{
-	uint8_t *p = soft_vm_gpa_ptr(cpu->vm, gpa, size);
-
-	if (!p)
-		return -1;
-	memcpy(dst, p, size);
-	return 0;
-}
-
 /* ---- segmentation ---- */
 
 static int seg_fault(struct soft_cpu *cpu, int seg)

@@ -356,7 +356,7 @@ int soft_cpu_run(struct soft_cpu *cpu)
 		cpu->io.read_done = false;
 	}
 	if (run->immediate_exit) {
-		run->exit_reason = KVM_EXIT_INTR;
+		/* KVM returns -EINTR here without touching exit_reason */
 		run_save(cpu);
 		cpu->stats.exits++;
 		return -EINTR;

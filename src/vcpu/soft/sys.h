@@ -78,8 +78,6 @@ const struct soft_slot *soft_vm_slot(const struct soft_vm *vm, uint64_t gpa, uin
 
 /* mmu.c */
 void tlb_flush_nonglobal(struct soft_cpu *cpu);
-/* Read/write guest-physical memory (page tables, exact slots); -1 if not RAM. */
-int phys_read(struct soft_cpu *cpu, uint64_t gpa, void *dst, unsigned size);
 
 /* io.c: on KVM_RUN re-entry, take the data of an outstanding read exit */
 void io_complete_read(struct soft_cpu *cpu);
