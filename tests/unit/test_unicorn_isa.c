@@ -365,7 +365,7 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 			st->r[7] = G_DATA + 0x400 + rnd() % 0x800;
 			st->r[6] = G_DATA + 0x400 + rnd() % 0x800;
 			if (rnd() % 3 == 0) /* make equal runs likely for repe/repne */
-				memcpy(st->data + (st->r[7] - G_DATA), st->data + (st->r[6] - G_DATA), 64);
+				memmove(st->data + (st->r[7] - G_DATA), st->data + (st->r[6] - G_DATA), 64);
 			st->flags |= (rnd() & 1) ? DF : 0;
 		}
 		if (!strcmp(c->name, "xlat"))
