@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: MIT
+# Helpers for tests/integration/disk_*.sh (sourced, not run).
+#
+# The disk workload is guest-kernels/disktest.elf. Its pattern and checksum
+# are recomputed here in Python from the definition in
+# guest-kernels/disktest/main.c (words w = (o/8)*0x9e3779b97f4a7c15 + seed,
+# w ^= w >> 29; FNV-1a 64 over the words), independently of the guest code,
+# and checked against the image file the VMM wrote.
+# shellcheck disable=SC2034
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+
+MINIVMM=${MINIVMM:-./minivmm}
+DISKTEST=guest-kernels/disktest.elf
+HELLO=guest-kernels/hello.elf
+DISK_TIMEOUT=${DISK_TIMEOUT:-120}
+DISK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/disk-test.XXXXXX")
+trap 'rm -rf "$DISK_TMP"' EXIT
+
+skip() {
+	echo "skipped: $*"
+	exit 77
+}
+
+fail=0
+problem() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+need_python() {
+	command -v python3 >/dev/null 2>&1 || skip "python3 is not installed (host-side image checks)"
+}
+
+need_minivmm_disk() {
+	[ -x "$MINIVMM" ] || skip "$MINIVMM is not built yet"
+	[ -f "$DISKTEST" ] || skip "$DISKTEST is not built yet"
+	"$MINIVMM" --help 2>&1 | grep -q -- '--disk' || skip "$MINIVMM has no --disk option yet"
+}
+
+# pattern check IMG START SECTORS SEED: print the checksum, or say where it differs (exit 1).
+# pattern write IMG START SECTORS SEED: write the pattern into IMG (in place).
+pattern() {
+	python3 - "$@" <<'EOF'
+import struct, sys
+M = (1 << 64) - 1
+op, path, start, sectors, seed = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
+first = start * 512 // 8
+words = []
+for i in range(first, first + sectors * 64):
+    w = (i * 0x9e3779b97f4a7c15 + seed) & M
+    words.append(w ^ (w >> 29))
+if op == "write":
+    with open(path, "r+b") as f:
+        f.seek(start * 512)
+        f.write(struct.pack("<%dQ" % len(words), *words))
+    sys.exit(0)
+with open(path, "rb") as f:
+    f.seek(start * 512)
+    data = f.read(sectors * 512)
+if len(data) != sectors * 512:
+    print("image too short"); sys.exit(1)
+got = struct.unpack("<%dQ" % len(words), data)
+h = 0xcbf29ce484222325
+for i, (want, have) in enumerate(zip(words, got)):
+    if want != have:
+        print("image differs from the pattern at byte %d" % (start * 512 + 8 * i)); sys.exit(1)
+    h = ((h ^ want) * 0x100000001b3) & M
+print("%016x" % h)
+EOF
+}
+
+# make_image PATH BYTES FILLBYTE: an image of BYTES bytes, every byte FILLBYTE (hex, e.g. ab).
+make_image() {
+	python3 -c "import sys; open(sys.argv[1],'wb').write(bytes([int(sys.argv[3],16)])*int(sys.argv[2]))" "$1" "$2" "$3"
+}
+
+# bytes_are PATH OFFSET LEN FILLBYTE: true when that range holds only FILLBYTE.
+bytes_are() {
+	python3 -c "
+import sys
+f = open(sys.argv[1], 'rb'); f.seek(int(sys.argv[2])); d = f.read(int(sys.argv[3]))
+sys.exit(0 if len(d) == int(sys.argv[3]) and d == bytes([int(sys.argv[4], 16)]) * len(d) else 1)" "$@"
+}
+
+# run_vm PROVIDER OUT ARGS...: run minivmm; serial output in OUT ("\r" dropped), stderr in OUT.err.
+run_vm() {
+	local p=$1 out=$2
+	shift 2
+	timeout "$DISK_TIMEOUT" "$MINIVMM" --accel "$p" "$@" >"$out.raw" 2>"$out.err"
+	RUN_RC=$?
+	tr -d '\r' <"$out.raw" >"$out"
+}
+
+# The providers that can boot the bundled hello guest at all; the others
+# are reported as skipped with the reason (a disk failure on a provider
+# that boots hello is a real failure).
+usable_providers() {
+	PROVIDERS=()
+	local p
+	for p in kvm soft; do
+		if [ "$p" = kvm ] && ! (exec 3<>/dev/kvm) 2>/dev/null; then
+			echo "skipped: kvm provider: no /dev/kvm"
+			continue
+		fi
+		run_vm "$p" "$DISK_TMP/hello-$p"  "$HELLO"
+		if [ "$RUN_RC" = 0 ] && grep -q 'hello' "$DISK_TMP/hello-$p"; then
+			PROVIDERS+=("$p")
+		else
+			echo "skipped: $p provider: cannot run $HELLO yet (exit $RUN_RC: $(head -1 "$DISK_TMP/hello-$p.err"))"
+		fi
+	done
+	[ ${#PROVIDERS[@]} -gt 0 ] || skip "no provider can run a guest yet"
+}
+
+# guest_checksum OUT: the checksum the guest printed.
+guest_checksum() {
+	sed -n 's/^disktest: read back .* checksum \([0-9a-f]*\)$/\1/p' "$1"
+}
+
+show() { # OUT: the guest's and minivmm's output, indented, for a failure report
+	sed 's/^/    guest: /' "$1" | tail -12
+	sed 's/^/    minivmm: /' "$1.err" | head -8
+}
+
+finish() {
+	if [ "$fail" = 0 ]; then
+		echo "PASS: $*"
+		exit 0
+	fi
+	exit 1
+}
