@@ -103,6 +103,18 @@ static const uint8_t c32_ud[] = {
 	0x0f, 0x0b,
 };
 
+/*
+ *   mov ax, 0x100
+ *   mov ds, ax
+ *   mov word ptr [0x10], 0x4321
+ *   int 0x21
+ * (.code16, at 0x7c00)
+ */
+static const uint8_t c16_real[] = {
+	0xb8, 0x00, 0x01, 0x8e, 0xd8, 0xc7, 0x06, 0x10, 0x00, 0x21, 0x43, 0xcd,
+	0x21,
+};
+
 /* 32-bit protected mode at CPL 0, flat segments, 32-bit IDT/TSS of the layout. */
 static void setup_prot(struct h *h, uint64_t cr0_extra, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
@@ -407,6 +419,41 @@ START_TEST(sysexit_to_ring3)
 }
 END_TEST
 
+/* Real mode (the power-on state's mode): DS = selector << 4, INT n through the IVT. */
+START_TEST(real_mode_segments_and_ivt)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	OPEN_BOTH(h);
+	put_code(&h, 0x7c00, c16_real, sizeof(c16_real));
+	wr32(&h, 0x21 * 4, 0x0500);  /* IVT[0x21] = 0000:0500 */
+	h.mem[0x500] = 0xf4;
+	h_get_sregs(&h, &s);
+	s.cs.selector = 0;
+	s.cs.base = 0;
+	h_set_sregs(&h, &s);
+	h_get_regs(&h, &r);
+	r.rip = 0x7c00;
+	r.rsp = 0x7000;
+	r.rflags = 0x202;
+	h_set_regs(&h, &r);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, 0x501);
+	ck_assert_uint_eq(rd32(&h, 0x1010) & 0xffff, 0x4321);
+	/* FLAGS, CS, IP pushed as words; IF cleared */
+	ck_assert_uint_eq(r.rsp, 0x7000 - 6);
+	ck_assert_uint_eq(rd32(&h, 0x7000 - 6) & 0xffff, 0x7c00 + sizeof(c16_real));
+	ck_assert_uint_eq(rd32(&h, 0x7000 - 4) & 0xffff, 0);
+	ck_assert_uint_eq(rd32(&h, 0x7000 - 2) & 0xffff, 0x202);
+	ck_assert_uint_eq(r.rflags & 0x200, 0);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(s.ds.base, 0x1000);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_prot");
@@ -420,6 +467,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, switch_to_long_mode, 0, 2);
 	tcase_add_loop_test(tc, sysenter_from_ring3, 0, 2);
 	tcase_add_loop_test(tc, sysexit_to_ring3, 0, 2);
+	tcase_add_loop_test(tc, real_mode_segments_and_ivt, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
