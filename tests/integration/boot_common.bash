@@ -7,6 +7,23 @@ BOOT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/boot-test.XXXXXX")
 trap 'rm -rf "$BOOT_TMP"' EXIT
 FAILS=0
 
+# Skip (77) when the binary is not there: integration runs after `make all`.
+require_minivmm() {
+	if [ ! -x "$MINIVMM" ]; then
+		echo "skipped: $MINIVMM is not built (run make all)"
+		exit 77
+	fi
+}
+
+# asm_guest NAME [ADDRESS]: link $BOOT_TMP/NAME.S (written by the caller) into
+# $BOOT_TMP/NAME.elf with .text at ADDRESS (default 1 MiB), entry _start.
+asm_guest() {
+	gcc -nostdlib -static -no-pie -Wl,-Ttext="${2:-0x100000}" -Wl,-e,_start \
+		-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments \
+		-o "$BOOT_TMP/$1.elf" "$BOOT_TMP/${3:-$1}.S" ||
+		{ echo "FAIL: cannot assemble test guest $1"; exit 1; }
+}
+
 fail() {
 	echo "FAIL: $*"
 	FAILS=$((FAILS + 1))

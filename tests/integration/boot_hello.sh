@@ -8,10 +8,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/boot_common.bash
 
 HELLO=guest-kernels/hello.elf
-if [ ! -x "$MINIVMM" ]; then
-	echo "skipped: $MINIVMM is not built (run make all)"
-	exit 77
-fi
+require_minivmm
 if [ ! -f "$HELLO" ]; then
 	echo "skipped: $HELLO is not built (run make all)"
 	exit 77

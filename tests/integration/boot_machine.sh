@@ -8,17 +8,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/boot_common.bash
 
-if [ ! -x "$MINIVMM" ]; then
-	echo "skipped: $MINIVMM is not built (run make all)"
-	exit 77
-fi
-
-# guest NAME: assemble $BOOT_TMP/NAME.S (written by the caller) into NAME.elf at 1 MiB.
-guest() {
-	gcc -nostdlib -static -no-pie -Wl,-Ttext=0x100000 -Wl,-e,_start -Wl,--build-id=none \
-		-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments -o "$BOOT_TMP/$1.elf" \
-		"$BOOT_TMP/$1.S" || { echo "FAIL: cannot assemble test guest $1"; exit 1; }
-}
+require_minivmm
 
 # 64-bit guests (no PVH note): entered in long mode, RDI = start_info.
 EXIT='mov $0, %al; out %al, $0xf4'
@@ -152,7 +142,7 @@ _start:	cmpl $0x336ec578, (%ebx)
 	.long _start
 S
 for g in exit42 uart outsb insb unclaimed mmio startinfo64 hlt crash reset spin echo pvh; do
-	guest $g
+	asm_guest $g
 done
 
 providers

@@ -8,10 +8,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/boot_common.bash
 
-if [ ! -x "$MINIVMM" ]; then
-	echo "skipped: $MINIVMM is not built (run make all)"
-	exit 77
-fi
+require_minivmm
 if ! command -v python3 >/dev/null; then
 	echo "skipped: python3 is not installed (needed for a pseudo-terminal)"
 	exit 77
@@ -26,11 +23,8 @@ cat >"$BOOT_TMP/exit0.S" <<'S'
 _start:	mov $0, %al
 	out %al, $0xf4
 S
-for g in spin exit0; do
-	gcc -nostdlib -static -no-pie -Wl,-Ttext=0x100000 -Wl,-e,_start -Wl,--build-id=none \
-		-Wl,-z,max-page-size=4096 -o "$BOOT_TMP/$g.elf" "$BOOT_TMP/$g.S" ||
-		{ echo "FAIL: cannot build test guest $g"; exit 1; }
-done
+asm_guest spin
+asm_guest exit0
 
 # tty_case PROVIDER HOW WANT_STATUS: run minivmm on a pty; while it runs
 # check raw mode; after it stops check the settings are back.

@@ -9,10 +9,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/boot_common.bash
 
-if [ ! -x "$MINIVMM" ]; then
-	echo "skipped: $MINIVMM is not built (run make all)"
-	exit 77
-fi
+require_minivmm
 
 # A good kernel to pair with bad options: a tiny 64-bit guest built here.
 cat >"$BOOT_TMP/ok.S" <<'S'
@@ -20,14 +17,9 @@ cat >"$BOOT_TMP/ok.S" <<'S'
 _start:	mov $0, %al
 	out %al, $0xf4
 S
-link() { # NAME ADDRESS
-	gcc -nostdlib -static -no-pie -Wl,-Ttext="$2" -Wl,-e,_start -Wl,--build-id=none \
-		-Wl,-z,max-page-size=4096 -o "$BOOT_TMP/$1.elf" "$BOOT_TMP/ok.S" ||
-		{ echo "FAIL: cannot build test guest $1"; exit 1; }
-}
-link ok 0x100000
-link high 0x10000000  # 256 MiB: outside the default 64 MiB of RAM
-link low 0x3000       # inside the boot area minivmm reserves
+asm_guest ok
+asm_guest high 0x10000000 ok # 256 MiB: outside the default 64 MiB of RAM
+asm_guest low 0x3000 ok      # inside the boot area minivmm reserves
 OK=$BOOT_TMP/ok.elf
 
 # Malformed variants of the good file.
