@@ -34,7 +34,7 @@ struct vm {
 	char cmdline[BOOT_CMDLINE_MAX];
 };
 
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
 
 void vm_config_init(struct vm_config *cfg)
 {
@@ -52,7 +52,7 @@ static void on_stop_signal(int sig)
 
 static void install_signal_handlers(void)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct sigaction sa = {.sa_handler = on_stop_signal};
 
 	/* No SA_RESTART: KVM_RUN must return EINTR so the run loop sees the signal. */
 	sigemptyset(&sa.sa_mask);
@@ -64,7 +64,7 @@ static void install_signal_handlers(void)
 
 static void restore_signal_handlers(void)
 {
-	struct itimerval off = { 0 };
+	struct itimerval off = {0};
 
 	setitimer(ITIMER_REAL, &off, NULL);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
@@ -73,7 +73,7 @@ static void restore_signal_handlers(void)
 
 static void start_timeout(double seconds)
 {
-	struct itimerval it = { 0 };
+	struct itimerval it = {0};
 
 	if (seconds <= 0)
 		return;
@@ -107,9 +107,8 @@ static int vm_setup_devices(struct vm *vm)
 	}
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cfg->append ? cfg->append : "");
 	/* virtio-blk disks: registers the devices and appends virtio_mmio.device=... */
-	if (cfg->nr_disks &&
-	    virtio_devices_setup(&vm->bus, &vm->mem, cfg->disks, cfg->nr_disks, vm->cmdline,
-				 sizeof(vm->cmdline)) != 0)
+	if (cfg->nr_disks && virtio_devices_setup(&vm->bus, &vm->mem, cfg->disks, cfg->nr_disks,
+						  vm->cmdline, sizeof(vm->cmdline)) != 0)
 		return MINIVMM_EXIT_USAGE;
 	return 0;
 }
@@ -117,7 +116,7 @@ static int vm_setup_devices(struct vm *vm)
 static int vm_load(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct loader_args args = { cfg->kernel, cfg->initrd, vm->cmdline };
+	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline};
 	const char *path;
 	char err[256];
 
@@ -126,13 +125,12 @@ static int vm_load(struct vm *vm)
 		return MINIVMM_EXIT_BAD_GUEST;
 	}
 	if (cfg->verbose) {
-		fprintf(stderr,
-			"minivmm: %s: %u segment%s at [0x%llx, 0x%llx), %s entry at 0x%llx\n",
-			cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
-			(unsigned long long)vm->boot.kernel_lo,
-			(unsigned long long)vm->boot.kernel_hi,
-			vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
-			(unsigned long long)vm->boot.rip);
+		fprintf(
+		    stderr, "minivmm: %s: %u segment%s at [0x%llx, 0x%llx), %s entry at 0x%llx\n",
+		    cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
+		    (unsigned long long)vm->boot.kernel_lo, (unsigned long long)vm->boot.kernel_hi,
+		    vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
+		    (unsigned long long)vm->boot.rip);
 		if (cfg->initrd)
 			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx\n", cfg->initrd,
 				(unsigned long long)vm->boot.initrd_size,
@@ -162,7 +160,8 @@ static int vm_create_vcpu(struct vm *vm)
 
 static void report_stop(struct vm *vm, const struct vcpu_stop *stop)
 {
-	/* A guest that ends itself through isa-debug-exit chose its status: only say so if asked. */
+	/* A guest that ends itself through isa-debug-exit chose its status: only say so if asked.
+	 */
 	if (stop->kind == VCPU_STOP_DEVICE && vm->bus.stop_reason == debug_exit_reason &&
 	    !vm->cfg->verbose)
 		return;

@@ -18,8 +18,8 @@
  * stops itself through isa-debug-exit gets its own value v & 0xff instead,
  * which may coincide with these numbers; QEMU would report (v << 1) | 1.
  */
-#define MINIVMM_EXIT_OK 0            /* HLT, i8042 reset, shutdown/reset event */
-#define MINIVMM_EXIT_USAGE 2         /* bad option or option value, bad disk image */
+#define MINIVMM_EXIT_OK 0	     /* HLT, i8042 reset, shutdown/reset event */
+#define MINIVMM_EXIT_USAGE 2	     /* bad option or option value, bad disk image */
 #define MINIVMM_EXIT_BAD_GUEST 3     /* kernel or initrd refused by the loader */
 #define MINIVMM_EXIT_VMM_FAILURE 4   /* could not start the guest: KVM, memory */
 #define MINIVMM_EXIT_GUEST_CRASH 5   /* triple fault, entry failure, internal error */
@@ -34,12 +34,12 @@
 
 struct vm_config {
 	const char *kernel;
-	const char *initrd;     /* NULL: none */
-	const char *append;     /* NULL: empty command line */
-	uint64_t mem_size;      /* bytes, multiple of 4 KiB */
-	const char *accel;      /* "auto", "kvm" or "soft" */
+	const char *initrd; /* NULL: none */
+	const char *append; /* NULL: empty command line */
+	uint64_t mem_size;  /* bytes, multiple of 4 KiB */
+	const char *accel;  /* "auto", "kvm" or "soft" */
 	enum uart_console_mode serial;
-	double timeout_s;       /* 0: none */
+	double timeout_s; /* 0: none */
 	bool verbose;
 	char *disks[VM_MAX_DISKS]; /* "PATH" or "PATH,ro", pointing into argv */
 	unsigned nr_disks;

@@ -21,19 +21,19 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{ "mem", required_argument, NULL, 'm' },
-	{ "memory", required_argument, NULL, 'm' },
-	{ "append", required_argument, NULL, 'a' },
-	{ "initrd", required_argument, NULL, OPT_INITRD },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "serial", required_argument, NULL, OPT_SERIAL },
-	{ "disk", required_argument, NULL, 'd' },
-	{ "stats", optional_argument, NULL, OPT_STATS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+    {"mem", required_argument, NULL, 'm'},
+    {"memory", required_argument, NULL, 'm'},
+    {"append", required_argument, NULL, 'a'},
+    {"initrd", required_argument, NULL, OPT_INITRD},
+    {"accel", required_argument, NULL, OPT_ACCEL},
+    {"serial", required_argument, NULL, OPT_SERIAL},
+    {"disk", required_argument, NULL, 'd'},
+    {"stats", optional_argument, NULL, OPT_STATS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 void cli_print_help(FILE *out)
@@ -70,7 +70,7 @@ void cli_print_help(FILE *out)
 }
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
 {
@@ -190,7 +190,8 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		return CLI_RUN;
 	case OPT_STATS:
 		if (stats_parse_option(arg, &cfg->stats))
-			return usage_error(err, "--stats: '%s' is not text, json or json:PATH", arg);
+			return usage_error(err, "--stats: '%s' is not text, json or json:PATH",
+					   arg);
 		return CLI_RUN;
 	case OPT_TIMEOUT:
 		return parse_timeout(arg, cfg, err);
@@ -222,7 +223,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		case '?':
 			if (optopt)
 				return usage_error(err, "unknown option -%c", optopt);
-			return usage_error(err, "unknown or incomplete option '%s'", argv[optind - 1]);
+			return usage_error(err, "unknown or incomplete option '%s'",
+					   argv[optind - 1]);
 		case ':':
 			return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -234,7 +236,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 	if (optind >= argc)
 		return usage_error(err, "no kernel given: minivmm [options] KERNEL");
 	if (optind + 1 < argc)
-		return usage_error(err, "one kernel only; unexpected argument '%s'", argv[optind + 1]);
+		return usage_error(err, "one kernel only; unexpected argument '%s'",
+				   argv[optind + 1]);
 	if (!*argv[optind])
 		return usage_error(err, "empty kernel file name");
 	cfg->kernel = argv[optind];

@@ -11,8 +11,8 @@
 #define MINIVMM_VERSION "0.1.0"
 
 enum cli_result {
-	CLI_RUN,         /* cfg is complete: boot it */
-	CLI_EXIT_OK,     /* --help or --version was printed */
+	CLI_RUN,	 /* cfg is complete: boot it */
+	CLI_EXIT_OK,	 /* --help or --version was printed */
 	CLI_USAGE_ERROR, /* one line was printed on err; exit with MINIVMM_EXIT_USAGE */
 };
 

@@ -35,12 +35,12 @@ int bus_register(struct bus *bus, enum bus_space space, uint64_t base, uint64_t 
 	if (bus->nr_ranges >= BUS_MAX_DEVICES)
 		return -ENOSPC;
 	bus->range[bus->nr_ranges++] = (struct bus_range){
-		.space = space,
-		.base = base,
-		.len = len,
-		.name = name ? name : "unnamed",
-		.fn = fn,
-		.opaque = opaque,
+	    .space = space,
+	    .base = base,
+	    .len = len,
+	    .name = name ? name : "unnamed",
+	    .fn = fn,
+	    .opaque = opaque,
 	};
 	return 0;
 }
@@ -88,8 +88,8 @@ static void bus_name_unclaimed(enum bus_space space, uint64_t addr, unsigned siz
 		(unsigned long long)addr);
 }
 
-int bus_dispatch(struct bus *bus, enum bus_space space, uint64_t addr, uint8_t *data,
-		 unsigned size, bool is_write)
+int bus_dispatch(struct bus *bus, enum bus_space space, uint64_t addr, uint8_t *data, unsigned size,
+		 bool is_write)
 {
 	int i = bus_find(bus, space, addr);
 

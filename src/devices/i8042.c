@@ -29,7 +29,8 @@ static void i8042_cmd_access(void *opaque, uint64_t offset, uint8_t *data, unsig
 		return;
 	}
 	if (data[0] == I8042_CMD_RESET)
-		bus_request_stop(bus, I8042_RESET_STATUS, "the guest reset the machine via the i8042");
+		bus_request_stop(bus, I8042_RESET_STATUS,
+				 "the guest reset the machine via the i8042");
 }
 
 int i8042_register(struct bus *bus)

@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-static void post_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size,
-			bool is_write)
+static void post_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
 	if (!is_write)
 		memset(data, 0xff, size);

@@ -20,7 +20,7 @@
 #define UART_MSR_DELTAS (UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_TERI | UART_MSR_DDCD)
 #define UART_LSR_ERRORS (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI | UART_LSR_FIFOE)
 
-static const uint8_t rx_trigger_levels[4] = { 1, 4, 8, 14 };
+static const uint8_t rx_trigger_levels[4] = {1, 4, 8, 14};
 
 void uart_init(struct uart16550 *u, const struct uart_backend *be)
 {

@@ -35,11 +35,11 @@ enum {
 #define UART_IER_EDSSI 0x08 /* modem status */
 
 #define UART_IIR_NO_INT 0x01
-#define UART_IIR_MSI 0x00 /* modem status */
+#define UART_IIR_MSI 0x00  /* modem status */
 #define UART_IIR_THRI 0x02 /* THR empty */
-#define UART_IIR_RDI 0x04 /* received data available */
+#define UART_IIR_RDI 0x04  /* received data available */
 #define UART_IIR_RLSI 0x06 /* receiver line status */
-#define UART_IIR_CTI 0x0c /* character timeout (FIFO mode) */
+#define UART_IIR_CTI 0x0c  /* character timeout (FIFO mode) */
 #define UART_IIR_FIFO 0xc0 /* both set when the FIFOs are enabled */
 
 #define UART_FCR_ENABLE 0x01

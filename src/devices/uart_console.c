@@ -23,7 +23,7 @@
 static struct {
 	bool attached;
 	bool stdin_open; /* false after EOF or an error on stdin */
-	bool tty_raw;    /* termios changed; restore on the way out */
+	bool tty_raw;	 /* termios changed; restore on the way out */
 	struct termios saved;
 	unsigned out_len;
 	uint8_t out[CONSOLE_OUT_BUF];
@@ -54,7 +54,7 @@ static void console_tx(void *opaque, uint8_t byte)
 
 static unsigned console_rx_poll(void *opaque, uint8_t *buf, unsigned max)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 	ssize_t n;
 
 	uart_console_flush();
@@ -104,11 +104,11 @@ static void console_make_raw(void)
 
 int uart_console_attach(struct uart16550 *u, enum uart_console_mode mode)
 {
-	struct uart_backend be = { .tx = console_tx, .rx_poll = console_rx_poll };
+	struct uart_backend be = {.tx = console_tx, .rx_poll = console_rx_poll};
 
 	if (mode == UART_CONSOLE_NONE) {
 		/* Detached: output dropped, nothing ever received. */
-		u->be = (struct uart_backend){ 0 };
+		u->be = (struct uart_backend){0};
 		return 0;
 	}
 	u->be = be;

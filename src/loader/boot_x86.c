@@ -34,20 +34,38 @@
 #define SEG_TYPE_TSS_BUSY 0xb
 
 static const struct boot_segment seg_code32 = {
-	.limit = 0xffffffff, .selector = BOOT_SEL_CODE32, .type = SEG_TYPE_CODE_RX_ACCESSED,
-	.present = 1, .db = 1, .s = 1, .g = 1,
+    .limit = 0xffffffff,
+    .selector = BOOT_SEL_CODE32,
+    .type = SEG_TYPE_CODE_RX_ACCESSED,
+    .present = 1,
+    .db = 1,
+    .s = 1,
+    .g = 1,
 };
 static const struct boot_segment seg_data = {
-	.limit = 0xffffffff, .selector = BOOT_SEL_DATA, .type = SEG_TYPE_DATA_RW_ACCESSED,
-	.present = 1, .db = 1, .s = 1, .g = 1,
+    .limit = 0xffffffff,
+    .selector = BOOT_SEL_DATA,
+    .type = SEG_TYPE_DATA_RW_ACCESSED,
+    .present = 1,
+    .db = 1,
+    .s = 1,
+    .g = 1,
 };
 static const struct boot_segment seg_code64 = {
-	.limit = 0xffffffff, .selector = BOOT_SEL_CODE64, .type = SEG_TYPE_CODE_RX_ACCESSED,
-	.present = 1, .s = 1, .l = 1, .g = 1,
+    .limit = 0xffffffff,
+    .selector = BOOT_SEL_CODE64,
+    .type = SEG_TYPE_CODE_RX_ACCESSED,
+    .present = 1,
+    .s = 1,
+    .l = 1,
+    .g = 1,
 };
 /* PVH requires TR to be a 32-bit TSS with base 0 and limit 0x67; long mode accepts the same. */
 static const struct boot_segment seg_tss = {
-	.limit = 0x67, .selector = BOOT_SEL_TSS, .type = SEG_TYPE_TSS_BUSY, .present = 1,
+    .limit = 0x67,
+    .selector = BOOT_SEL_TSS,
+    .type = SEG_TYPE_TSS_BUSY,
+    .present = 1,
 };
 
 /* The 8-byte descriptor (SDM vol. 3, 3.4.5) for a segment's hidden state. */
@@ -65,7 +83,7 @@ static uint64_t gdt_descriptor(const struct boot_segment *s)
 
 int boot_write_gdt(const struct guest_mem *mem)
 {
-	uint64_t gdt[GDT_ENTRIES] = { 0 };
+	uint64_t gdt[GDT_ENTRIES] = {0};
 
 	gdt[BOOT_SEL_CODE32 / 8] = gdt_descriptor(&seg_code32);
 	gdt[BOOT_SEL_DATA / 8] = gdt_descriptor(&seg_data);

@@ -19,7 +19,8 @@
 
 #define PVH_NOTE_NAME "Xen"
 
-static int fail(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t err_len, const char *fmt, ...)
 {
@@ -32,8 +33,7 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 }
 
 /* Look for XEN_ELFNOTE_PHYS32_ENTRY in one PT_NOTE segment. 1 found, 0 not, -1 error. */
-static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err,
-			 size_t err_len)
+static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err, size_t err_len)
 {
 	Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, ph->p_filesz,
 					   ph->p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
@@ -51,7 +51,8 @@ static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err
 		    memcmp((const char *)d->d_buf + name_off, PVH_NOTE_NAME, sizeof(PVH_NOTE_NAME)))
 			continue;
 		if (nh.n_descsz != 4 && nh.n_descsz != 8)
-			return fail(err, err_len, "PVH entry note has a %u-byte value (want 4 or 8)",
+			return fail(err, err_len,
+				    "PVH entry note has a %u-byte value (want 4 or 8)",
 				    (unsigned)nh.n_descsz);
 		for (unsigned i = 0; i < nh.n_descsz; i++)
 			value |= (uint64_t)desc[i] << (8 * i);
@@ -63,7 +64,8 @@ static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err
 	}
 	/* gelf_getnote() stops at a note that does not fit: say so rather than skip it. */
 	if (d->d_size - off >= sizeof(GElf_Nhdr))
-		return fail(err, err_len, "malformed note at offset 0x%zx of a PT_NOTE segment", off);
+		return fail(err, err_len, "malformed note at offset 0x%zx of a PT_NOTE segment",
+			    off);
 	return 0;
 }
 
@@ -74,8 +76,9 @@ static int check_segment(const struct elf_image *img, const struct elf_segment *
 	unsigned long long a = s->paddr, b = s->paddr + s->memsz;
 
 	if (s->filesz > s->memsz)
-		return fail(err, err_len, "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx",
-			    idx, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+		return fail(err, err_len,
+			    "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", idx,
+			    (unsigned long long)s->filesz, (unsigned long long)s->memsz);
 	if (s->offset > file_size || s->filesz > file_size - s->offset)
 		return fail(err, err_len,
 			    "segment %u: file bytes [0x%llx, +0x%llx) go past the end of the file "
@@ -92,8 +95,8 @@ static int check_segment(const struct elf_image *img, const struct elf_segment *
 			    idx, a, b, (unsigned long long)reserved_end);
 	if (!guest_mem_ptr(mem, s->paddr, s->memsz))
 		return fail(err, err_len,
-			    "segment %u [0x%llx, 0x%llx) is outside guest RAM (%llu MiB; see -m)", idx,
-			    a, b, (unsigned long long)(mem->ram_size >> 20));
+			    "segment %u [0x%llx, 0x%llx) is outside guest RAM (%llu MiB; see -m)",
+			    idx, a, b, (unsigned long long)(mem->ram_size >> 20));
 	for (unsigned j = 0; j < img->nr_segments; j++) {
 		const struct elf_segment *o = &img->seg[j];
 
@@ -161,8 +164,10 @@ static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const str
 				    elf_errmsg(-1));
 		if (ph.p_type == PT_NOTE && !img->is_pvh) {
 			if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
-				return fail(err, err_len, "PT_NOTE %zu goes past the end of the file: "
-						"truncated", i);
+				return fail(err, err_len,
+					    "PT_NOTE %zu goes past the end of the file: "
+					    "truncated",
+					    i);
 			rc = find_pvh_note(e, &ph, &img->entry, err, err_len);
 			if (rc < 0)
 				return -1;
@@ -173,8 +178,8 @@ static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const str
 		if (img->nr_segments == ELF_MAX_LOAD_SEGMENTS)
 			return fail(err, err_len, "more than %d loadable segments",
 				    ELF_MAX_LOAD_SEGMENTS);
-		s = (struct elf_segment){ ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset,
-					  (unsigned)i };
+		s = (struct elf_segment){ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset,
+					 (unsigned)i};
 		if (check_segment(img, &s, (unsigned)i, file_size, mem, reserved_end, err, err_len))
 			return -1;
 		img->seg[img->nr_segments++] = s;
@@ -198,7 +203,8 @@ static int copy_segments(int fd, const struct guest_mem *mem, struct elf_image *
 			return fail(err, err_len, "segment at 0x%llx left guest RAM",
 				    (unsigned long long)s->paddr);
 		while (done < s->filesz) {
-			ssize_t n = pread(fd, dst + done, s->filesz - done, (off_t)(s->offset + done));
+			ssize_t n =
+			    pread(fd, dst + done, s->filesz - done, (off_t)(s->offset + done));
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -248,8 +254,9 @@ int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct 
 	if (check_header(e, &eh, img, err, err_len) == 0 &&
 	    scan_phdrs(e, &eh, (uint64_t)st.st_size, mem, reserved_end, img, err, err_len) == 0) {
 		if (!img->is_pvh && !img->is_64) {
-			fail(err, err_len, "32-bit ELF without a Xen PVH entry note "
-					   "(XEN_ELFNOTE_PHYS32_ENTRY): no way to boot it");
+			fail(err, err_len,
+			     "32-bit ELF without a Xen PVH entry note "
+			     "(XEN_ELFNOTE_PHYS32_ENTRY): no way to boot it");
 		} else {
 			if (!img->is_pvh)
 				img->entry = eh.e_entry;

@@ -56,9 +56,10 @@ static int load_initrd(const struct guest_mem *mem, const char *path, uint64_t k
 	floor = kernel_hi > BOOT_AREA_END ? kernel_hi : BOOT_AREA_END;
 	floor = (floor + PAGE_MASK) & ~PAGE_MASK;
 	if (size > low_end || ((low_end - size) & ~PAGE_MASK) < floor) {
-		snprintf(err, err_len,
-			 "%llu bytes do not fit in guest RAM between the kernel and 0x%llx (see -m)",
-			 (unsigned long long)size, (unsigned long long)low_end);
+		snprintf(
+		    err, err_len,
+		    "%llu bytes do not fit in guest RAM between the kernel and 0x%llx (see -m)",
+		    (unsigned long long)size, (unsigned long long)low_end);
 		close(fd);
 		return -1;
 	}
@@ -115,7 +116,8 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 		boot_state_pvh(boot, img->entry, BOOT_START_INFO_GPA);
 	} else {
 		if (boot_write_page_tables(mem)) {
-			snprintf(err, err_len, "cannot build the boot page tables for this much RAM");
+			snprintf(err, err_len,
+				 "cannot build the boot page tables for this much RAM");
 			return -1;
 		}
 		boot_state_long64(boot, img->entry, BOOT_START_INFO_GPA);

@@ -24,12 +24,12 @@
 #define BOOT_MEMMAP_GPA 0x2200ULL     /* struct hvm_memmap_table_entry[] */
 #define BOOT_MEMMAP_MAX 16
 #define BOOT_CMDLINE_GPA 0x3000ULL
-#define BOOT_CMDLINE_MAX 4096 /* bytes including the terminating NUL */
+#define BOOT_CMDLINE_MAX 4096	 /* bytes including the terminating NUL */
 #define BOOT_STACK_TOP 0x8000ULL /* initial RSP of a direct 64-bit boot */
 #define BOOT_PML4_GPA 0x8000ULL
 #define BOOT_PDPT_GPA 0x9000ULL
 #define BOOT_PD_GPA 0xa000ULL /* one page directory per GiB mapped */
-#define BOOT_PD_MAX 64        /* so the identity map covers at most 64 GiB */
+#define BOOT_PD_MAX 64	      /* so the identity map covers at most 64 GiB */
 #define BOOT_AREA_END (BOOT_PD_GPA + BOOT_PD_MAX * 0x1000ULL) /* reserved: [0, this) */
 
 /* GDT selectors the VMM's GDT provides. */
@@ -72,7 +72,7 @@ struct boot_state {
 struct loader_args {
 	const char *kernel_path;
 	const char *initrd_path; /* NULL: no module */
-	const char *cmdline;     /* NULL: empty */
+	const char *cmdline;	 /* NULL: empty */
 };
 
 /*

@@ -16,8 +16,7 @@ static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_tabl
 	unsigned n = 0;
 
 	map[n++] = (struct hvm_memmap_table_entry){
-		.addr = 0, .size = BOOT_AREA_END, .type = XEN_HVM_MEMMAP_TYPE_RESERVED
-	};
+	    .addr = 0, .size = BOOT_AREA_END, .type = XEN_HVM_MEMMAP_TYPE_RESERVED};
 	for (unsigned i = 0; i < mem->nr_regions && n < BOOT_MEMMAP_MAX; i++) {
 		uint64_t start = mem->region[i].gpa, end = start + mem->region[i].size;
 
@@ -26,8 +25,7 @@ static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_tabl
 		if (start < BOOT_AREA_END)
 			start = BOOT_AREA_END;
 		map[n++] = (struct hvm_memmap_table_entry){
-			.addr = start, .size = end - start, .type = XEN_HVM_MEMMAP_TYPE_RAM
-		};
+		    .addr = start, .size = end - start, .type = XEN_HVM_MEMMAP_TYPE_RAM};
 	}
 	return n;
 }
@@ -36,12 +34,12 @@ int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t 
 		     uint64_t initrd_size, char *err, size_t err_len)
 {
 	struct hvm_memmap_table_entry map[BOOT_MEMMAP_MAX];
-	struct hvm_modlist_entry mod = { .paddr = initrd_gpa, .size = initrd_size };
+	struct hvm_modlist_entry mod = {.paddr = initrd_gpa, .size = initrd_size};
 	struct hvm_start_info si = {
-		.magic = XEN_HVM_START_MAGIC_VALUE,
-		.version = 1,
-		.cmdline_paddr = BOOT_CMDLINE_GPA,
-		.memmap_paddr = BOOT_MEMMAP_GPA,
+	    .magic = XEN_HVM_START_MAGIC_VALUE,
+	    .version = 1,
+	    .cmdline_paddr = BOOT_CMDLINE_GPA,
+	    .memmap_paddr = BOOT_MEMMAP_GPA,
 	};
 	size_t len = cmdline ? strlen(cmdline) : 0;
 

@@ -23,9 +23,9 @@ static const struct {
 	long cap;
 	const char *name;
 } required_caps[] = {
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+    {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+    {KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR"},
+    {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
 };
 
 int kvm_vm_create(struct kvm_vm *vm, const struct kvm_provider *prov)
@@ -49,14 +49,15 @@ int kvm_vm_create(struct kvm_vm *vm, const struct kvm_provider *prov)
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (prov->ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, (void *)required_caps[i].cap) <= 0) {
+		if (prov->ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, (void *)required_caps[i].cap) <=
+		    0) {
 			fprintf(stderr, "minivmm: %s: missing capability %s\n", name,
 				required_caps[i].name);
 			goto fail;
 		}
 	}
 	vm->immediate_exit =
-		prov->ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, (void *)(long)KVM_CAP_IMMEDIATE_EXIT) > 0;
+	    prov->ioctl(vm->sys_fd, KVM_CHECK_EXTENSION, (void *)(long)KVM_CAP_IMMEDIATE_EXIT) > 0;
 	size = prov->ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	if (size < (int)sizeof(struct kvm_run)) {
 		vm_fail("KVM_GET_VCPU_MMAP_SIZE");
@@ -82,10 +83,10 @@ int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem)
 {
 	for (unsigned i = 0; i < mem->nr_regions; i++) {
 		struct kvm_userspace_memory_region r = {
-			.slot = i,
-			.guest_phys_addr = mem->region[i].gpa,
-			.memory_size = mem->region[i].size,
-			.userspace_addr = (uint64_t)(uintptr_t)mem->region[i].host,
+		    .slot = i,
+		    .guest_phys_addr = mem->region[i].gpa,
+		    .memory_size = mem->region[i].size,
+		    .userspace_addr = (uint64_t)(uintptr_t)mem->region[i].host,
 		};
 
 		if (vm->prov->ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)

@@ -102,7 +102,8 @@ static void stop_for_system_event(struct kvm_run *run, struct vcpu_stop *stop)
 {
 	switch (run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false, "guest requested shutdown");
+		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false,
+			  "guest requested shutdown");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
 		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false, "guest requested reset");
@@ -116,8 +117,7 @@ static void stop_for_system_event(struct kvm_run *run, struct vcpu_stop *stop)
 /*
  * Handle one exit. Returns true when the VM must stop (then *stop is set).
  */
-static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st,
-			struct vcpu_stop *stop)
+static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_stop *stop)
 {
 	struct kvm_run *run = cpu->run;
 
@@ -157,10 +157,11 @@ static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st,
 		return true;
 	case KVM_EXIT_INTERNAL_ERROR:
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
-			  "guest crashed: KVM internal error, suberror %u%s", run->internal.suberror,
+			  "guest crashed: KVM internal error, suberror %u%s",
+			  run->internal.suberror,
 			  run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-				  ? " (instruction emulation failed)"
-				  : "");
+			      ? " (instruction emulation failed)"
+			      : "");
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		stop_for_system_event(run, stop);

@@ -81,17 +81,17 @@ out:
 static void to_kvm_segment(struct kvm_segment *k, const struct boot_segment *s)
 {
 	*k = (struct kvm_segment){
-		.base = s->base,
-		.limit = s->limit,
-		.selector = s->selector,
-		.type = s->type,
-		.present = s->present,
-		.dpl = s->dpl,
-		.db = s->db,
-		.s = s->s,
-		.l = s->l,
-		.g = s->g,
-		.unusable = !s->present,
+	    .base = s->base,
+	    .limit = s->limit,
+	    .selector = s->selector,
+	    .type = s->type,
+	    .present = s->present,
+	    .dpl = s->dpl,
+	    .db = s->db,
+	    .s = s->s,
+	    .l = s->l,
+	    .g = s->g,
+	    .unusable = !s->present,
 	};
 }
 
@@ -100,12 +100,12 @@ int vcpu_apply_boot_state(struct vcpu *cpu, const struct boot_state *b)
 	const struct kvm_provider *p = cpu->vm->prov;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
-		.rip = b->rip,
-		.rsp = b->rsp,
-		.rflags = b->rflags,
-		.rbx = b->rbx,
-		.rdi = b->rdi,
-		.rsi = b->rsi,
+	    .rip = b->rip,
+	    .rsp = b->rsp,
+	    .rflags = b->rflags,
+	    .rbx = b->rbx,
+	    .rdi = b->rdi,
+	    .rsi = b->rsi,
 	};
 
 	/* Start from the provider's reset state: keeps LDT and APIC base as it set them. */
@@ -132,9 +132,11 @@ int vcpu_apply_boot_state(struct vcpu *cpu, const struct boot_state *b)
 
 static void dump_segment(FILE *out, const char *name, const struct kvm_segment *s)
 {
-	fprintf(out, "  %-3s sel=0x%04x base=0x%016llx limit=0x%08x type=%u dpl=%u p=%u db=%u l=%u g=%u\n",
-		name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl,
-		s->present, s->db, s->l, s->g);
+	fprintf(
+	    out,
+	    "  %-3s sel=0x%04x base=0x%016llx limit=0x%08x type=%u dpl=%u p=%u db=%u l=%u g=%u\n",
+	    name, s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->present,
+	    s->db, s->l, s->g);
 }
 
 void vcpu_dump_registers(struct vcpu *cpu, FILE *out)
@@ -156,8 +158,8 @@ void vcpu_dump_registers(struct vcpu *cpu, FILE *out)
 		r.r10, r.r11);
 	fprintf(out, "  r12=0x%016llx r13=0x%016llx r14=0x%016llx r15=0x%016llx\n", r.r12, r.r13,
 		r.r14, r.r15);
-	fprintf(out, "  cr0=0x%08llx cr2=0x%016llx cr3=0x%016llx cr4=0x%08llx efer=0x%llx\n",
-		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	fprintf(out, "  cr0=0x%08llx cr2=0x%016llx cr3=0x%016llx cr4=0x%08llx efer=0x%llx\n", s.cr0,
+		s.cr2, s.cr3, s.cr4, s.efer);
 	dump_segment(out, "cs", &s.cs);
 	dump_segment(out, "ss", &s.ss);
 	dump_segment(out, "ds", &s.ds);

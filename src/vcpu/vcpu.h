@@ -33,7 +33,7 @@ struct stats;
 struct kvm_vm {
 	const struct kvm_provider *prov;
 	int sys_fd, vm_fd;
-	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	size_t run_size;     /* KVM_GET_VCPU_MMAP_SIZE */
 	bool immediate_exit; /* KVM_CAP_IMMEDIATE_EXIT */
 };
 
@@ -55,7 +55,7 @@ struct vcpu {
 /* Why the run loop stopped. */
 enum vcpu_stop_kind {
 	VCPU_STOP_DEVICE,  /* a device asked (debug-exit, i8042 reset) */
-	VCPU_STOP_HALT,    /* HLT, or a shutdown/reset system event */
+	VCPU_STOP_HALT,	   /* HLT, or a shutdown/reset system event */
 	VCPU_STOP_SIGNAL,  /* SIGINT/SIGTERM */
 	VCPU_STOP_TIMEOUT, /* --timeout expired */
 	VCPU_STOP_CRASH,   /* triple fault, entry failure, internal error, unhandled exit */
@@ -64,8 +64,8 @@ enum vcpu_stop_kind {
 
 struct vcpu_stop {
 	enum vcpu_stop_kind kind;
-	int status;         /* what minivmm exits with */
-	char reason[160];   /* one line, no newline */
+	int status;	     /* what minivmm exits with */
+	char reason[160];    /* one line, no newline */
 	bool dump_registers; /* the reason warrants a register dump */
 };
 

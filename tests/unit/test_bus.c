@@ -41,7 +41,7 @@ static struct bus *new_bus(void)
 START_TEST(register_rejects_overlap_in_same_space_only)
 {
 	struct bus *b = new_bus();
-	struct probe p = { 0 };
+	struct probe p = {0};
 
 	ck_assert_int_eq(bus_register(b, BUS_PIO, 0x3f8, 8, "a", probe_fn, &p), 0);
 	ck_assert_int_eq(bus_register(b, BUS_PIO, 0x3ff, 1, "b", probe_fn, &p), -EBUSY);
@@ -60,7 +60,7 @@ END_TEST
 START_TEST(register_rejects_bad_ranges)
 {
 	struct bus *b = new_bus();
-	struct probe p = { 0 };
+	struct probe p = {0};
 
 	ck_assert_int_eq(bus_register(b, BUS_PIO, 0x10, 0, "zero", probe_fn, &p), -EINVAL);
 	ck_assert_int_eq(bus_register(b, BUS_PIO, 0x10, 1, "nofn", NULL, &p), -EINVAL);
@@ -76,11 +76,11 @@ END_TEST
 START_TEST(register_is_bounded)
 {
 	struct bus *b = new_bus();
-	struct probe p = { 0 };
+	struct probe p = {0};
 
 	for (unsigned i = 0; i < BUS_MAX_DEVICES; i++)
-		ck_assert_int_eq(bus_register(b, BUS_MMIO, 0x1000ULL * i, 0x1000, "x", probe_fn, &p),
-				 0);
+		ck_assert_int_eq(
+		    bus_register(b, BUS_MMIO, 0x1000ULL * i, 0x1000, "x", probe_fn, &p), 0);
 	ck_assert_int_eq(bus_register(b, BUS_MMIO, 0x1000000, 1, "one too many", probe_fn, &p),
 			 -ENOSPC);
 	free(b);
@@ -90,8 +90,8 @@ END_TEST
 START_TEST(dispatch_routes_with_offset)
 {
 	struct bus *b = new_bus();
-	struct probe a = { 0 }, m = { 0 };
-	uint8_t data[4] = { 1, 2, 3, 4 };
+	struct probe a = {0}, m = {0};
+	uint8_t data[4] = {1, 2, 3, 4};
 
 	ck_assert_int_eq(bus_register(b, BUS_PIO, 0x60, 1, "a0", probe_fn, &a), 0);
 	ck_assert_int_eq(bus_register(b, BUS_MMIO, 0xd0000000, 0x1000, "mmio", probe_fn, &m), 0);
@@ -133,7 +133,7 @@ END_TEST
 START_TEST(verbose_names_an_unclaimed_address_once)
 {
 	struct bus *b = new_bus();
-	uint8_t data[1] = { 0 };
+	uint8_t data[1] = {0};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
@@ -175,7 +175,7 @@ END_TEST
 START_TEST(debug_exit_stops_with_guest_value)
 {
 	struct bus *b = new_bus();
-	uint8_t v[4] = { 0x2a, 0, 0, 0 };
+	uint8_t v[4] = {0x2a, 0, 0, 0};
 
 	ck_assert_int_eq(platform_devices_register(b), 0);
 	ck_assert_int_ge(bus_dispatch(b, BUS_PIO, 0xf4, v, 4, true), 0);
@@ -189,7 +189,7 @@ END_TEST
 START_TEST(debug_exit_byte_write_and_truncation)
 {
 	struct bus *b = new_bus();
-	uint8_t one = 3, four[4] = { 0x01, 0x02, 0, 0 };
+	uint8_t one = 3, four[4] = {0x01, 0x02, 0, 0};
 
 	ck_assert_int_eq(platform_devices_register(b), 0);
 	/* A byte write at 0xf5 (inside the 4-port window, as with QEMU's iosize=4). */

@@ -46,7 +46,7 @@ static int fake_close(int fd)
 	return 0;
 }
 
-static const struct kvm_provider fake = { "fake", fake_open, fake_ioctl, fake_close };
+static const struct kvm_provider fake = {"fake", fake_open, fake_ioctl, fake_close};
 
 struct recorder {
 	uint8_t bytes[64];
@@ -82,11 +82,10 @@ static void setup(void)
 	memset(&bus, 0, sizeof(bus));
 	memset(&rec, 0, sizeof(rec));
 	memset(&stop, 0, sizeof(stop));
-	vm = (struct kvm_vm){ .prov = &fake, .sys_fd = 3, .vm_fd = 4, .run_size = RUN_SIZE };
-	cpu = (struct vcpu){ .vm = &vm, .fd = 5, .run = (struct kvm_run *)run_buf };
+	vm = (struct kvm_vm){.prov = &fake, .sys_fd = 3, .vm_fd = 4, .run_size = RUN_SIZE};
+	cpu = (struct vcpu){.vm = &vm, .fd = 5, .run = (struct kvm_run *)run_buf};
 	ck_assert_int_eq(bus_register(&bus, BUS_PIO, 0x3f8, 8, "rec", record, &rec), 0);
-	ck_assert_int_eq(bus_register(&bus, BUS_MMIO, 0xd0000000, 0x1000, "mrec", record, &rec),
-			 0);
+	ck_assert_int_eq(bus_register(&bus, BUS_MMIO, 0xd0000000, 0x1000, "mrec", record, &rec), 0);
 	script_len = script_pos = 0;
 }
 
@@ -279,14 +278,14 @@ static const struct {
 	bool dump;
 	const char *mention;
 } stops[] = {
-	{ exit_hlt, VCPU_STOP_HALT, 0, false, "interrupts disabled" },
-	{ exit_hlt_if, VCPU_STOP_HALT, 0, false, "no interrupt source" },
-	{ exit_shutdown, VCPU_STOP_CRASH, 5, true, "triple fault" },
-	{ exit_fail_entry, VCPU_STOP_CRASH, 5, true, "0x21" },
-	{ exit_internal, VCPU_STOP_CRASH, 5, true, "emulation" },
-	{ exit_sys_reset, VCPU_STOP_HALT, 0, false, "reset" },
-	{ exit_sys_crash, VCPU_STOP_CRASH, 5, true, "SYSTEM_EVENT" },
-	{ exit_unknown, VCPU_STOP_CRASH, 5, true, "unhandled exit reason" },
+    {exit_hlt, VCPU_STOP_HALT, 0, false, "interrupts disabled"},
+    {exit_hlt_if, VCPU_STOP_HALT, 0, false, "no interrupt source"},
+    {exit_shutdown, VCPU_STOP_CRASH, 5, true, "triple fault"},
+    {exit_fail_entry, VCPU_STOP_CRASH, 5, true, "0x21"},
+    {exit_internal, VCPU_STOP_CRASH, 5, true, "emulation"},
+    {exit_sys_reset, VCPU_STOP_HALT, 0, false, "reset"},
+    {exit_sys_crash, VCPU_STOP_CRASH, 5, true, "SYSTEM_EVENT"},
+    {exit_unknown, VCPU_STOP_CRASH, 5, true, "unhandled exit reason"},
 };
 
 START_TEST(each_stop_reason_and_status)

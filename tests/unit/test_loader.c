@@ -68,8 +68,12 @@ struct spec {
 static struct spec good64(void)
 {
 	return (struct spec){
-		.cls = ELFCLASS64, .machine = EM_X86_64, .type = ET_EXEC, .entry = KBASE + 0x10,
-		.nseg = 1, .seg = { { PT_LOAD, KBASE, 0x300, 0x2000, 0, 0x90 } },
+	    .cls = ELFCLASS64,
+	    .machine = EM_X86_64,
+	    .type = ET_EXEC,
+	    .entry = KBASE + 0x10,
+	    .nseg = 1,
+	    .seg = {{PT_LOAD, KBASE, 0x300, 0x2000, 0, 0x90}},
 	};
 }
 
@@ -96,7 +100,7 @@ static size_t write_elf(const struct spec *sp)
 
 	memset(buf, 0, sizeof(buf));
 	if (sp->pvh_note) {
-		Elf64_Nhdr nh = { 4, sp->note_size, XEN_ELFNOTE_PHYS32_ENTRY };
+		Elf64_Nhdr nh = {4, sp->note_size, XEN_ELFNOTE_PHYS32_ENTRY};
 
 		note_off = 0x800;
 		memcpy(buf + note_off, &nh, sizeof(nh));
@@ -107,8 +111,8 @@ static size_t write_elf(const struct spec *sp)
 	size = off;
 	for (unsigned i = 0; i < nph; i++) {
 		bool note = i == sp->nseg;
-		struct seg s = note ? (struct seg){ PT_NOTE, 0, note_len, note_len, note_off, 0 }
-				    : sp->seg[i];
+		struct seg s =
+		    note ? (struct seg){PT_NOTE, 0, note_len, note_len, note_off, 0} : sp->seg[i];
 		uint8_t *ph = buf + ehsize + i * phsize;
 
 		if (!note && !s.offset && s.filesz && s.filesz < 0x4000) {
@@ -118,32 +122,50 @@ static size_t write_elf(const struct spec *sp)
 			size = off;
 		}
 		if (is64) {
-			Elf64_Phdr p = { .p_type = s.type, .p_offset = s.offset, .p_paddr = s.paddr,
-					 .p_vaddr = s.paddr, .p_filesz = s.filesz, .p_memsz = s.memsz,
-					 .p_flags = PF_R | PF_X, .p_align = note ? 4 : 0x1000 };
+			Elf64_Phdr p = {.p_type = s.type,
+					.p_offset = s.offset,
+					.p_paddr = s.paddr,
+					.p_vaddr = s.paddr,
+					.p_filesz = s.filesz,
+					.p_memsz = s.memsz,
+					.p_flags = PF_R | PF_X,
+					.p_align = note ? 4 : 0x1000};
 			memcpy(ph, &p, sizeof(p));
 		} else {
-			Elf32_Phdr p = { .p_type = s.type, .p_offset = (Elf32_Off)s.offset,
-					 .p_paddr = (Elf32_Addr)s.paddr, .p_vaddr = (Elf32_Addr)s.paddr,
-					 .p_filesz = (Elf32_Word)s.filesz,
-					 .p_memsz = (Elf32_Word)s.memsz, .p_flags = PF_R | PF_X,
-					 .p_align = note ? 4 : 0x1000 };
+			Elf32_Phdr p = {.p_type = s.type,
+					.p_offset = (Elf32_Off)s.offset,
+					.p_paddr = (Elf32_Addr)s.paddr,
+					.p_vaddr = (Elf32_Addr)s.paddr,
+					.p_filesz = (Elf32_Word)s.filesz,
+					.p_memsz = (Elf32_Word)s.memsz,
+					.p_flags = PF_R | PF_X,
+					.p_align = note ? 4 : 0x1000};
 			memcpy(ph, &p, sizeof(p));
 		}
 	}
 	if (is64) {
-		Elf64_Ehdr e = { .e_type = sp->type, .e_machine = sp->machine, .e_version = EV_CURRENT,
-				 .e_entry = sp->entry, .e_phoff = ehsize, .e_ehsize = ehsize,
-				 .e_phentsize = phsize, .e_phnum = nph };
+		Elf64_Ehdr e = {.e_type = sp->type,
+				.e_machine = sp->machine,
+				.e_version = EV_CURRENT,
+				.e_entry = sp->entry,
+				.e_phoff = ehsize,
+				.e_ehsize = ehsize,
+				.e_phentsize = phsize,
+				.e_phnum = nph};
 		memcpy(e.e_ident, ELFMAG, SELFMAG);
 		e.e_ident[EI_CLASS] = ELFCLASS64;
 		e.e_ident[EI_DATA] = ELFDATA2LSB;
 		e.e_ident[EI_VERSION] = EV_CURRENT;
 		memcpy(buf, &e, sizeof(e));
 	} else {
-		Elf32_Ehdr e = { .e_type = sp->type, .e_machine = sp->machine, .e_version = EV_CURRENT,
-				 .e_entry = (Elf32_Addr)sp->entry, .e_phoff = ehsize, .e_ehsize = ehsize,
-				 .e_phentsize = phsize, .e_phnum = nph };
+		Elf32_Ehdr e = {.e_type = sp->type,
+				.e_machine = sp->machine,
+				.e_version = EV_CURRENT,
+				.e_entry = (Elf32_Addr)sp->entry,
+				.e_phoff = ehsize,
+				.e_ehsize = ehsize,
+				.e_phentsize = phsize,
+				.e_phnum = nph};
 		memcpy(e.e_ident, ELFMAG, SELFMAG);
 		e.e_ident[EI_CLASS] = ELFCLASS32;
 		e.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -159,7 +181,7 @@ static size_t write_elf(const struct spec *sp)
 
 static int load(const char *cmdline, struct boot_state *b, char *err, size_t n)
 {
-	struct loader_args a = { path, initrd_path[0] ? initrd_path : NULL, cmdline };
+	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline};
 	const char *at;
 
 	return loader_load(&mem, &a, b, &at, err, n);
@@ -324,7 +346,7 @@ END_TEST
 START_TEST(initrd_missing_names_the_initrd)
 {
 	struct spec s = good_pvh();
-	struct loader_args a = { path, "/nonexistent/initrd.img", "" };
+	struct loader_args a = {path, "/nonexistent/initrd.img", ""};
 	struct boot_state b;
 	const char *at = NULL;
 	char err[256] = "";
@@ -387,8 +409,8 @@ START_TEST(elf64_without_note_enters_long_mode)
 	ck_assert_uint_eq(b.rip, KBASE + 0x10);
 	ck_assert_uint_eq(b.rdi, b.start_info_gpa);
 	ck_assert_uint_eq(b.cr0 & 0x80000001u, 0x80000001u); /* PG | PE */
-	ck_assert_uint_eq(b.cr4 & 0x20, 0x20);               /* PAE */
-	ck_assert_uint_eq(b.efer & 0x500, 0x500);            /* LME | LMA */
+	ck_assert_uint_eq(b.cr4 & 0x20, 0x20);		     /* PAE */
+	ck_assert_uint_eq(b.efer & 0x500, 0x500);	     /* LME | LMA */
 	ck_assert_uint_eq(b.cs.l, 1);
 	ck_assert_uint_eq(b.cs.db, 0);
 	/* The stack is inside RAM and not inside the kernel. */
@@ -402,10 +424,10 @@ START_TEST(elf64_without_note_enters_long_mode)
 	/* The GDT the VMM wrote matches the hidden CS state: a 64-bit code segment. */
 	ck_assert_uint_ge(b.gdt_limit + 1u, b.cs.selector + 8u);
 	ck_assert_int_eq(guest_mem_read(&mem, b.gdt_base, gdt, (b.gdt_limit + 1u) & ~7u), 0);
-	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 53) & 1, 1);  /* L */
-	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 47) & 1, 1);  /* P */
-	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 43) & 1, 1);  /* code */
-	ck_assert_uint_eq((gdt[b.ds.selector / 8] >> 41) & 1, 1);  /* data writable */
+	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 53) & 1, 1); /* L */
+	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 47) & 1, 1); /* P */
+	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 43) & 1, 1); /* code */
+	ck_assert_uint_eq((gdt[b.ds.selector / 8] >> 41) & 1, 1); /* data writable */
 	ck_assert_uint_eq(gdt[0], 0);
 }
 END_TEST
@@ -501,7 +523,7 @@ START_TEST(refuses_overlapping_segments)
 	struct spec s = good_pvh();
 
 	s.nseg = 2;
-	s.seg[1] = (struct seg){ PT_LOAD, KBASE + 0x1000, 0x100, 0x100, 0, 0x11 };
+	s.seg[1] = (struct seg){PT_LOAD, KBASE + 0x1000, 0x100, 0x100, 0, 0x11};
 	write_elf(&s);
 	expect_refused("overlap");
 }
@@ -512,7 +534,7 @@ START_TEST(refuses_segment_outside_ram)
 	struct spec s = good_pvh();
 
 	s.nseg = 2;
-	s.seg[1] = (struct seg){ PT_LOAD, RAM_SIZE - 0x1000, 0x100, 0x2000, 0, 0x11 };
+	s.seg[1] = (struct seg){PT_LOAD, RAM_SIZE - 0x1000, 0x100, 0x2000, 0, 0x11};
 	write_elf(&s);
 	expect_refused("outside guest RAM");
 }
@@ -523,7 +545,7 @@ START_TEST(refuses_segment_in_boot_area)
 	struct spec s = good_pvh();
 
 	s.nseg = 2;
-	s.seg[1] = (struct seg){ PT_LOAD, 0x2000, 0x100, 0x100, 0, 0x11 };
+	s.seg[1] = (struct seg){PT_LOAD, 0x2000, 0x100, 0x100, 0, 0x11};
 	write_elf(&s);
 	expect_refused("boot area");
 }

@@ -14,7 +14,7 @@
 START_TEST(ptr_bounds_in_one_region)
 {
 	static uint8_t buf[0x4000];
-	struct guest_mem m = { 0 };
+	struct guest_mem m = {0};
 
 	ck_assert_int_eq(guest_mem_add_region(&m, 0x10000, sizeof(buf), buf), 0);
 	ck_assert_ptr_eq(guest_mem_ptr(&m, 0x10000, 1), buf);
@@ -33,7 +33,7 @@ END_TEST
 START_TEST(ptr_rejects_wrapping_lengths)
 {
 	static uint8_t buf[0x1000];
-	struct guest_mem m = { 0 };
+	struct guest_mem m = {0};
 
 	ck_assert_int_eq(guest_mem_add_region(&m, 0, sizeof(buf), buf), 0);
 	ck_assert_ptr_null(guest_mem_ptr(&m, 0x10, UINT64_MAX));
@@ -46,7 +46,7 @@ END_TEST
 START_TEST(ptr_never_straddles_regions)
 {
 	static uint8_t a[0x1000], b[0x1000];
-	struct guest_mem m = { 0 };
+	struct guest_mem m = {0};
 
 	/* Adjacent in guest-physical space, not in host memory. */
 	ck_assert_int_eq(guest_mem_add_region(&m, 0x0, sizeof(a), a), 0);
@@ -61,7 +61,7 @@ END_TEST
 START_TEST(add_region_limits)
 {
 	static uint8_t buf[0x1000];
-	struct guest_mem m = { 0 };
+	struct guest_mem m = {0};
 
 	ck_assert_int_eq(guest_mem_add_region(&m, 0, 0, buf), -EINVAL);
 	ck_assert_int_eq(guest_mem_add_region(&m, UINT64_MAX - 0x10, 0x1000, buf), -EINVAL);
@@ -74,7 +74,7 @@ END_TEST
 START_TEST(read_write_helpers)
 {
 	static uint8_t buf[0x1000];
-	struct guest_mem m = { 0 };
+	struct guest_mem m = {0};
 	uint32_t v = 0xdeadbeef, r = 0;
 
 	ck_assert_int_eq(guest_mem_add_region(&m, 0x1000, sizeof(buf), buf), 0);

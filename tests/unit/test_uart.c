@@ -12,8 +12,20 @@
 
 #include "devices/uart.h"
 
-enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4,
-       LSR = 5, MSR = 6, SCR = 7 };
+enum {
+	RBR = 0,
+	THR = 0,
+	DLL = 0,
+	IER = 1,
+	DLM = 1,
+	IIR = 2,
+	FCR = 2,
+	LCR = 3,
+	MCR = 4,
+	LSR = 5,
+	MSR = 6,
+	SCR = 7
+};
 
 struct host {
 	uint8_t out[64];
@@ -46,7 +58,7 @@ static struct uart16550 u;
 
 static void setup(void)
 {
-	struct uart_backend be = { host_tx, host_rx, &host };
+	struct uart_backend be = {host_tx, host_rx, &host};
 
 	memset(&host, 0, sizeof(host));
 	uart_init(&u, &be);
@@ -139,12 +151,12 @@ END_TEST
 START_TEST(loopback_msr_delta_bits)
 {
 	wr(MCR, 0x10 | 0x0f); /* all four modem inputs asserted */
-	rd(MSR);              /* clears deltas */
+	rd(MSR);	      /* clears deltas */
 	ck_assert_uint_eq(rd(MSR), 0xf0);
-	wr(MCR, 0x10 | 0x0b); /* OUT1 drops: RI trailing edge */
+	wr(MCR, 0x10 | 0x0b);			 /* OUT1 drops: RI trailing edge */
 	ck_assert_uint_eq(rd(MSR), 0xb0 | 0x04); /* TERI */
-	ck_assert_uint_eq(rd(MSR), 0xb0);        /* read clears it */
-	wr(MCR, 0x10 | 0x0f); /* RI rises: no TERI (trailing edge only) */
+	ck_assert_uint_eq(rd(MSR), 0xb0);	 /* read clears it */
+	wr(MCR, 0x10 | 0x0f);			 /* RI rises: no TERI (trailing edge only) */
 	ck_assert_uint_eq(rd(MSR), 0xf0);
 	wr(MCR, 0x10); /* CTS, DSR, DCD drop */
 	ck_assert_uint_eq(rd(MSR), 0x0b | 0x04);
@@ -184,7 +196,7 @@ START_TEST(fifo_holds_sixteen_then_overruns)
 	for (unsigned i = 0; i < 16; i++)
 		wr(THR, (uint8_t)(0x30 + i));
 	ck_assert_uint_eq(rd(LSR), 0x61); /* no overrun yet */
-	wr(THR, 0x99);                    /* 17th byte */
+	wr(THR, 0x99);			  /* 17th byte */
 	ck_assert_uint_eq(rd(LSR), 0x63); /* OE | DR */
 	ck_assert_uint_eq(rd(LSR), 0x61); /* OE cleared by the read */
 	for (unsigned i = 0; i < 16; i++)
@@ -231,9 +243,9 @@ START_TEST(iir_priorities)
 	ck_assert_uint_eq(rd(IIR), 0x01); /* reading IIR acknowledged it */
 
 	wr(IER, 0x0f);
-	wr(THR, 0x41); /* loops back: data ready, and THR empty again */
+	wr(THR, 0x41);			  /* loops back: data ready, and THR empty again */
 	ck_assert_uint_eq(rd(IIR), 0x04); /* received data beats THRE */
-	wr(THR, 0x42);                    /* overrun in 16450 mode */
+	wr(THR, 0x42);			  /* overrun in 16450 mode */
 	ck_assert_uint_eq(rd(IIR), 0x06); /* line status beats everything */
 	rd(LSR);
 	ck_assert_uint_eq(rd(IIR), 0x04);
@@ -263,7 +275,7 @@ START_TEST(fifo_trigger_level_and_timeout)
 	for (unsigned i = 0; i < 13; i++)
 		wr(THR, 1);
 	ck_assert_uint_eq(rd(IIR), 0xc4); /* 14 bytes: received data available */
-	wr(FCR, 0x47);                    /* trigger at 4, clear */
+	wr(FCR, 0x47);			  /* trigger at 4, clear */
 	wr(THR, 1);
 	wr(THR, 1);
 	wr(THR, 1);
@@ -312,7 +324,7 @@ END_TEST
 
 START_TEST(wide_access_touches_consecutive_registers)
 {
-	uint8_t w[2] = { 'A', 0x03 };
+	uint8_t w[2] = {'A', 0x03};
 	uint8_t r[4];
 
 	/* outw to 0x3f8: THR gets 'A', IER gets 0x03 (QEMU splits it the same way). */
