@@ -50,6 +50,19 @@ static void on_stop_signal(int sig)
 	vcpu_kick(sig);
 }
 
+/*
+ * A crash of minivmm itself (a bug, never the guest's doing) must not leave
+ * the user's terminal in raw mode: restore it, then die of the same signal.
+ */
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGQUIT};
+
+static void on_fatal_signal(int sig)
+{
+	uart_console_restore_tty();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void install_signal_handlers(void)
 {
 	struct sigaction sa = {.sa_handler = on_stop_signal};
@@ -58,6 +71,9 @@ static void install_signal_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		sigaction(stop_signals[i], &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
 	/* A closed stdout is the reader's business, not a reason to die mid-guest. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -69,6 +85,8 @@ static void restore_signal_handlers(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
 		signal(stop_signals[i], SIG_DFL);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		signal(fatal_signals[i], SIG_DFL);
 }
 
 static void start_timeout(double seconds)

@@ -127,5 +127,10 @@ int uart_console_attach(struct uart16550 *u, enum uart_console_mode mode);
 void uart_console_flush(void);
 /* Flush and give the terminal back its settings; safe to call twice. */
 void uart_console_restore(void);
+/*
+ * Async-signal-safe part of the above, for fatal-signal handlers: only
+ * puts the terminal settings back (buffered output is lost).
+ */
+void uart_console_restore_tty(void);
 
 #endif

@@ -72,6 +72,15 @@ static unsigned console_rx_poll(void *opaque, uint8_t *buf, unsigned max)
 	return 0;
 }
 
+void uart_console_restore_tty(void)
+{
+	/* tcsetattr() is async-signal-safe; nothing else is done here. */
+	if (console.tty_raw) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &console.saved);
+		console.tty_raw = false;
+	}
+}
+
 void uart_console_restore(void)
 {
 	if (!console.attached)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The terminal: with stdin a terminal, minivmm puts it in raw mode (no echo,
 # no canonical input, ISIG kept) while the guest runs, and gives back the
-# exact settings on every way out: guest exit, --timeout, SIGTERM, SIGINT.
+# exact settings on every way out: guest exit, --timeout, SIGTERM, SIGINT,
+# and a fatal signal (minivmm dies of it, but not with a raw terminal).
 # Uses a pseudo-terminal from python3's pty module.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -61,6 +62,8 @@ if how != "exit":
         p.send_signal(signal.SIGTERM)
     elif how == "int":
         p.send_signal(signal.SIGINT)
+    elif how == "quit":
+        p.send_signal(signal.SIGQUIT)  # stands for any fatal signal (a crash of minivmm)
 try:
     err = p.communicate(timeout=20)[1].decode(errors="replace")
 except subprocess.TimeoutExpired:
@@ -85,5 +88,6 @@ for p in "${PROVIDERS[@]}"; do
 	tty_case "$p" timeout 124
 	tty_case "$p" term 143
 	tty_case "$p" int 130
+	tty_case "$p" quit -3 # killed by SIGQUIT, after restoring the terminal
 done
 finish
