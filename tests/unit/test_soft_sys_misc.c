@@ -102,6 +102,23 @@ static const uint8_t c_lar[] = {
 	0x31, 0xc9, 0x0f, 0x02, 0xf1, 0x41, 0x0f, 0x94, 0xc2, 0xf4,
 };
 
+/*
+ *   mov eax, [0x1d000]
+ *   hlt
+ */
+static const uint8_t c_demand[] = {
+	0x8b, 0x04, 0x25, 0x00, 0xd0, 0x01, 0x00, 0xf4,
+};
+/*
+ *   mov qword ptr [0x40e8], 0x1e063
+ *   add rsp, 8
+ *   iretq
+ */
+static const uint8_t c_demand_pf[] = {
+	0x48, 0xc7, 0x04, 0x25, 0xe8, 0x40, 0x00, 0x00, 0x63, 0xe0, 0x01, 0x00,
+	0x48, 0x83, 0xc4, 0x08, 0x48, 0xcf,
+};
+
 #define OPEN_LONG(h)            \
 	struct h h;             \
 	if (!h_open(&h, _i))    \
@@ -282,6 +299,26 @@ START_TEST(lar_lsl_verr_verw)
 }
 END_TEST
 
+/* Demand paging: the #PF handler maps the page, pops the error code, IRETQ restarts the access. */
+START_TEST(page_fault_handler_maps_and_restarts)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_demand, sizeof(c_demand));
+	put_code(&h, 0x8100, c_demand_pf, sizeof(c_demand_pf));
+	idt64_gate(&h, 14, 0x8100, 0xe, 0, 0);
+	wr64(&h, PTE_OF(0x1d000), 0);
+	wr32(&h, 0x1e000, 0xfeed);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, CODE + sizeof(c_demand));
+	ck_assert_uint_eq(r.rax, 0xfeed);
+	ck_assert_uint_eq(r.rsp, STACK_TOP);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_misc");
@@ -295,6 +332,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, io_bitmap_at_cpl3, 0, 2);
 	tcase_add_loop_test(tc, cli_at_cpl3_gp, 0, 2);
 	tcase_add_loop_test(tc, lar_lsl_verr_verw, 0, 2);
+	tcase_add_loop_test(tc, page_fault_handler_maps_and_restarts, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
