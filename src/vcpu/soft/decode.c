@@ -254,6 +254,14 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 	else if (!ok)
 		in->fn = NULL;
 	route(&zi, in);
+	if (ok && in->fn && in->fn == table[zi.mnemonic] && !sys_mnemonic[zi.mnemonic]) {
+		insn_fn f = exec_fast_specialize(in);
+
+		if (!f)
+			f = exec_fast_specialize1(in);
+		if (f)
+			in->fn = f;
+	}
 	if (zi.mnemonic == ZYDIS_MNEMONIC_INT3)
 		in->iflags |= INSN_F_INT3;
 	if ((in->prefix & PFX_LOCK) &&

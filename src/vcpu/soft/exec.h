@@ -23,6 +23,9 @@ enum {
 void exec_muldiv_register(insn_fn *table);
 void exec_bit_register(insn_fn *table);
 void exec_misc_register(insn_fn *table);
+/* A handler specialised for this record's operand form, or NULL (exec_fast.c). */
+insn_fn exec_fast_specialize(const struct insn *in);
+insn_fn exec_fast_specialize1(const struct insn *in);
 
 /* ---- lazy flags (flags.c) ---- */
 enum lf_op {

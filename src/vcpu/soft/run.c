@@ -228,7 +228,7 @@ static int run_block(struct soft_cpu *cpu)
 	struct soft_vm *vm = cpu->vm;
 	uint64_t lin = linear_rip(cpu), gpa, delta, lmask = lin_mask(cpu), rmask = rip_mask(cpu);
 	const uint8_t *host;
-	unsigned avail, off, budget = BLOCK_BUDGET;
+	unsigned avail, off, n = 0;
 	struct cc_page *pg;
 	const struct insn *in;
 	struct insn tmp;
@@ -248,28 +248,42 @@ static int run_block(struct soft_cpu *cpu)
 	for (;;) {
 		in = cc_page_lookup(pg, off);
 		if (__builtin_expect(!in, 0)) {
-			if (decode_insn(cpu, host + off, 4096 - off, &tmp))
-				return step_one(cpu); /* spans two pages */
+			if (decode_insn(cpu, host + off, 4096 - off, &tmp)) {
+				rc = 0;
+				goto slow; /* spans two pages */
+			}
 			in = cc_page_add(vm, pg, off, &tmp);
-			if (!in)
-				return step_one(cpu);
+			if (!in) {
+				rc = 0;
+				goto slow;
+			}
 		}
 		cpu->next_rip = (cpu->rip + in->len) & rmask;
 		rc = in->fn(cpu, in);
 		if (__builtin_expect(rc != EXEC_OK, 0))
-			return finish(cpu, rc);
+			break;
 		cpu->rip = cpu->next_rip;
-		cpu->stats.insns++;
-		if (__builtin_expect(cpu->io.write_pending, 0)) {
-			cpu->io.write_pending = false;
-			return 1;
-		}
-		if ((in->iflags & INSN_F_END) || pg->dead || !--budget)
-			return 0;
+		n++;
+		/* one test for everything that ends the block */
+		if (__builtin_expect(cpu->io.write_pending | (in->iflags & INSN_F_END) | pg->dead |
+					     (n >= BLOCK_BUDGET),
+				     0))
+			break;
 		off = ((cpu->rip - delta) & lmask);
 		if (off >= 4096)
-			return 0;
+			break;
 	}
+	cpu->stats.insns += n;
+	if (rc != EXEC_OK)
+		return finish(cpu, rc);
+	if (cpu->io.write_pending) {
+		cpu->io.write_pending = false;
+		return 1;
+	}
+	return 0;
+slow:
+	cpu->stats.insns += n;
+	return step_one(cpu);
 }
 
 static int exit_intr(struct soft_cpu *cpu)

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Specialised handlers for the most common operand forms: the decoder
+ * asks exec_fast_specialize() once per decoded instruction, and when the
+ * form is one of these (32/64-bit register, register/immediate or simple
+ * memory operands, no prefixes that change meaning) the record runs a
+ * handler with the size and the form compiled in, instead of the generic
+ * one that tests kinds and sizes every time. Semantics are those of the
+ * generic handlers (exec_alu.c, exec_misc.c), which the Unicorn test
+ * checks; these only skip the dispatching.
+ */
+#include <Zydis/Zydis.h>
+
+#include "vcpu/soft/exec.h"
+
+#define GREG(cpu, r) ((cpu)->gpr[(r)])
+
+static inline uint64_t ea(const struct soft_cpu *cpu, const struct insn *in, int i)
+{
+	const struct operand *o = &in->op[i];
+	uint64_t a = (uint64_t)o->disp;
+
+	if (o->base == R_RIP)
+		a += cpu->next_rip;
+	else if (o->base < 16)
+		a += cpu->gpr[o->base];
+	if (o->index < 16)
+		a += cpu->gpr[o->index] * o->scale;
+	return a & size_mask(in->addrsize);
+}
+
+/* ---- two-operand ALU, register destination ---- */
+#define ALU_OP_add(a, b) ((a) + (b))
+#define ALU_OP_sub(a, b) ((a) - (b))
+#define ALU_OP_and(a, b) ((a) & (b))
+#define ALU_OP_or(a, b) ((a) | (b))
+#define ALU_OP_xor(a, b) ((a) ^ (b))
+#define ALU_OP_cmp(a, b) ((a) - (b))
+#define ALU_OP_test(a, b) ((a) & (b))
+#define ALU_LF_add LF_ADD
+#define ALU_LF_sub LF_SUB
+#define ALU_LF_cmp LF_SUB
+#define ALU_LF_and LF_LOGIC
+#define ALU_LF_or LF_LOGIC
+#define ALU_LF_xor LF_LOGIC
+#define ALU_LF_test LF_LOGIC
+#define ALU_WB_add 1
+#define ALU_WB_sub 1
+#define ALU_WB_and 1
+#define ALU_WB_or 1
+#define ALU_WB_xor 1
+#define ALU_WB_cmp 0
+#define ALU_WB_test 0
+
+#define T_8 uint64_t
+#define T_4 uint32_t
+
+#define DEF_ALU(k, sz)                                                                   \
+	static int f_##k##_rr##sz(struct soft_cpu *cpu, const struct insn *in)           \
+	{                                                                                 \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                              \
+		T_##sz b = (T_##sz)GREG(cpu, in->op[1].reg);                              \
+		T_##sz r = ALU_OP_##k(a, b);                                              \
+		if (ALU_WB_##k)                                                           \
+			GREG(cpu, in->op[0].reg) = r;                                      \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
+		return EXEC_OK;                                                            \
+	}                                                                                 \
+	static int f_##k##_ri##sz(struct soft_cpu *cpu, const struct insn *in)           \
+	{                                                                                 \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                              \
+		T_##sz b = (T_##sz)in->op[1].disp;                                         \
+		T_##sz r = ALU_OP_##k(a, b);                                              \
+		if (ALU_WB_##k)                                                           \
+			GREG(cpu, in->op[0].reg) = r;                                      \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
+		return EXEC_OK;                                                            \
+	}                                                                                 \
+	static int f_##k##_rm##sz(struct soft_cpu *cpu, const struct insn *in)           \
+	{                                                                                 \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg), b = 0, r;                     \
+		int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &b, sz);             \
+		if (rc)                                                                    \
+			return rc;                                                         \
+		r = ALU_OP_##k(a, b);                                                     \
+		if (ALU_WB_##k)                                                           \
+			GREG(cpu, in->op[0].reg) = r;                                      \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
+		return EXEC_OK;                                                            \
+	}
+
+#define DEF_ALU_SIZES(k) DEF_ALU(k, 8) DEF_ALU(k, 4)
+DEF_ALU_SIZES(add)
+DEF_ALU_SIZES(sub)
+DEF_ALU_SIZES(and)
+DEF_ALU_SIZES(or)
+DEF_ALU_SIZES(xor)
+DEF_ALU_SIZES(cmp)
+DEF_ALU_SIZES(test)
+
+/* ---- mov ---- */
+static int f_mov_rr8(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = GREG(cpu, in->op[1].reg);
+	return EXEC_OK;
+}
+
+static int f_mov_rr4(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = (uint32_t)GREG(cpu, in->op[1].reg);
+	return EXEC_OK;
+}
+
+static int f_mov_ri8(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = (uint64_t)in->op[1].disp;
+	return EXEC_OK;
+}
+
+static int f_mov_ri4(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = (uint32_t)in->op[1].disp;
+	return EXEC_OK;
+}
+
+static int f_mov_rm8(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t v;
+	int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &v, 8);
+
+	if (rc)
+		return rc;
+	GREG(cpu, in->op[0].reg) = v;
+	return EXEC_OK;
+}
+
+static int f_mov_rm4(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint32_t v;
+	int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &v, 4);
+
+	if (rc)
+		return rc;
+	GREG(cpu, in->op[0].reg) = v;
+	return EXEC_OK;
+}
+
+static int f_mov_mr8(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t v = GREG(cpu, in->op[1].reg);
+
+	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 8);
+}
+
+static int f_mov_mr4(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint32_t v = (uint32_t)GREG(cpu, in->op[1].reg);
+
+	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 4);
+}
+
+static int f_lea8(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = ea(cpu, in, 1);
+	return EXEC_OK;
+}
+
+static int f_lea4(struct soft_cpu *cpu, const struct insn *in)
+{
+	GREG(cpu, in->op[0].reg) = (uint32_t)ea(cpu, in, 1);
+	return EXEC_OK;
+}
+
+/* ---- inc/dec: CF is kept ---- */
+#define DEF_INCDEC(name, lfop, delta, T, sz)                                    \
+	static int name(struct soft_cpu *cpu, const struct insn *in)            \
+	{                                                                       \
+		T a = (T)GREG(cpu, in->op[0].reg), r = a + (delta);              \
+		bool cf = lf_cf(cpu);                                            \
+		GREG(cpu, in->op[0].reg) = r;                                    \
+		lf_set(cpu, lfop, sz, a, cf, r);                                 \
+		return EXEC_OK;                                                  \
+	}
+DEF_INCDEC(f_inc8, LF_INC, 1, uint64_t, 8)
+DEF_INCDEC(f_inc4, LF_INC, 1, uint32_t, 4)
+DEF_INCDEC(f_dec8, LF_DEC, -1, uint64_t, 8)
+DEF_INCDEC(f_dec4, LF_DEC, -1, uint32_t, 4)
+
+/* ---- jcc with the common flag producers decided inline ---- */
+static int f_jcc(struct soft_cpu *cpu, const struct insn *in)
+{
+	bool t;
+
+	if ((in->cc >> 1) == 2 && cpu->lf.op != LF_RAW)
+		t = (cpu->lf.res == 0) ^ (in->cc & 1); /* jz/jnz */
+	else
+		t = cpu_cond(cpu, in->cc);
+	if (t) {
+		uint64_t target = cpu->next_rip + (uint64_t)in->op[0].disp;
+
+		if (in->opsize != 8)
+			target &= size_mask(in->opsize);
+		else if ((uint64_t)((int64_t)(target << 16) >> 16) != target)
+			return cpu_fault(cpu, X_GP, 0);
+		cpu->next_rip = target;
+	}
+	return EXEC_OK;
+}
+
+static bool plain_reg(const struct operand *o, unsigned size)
+{
+	return o->kind == OP_REG && o->reg < 16 && o->size == size;
+}
+
+static bool plain_mem(const struct operand *o, unsigned size)
+{
+	return o->kind == OP_MEM && o->size == size;
+}
+
+struct fast_alu {
+	uint16_t mnemonic;
+	insn_fn rr8, ri8, rm8, rr4, ri4, rm4;
+};
+
+#define FA(m, k)                                                                     \
+	{ ZYDIS_MNEMONIC_##m, f_##k##_rr8, f_##k##_ri8, f_##k##_rm8, f_##k##_rr4,        \
+	  f_##k##_ri4, f_##k##_rm4 }
+
+static const struct fast_alu fast_alu[] = {
+	FA(ADD, add), FA(SUB, sub), FA(AND, and), FA(OR, or),
+	FA(XOR, xor), FA(CMP, cmp), FA(TEST, test),
+};
+
+insn_fn exec_fast_specialize(const struct insn *in)
+{
+	const struct operand *a = &in->op[0], *b = &in->op[1];
+	unsigned i, sz;
+
+	if (in->prefix & PFX_LOCK)
+		return NULL;
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
+	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
+	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
+	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
+	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
+	case ZYDIS_MNEMONIC_JZ:
+		return in->nops == 1 && a->kind == OP_IMM ? f_jcc : NULL;
+	default:
+		break;
+	}
+	if (in->nops != 2)
+		return NULL;
+	sz = a->size;
+	if (sz != 8 && sz != 4)
+		return NULL;
+	if (in->mnemonic == ZYDIS_MNEMONIC_MOV) {
+		if (plain_reg(a, sz) && plain_reg(b, sz))
+			return sz == 8 ? f_mov_rr8 : f_mov_rr4;
+		if (plain_reg(a, sz) && b->kind == OP_IMM)
+			return sz == 8 ? f_mov_ri8 : f_mov_ri4;
+		if (plain_reg(a, sz) && plain_mem(b, sz))
+			return sz == 8 ? f_mov_rm8 : f_mov_rm4;
+		if (plain_mem(a, sz) && plain_reg(b, sz))
+			return sz == 8 ? f_mov_mr8 : f_mov_mr4;
+		return NULL;
+	}
+	if (in->mnemonic == ZYDIS_MNEMONIC_LEA && plain_reg(a, sz) && b->kind == OP_MEM)
+		return sz == 8 ? f_lea8 : f_lea4;
+	for (i = 0; i < sizeof(fast_alu) / sizeof(fast_alu[0]); i++) {
+		const struct fast_alu *f = &fast_alu[i];
+
+		if (f->mnemonic != in->mnemonic)
+			continue;
+		if (!plain_reg(a, sz))
+			return NULL;
+		if (plain_reg(b, sz))
+			return sz == 8 ? f->rr8 : f->rr4;
+		if (b->kind == OP_IMM)
+			return sz == 8 ? f->ri8 : f->ri4;
+		if (plain_mem(b, sz))
+			return sz == 8 ? f->rm8 : f->rm4;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* inc/dec have one operand: asked separately by the decoder. */
+insn_fn exec_fast_specialize1(const struct insn *in)
+{
+	const struct operand *a = &in->op[0];
+
+	if ((in->prefix & PFX_LOCK) || in->nops != 1 || !plain_reg(a, a->size))
+		return NULL;
+	if (a->size != 8 && a->size != 4)
+		return NULL;
+	if (in->mnemonic == ZYDIS_MNEMONIC_INC)
+		return a->size == 8 ? f_inc8 : f_inc4;
+	if (in->mnemonic == ZYDIS_MNEMONIC_DEC)
+		return a->size == 8 ? f_dec8 : f_dec4;
+	return NULL;
+}
