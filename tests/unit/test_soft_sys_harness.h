@@ -336,6 +336,38 @@ static inline void write_paging64(struct h *h)
 		wr64(h, PT + i * 8, (uint64_t)i << 12 | PTE_P | PTE_W | PTE_A | PTE_D);
 }
 
+/* Data segments, TR, GDTR and IDTR of the layout (CS is the caller's). */
+static inline void flat_system_regs(struct kvm_sregs *s, uint16_t idt_limit)
+{
+	kseg(&s->ds, SEL_KDATA, 0x3, 0, 0, 1);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	memset(&s->tr, 0, sizeof(s->tr));
+	s->tr.base = TSS;
+	s->tr.limit = 0x67;
+	s->tr.selector = SEL_TSS;
+	s->tr.type = 0xb;
+	s->tr.present = 1;
+	s->gdt.base = GDT;
+	s->gdt.limit = 0x4f;
+	s->idt.base = IDT;
+	s->idt.limit = idt_limit;
+}
+
+/* CPL 3 with flat user segments: 64-bit code (long mode) or 32-bit code. */
+static inline void user_segs(struct h *h, bool code64)
+{
+	struct kvm_sregs s;
+
+	h_get_sregs(h, &s);
+	if (code64)
+		kseg(&s.cs, SEL_UCODE64, 0xb, 3, 1, 0);
+	else
+		kseg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
+	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
+	s.ds = s.es = s.ss;
+	h_set_sregs(h, &s);
+}
+
 /* Long mode, CPL 0, paging with the layout above; rip = CODE, rsp = STACK_TOP. */
 static inline void setup_long(struct h *h)
 {
@@ -357,21 +389,7 @@ static inline void setup_long(struct h *h)
 	}
 	h_get_sregs(h, &s);
 	kseg(&s.cs, SEL_KCODE64, 0xb, 0, 1, 0);
-	kseg(&s.ds, SEL_KDATA, 0x3, 0, 0, 1);
-	s.es = s.ds;
-	s.ss = s.ds;
-	s.fs = s.ds;
-	s.gs = s.ds;
-	memset(&s.tr, 0, sizeof(s.tr));
-	s.tr.base = TSS;
-	s.tr.limit = 0x67;
-	s.tr.selector = SEL_TSS;
-	s.tr.type = 0xb;
-	s.tr.present = 1;
-	s.gdt.base = GDT;
-	s.gdt.limit = 0x4f;
-	s.idt.base = IDT;
-	s.idt.limit = 256 * 16 - 1;
+	flat_system_regs(&s, 256 * 16 - 1);
 	s.cr0 = 0x80050033; /* PG AM WP NE ET MP PE */
 	s.cr3 = PML4;
 	s.cr4 = 0x20; /* PAE */

@@ -139,16 +139,11 @@ static void expect_frame(struct h *h, unsigned vec, uint64_t *err, uint64_t *rip
 /* CPL 3, 64-bit code at rip; the code page and the user stack page user-accessible. */
 static void to_ring3(struct h *h, uint64_t rip)
 {
-	struct kvm_sregs s;
 	struct kvm_regs r;
 
 	wr64(h, PTE_OF(CODE), CODE | PTE_P | PTE_U | PTE_A | PTE_D);
 	wr64(h, PTE_OF(USTACK_TOP - 4096), (USTACK_TOP - 4096) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
-	h_get_sregs(h, &s);
-	kseg(&s.cs, SEL_UCODE64, 0xb, 3, 1, 0);
-	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
-	s.ds = s.es = s.ss;
-	h_set_sregs(h, &s);
+	user_segs(h, true);
 	h_get_regs(h, &r);
 	r.rip = rip;
 	r.rsp = USTACK_TOP;

@@ -134,18 +134,7 @@ static void setup_prot(struct h *h, uint64_t cr0_extra, uint64_t cr3, uint64_t c
 	}
 	h_get_sregs(h, &s);
 	kseg(&s.cs, SEL_KCODE32, 0xb, 0, 0, 1);
-	kseg(&s.ds, SEL_KDATA, 0x3, 0, 0, 1);
-	s.es = s.ss = s.fs = s.gs = s.ds;
-	memset(&s.tr, 0, sizeof(s.tr));
-	s.tr.base = TSS;
-	s.tr.limit = 0x67;
-	s.tr.selector = SEL_TSS;
-	s.tr.type = 0xb;
-	s.tr.present = 1;
-	s.gdt.base = GDT;
-	s.gdt.limit = 0x4f;
-	s.idt.base = IDT;
-	s.idt.limit = 256 * 8 - 1;
+	flat_system_regs(&s, 256 * 8 - 1);
 	s.cr0 = 0x00000031 | cr0_extra; /* NE ET PE */
 	s.cr3 = cr3;
 	s.cr4 = cr4;
@@ -306,11 +295,7 @@ START_TEST(ring3_interrupt_esp0)
 	setup_prot(&h, 0, 0, 0, 0);
 	put_code(&h, 0x8200, c32_user_int, sizeof(c32_user_int));
 	idt32_gate(&h, 0x80, HANDLER + 0x80 * 16, 0xe, 3);
-	h_get_sregs(&h, &s);
-	kseg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
-	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
-	s.ds = s.es = s.ss;
-	h_set_sregs(&h, &s);
+	user_segs(&h, false);
 	h_get_regs(&h, &r);
 	r.rip = 0x8200;
 	r.rsp = USTACK_TOP;
@@ -371,11 +356,7 @@ START_TEST(sysenter_from_ring3)
 	h_set_msr(&h, 0x174, SEL_KCODE32);
 	h_set_msr(&h, 0x175, RSP0_TOP);
 	h_set_msr(&h, 0x176, 0x9f00);
-	h_get_sregs(&h, &s);
-	kseg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
-	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
-	s.ds = s.es = s.ss;
-	h_set_sregs(&h, &s);
+	user_segs(&h, false);
 	h_get_regs(&h, &r);
 	r.rip = 0x8200;
 	r.rsp = USTACK_TOP;

@@ -255,61 +255,82 @@ static void reverse_elems(uint8_t *buf, unsigned n, unsigned size)
 	}
 }
 
+/* One pass of INS/OUTS: port, element size, pointer and how many elements move now. */
+struct string_io {
+	unsigned port, size, n;
+	uint64_t p; /* string pointer (RDI or RSI) masked to the address size */
+};
+
+/*
+ * The checks INS and OUTS share: nothing to do for a zero count (*done),
+ * then I/O permission, then the first element's segment access; and the
+ * element count of this pass.
+ */
+static int string_io_setup(struct soft_cpu *cpu, const struct insn *in, unsigned reg, int seg,
+			   int acc, struct string_io *sio, bool *done)
+{
+	uint64_t lin;
+	int rc;
+
+	sio->size = string_size(in);
+	sio->port = cpu->gpr[R_RDX] & 0xffff;
+	sio->p = cpu->gpr[reg] & addr_mask(in);
+	*done = (in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in));
+	if (*done)
+		return EXEC_OK;
+	rc = io_permitted(cpu, sio->port, sio->size);
+	if (!rc)
+		rc = seg_linear(cpu, seg, sio->p, sio->size, acc, &lin);
+	if (rc)
+		return rc;
+	sio->n = string_count(cpu, in, lin, sio->size);
+	return EXEC_OK;
+}
+
 static int exec_ins(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint8_t buf[IO_DATA_MAX];
-	unsigned size = string_size(in), n;
-	unsigned port = cpu->gpr[R_RDX] & 0xffff;
-	uint64_t p = cpu->gpr[R_RDI] & addr_mask(in), lin;
+	struct string_io sio;
+	bool done;
 	int rc;
 
-	if ((in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in)))
-		return EXEC_OK;
-	rc = io_permitted(cpu, port, size);
-	if (rc)
+	rc = string_io_setup(cpu, in, R_RDI, SEG_ES, ACC_WRITE, &sio, &done);
+	if (rc || done)
 		return rc;
-	rc = seg_linear(cpu, SEG_ES, p, size, ACC_WRITE, &lin);
-	if (rc)
-		return rc;
-	n = string_count(cpu, in, lin, size);
-	rc = io_read(cpu, false, port, size, n, buf);
+	rc = io_read(cpu, false, sio.port, sio.size, sio.n, buf);
 	if (rc)
 		return rc;
 	if (cpu->rflags & RF_DF)
-		reverse_elems(buf, n, size);
-	rc = mem_write(cpu, SEG_ES, block_start(cpu, p, n, size, in), buf, n * size);
+		reverse_elems(buf, sio.n, sio.size);
+	rc = mem_write(cpu, SEG_ES, block_start(cpu, sio.p, sio.n, sio.size, in), buf,
+		       sio.n * sio.size);
 	if (rc)
 		return rc;
-	string_advance(cpu, in, R_RDI, n, size);
+	string_advance(cpu, in, R_RDI, sio.n, sio.size);
 	return EXEC_OK;
 }
 
 static int exec_outs(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint8_t buf[IO_DATA_MAX];
-	unsigned size = string_size(in), n;
-	unsigned port = cpu->gpr[R_RDX] & 0xffff;
-	uint64_t p = cpu->gpr[R_RSI] & addr_mask(in), lin;
-	int seg = in->aux, rc; /* source segment, DS unless overridden */
+	struct string_io sio;
+	int seg = in->aux; /* source segment: DS unless overridden */
+	bool done;
+	int rc;
 
-	if ((in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in)))
-		return EXEC_OK;
-	rc = io_permitted(cpu, port, size);
-	if (rc)
+	rc = string_io_setup(cpu, in, R_RSI, seg, ACC_READ, &sio, &done);
+	if (rc || done)
 		return rc;
-	rc = seg_linear(cpu, seg, p, size, ACC_READ, &lin);
-	if (rc)
-		return rc;
-	n = string_count(cpu, in, lin, size);
-	rc = mem_read(cpu, seg, block_start(cpu, p, n, size, in), buf, n * size);
+	rc = mem_read(cpu, seg, block_start(cpu, sio.p, sio.n, sio.size, in), buf,
+		      sio.n * sio.size);
 	if (rc)
 		return rc;
 	if (cpu->rflags & RF_DF)
-		reverse_elems(buf, n, size);
-	rc = io_write(cpu, false, port, size, n, buf);
+		reverse_elems(buf, sio.n, sio.size);
+	rc = io_write(cpu, false, sio.port, sio.size, sio.n, buf);
 	if (rc)
 		return rc;
-	string_advance(cpu, in, R_RSI, n, size);
+	string_advance(cpu, in, R_RSI, sio.n, sio.size);
 	return EXEC_OK;
 }
 
