@@ -435,11 +435,43 @@ START_TEST(real_mode_segments_and_ivt)
 }
 END_TEST
 
+/* The state after KVM_CREATE_VCPU: SDM 9.1.1 power-on values, as KVM reports them. */
+START_TEST(power_on_state)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	OPEN_BOTH(h);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, 0xfff0);
+	ck_assert_uint_eq(r.rflags, 2);
+	ck_assert_uint_eq(r.rdx, 0x600);
+	ck_assert_uint_eq(r.rsp, 0);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(s.cs.selector, 0xf000);
+	ck_assert_uint_eq(s.cs.base, 0xffff0000);
+	ck_assert_uint_eq(s.cs.limit, 0xffff);
+	ck_assert_uint_eq(s.cs.type, 0xb);
+	ck_assert_uint_eq(s.ds.base, 0);
+	ck_assert_uint_eq(s.ds.type, 3);
+	ck_assert_uint_eq(s.tr.type, 0xb);
+	ck_assert_uint_eq(s.ldt.type, 2);
+	ck_assert_uint_eq(s.gdt.limit, 0xffff);
+	ck_assert_uint_eq(s.idt.limit, 0xffff);
+	ck_assert_uint_eq(s.cr0, 0x60000010);
+	ck_assert_uint_eq(s.cr4, 0);
+	ck_assert_uint_eq(s.efer, 0);
+	ck_assert_uint_eq(s.apic_base, 0xfee00900);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_sys_prot");
 	TCase *tc = tcase_create("prot");
 
+	tcase_add_loop_test(tc, power_on_state, 0, 2);
 	tcase_add_loop_test(tc, flat_no_paging, 0, 2);
 	tcase_add_loop_test(tc, paging32_pse, 0, 2);
 	tcase_add_loop_test(tc, paging_pae_nx, 0, 2);
