@@ -365,6 +365,9 @@ static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa,
 		*host = e->host + (lin & 0xfff);
 		return EXEC_OK;
 	}
+	/* the tail of an access that starts canonical may not be (checked per page) */
+	if (cpu_long_mode(cpu) && !is_canonical(lin))
+		return cpu_fault(cpu, X_GP, 0);
 	rc = walk(cpu, lin, acc, &g, &perm);
 	if (rc)
 		return rc;
