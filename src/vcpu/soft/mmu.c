@@ -162,6 +162,7 @@ static int page_fault(struct soft_cpu *cpu, uint64_t lin, int acc, uint32_t err)
 /* One level of a walk: where the entry is, to set A (and D) afterwards. */
 struct walk_level {
 	uint8_t *host;
+	uint64_t gpa;
 	bool wide; /* 8-byte entry */
 };
 
@@ -177,6 +178,7 @@ static bool read_entry(struct soft_cpu *cpu, uint64_t gpa, bool wide, uint64_t *
 		return false;
 	}
 	lv->host = p;
+	lv->gpa = gpa;
 	lv->wide = wide;
 	if (wide)
 		*e = __atomic_load_n((uint64_t *)p, __ATOMIC_RELAXED);
@@ -194,6 +196,8 @@ static void set_bits(struct soft_cpu *cpu, const struct walk_level *lv, uint64_t
 		__atomic_fetch_or((uint64_t *)lv->host, bits, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_or((uint32_t *)lv->host, (uint32_t)bits, __ATOMIC_SEQ_CST);
+	/* a page table may share its page with code */
+	code_cache_note_write(cpu->vm, lv->gpa, lv->wide ? 8 : 4);
 }
 
 /*
