@@ -183,6 +183,10 @@ static void route(const ZydisDecodedInstruction *zi, struct insn *in)
 					in->iflags |= INSN_F_END;
 			}
 		}
+	} else if (in->mnemonic == ZYDIS_MNEMONIC_LSS || in->mnemonic == ZYDIS_MNEMONIC_LDS ||
+		   in->mnemonic == ZYDIS_MNEMONIC_LES || in->mnemonic == ZYDIS_MNEMONIC_LFS ||
+		   in->mnemonic == ZYDIS_MNEMONIC_LGS) {
+		in->iflags |= INSN_F_END; /* segment state changes */
 	} else if (in->mnemonic == ZYDIS_MNEMONIC_POP && in->op[0].kind == OP_REG &&
 		   in->op[0].reg >= R_ES && in->op[0].reg <= R_GS) {
 		in->fn = exec_pop_sreg;

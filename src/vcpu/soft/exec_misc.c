@@ -220,6 +220,46 @@ int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
+/* lds/les/lfs/lgs/lss reg, m16:16/32/64: offset first, then the selector */
+static int h_load_far_ptr(struct soft_cpu *cpu, const struct insn *in)
+{
+	unsigned size = in->op[0].size;
+	uint64_t off, v = 0;
+	uint16_t sel = 0;
+	int seg, rc;
+
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_LDS:
+		seg = SEG_DS;
+		break;
+	case ZYDIS_MNEMONIC_LES:
+		seg = SEG_ES;
+		break;
+	case ZYDIS_MNEMONIC_LFS:
+		seg = SEG_FS;
+		break;
+	case ZYDIS_MNEMONIC_LGS:
+		seg = SEG_GS;
+		break;
+	default:
+		seg = SEG_SS;
+	}
+	if (in->op[1].kind != OP_MEM)
+		return cpu_fault_noerr(cpu, X_UD);
+	op_addr(cpu, in, 1, &off);
+	rc = mem_read(cpu, in->op[1].seg, off, &v, size);
+	if (rc)
+		return rc;
+	rc = mem_read(cpu, in->op[1].seg, (off + size) & size_mask(in->addrsize), &sel, 2);
+	if (rc)
+		return rc;
+	rc = seg_load(cpu, seg, sel);
+	if (rc)
+		return rc;
+	reg_set(cpu, in->op[0].reg, size, v);
+	return EXEC_OK;
+}
+
 /* ---- BCD adjustments (invalid in 64-bit mode) ---- */
 static int h_bcd(struct soft_cpu *cpu, const struct insn *in)
 {
@@ -351,6 +391,11 @@ void exec_misc_register(insn_fn *t)
 	t[ZYDIS_MNEMONIC_CLD] = h_cld;
 	t[ZYDIS_MNEMONIC_STD] = h_std;
 	t[ZYDIS_MNEMONIC_XLAT] = h_xlat;
+	t[ZYDIS_MNEMONIC_LDS] = h_load_far_ptr;
+	t[ZYDIS_MNEMONIC_LES] = h_load_far_ptr;
+	t[ZYDIS_MNEMONIC_LFS] = h_load_far_ptr;
+	t[ZYDIS_MNEMONIC_LGS] = h_load_far_ptr;
+	t[ZYDIS_MNEMONIC_LSS] = h_load_far_ptr;
 	t[ZYDIS_MNEMONIC_DAA] = h_bcd;
 	t[ZYDIS_MNEMONIC_DAS] = h_bcd;
 	t[ZYDIS_MNEMONIC_AAA] = h_bcd;

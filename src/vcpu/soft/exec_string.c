@@ -6,6 +6,8 @@
  * so a fault, an MMIO exit or the iteration budget leaves a state from
  * which re-executing the instruction continues where it stopped.
  */
+#include <string.h>
+
 #include <Zydis/Zydis.h>
 
 #include "vcpu/soft/exec.h"
@@ -98,6 +100,39 @@ static int element(struct soft_cpu *cpu, const struct insn *in, unsigned kind, u
 	}
 }
 
+/*
+ * rep stos forward in 64-bit mode, a page at a time through one host
+ * pointer (RAM only; MMIO and page-straddling elements go element by
+ * element). Returns EXEC_OK with *done set when it made progress.
+ */
+static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size, bool *done)
+{
+	uint64_t di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX], v = cpu->gpr[R_RAX];
+	unsigned room = 4096 - (unsigned)(di & 0xfff), n, i;
+	uint8_t *p;
+	int rc;
+
+	*done = false;
+	if (room < size)
+		return EXEC_OK;
+	n = room / size;
+	if (n > cx)
+		n = (unsigned)cx;
+	p = mem_rmw_ptr(cpu, SEG_ES, di, n * size, &rc);
+	if (!p)
+		return rc;
+	if (size == 1) {
+		memset(p, (int)(v & 0xff), n);
+	} else {
+		for (i = 0; i < n; i++)
+			memcpy(p + i * size, &v, size);
+	}
+	cpu->gpr[R_RDI] = di + (uint64_t)n * size;
+	cpu->gpr[R_RCX] = cx - n;
+	*done = true;
+	return EXEC_OK;
+}
+
 static int h_string(struct soft_cpu *cpu, const struct insn *in)
 {
 	const struct str_desc *d = desc_of(in->mnemonic);
@@ -117,6 +152,23 @@ static int h_string(struct soft_cpu *cpu, const struct insn *in)
 
 		if (!cx)
 			return EXEC_OK;
+		if (d->kind == ST_STOS && as == 8 && cpu->code_bits == 64 &&
+		    !(cpu->rflags & FL_DF) && cx > 1) {
+			bool done;
+
+			rc = stos_bulk(cpu, in, d->size, &done);
+			if (rc)
+				return rc;
+			if (done) {
+				if (!cpu->gpr[R_RCX])
+					return EXEC_OK;
+				if (!--budget) {
+					cpu->next_rip = cpu->rip;
+					return EXEC_OK;
+				}
+				continue;
+			}
+		}
 		rc = element(cpu, in, d->kind, d->size, step);
 		if (rc)
 			return rc;
