@@ -207,6 +207,73 @@ static int f_jcc(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
+/* ---- shifts by an immediate or CL, 32/64-bit register ---- */
+#define DEF_SHIFT(name, T, sz, expr, cfexpr, ofexpr)                                   \
+	static int name(struct soft_cpu *cpu, const struct insn *in)                   \
+	{                                                                              \
+		T a = (T)GREG(cpu, in->op[0].reg), r;                                   \
+		unsigned c = (unsigned)(in->op[1].kind == OP_IMM ? (uint64_t)in->op[1].disp  \
+								  : GREG(cpu, R_RCX)) &   \
+			     (sz == 8 ? 63 : 31);                                          \
+		uint64_t cf, of;                                                        \
+		if (!c) {                                                               \
+			GREG(cpu, in->op[0].reg) = a; /* 32-bit: still zero-extends */   \
+			return EXEC_OK;                                                 \
+		}                                                                       \
+		r = (expr);                                                             \
+		cf = (cfexpr);                                                          \
+		of = (ofexpr);                                                          \
+		GREG(cpu, in->op[0].reg) = r;                                           \
+		lf_result(cpu, sz, r, (cf ? FL_CF : 0) | (of ? FL_OF : 0));             \
+		return EXEC_OK;                                                         \
+	}
+DEF_SHIFT(f_shl8, uint64_t, 8, a << c, (a >> (64 - c)) & 1, ((r >> 63) & 1) ^ cf)
+DEF_SHIFT(f_shl4, uint32_t, 4, a << c, (a >> (32 - c)) & 1, ((r >> 31) & 1) ^ cf)
+DEF_SHIFT(f_shr8, uint64_t, 8, a >> c, (a >> (c - 1)) & 1, (a >> 63) & 1)
+DEF_SHIFT(f_shr4, uint32_t, 4, a >> c, (a >> (c - 1)) & 1, (a >> 31) & 1)
+DEF_SHIFT(f_sar8, uint64_t, 8, (uint64_t)((int64_t)a >> c), ((int64_t)a >> (c - 1)) & 1, 0)
+DEF_SHIFT(f_sar4, uint32_t, 4, (uint32_t)((int32_t)a >> c), ((int32_t)a >> (c - 1)) & 1, 0)
+
+/* ---- imul r, r/m[, imm] at 32/64 bits ---- */
+static int f_imul8(struct soft_cpu *cpu, const struct insn *in)
+{
+	int64_t x, y, r;
+	uint64_t v;
+	bool of;
+	int rc;
+
+	rc = opr(cpu, in, in->nops == 3 ? 1 : 0, &v);
+	if (rc)
+		return rc;
+	x = (int64_t)v;
+	rc = opr(cpu, in, in->nops == 3 ? 2 : 1, &v);
+	if (rc)
+		return rc;
+	y = (int64_t)v;
+	of = __builtin_mul_overflow(x, y, &r);
+	GREG(cpu, in->op[0].reg) = (uint64_t)r;
+	lf_result(cpu, 8, (uint64_t)r, of ? FL_CF | FL_OF : 0);
+	return EXEC_OK;
+}
+
+static int f_imul4(struct soft_cpu *cpu, const struct insn *in)
+{
+	int64_t p;
+	uint64_t v, w;
+	int rc;
+
+	rc = opr(cpu, in, in->nops == 3 ? 1 : 0, &v);
+	if (rc)
+		return rc;
+	rc = opr(cpu, in, in->nops == 3 ? 2 : 1, &w);
+	if (rc)
+		return rc;
+	p = (int64_t)(int32_t)v * (int32_t)w;
+	GREG(cpu, in->op[0].reg) = (uint32_t)p;
+	lf_result(cpu, 4, (uint64_t)p, p != (int32_t)p ? FL_CF | FL_OF : 0);
+	return EXEC_OK;
+}
+
 static bool plain_reg(const struct operand *o, unsigned size)
 {
 	return o->kind == OP_REG && o->reg < 16 && o->size == size;
@@ -249,6 +316,10 @@ insn_fn exec_fast_specialize(const struct insn *in)
 	default:
 		break;
 	}
+	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && in->nops == 3 && plain_reg(a, a->size) &&
+	    (a->size == 8 || a->size == 4) && (plain_reg(b, a->size) || plain_mem(b, a->size)) &&
+	    in->op[2].kind == OP_IMM)
+		return a->size == 8 ? f_imul8 : f_imul4;
 	if (in->nops != 2)
 		return NULL;
 	sz = a->size;
@@ -267,6 +338,21 @@ insn_fn exec_fast_specialize(const struct insn *in)
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_LEA && plain_reg(a, sz) && b->kind == OP_MEM)
 		return sz == 8 ? f_lea8 : f_lea4;
+	if (plain_reg(a, sz) && (b->kind == OP_IMM || (b->kind == OP_REG && b->reg == R_RCX))) {
+		switch (in->mnemonic) {
+		case ZYDIS_MNEMONIC_SHL:
+			return sz == 8 ? f_shl8 : f_shl4;
+		case ZYDIS_MNEMONIC_SHR:
+			return sz == 8 ? f_shr8 : f_shr4;
+		case ZYDIS_MNEMONIC_SAR:
+			return sz == 8 ? f_sar8 : f_sar4;
+		default:
+			break;
+		}
+	}
+	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && plain_reg(a, sz) &&
+	    (plain_reg(b, sz) || plain_mem(b, sz)))
+		return sz == 8 ? f_imul8 : f_imul4;
 	for (i = 0; i < sizeof(fast_alu) / sizeof(fast_alu[0]); i++) {
 		const struct fast_alu *f = &fast_alu[i];
 
