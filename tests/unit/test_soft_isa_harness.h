@@ -92,6 +92,48 @@ static inline void guest_init(struct guest *g)
 	ck_assert_int_eq(soft_cpu_set_sregs(g->cpu, &s), 0);
 }
 
+/*
+ * Switch the guest to flat 32-bit protected mode without paging: code
+ * selector 0x18 (32-bit), data 0x10, and a 32-bit IDT at 0x5800 whose
+ * interrupt gates reach the same hlt stubs.
+ */
+static inline void guest_mode32(struct guest *g)
+{
+	struct kvm_sregs s;
+	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 11,
+				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
+				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	unsigned v;
+
+	put64(g->ram + 0x4018, 0x00cf9a000000ffffULL);
+	for (v = 0; v < G_VECTORS; v++) {
+		uint32_t h = G_STUBS + v * 16;
+		uint8_t *e = g->ram + 0x5800 + v * 8;
+
+		e[0] = h & 0xff;
+		e[1] = (h >> 8) & 0xff;
+		e[2] = 0x18;
+		e[3] = 0;
+		e[4] = 0;
+		e[5] = 0x8e; /* present, DPL 0, 32-bit interrupt gate */
+		e[6] = (h >> 16) & 0xff;
+		e[7] = (h >> 24) & 0xff;
+	}
+	soft_cpu_get_sregs(g->cpu, &s);
+	s.cs = code;
+	s.ds = s.es = s.ss = s.fs = s.gs = data;
+	s.gdt.base = 0x4000;
+	s.gdt.limit = 0x1f;
+	s.idt.base = 0x5800;
+	s.idt.limit = G_VECTORS * 8 - 1;
+	s.cr0 = 0x11;
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	ck_assert_int_eq(soft_cpu_set_sregs(g->cpu, &s), 0);
+}
+
 static inline void guest_fini(struct guest *g)
 {
 	soft_cpu_destroy(g->cpu);

@@ -193,6 +193,14 @@ static const struct isa_case cases[] = {
 	{ "stc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf9 } },
 	{ "cmc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf5 } },
 	{ "xlat", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xd7 } },
+	/* BCD adjustments: legacy modes only (#UD in 64-bit mode on both) */
+	{ "daa", 0, F_NONE, 1, ALL6 & ~OF, 0, 0, 0, 1, { 0x27 } },
+	{ "das", 0, F_NONE, 1, ALL6 & ~OF, 0, 0, 0, 1, { 0x2f } },
+	{ "aaa", 0, F_NONE, 1, CF | AF, 0, 0, 0, 1, { 0x37 } },
+	{ "aas", 0, F_NONE, 1, CF | AF, 0, 0, 0, 1, { 0x3f } },
+	{ "aam", 0, F_NONE, 1, SF | ZF | PF, 0, 0, 0, 2, { 0xd4, 0x0a } },
+	{ "aam 7", 0, F_NONE, 1, SF | ZF | PF, 0, 0, 0, 2, { 0xd4, 0x07 } },
+	{ "aad", 0, F_NONE, 1, SF | ZF | PF, 0, 0, 0, 2, { 0xd5, 0x0a } },
 #define STR(nm, op, fl)                                                          \
 	{ nm "b", 0, F_STR, 1, fl, 0, 0, 0, 1, { op } },                           \
 	{ nm "w", 0, F_STR, 1, fl, 0, 0, 0, 2, { 0x66, op + 1 } },                 \
@@ -209,6 +217,7 @@ static const struct isa_case cases[] = {
 
 /* ---- operand generation ---- */
 static uint64_t rng_state;
+static bool mode32; /* flat 32-bit protected mode instead of 64-bit mode */
 
 static uint64_t rnd(void)
 {
@@ -248,7 +257,8 @@ static const ZydisRegister gpr64[16] = {
 static ZydisRegister rnd_reg(unsigned size, bool allow_high)
 {
 	for (;;) {
-		unsigned i = rnd() % 16, hi = allow_high && size == 1 && i < 4 && (rnd() & 1);
+		unsigned i = rnd() % (mode32 ? 8 : 16);
+		unsigned hi = allow_high && size == 1 && i < 4 && ((rnd() & 1) || mode32);
 
 		if (i == 4 || i == 6)
 			continue;
@@ -306,7 +316,7 @@ static void op_imm(ZydisEncoderOperand *o, int64_t v)
 static void op_mem(ZydisEncoderOperand *o, unsigned size, int64_t disp)
 {
 	o->type = ZYDIS_OPERAND_TYPE_MEMORY;
-	o->mem.base = ZYDIS_REGISTER_RSI;
+	o->mem.base = mode32 ? ZYDIS_REGISTER_ESI : ZYDIS_REGISTER_RSI;
 	o->mem.displacement = disp;
 	o->mem.size = size;
 }
@@ -337,7 +347,7 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 	unsigned i, bits = size * 8;
 
 	for (i = 0; i < 16; i++)
-		st->r[i] = rnd_value();
+		st->r[i] = mode32 ? (i < 8 ? (uint32_t)rnd_value() : 0) : rnd_value();
 	st->r[4] = G_STACK - 0x100;
 	st->r[6] = G_DATA + 0x800;
 	st->flags = 2 | (rnd() & ALL6);
@@ -349,6 +359,9 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 
 	if (c->form == F_NONE || c->form == F_STR) {
 		unsigned n = 0;
+
+		if (mode32 && c->bytes[0] == 0x48)
+			return 0; /* REX.W: a 64-bit-only instruction */
 
 		if (c->form == F_STR) {
 			switch (rnd() % 4) {
@@ -375,7 +388,7 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 	}
 
 	memset(&q, 0, sizeof(q));
-	q.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	q.machine_mode = mode32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LONG_64;
 	q.mnemonic = c->mn;
 	if (c->lock)
 		q.prefixes = ZYDIS_ATTRIB_HAS_LOCK;
@@ -482,7 +495,7 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 		q.operand_count = 2;
 		op_reg(&q.operands[0], d);
 		q.operands[1].type = ZYDIS_OPERAND_TYPE_MEMORY;
-		q.operands[1].mem.base = rnd_reg(rnd() & 1 ? 8 : 4, false);
+		q.operands[1].mem.base = rnd_reg(rnd() & 1 && !mode32 ? 8 : 4, false);
 		q.operands[1].mem.index = ZydisRegisterGetLargestEnclosing(
 			ZYDIS_MACHINE_MODE_LONG_64, q.operands[1].mem.base) == ZYDIS_REGISTER_RAX ?
 			ZYDIS_REGISTER_NONE :
@@ -604,6 +617,11 @@ static const int uc_regs[16] = {
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
 
+static const int uc_regs32[8] = {
+	UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+	UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI,
+};
+
 static int uc_vector;
 
 static void uc_on_intr(uc_engine *uc, uint32_t intno, void *user)
@@ -617,7 +635,7 @@ static uc_engine *uc_new(void)
 	uc_engine *uc;
 	uc_hook h;
 
-	ck_assert_int_eq(uc_open(UC_ARCH_X86, UC_MODE_64, &uc), UC_ERR_OK);
+	ck_assert_int_eq(uc_open(UC_ARCH_X86, mode32 ? UC_MODE_32 : UC_MODE_64, &uc), UC_ERR_OK);
 	/* a model with BMI1/LZCNT/POPCNT, as the soft CPU implements them */
 	ck_assert_int_eq(uc_ctl_set_cpu_model(uc, UC_CPU_X86_HASWELL), UC_ERR_OK);
 	ck_assert_int_eq(uc_mem_map(uc, G_CODE, 0x1000, UC_PROT_ALL), UC_ERR_OK);
@@ -634,8 +652,15 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 	unsigned i;
 	uint64_t f = st->flags;
 
-	for (i = 0; i < 16; i++)
-		uc_reg_write(uc, uc_regs[i], &st->r[i]);
+	for (i = 0; i < 16; i++) {
+		if (mode32 && i < 8) {
+			uint32_t v = (uint32_t)st->r[i];
+
+			uc_reg_write(uc, uc_regs32[i], &v);
+		} else if (!mode32) {
+			uc_reg_write(uc, uc_regs[i], &st->r[i]);
+		}
+	}
 	uc_reg_write(uc, UC_X86_REG_EFLAGS, &f);
 	uc_mem_write(uc, G_DATA, st->data, sizeof(st->data));
 	uc_mem_write(uc, G_CODE, code, len);
@@ -643,8 +668,16 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 	uc_vector = -1;
 	if (uc_emu_start(uc, G_CODE, G_CODE + len, 0, 0) != UC_ERR_OK && uc_vector < 0)
 		uc_vector = 255; /* stopped by an exception it did not report */
-	for (i = 0; i < 16; i++)
-		uc_reg_read(uc, uc_regs[i], &st->r[i]);
+	for (i = 0; i < 16; i++) {
+		if (mode32 && i < 8) {
+			uint32_t v = 0;
+
+			uc_reg_read(uc, uc_regs32[i], &v);
+			st->r[i] = v;
+		} else if (!mode32) {
+			uc_reg_read(uc, uc_regs[i], &st->r[i]);
+		}
+	}
 	uc_reg_read(uc, UC_X86_REG_EFLAGS, &f);
 	st->flags = f;
 	uc_mem_read(uc, G_DATA, st->data, sizeof(st->data));
@@ -706,6 +739,9 @@ static int run_soft(struct guest *g, const uint8_t *code, unsigned len, struct s
 	st->r[14] = r.r14;
 	st->r[15] = r.r15;
 	st->flags = r.rflags;
+	if (mode32) /* the upper halves are not architectural here */
+		for (int i = 0; i < 16; i++)
+			st->r[i] = i < 8 ? (uint32_t)st->r[i] : 0;
 	memcpy(st->data, g->ram + G_DATA, sizeof(st->data));
 	return vec;
 }
@@ -751,8 +787,10 @@ static void check_case(const struct isa_case *c)
 		return;
 	}
 	guest_init(&g);
+	if (mode32)
+		guest_mode32(&g);
 	for (size = 1; size <= 8; size <<= 1) {
-		if (!(c->sizes & size))
+		if (!(c->sizes & size) || (mode32 && size == 8))
 			continue;
 		rng_state = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)(c - cases) << 8) ^ size;
 		for (it = 0; it < n; it++) {
@@ -799,14 +837,25 @@ static void check_case(const struct isa_case *c)
 				      msg);
 		}
 	}
-	ck_assert_msg(ran > 0 || !n, "%s: no instruction could be encoded", c->name);
+	/* every case runs in 64-bit mode; in 32-bit mode those with a form there */
+	ck_assert_msg(ran > 0 || !n || mode32, "%s: no instruction could be encoded", c->name);
 	guest_fini(&g);
 	uc_close(uc);
 }
 
 START_TEST(test_isa_case)
 {
+	mode32 = false;
 	check_case(&cases[_i]);
+}
+END_TEST
+
+/* The same cases in flat 32-bit protected mode (Unicorn UC_MODE_32). */
+START_TEST(test_isa_case32)
+{
+	mode32 = true;
+	check_case(&cases[_i]);
+	mode32 = false;
 }
 END_TEST
 
@@ -862,6 +911,7 @@ static Suite *isa_suite(void)
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_isa_case, 0, (int)NCASES);
+	tcase_add_loop_test(tc, test_isa_case32, 0, (int)NCASES);
 	tcase_add_test(tc, test_divide_error);
 	suite_add_tcase(s, tc);
 	return s;
