@@ -421,6 +421,22 @@ START_TEST(test_interrupt_injection)
 }
 END_TEST
 
+START_TEST(test_interrupt_into_broken_idt_is_shutdown)
+{
+	static const uint8_t code[] = { 0xeb, 0xfe }; /* jmp $ */
+	struct kvm_sregs s;
+
+	guest_code(&g, G_CODE, code, sizeof(code));
+	soft_cpu_get_sregs(g.cpu, &s);
+	s.idt.limit = 0; /* no gate for anything: #GP, #DF, then a triple fault */
+	ck_assert_int_eq(soft_cpu_set_sregs(g.cpu, &s), 0);
+	set_regs(G_CODE, 2 | 0x200);
+	ck_assert_int_eq(soft_cpu_interrupt(g.cpu, 0x30), 0);
+	ck_assert_int_eq(soft_cpu_run(g.cpu), 0);
+	ck_assert_uint_eq(g.run->exit_reason, KVM_EXIT_SHUTDOWN);
+}
+END_TEST
+
 START_TEST(test_interrupt_window_after_sti_shadow)
 {
 	static const uint8_t code[] = { 0xfb, 0x90, 0x90, 0xf4 }; /* sti; nop; nop; hlt */
@@ -609,6 +625,7 @@ static Suite *soft_isa_suite(void)
 	tcase_add_test(tc, test_hw_breakpoint_exit);
 	tcase_add_test(tc, test_guest_tf_raises_db);
 	tcase_add_test(tc, test_interrupt_injection);
+	tcase_add_test(tc, test_interrupt_into_broken_idt_is_shutdown);
 	tcase_add_test(tc, test_interrupt_window_after_sti_shadow);
 	tcase_add_test(tc, test_kick_interrupts_endless_loop);
 	tcase_add_test(tc, test_popcnt16_and_lock_neg_match_host);

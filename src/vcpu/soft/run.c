@@ -304,9 +304,14 @@ int cpu_run_loop(struct soft_cpu *cpu)
 			return exit_intr(cpu);
 		cc_collect(cpu->vm);
 		if (cpu->irq_pending && interruptible(cpu)) {
-			if (cpu_deliver_irq(cpu))
+			run->exit_reason = KVM_EXIT_UNKNOWN;
+			if (cpu_deliver_irq(cpu)) {
 				cpu->halted = false;
-			continue;
+				/* delivery that ended in a triple fault left an exit */
+				if (run->exit_reason == KVM_EXIT_SHUTDOWN)
+					break;
+				continue;
+			}
 		}
 		if (run->request_interrupt_window && interruptible(cpu) && !cpu->irq_pending) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
