@@ -15,6 +15,7 @@
  *                         write: write + FLUSH only; read: read + compare only
  *   disktest.ro=1         the disk is read-only: the write must fail with IOERR
  *   disktest.hang=1       after "flush complete", spin (for kill-after-flush tests)
+ *   disktest.getid=1      first print the device's ID string (GET_ID)
  *   disktest.noindirect=1, disktest.noeventidx=1: refuse those features
  *
  * The pattern (so a host script can recompute it): the disk is a sequence
@@ -42,7 +43,7 @@
 static uint8_t buffers[BUF_BYTES] __attribute__((aligned(4096)));
 
 struct params {
-	uint64_t sectors, start, req, seg, depth, seed, ro, hang, noindirect, noeventidx;
+	uint64_t sectors, start, req, seg, depth, seed, ro, hang, noindirect, noeventidx, getid;
 	char mode[16];
 };
 
@@ -92,6 +93,7 @@ static int parse(const char *cmdline, struct params *p)
 	    get(cmdline, "disktest.depth", &p->depth, 4) ||
 	    get(cmdline, "disktest.seed", &p->seed, 1) || get(cmdline, "disktest.ro", &p->ro, 0) ||
 	    get(cmdline, "disktest.hang", &p->hang, 0) ||
+	    get(cmdline, "disktest.getid", &p->getid, 0) ||
 	    get(cmdline, "disktest.noindirect", &p->noindirect, 0) ||
 	    get(cmdline, "disktest.noeventidx", &p->noeventidx, 0))
 		return -1;
@@ -213,11 +215,35 @@ static void print_counts(const struct vblk *d)
 		(unsigned long)d->stats.mmio_reads, (unsigned long)d->stats.mmio_writes);
 }
 
+/* GET_ID: up to 20 bytes, NUL-padded when shorter; print the printable part. */
+static int print_id(struct vblk *d)
+{
+	char id[VIRTIO_BLK_ID_BYTES + 1];
+	int st;
+
+	memset(id, 0, sizeof(id));
+	st = vblk_rw(d, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES);
+	if (st != VIRTIO_BLK_S_OK) {
+		kprintf("disktest: FAIL: GET_ID: %d\n", st);
+		return EXIT_IOERR;
+	}
+	for (int i = 0; i < VIRTIO_BLK_ID_BYTES; i++)
+		if (id[i] && (id[i] < 0x20 || id[i] > 0x7e))
+			id[i] = '?';
+	kprintf("disktest: id '%s'\n", id);
+	return 0;
+}
+
 static int run(struct vblk *d, const struct params *p)
 {
 	uint64_t sum = 0xcbf29ce484222325ull;
 	int rc;
 
+	if (p->getid) {
+		rc = print_id(d);
+		if (rc)
+			return rc;
+	}
 	if (p->ro)
 		return read_only_check(d, p);
 	if (strcmp(p->mode, "read") != 0) {

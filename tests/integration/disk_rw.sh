@@ -45,6 +45,12 @@ for p in "${PROVIDERS[@]}"; do
 		show "$out"
 	fi
 
+	# GET_ID: minivmm's serial is "minivmm-" and the image's inode in hex.
+	out=$DISK_TMP/id-$p
+	run_vm "$p" "$out" -d "$img" -a "disktest.getid=1 disktest.sectors=8" "$DISKTEST"
+	want_id=$(printf 'minivmm-%x' "$(stat -c %i "$img")" | cut -c1-20)
+	grep -qx "disktest: id '$want_id'" "$out" || { problem "$p: GET_ID, want '$want_id'"; show "$out"; }
+
 	# Host writes, guest reads and verifies.
 	make_image "$img" "$size" 00
 	pattern write "$img" 100 128 9
