@@ -130,10 +130,13 @@ static int pass(struct vblk *d, const struct params *p, uint32_t type, uint64_t 
 		int rc;
 
 		for (; n < p->depth && off < end; n++) {
-			uint32_t len = end - off < p->req ? (uint32_t)(end - off) : (uint32_t)p->req;
+			uint32_t len =
+			    end - off < p->req ? (uint32_t)(end - off) : (uint32_t)p->req;
 
-			r[n] = (struct vblk_req){ .type = type, .sector = off / 512,
-						  .buf = buffers + n * p->req, .len = len };
+			r[n] = (struct vblk_req){.type = type,
+						 .sector = off / 512,
+						 .buf = buffers + n * p->req,
+						 .len = len};
 			if (type == VIRTIO_BLK_T_OUT)
 				fill_pattern(r[n].buf, off, len, p->seed);
 			else
@@ -161,9 +164,10 @@ static int pass(struct vblk *d, const struct params *p, uint32_t type, uint64_t 
 				uint64_t got = ((uint64_t *)r[i].buf)[w];
 
 				if (got != want) {
-					kprintf("disktest: FAIL: mismatch at byte %lu: %#lx != %#lx\n",
-						(unsigned long)(roff + 8ull * w), (unsigned long)got,
-						(unsigned long)want);
+					kprintf(
+					    "disktest: FAIL: mismatch at byte %lu: %#lx != %#lx\n",
+					    (unsigned long)(roff + 8ull * w), (unsigned long)got,
+					    (unsigned long)want);
 					return EXIT_MISMATCH;
 				}
 			}

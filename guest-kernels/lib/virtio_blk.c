@@ -39,8 +39,7 @@ static void wr(struct vblk *d, unsigned off, uint32_t v)
 	mmio_write32(d->base + off, v);
 }
 
-int vblk_find(const char *cmdline, unsigned nth, uintptr_t *base, uint64_t *window,
-	      unsigned *irq)
+int vblk_find(const char *cmdline, unsigned nth, uintptr_t *base, uint64_t *window, unsigned *irq)
 {
 	char val[64];
 	uint64_t b, i;
@@ -119,14 +118,14 @@ static void read_config(struct vblk *d)
 		d->capacity = cfg32(d, cap) | (uint64_t)cfg32(d, cap + 4) << 32;
 	} while (rd(d, VIRTIO_MMIO_CONFIG_GENERATION) != gen);
 	d->size_max = has(d, VIRTIO_BLK_F_SIZE_MAX)
-			      ? cfg32(d, offsetof(struct virtio_blk_config, size_max))
-			      : 0;
+			  ? cfg32(d, offsetof(struct virtio_blk_config, size_max))
+			  : 0;
 	d->seg_max = has(d, VIRTIO_BLK_F_SEG_MAX)
-			     ? cfg32(d, offsetof(struct virtio_blk_config, seg_max))
-			     : 1;
+			 ? cfg32(d, offsetof(struct virtio_blk_config, seg_max))
+			 : 1;
 	d->blk_size = has(d, VIRTIO_BLK_F_BLK_SIZE)
-			      ? cfg32(d, offsetof(struct virtio_blk_config, blk_size))
-			      : 512;
+			  ? cfg32(d, offsetof(struct virtio_blk_config, blk_size))
+			  : 512;
 	d->ro = has(d, VIRTIO_BLK_F_RO);
 }
 
@@ -241,9 +240,8 @@ static int build_chain(struct vblk *d, unsigned s, struct vblk_req *r)
 	/* Through the indirect table, or through this slot's share of the ring. */
 	struct vring_desc *t = indirect ? sl->table : d->desc;
 	unsigned first = indirect ? 0 : s * budget;
-	uint16_t dflags = r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_GET_ID
-				  ? VRING_DESC_F_WRITE
-				  : 0;
+	uint16_t dflags =
+	    r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_GET_ID ? VRING_DESC_F_WRITE : 0;
 	uint64_t pa = r->buf ? virt_to_phys(r->buf) : 0;
 	unsigned i = first;
 
@@ -350,7 +348,7 @@ int vblk_submit(struct vblk *d, struct vblk_req *reqs, unsigned n)
 
 int vblk_rw(struct vblk *d, uint32_t type, uint64_t sector, void *buf, uint32_t len)
 {
-	struct vblk_req r = { .type = type, .sector = sector, .buf = buf, .len = len };
+	struct vblk_req r = {.type = type, .sector = sector, .buf = buf, .len = len};
 	int rc = vblk_submit(d, &r, 1);
 
 	return rc ? rc : r.status;

@@ -46,11 +46,11 @@ struct vblk_stats {
 
 /* One request of a batch. */
 struct vblk_req {
-	uint32_t type;   /* VIRTIO_BLK_T_IN, _OUT, _FLUSH, _GET_ID */
+	uint32_t type; /* VIRTIO_BLK_T_IN, _OUT, _FLUSH, _GET_ID */
 	uint64_t sector;
-	void *buf;       /* data (physically contiguous; NULL for FLUSH) */
-	uint32_t len;    /* bytes of data */
-	uint8_t status;  /* filled in on completion */
+	void *buf;	/* data (physically contiguous; NULL for FLUSH) */
+	uint32_t len;	/* bytes of data */
+	uint8_t status; /* filled in on completion */
 };
 
 struct vblk {
@@ -71,8 +71,7 @@ struct vblk {
 };
 
 /* Parse the nth (from 0) virtio_mmio.device= entry. 0, or VBLK_ERR_NODEV. */
-int vblk_find(const char *cmdline, unsigned nth, uintptr_t *base, uint64_t *window,
-	      unsigned *irq);
+int vblk_find(const char *cmdline, unsigned nth, uintptr_t *base, uint64_t *window, unsigned *irq);
 
 /*
  * Bring the device up (spec 3.1.1): reset, ACKNOWLEDGE, DRIVER, features

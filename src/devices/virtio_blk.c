@@ -17,10 +17,10 @@ static uint32_t blk_handle(struct virtio_mmio *t, void *dev, unsigned queue,
 			   const struct virtq_elem *e);
 
 static const struct virtio_device_ops blk_ops = {
-	.name = "virtio-blk",
-	.device_id = VIRTIO_ID_BLOCK,
-	.nr_queues = 1,
-	.handle = blk_handle,
+    .name = "virtio-blk",
+    .device_id = VIRTIO_ID_BLOCK,
+    .nr_queues = 1,
+    .handle = blk_handle,
 };
 
 /* The disk's serial (GET_ID): "minivmm-" and the image's inode, padded with NULs. */
@@ -118,7 +118,7 @@ static unsigned iov_slice(const struct iovec *src, unsigned n, uint64_t skip, ui
 		l -= skip;
 		if (l > len)
 			l = len;
-		dst[cnt++] = (struct iovec){ (uint8_t *)src[i].iov_base + skip, l };
+		dst[cnt++] = (struct iovec){(uint8_t *)src[i].iov_base + skip, l};
 		len -= l;
 		skip = 0;
 	}
@@ -266,7 +266,7 @@ static uint8_t do_flush(struct blk_req *r)
 static uint32_t blk_handle(struct virtio_mmio *t, void *dev, unsigned queue,
 			   const struct virtq_elem *e)
 {
-	struct blk_req r = { .blk = dev, .t = t, .e = e };
+	struct blk_req r = {.blk = dev, .t = t, .e = e};
 	const struct iovec *last;
 	uint8_t *status, st;
 	uint32_t written = 1; /* the status byte */

@@ -31,7 +31,7 @@ struct virtio_blk_stats {
 struct virtio_blk {
 	int fd;
 	bool ro;
-	uint64_t size;     /* image bytes */
+	uint64_t size;	   /* image bytes */
 	uint64_t capacity; /* whole sectors */
 	char id[VIRTIO_BLK_ID_BYTES];
 	struct virtio_blk_config config;

@@ -63,8 +63,7 @@ static void vlog(struct virtio_mmio *t, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	if (t->nr_errors == VIRTIO_MMIO_LOG_LIMIT)
-		fprintf(stderr, "minivmm: %s: further errors are counted, not logged\n",
-			t->label);
+		fprintf(stderr, "minivmm: %s: further errors are counted, not logged\n", t->label);
 }
 
 void virtio_mmio_log(struct virtio_mmio *t, const char *fmt, ...)
@@ -110,7 +109,7 @@ static void serve_queue(struct virtio_mmio *t, unsigned q)
 			t->interrupt_status |= VIRTIO_MMIO_INT_VRING;
 		if (rc < 0) {
 			virtio_mmio_needs_reset(t, "queue %u: %s", q,
-						virtq_strerror((enum virtq_err)-rc));
+						virtq_strerror((enum virtq_err) - rc));
 			return;
 		}
 	} while (virtq_arm_notify(vq));
@@ -253,8 +252,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 
 static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 {
-	const struct virtq *vq =
-		t->queue_sel < t->ops->nr_queues ? &t->vq[t->queue_sel] : NULL;
+	const struct virtq *vq = t->queue_sel < t->ops->nr_queues ? &t->vq[t->queue_sel] : NULL;
 
 	switch (off) {
 	case VIRTIO_MMIO_MAGIC_VALUE:
@@ -267,8 +265,8 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 		return VIRTIO_MMIO_VENDOR;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return t->device_features_sel < 2
-			       ? (uint32_t)(t->device_features >> (32 * t->device_features_sel))
-			       : 0;
+			   ? (uint32_t)(t->device_features >> (32 * t->device_features_sel))
+			   : 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return vq ? VIRTQ_NUM_MAX : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -297,8 +295,7 @@ static void config_access(struct virtio_mmio *t, uint64_t off, uint8_t *data, un
 		memcpy(data, (const uint8_t *)t->config + off, size);
 }
 
-void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size,
-			bool is_write)
+void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
 	struct virtio_mmio *t = opaque;
 	uint32_t v;

@@ -46,7 +46,7 @@ struct virtio_mmio {
 	const struct virtio_device_ops *ops;
 	void *dev;
 	uint64_t device_features; /* offered; always includes VIRTIO_F_VERSION_1 */
-	const void *config;       /* device config space (little endian) */
+	const void *config;	  /* device config space (little endian) */
 	size_t config_len;
 	const struct guest_mem *mem;
 	uint64_t base;
@@ -63,8 +63,8 @@ struct virtio_mmio {
 	struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
 
 	struct virtq_elem *elem; /* scratch for one request (big: heap) */
-	uint64_t nr_errors;      /* hostile or failed things logged */
-	uint64_t nr_notifies;    /* QueueNotify writes that were served */
+	uint64_t nr_errors;	 /* hostile or failed things logged */
+	uint64_t nr_notifies;	 /* QueueNotify writes that were served */
 };
 
 /* Returns 0 or -ENOMEM. The transport starts in reset state. */
@@ -74,21 +74,20 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 void virtio_mmio_destroy(struct virtio_mmio *t);
 
 /* The bus callback (bus_access_fn); opaque is the struct virtio_mmio. */
-void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size,
-			bool is_write);
+void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write);
 
 /* Writing 0 to Status. */
 void virtio_mmio_reset(struct virtio_mmio *t);
 
 /* One log line on stderr, prefixed with the device label; counted. */
 void virtio_mmio_log(struct virtio_mmio *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * The device cannot go on: set DEVICE_NEEDS_RESET, tell the driver with a
  * config-change interrupt, log why and ignore the queues until reset.
  */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

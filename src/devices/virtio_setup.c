@@ -24,7 +24,8 @@ static int parse_spec(const char *spec, char *path, size_t size, bool *ro)
 		if (strcmp(comma + 1, "ro") == 0)
 			*ro = true;
 		else if (strcmp(comma + 1, "rw") != 0) {
-			fprintf(stderr, "minivmm: disk %s: unknown option '%s' (expected PATH[,ro])\n",
+			fprintf(stderr,
+				"minivmm: disk %s: unknown option '%s' (expected PATH[,ro])\n",
 				spec, comma + 1);
 			return -1;
 		}

@@ -67,11 +67,11 @@ enum virtq_err virtq_enable(struct virtq *vq, const struct guest_mem *mem, bool 
 		vq->error = VIRTQ_ERR_SIZE;
 		return VIRTQ_ERR_SIZE;
 	}
-	vq->desc = ring_ptr(mem, vq->desc_gpa, num * sizeof(struct vring_desc),
-			    VRING_DESC_ALIGN_SIZE);
-	vq->avail = ring_ptr(mem, vq->avail_gpa,
-			     sizeof(struct vring_avail) + num * sizeof(uint16_t) + ev,
-			     VRING_AVAIL_ALIGN_SIZE);
+	vq->desc =
+	    ring_ptr(mem, vq->desc_gpa, num * sizeof(struct vring_desc), VRING_DESC_ALIGN_SIZE);
+	vq->avail =
+	    ring_ptr(mem, vq->avail_gpa, sizeof(struct vring_avail) + num * sizeof(uint16_t) + ev,
+		     VRING_AVAIL_ALIGN_SIZE);
 	vq->used = ring_ptr(mem, vq->used_gpa,
 			    sizeof(struct vring_used) + num * sizeof(struct vring_used_elem) + ev,
 			    VRING_USED_ALIGN_SIZE);
@@ -114,7 +114,7 @@ static int add_buf(struct virtq *vq, struct virtq_elem *elem, const struct vring
 		return 0; /* checked, but nothing to move */
 	if (elem->nr_out + elem->nr_in >= VIRTQ_MAX_SEGS)
 		return -VIRTQ_ERR_TOO_MANY;
-	elem->iov[elem->nr_out + elem->nr_in] = (struct iovec){ p, d->len };
+	elem->iov[elem->nr_out + elem->nr_in] = (struct iovec){p, d->len};
 	if (writable) {
 		elem->nr_in++;
 		elem->in_len += d->len;
@@ -126,8 +126,8 @@ static int add_buf(struct virtq *vq, struct virtq_elem *elem, const struct vring
 }
 
 /* Switch the walk to the indirect table that *d points at. */
-static int enter_indirect(struct virtq *vq, const struct vring_desc *d,
-			  const uint8_t **table, uint32_t *size)
+static int enter_indirect(struct virtq *vq, const struct vring_desc *d, const uint8_t **table,
+			  uint32_t *size)
 {
 	if (!vq->indirect)
 		return -VIRTQ_ERR_NO_INDIRECT;

@@ -34,8 +34,8 @@ struct virtq {
 	struct vring_avail *avail;
 	struct vring_used *used;
 
-	bool event_idx;      /* VIRTIO_RING_F_EVENT_IDX negotiated */
-	bool indirect;       /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool event_idx;	     /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;	     /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	uint16_t last_avail; /* next avail ring slot we consume */
 	uint16_t used_idx;   /* our copy of used->idx */
 	uint16_t signalled;  /* used_idx when we last raised the interrupt */
@@ -59,13 +59,13 @@ struct virtq_elem {
 /* Why a ring or a chain was refused; virtq_strerror() names it. */
 enum virtq_err {
 	VIRTQ_OK = 0,
-	VIRTQ_ERR_SIZE,        /* queue size 0, not a power of two or > max */
-	VIRTQ_ERR_RING,        /* a ring outside RAM or misaligned */
+	VIRTQ_ERR_SIZE,	       /* queue size 0, not a power of two or > max */
+	VIRTQ_ERR_RING,	       /* a ring outside RAM or misaligned */
 	VIRTQ_ERR_AVAIL_IDX,   /* avail->idx more than num ahead of us */
-	VIRTQ_ERR_HEAD,        /* head index >= num */
-	VIRTQ_ERR_NEXT,        /* next index >= num / table size */
-	VIRTQ_ERR_LOOP,        /* chain longer than the queue or table: a loop */
-	VIRTQ_ERR_BUF,         /* buffer outside RAM or addr + len overflows */
+	VIRTQ_ERR_HEAD,	       /* head index >= num */
+	VIRTQ_ERR_NEXT,	       /* next index >= num / table size */
+	VIRTQ_ERR_LOOP,	       /* chain longer than the queue or table: a loop */
+	VIRTQ_ERR_BUF,	       /* buffer outside RAM or addr + len overflows */
 	VIRTQ_ERR_ORDER,       /* a readable buffer after a writable one */
 	VIRTQ_ERR_INDIRECT,    /* bad indirect table (size, placement, flags) */
 	VIRTQ_ERR_NESTED,      /* an indirect descriptor inside an indirect table */

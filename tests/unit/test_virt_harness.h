@@ -117,8 +117,8 @@ static inline uint32_t drv_negotiate(uint64_t features)
 	mmio_w(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
 	mmio_w(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_w(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-	mmio_w(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-					   VIRTIO_CONFIG_S_FEATURES_OK);
+	mmio_w(VIRTIO_MMIO_STATUS,
+	       VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 	return mmio_r(VIRTIO_MMIO_STATUS);
 }
 
@@ -151,10 +151,10 @@ static inline void drv_init(uint64_t extra)
 	drv_ok();
 }
 
-static inline void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len,
-			    uint16_t flags, uint16_t next)
+static inline void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+			    uint16_t next)
 {
-	struct vring_desc d = { .addr = addr, .len = len, .flags = flags, .next = next };
+	struct vring_desc d = {.addr = addr, .len = len, .flags = flags, .next = next};
 
 	memcpy(gpa(table + i * sizeof(d)), &d, sizeof(d));
 }
@@ -180,7 +180,7 @@ static inline void submit(uint16_t head)
 
 static inline void put_hdr(uint64_t at, uint32_t type, uint64_t sector)
 {
-	struct virtio_blk_outhdr h = { .type = type, .ioprio = 0, .sector = sector };
+	struct virtio_blk_outhdr h = {.type = type, .ioprio = 0, .sector = sector};
 
 	memcpy(gpa(at), &h, sizeof(h));
 }

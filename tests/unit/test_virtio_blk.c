@@ -53,7 +53,7 @@ START_TEST(write_then_read_single_segment)
 	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
 	ck_assert_uint_eq(used()->ring[0].len, 1);
 	assert_image_pat(5 * 512, 4096, 1);
-	assert_image_fill(0, 5 * 512, 0xee);	    /* neighbours untouched */
+	assert_image_fill(0, 5 * 512, 0xee); /* neighbours untouched */
 	assert_image_fill(5 * 512 + 4096, 512, 0xee);
 
 	memset(gpa(DATA_GPA), 0, 4096);
@@ -74,8 +74,8 @@ START_TEST(multi_segment_with_split_header)
 	 * Header split 10 + 6 over two descriptors, data in odd-sized pieces
 	 * scattered in RAM (300 + 724 + 1024 = 2048), status alone.
 	 */
-	static const uint32_t seg[] = { 300, 724, 1024 };
-	static const uint64_t at[] = { DATA_GPA + 0x5000, DATA_GPA + 0x100, DATA_GPA + 0x9003 };
+	static const uint32_t seg[] = {300, 724, 1024};
+	static const uint64_t at[] = {DATA_GPA + 0x5000, DATA_GPA + 0x100, DATA_GPA + 0x9003};
 	uint64_t off = 0;
 
 	drv_init(0);
@@ -252,7 +252,7 @@ END_TEST
 START_TEST(get_id)
 {
 	struct stat st;
-	char want[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
+	char want[VIRTIO_BLK_ID_BYTES + 1] = {0};
 
 	ck_assert_int_eq(stat(B.path, &st), 0);
 	snprintf(want, sizeof(want), "minivmm-%llx", (unsigned long long)st.st_ino);

@@ -88,18 +88,16 @@ START_TEST(config_space_reads)
 	virtio_mmio_access(B.t, VIRTIO_MMIO_CONFIG + 4, d, 4, false); /* high half */
 	memcpy(&v, d, 4);
 	ck_assert_uint_eq(v, 0);
-	virtio_mmio_access(B.t,
-			   VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, blk_size), d,
-			   4, false);
-	memcpy(&v, d, 4);
-	ck_assert_uint_eq(v, 512);
-	virtio_mmio_access(B.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, seg_max),
+	virtio_mmio_access(B.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, blk_size),
 			   d, 4, false);
 	memcpy(&v, d, 4);
-	ck_assert_uint_ge(v, 1);
-	virtio_mmio_access(B.t,
-			   VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, size_max), d,
+	ck_assert_uint_eq(v, 512);
+	virtio_mmio_access(B.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, seg_max), d,
 			   4, false);
+	memcpy(&v, d, 4);
+	ck_assert_uint_ge(v, 1);
+	virtio_mmio_access(B.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, size_max),
+			   d, 4, false);
 	memcpy(&v, d, 4);
 	ck_assert_uint_ge(v, 512);
 	/* Past the config struct: zeros, no overread. */
@@ -112,7 +110,7 @@ END_TEST
 
 START_TEST(narrow_register_access_ignored)
 {
-	uint8_t d[2] = { 0xff, 0xff };
+	uint8_t d[2] = {0xff, 0xff};
 
 	virtio_mmio_access(B.t, VIRTIO_MMIO_MAGIC_VALUE, d, 2, false);
 	ck_assert_uint_eq(d[0], 0);
@@ -143,8 +141,8 @@ END_TEST
 
 START_TEST(driver_ok_without_features_ok)
 {
-	mmio_w(VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-					   VIRTIO_CONFIG_S_DRIVER_OK);
+	mmio_w(VIRTIO_MMIO_STATUS,
+	       VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK);
 	ck_assert(!(mmio_r(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK));
 	ck_assert(needs_reset());
 	mmio_w(VIRTIO_MMIO_STATUS, 0);

@@ -77,7 +77,7 @@ END_TEST
 
 START_TEST(empty_cmdline_gets_no_leading_space)
 {
-	char *specs[1] = { img[0] };
+	char *specs[1] = {img[0]};
 
 	cmdline[0] = '\0';
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
@@ -87,7 +87,7 @@ END_TEST
 
 START_TEST(missing_image_refused)
 {
-	char *specs[2] = { img[0], "/nonexistent/disk.img" };
+	char *specs[2] = {img[0], "/nonexistent/disk.img"};
 
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
 			 -1);
@@ -101,7 +101,7 @@ END_TEST
 START_TEST(bad_option_refused)
 {
 	char spec[80];
-	char *specs[1] = { spec };
+	char *specs[1] = {spec};
 
 	snprintf(spec, sizeof(spec), "%s,readonly", img[0]);
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
@@ -114,7 +114,7 @@ END_TEST
 
 START_TEST(directory_refused)
 {
-	char *specs[1] = { "/tmp,ro" };
+	char *specs[1] = {"/tmp,ro"};
 
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
@@ -153,7 +153,7 @@ static void release(pid_t pid)
 
 START_TEST(locked_image_refused)
 {
-	char *specs[1] = { img[0] };
+	char *specs[1] = {img[0]};
 	pid_t pid = hold_lock(img[0], LOCK_EX);
 
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
@@ -167,7 +167,7 @@ END_TEST
 START_TEST(readers_share_writer_excluded)
 {
 	char spec[80];
-	char *specs[1] = { spec };
+	char *specs[1] = {spec};
 	pid_t pid = hold_lock(img[0], LOCK_SH);
 
 	snprintf(spec, sizeof(spec), "%s,ro", img[0]);
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(same_image_twice_refused)
 {
 	/* flock is per open file description: our own second open conflicts too. */
-	char *specs[2] = { img[0], img[0] };
+	char *specs[2] = {img[0], img[0]};
 
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
 			 -1);
@@ -206,7 +206,7 @@ END_TEST
 START_TEST(cmdline_too_small)
 {
 	char small[30] = "console=ttyS0";
-	char *specs[1] = { img[0] };
+	char *specs[1] = {img[0]};
 
 	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, small, sizeof(small)), -1);
 	ck_assert_str_eq(small, "console=ttyS0");
