@@ -15,7 +15,7 @@
 #include "vcpu/soft/exec.h"
 
 #define CC_HASH 1024
-#define CC_MAX_PAGES 2048
+#define CC_MAX_PAGES 1024 /* 32 KiB of map each, plus their records */
 #define CC_MAX_RECORDS (256 * 1024)
 
 struct code_cache {
@@ -103,7 +103,7 @@ const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned 
 	*slot = *in;
 	pg->nrec++;
 	cc->nrec++;
-	pg->map[off] = idx + 1;
+	pg->map[off] = slot;
 	return slot;
 }
 

@@ -189,7 +189,7 @@ struct cc_page {
 	struct cc_page *dnext;  /* dead list */
 	bool dead;
 	uint16_t nrec;
-	uint16_t map[4096];     /* page offset -> record index + 1, 0 = not decoded */
+	const struct insn *map[4096]; /* page offset -> its record, NULL = not decoded */
 	struct insn *chunk[4096 / CC_CHUNK];
 };
 
@@ -203,12 +203,7 @@ void cc_collect(struct soft_vm *vm);
 
 static inline const struct insn *cc_page_lookup(const struct cc_page *pg, unsigned off)
 {
-	unsigned idx = pg->map[off];
-
-	if (!idx)
-		return NULL;
-	idx--;
-	return &pg->chunk[idx / CC_CHUNK][idx % CC_CHUNK];
+	return pg->map[off];
 }
 
 #endif
