@@ -5,6 +5,8 @@
  * virtio 1.x spec: a malformed ring or chain must not be used; the device
  * sets DEVICE_NEEDS_RESET (2.1.1), logs once and keeps answering MMIO.
  */
+#include <sys/stat.h>
+
 #include "test_virt_harness.h"
 
 static void up(void)
@@ -577,6 +579,146 @@ START_TEST(log_is_rate_limited)
 }
 END_TEST
 
+/* Deterministic xorshift, so a failure reproduces. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Addresses a hostile driver would try: inside, at the edge, past, wrapping. */
+static uint64_t hostile_addr(void)
+{
+	static const uint64_t edge[] = {
+	    0,	       HDR_GPA,		DATA_GPA,      RAM_SIZE - 1,   RAM_SIZE - 16,
+	    RAM_SIZE,  RAM_SIZE + 4096, 0xd0000000ULL, 0x100000000ULL, 0xfffffffffffff000ULL,
+	    UINT64_MAX};
+
+	return rnd() % 3 ? (rnd() % RAM_SIZE) : edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+}
+
+static uint32_t hostile_len(void)
+{
+	static const uint32_t edge[] = {0, 1, 15, 16, 17, 512, 513, 4096, RAM_SIZE, UINT32_MAX};
+
+	return rnd() % 2 ? (uint32_t)(rnd() % 8192)
+			 : edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+}
+
+static void garbage_descs(void)
+{
+	for (unsigned i = 0; i < QNUM; i++)
+		set_desc(DESC_GPA, i, hostile_addr(), hostile_len(), (uint16_t)(rnd() & 7),
+			 (uint16_t)(rnd() % (QNUM + 2)));
+	for (unsigned i = 0; i < 8; i++)
+		set_desc(INDIRECT_GPA, i, hostile_addr(), hostile_len(), (uint16_t)(rnd() & 7),
+			 (uint16_t)(rnd() % 10));
+}
+
+/*
+ * A well-formed request at head 0 (header, 1-3 data buffers, status),
+ * direct or through an indirect table, with a random type and sector
+ * (some past the 128-sector disk); then, half the time, one field of one
+ * descriptor replaced by a hostile value.
+ */
+static void plausible_chain_then_mutate(void)
+{
+	static const uint32_t types[] = {VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH,
+					 VIRTIO_BLK_T_GET_ID, 99};
+	uint32_t type = types[rnd() % 5];
+	bool indirect = rnd() % 3 == 0;
+	uint64_t table = indirect ? INDIRECT_GPA : DESC_GPA;
+	uint16_t wflag =
+	    type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID ? VRING_DESC_F_WRITE : 0;
+	unsigned nd = 1 + (unsigned)(rnd() % 3), n = 0;
+
+	put_hdr(HDR_GPA, type, rnd() % 140);
+	set_desc(table, n, HDR_GPA, 16, VRING_DESC_F_NEXT, (uint16_t)(n + 1));
+	n++;
+	for (unsigned k = 0; k < nd; k++, n++) {
+		uint32_t len = 512 * (uint32_t)(1 + rnd() % 8);
+		uint64_t at = DATA_GPA + rnd() % (RAM_SIZE - DATA_GPA - len);
+
+		set_desc(table, n, at, len, wflag | VRING_DESC_F_NEXT, (uint16_t)(n + 1));
+	}
+	set_desc(table, n, STATUS_GPA, 1, VRING_DESC_F_WRITE, 0);
+	if (indirect)
+		set_desc(DESC_GPA, 0, INDIRECT_GPA, (n + 1) * 16, VRING_DESC_F_INDIRECT, 0);
+	if (rnd() % 2) {
+		unsigned victim = (unsigned)(rnd() % (n + 1));
+		struct vring_desc *d = gpa(table + victim * 16);
+
+		switch (rnd() % 4) {
+		case 0:
+			d->addr = hostile_addr();
+			break;
+		case 1:
+			d->len = hostile_len();
+			break;
+		case 2:
+			d->flags ^= (uint16_t)(1u << (rnd() % 3));
+			break;
+		default:
+			d->next = (uint16_t)(rnd() % (n + 2));
+			break;
+		}
+	}
+}
+
+START_TEST(random_hostile_rings)
+{
+	/*
+	 * Random descriptor tables, indirect tables, headers and avail
+	 * entries. RAM is exactly the malloc'd buffer, so ASan (make
+	 * unit-san) catches any host access outside guest RAM; here we
+	 * check the device's promises: it never uses more than it was
+	 * given, status bytes are valid, the image size is unchanged.
+	 */
+	drv_init(FEAT(VIRTIO_RING_F_INDIRECT_DESC) | FEAT(VIRTIO_RING_F_EVENT_IDX));
+	for (int round = 0; round < 3000; round++) {
+		uint16_t before = used_idx(), batch = (uint16_t)(1 + rnd() % 3);
+
+		if (rnd() % 3 == 0)
+			garbage_descs();
+		else
+			plausible_chain_then_mutate();
+		for (unsigned i = 0; i < batch; i++)
+			avail()->ring[(B.avail_idx + i) % QNUM] =
+			    rnd() % 4 ? 0 : (uint16_t)(rnd() % (QNUM + 1));
+		B.avail_idx = (uint16_t)(B.avail_idx + batch);
+		if (rnd() % 50 == 0)
+			B.avail_idx = (uint16_t)rnd(); /* garbage index */
+		avail()->idx = B.avail_idx;
+		mmio_w(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		ck_assert_uint_le((uint16_t)(used_idx() - before), QNUM);
+		if (needs_reset()) {
+			memset(gpa(AVAIL_GPA), 0, 0x1000);
+			memset(gpa(USED_GPA), 0, 0x1000);
+			B.avail_idx = 0;
+			drv_init(FEAT(VIRTIO_RING_F_INDIRECT_DESC) | FEAT(VIRTIO_RING_F_EVENT_IDX));
+		}
+	}
+	struct stat st;
+	ck_assert_int_eq(stat(B.path, &st), 0);
+	ck_assert_int_eq(st.st_size, 64 * 1024);
+	/* The rounds really reached the block layer, and really were refused. */
+	ck_assert_uint_gt(B.blk.stats.reads, 100);
+	ck_assert_uint_gt(B.blk.stats.writes, 100);
+	ck_assert_uint_gt(B.blk.stats.errors, 100);
+	/* And after all that, an honest request still works. */
+	mmio_w(VIRTIO_MMIO_STATUS, 0);
+	memset(gpa(AVAIL_GPA), 0, 0x1000);
+	memset(gpa(USED_GPA), 0, 0x1000);
+	B.avail_idx = 0;
+	drv_init(0);
+	assert_good_request_works();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_queue");
@@ -630,6 +772,7 @@ static Suite *suite(void)
 	tcase_add_test(bad, indirect_too_many_buffers);
 	tcase_add_test(bad, other_device_carries_on);
 	tcase_add_test(bad, log_is_rate_limited);
+	tcase_add_test(bad, random_hostile_rings);
 	suite_add_tcase(s, bad);
 	return s;
 }
