@@ -19,6 +19,7 @@
 #define CC_MAX_RECORDS (256 * 1024)
 
 struct code_cache {
+	struct cc_page *last; /* the page the previous lookup found */
 	struct cc_page *hash[CC_HASH];
 	struct cc_page *dead;
 	unsigned npages;
@@ -69,9 +70,14 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode)
 		if (!cc)
 			return NULL;
 	}
-	for (pg = cc->hash[h]; pg; pg = pg->hnext)
-		if (pg->key == key)
+	if (cc->last && cc->last->key == key)
+		return cc->last;
+	for (pg = cc->hash[h]; pg; pg = pg->hnext) {
+		if (pg->key == key) {
+			cc->last = pg;
 			return pg;
+		}
+	}
 	if (cc->npages >= CC_MAX_PAGES)
 		return NULL; /* cc_collect() flushes at the next boundary */
 	pg = calloc(1, sizeof(*pg));
@@ -119,6 +125,8 @@ static void unlink_page(struct code_cache *cc, struct cc_page *pg)
 	}
 	cc->npages--;
 	cc->nrec -= pg->nrec;
+	if (cc->last == pg)
+		cc->last = NULL;
 	pg->dead = true;
 	pg->dnext = cc->dead;
 	cc->dead = pg;
@@ -173,7 +181,7 @@ void cc_collect(struct soft_vm *vm)
 {
 	struct code_cache *cc = vm->cc;
 
-	if (!cc)
+	if (!cc || (!cc->dead && cc->npages < CC_MAX_PAGES && cc->nrec < CC_MAX_RECORDS))
 		return;
 	if (cc->npages >= CC_MAX_PAGES || cc->nrec >= CC_MAX_RECORDS)
 		kill_all(vm);

@@ -300,8 +300,14 @@ int cpu_run_loop(struct soft_cpu *cpu)
 
 	decode_init();
 	for (;;) {
-		if (__atomic_exchange_n(&cpu->kick, 0, __ATOMIC_ACQUIRE) || run->immediate_exit)
-			return exit_intr(cpu);
+		/* a plain load first: the exchange is a locked instruction */
+		if (__builtin_expect(__atomic_load_n(&cpu->kick, __ATOMIC_RELAXED) ||
+					     run->immediate_exit,
+				     0)) {
+			if (__atomic_exchange_n(&cpu->kick, 0, __ATOMIC_ACQUIRE) ||
+			    run->immediate_exit)
+				return exit_intr(cpu);
+		}
 		cc_collect(cpu->vm);
 		if (cpu->irq_pending && interruptible(cpu)) {
 			run->exit_reason = KVM_EXIT_UNKNOWN;
