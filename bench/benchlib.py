@@ -61,8 +61,14 @@ def qemu_guest_status(rc):
 MEASURE = os.path.join(REPO, "build", "bench", "measure")
 
 
+class Measured(tuple):
+    """(exit status, wall seconds, peak RSS KiB, stderr text) of one run, plus .cpu:
+    the run's user + system CPU seconds, all its threads."""
+    cpu = 0.0
+
+
 def run_measured(cmd, timeout=300, stdout=subprocess.DEVNULL):
-    """(exit status, wall seconds, peak RSS KiB, stderr text) of one run.
+    """(exit status, wall seconds, peak RSS KiB, stderr text) of one run (a Measured).
 
     The command runs under bench/measure.c, which forks, execs and reaps it
     with wait4() (see there why not from Python) and reports on a pipe.
@@ -87,8 +93,10 @@ def run_measured(cmd, timeout=300, stdout=subprocess.DEVNULL):
         err = errf.read().decode(errors="replace")
     if p.returncode != 0 or not report:
         raise Unavailable("could not measure %s: %s" % (cmd[0], err.strip()[-200:]))
-    status, wall_ns, rss = (int(x) for x in report.split())
-    return status, wall_ns / 1e9, rss, err
+    status, wall_ns, rss, cpu_ns = (int(x) for x in report.split())
+    m = Measured((status, wall_ns / 1e9, rss, err))
+    m.cpu = cpu_ns / 1e9
+    return m
 
 
 def why(err):

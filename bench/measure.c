@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * measure CMD [ARGS...]: run CMD with stdin from /dev/null and print
- * "<exit status> <wall ns> <peak RSS KiB>" on the fd named by $MEASURE_FD
- * (default stderr).
+ * "<exit status> <wall ns> <peak RSS KiB> <CPU ns>" on the fd named by
+ * $MEASURE_FD (default stderr); CPU = user + system time of CMD and all
+ * its threads (rusage of the reaped child).
  *
  * Why not Python's os.wait4: Linux carries the RSS high-water mark of the
  * address space a process had before execve() into its ru_maxrss, so a
@@ -24,6 +25,11 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long tv_ns(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL;
 }
 
 int main(int argc, char **argv)
@@ -55,8 +61,8 @@ int main(int argc, char **argv)
 	if (wait4(pid, &status, 0, &ru) < 0)
 		return 2;
 	t1 = now_ns();
-	dprintf(out_fd, "%d %lld %ld\n",
+	dprintf(out_fd, "%d %lld %ld %lld\n",
 		WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), t1 - t0,
-		ru.ru_maxrss);
+		ru.ru_maxrss, tv_ns(&ru.ru_utime) + tv_ns(&ru.ru_stime));
 	return 0;
 }

@@ -11,7 +11,7 @@
 
 .PHONY: compare-qemu bench
 
-BENCH_TOOLS := $(BUILD)/bench/measure $(BUILD)/bench/exit_cost
+BENCH_TOOLS := $(BUILD)/bench/measure $(BUILD)/bench/exit_cost $(BUILD)/bench/blkstream.elf
 
 compare-qemu: all
 	@test -n "$(GUEST)" || { echo "usage: make compare-qemu GUEST=file.elf [APPEND='cmdline'] [DISK=image] [ACCEL=auto|kvm|soft]" >&2; exit 2; }
@@ -27,5 +27,13 @@ $(BUILD)/bench/exit_cost: bench/exit_cost.c $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@ $(BUILD)/libminivmm.a $(LDLIBS)
 
-bench: all $(BENCH_TOOLS)
+# The disk-throughput guest (table c): built like the bundled guests
+# (mk/20-guests.mk's flags, entry, library and flat linker script), kept
+# under bench/ because only the benchmark runs it.
+BLKSTREAM_OBJS := $(GUEST_BUILD)/bench/guests/blkstream/main.c.o
+$(BUILD)/bench/blkstream.elf: $(BLKSTREAM_OBJS) $(GUEST_CRT_OBJS) $(GUEST_LIB) guest-kernels/lib/flat.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_LDFLAGS) -T guest-kernels/lib/flat.ld -o $@ $(GUEST_CRT_OBJS) $(BLKSTREAM_OBJS) $(GUEST_LIB)
+
+bench: all $(BENCH_TOOLS) $(BUILD)/bench/cpu_bench
 	python3 bench/bench.py

@@ -19,19 +19,15 @@ need_stats_option() {
 	./minivmm --help 2>&1 | grep -q -- '--stats' || skip "./minivmm has no --stats option yet"
 }
 
-# Providers to compare on: the kernel's KVM when /dev/kvm opens, and the
-# soft CPU once it runs hello.elf to completion (its own boot tests fail
-# when it does not; here that is reported as a visible skip of that half).
+# Providers to compare on: the soft CPU always (it is the provider every
+# machine has, so a soft run that fails is a failure, not a skip), and the
+# kernel's KVM when /dev/kvm opens.
 providers() {
+	echo soft
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		echo kvm
 	else
 		echo "   kvm: skipped: no /dev/kvm" >&2
-	fi
-	if timeout 30 ./minivmm --accel soft guest-kernels/hello.elf >/dev/null 2>&1; then
-		echo soft
-	else
-		echo "   soft: skipped: ./minivmm --accel soft does not run hello.elf to completion yet" >&2
 	fi
 }
 
