@@ -48,6 +48,7 @@ enum rule {
 	RU_SHXD,   /* shld/shrd */
 	RU_DIV,    /* div/idiv: make most divisions legal */
 	RU_BTMEM,  /* bt* memory with register bit offset: keep the offset near */
+	RU_STACK,  /* stack instructions: rbp points into the stack */
 };
 
 struct isa_case {
@@ -60,7 +61,7 @@ struct isa_case {
 	uint8_t lock;
 	uint8_t xsize; /* F_RRX/F_RMX: source size */
 	uint8_t nbytes;
-	uint8_t bytes[4];
+	uint8_t bytes[6];
 };
 
 #define SZ_ALL 0xf
@@ -193,6 +194,26 @@ static const struct isa_case cases[] = {
 	{ "stc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf9 } },
 	{ "cmc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf5 } },
 	{ "xlat", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xd7 } },
+	/* the stack (compared below G_STACK) */
+	{ "push r", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x53 } },
+	{ "push r16", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 2, { 0x66, 0x55 } },
+	{ "push i8", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 2, { 0x6a, 0x85 } },
+	{ "push i32", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 5, { 0x68, 0x78, 0x56, 0x34, 0x92 } },
+	{ "push m", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 3, { 0xff, 0x76, 0x08 } },
+	{ "push [rsp]", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 3, { 0xff, 0x34, 0x24 } },
+	{ "push rsp", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x54 } },
+	{ "pop r", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x59 } },
+	{ "pop r16", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 2, { 0x66, 0x5a } },
+	{ "pop m", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 3, { 0x8f, 0x46, 0x10 } },
+	{ "pop [rsp+8]", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 4, { 0x8f, 0x44, 0x24, 0x08 } },
+	{ "pop rsp", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x5c } },
+	{ "enter 0x20,0", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 4, { 0xc8, 0x20, 0x00, 0x00 } },
+	{ "enter 0x10,1", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 4, { 0xc8, 0x10, 0x00, 0x01 } },
+	{ "enter 8,3", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 4, { 0xc8, 0x08, 0x00, 0x03 } },
+	{ "leave", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0xc9 } },
+	{ "pusha", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x60 } },
+	{ "popa", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x61 } },
+	{ "pushaw", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 2, { 0x66, 0x60 } },
 	/* BCD adjustments: legacy modes only (#UD in 64-bit mode on both) */
 	{ "daa", 0, F_NONE, 1, ALL6 & ~OF, 0, 0, 0, 1, { 0x27 } },
 	{ "das", 0, F_NONE, 1, ALL6 & ~OF, 0, 0, 0, 1, { 0x2f } },
@@ -295,10 +316,13 @@ static int64_t rnd_imm(unsigned size)
 	return (int32_t)v;
 }
 
+#define STACK_CMP 0x400
+
 struct state {
 	uint64_t r[16];
 	uint64_t flags;
 	uint8_t data[4096];
+	uint8_t stack[STACK_CMP]; /* the bytes just below G_STACK */
 };
 
 static void op_reg(ZydisEncoderOperand *o, ZydisRegister r)
@@ -353,6 +377,10 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 	st->flags = 2 | (rnd() & ALL6);
 	for (i = 0; i < sizeof(st->data); i++)
 		st->data[i] = (uint8_t)rnd();
+	for (i = 0; i < sizeof(st->stack); i++)
+		st->stack[i] = (uint8_t)rnd();
+	if (c->rule == RU_STACK)
+		st->r[5] = G_STACK - 0x80; /* a frame pointer enter/leave can follow */
 	*count = 0;
 	for (i = 0; i < 16; i++)
 		rmask[i] = ~0ULL;
@@ -663,6 +691,7 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 	}
 	uc_reg_write(uc, UC_X86_REG_EFLAGS, &f);
 	uc_mem_write(uc, G_DATA, st->data, sizeof(st->data));
+	uc_mem_write(uc, G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
 	uc_mem_write(uc, G_CODE, code, len);
 	uc_ctl_remove_cache(uc, G_CODE, G_CODE + 0x1000);
 	uc_vector = -1;
@@ -681,6 +710,7 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 	uc_reg_read(uc, UC_X86_REG_EFLAGS, &f);
 	st->flags = f;
 	uc_mem_read(uc, G_DATA, st->data, sizeof(st->data));
+	uc_mem_read(uc, G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
 	return uc_vector;
 }
 
@@ -710,6 +740,7 @@ static int run_soft(struct guest *g, const uint8_t *code, unsigned len, struct s
 	r.rflags = st->flags;
 	soft_cpu_set_regs(g->cpu, &r);
 	memcpy(g->ram + G_DATA, st->data, sizeof(st->data));
+	memcpy(g->ram + G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
 	{
 		uint8_t buf[32];
 
@@ -743,6 +774,7 @@ static int run_soft(struct guest *g, const uint8_t *code, unsigned len, struct s
 		for (int i = 0; i < 16; i++)
 			st->r[i] = i < 8 ? (uint32_t)st->r[i] : 0;
 	memcpy(st->data, g->ram + G_DATA, sizeof(st->data));
+	memcpy(st->stack, g->ram + G_STACK - STACK_CMP, sizeof(st->stack));
 	return vec;
 }
 
@@ -835,6 +867,8 @@ static void check_case(const struct isa_case *c)
 			ck_assert_msg((a.flags & DF) == (b.flags & DF), "%s: DF", msg);
 			ck_assert_msg(!memcmp(a.data, b.data, sizeof(a.data)), "%s: data differs",
 				      msg);
+			ck_assert_msg(!memcmp(a.stack, b.stack, sizeof(a.stack)),
+				      "%s: stack differs", msg);
 		}
 	}
 	/* every case runs in 64-bit mode; in 32-bit mode those with a form there */
