@@ -61,7 +61,7 @@ struct isa_case {
 	uint8_t lock;
 	uint8_t xsize; /* F_RRX/F_RMX: source size */
 	uint8_t nbytes;
-	uint8_t bytes[6];
+	uint8_t bytes[12];
 };
 
 #define SZ_ALL 0xf
@@ -194,6 +194,52 @@ static const struct isa_case cases[] = {
 	{ "stc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf9 } },
 	{ "cmc", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xf5 } },
 	{ "xlat", 0, F_NONE, 1, ALL6, 0, 0, 0, 1, { 0xd7 } },
+	/* near branches: taken or not, they skip `mov al, 1` or run it */
+	{ "jo rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x70, 0x02, 0xb0, 0x01 } },
+	{ "jo rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x80, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jno rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x71, 0x02, 0xb0, 0x01 } },
+	{ "jno rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x81, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jb rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x72, 0x02, 0xb0, 0x01 } },
+	{ "jb rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x82, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnb rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x73, 0x02, 0xb0, 0x01 } },
+	{ "jnb rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x83, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jz rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x74, 0x02, 0xb0, 0x01 } },
+	{ "jz rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x84, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnz rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x75, 0x02, 0xb0, 0x01 } },
+	{ "jnz rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x85, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jbe rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x76, 0x02, 0xb0, 0x01 } },
+	{ "jbe rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x86, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnbe rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x77, 0x02, 0xb0, 0x01 } },
+	{ "jnbe rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x87, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "js rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x78, 0x02, 0xb0, 0x01 } },
+	{ "js rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x88, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jns rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x79, 0x02, 0xb0, 0x01 } },
+	{ "jns rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x89, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jp rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7a, 0x02, 0xb0, 0x01 } },
+	{ "jp rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8a, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnp rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7b, 0x02, 0xb0, 0x01 } },
+	{ "jnp rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8b, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jl rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7c, 0x02, 0xb0, 0x01 } },
+	{ "jl rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8c, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnl rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7d, 0x02, 0xb0, 0x01 } },
+	{ "jnl rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8d, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jle rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7e, 0x02, 0xb0, 0x01 } },
+	{ "jle rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8e, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "jnle rel8", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0x7f, 0x02, 0xb0, 0x01 } },
+	{ "jnle rel32", 0, F_NONE, 1, ALL6, 0, 0, 0, 8, { 0x0f, 0x8f, 0x02, 0, 0, 0, 0xb0, 0x01 } },
+	{ "loop", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0xe2, 0x02, 0xb0, 0x01 } },
+	{ "loope", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0xe1, 0x02, 0xb0, 0x01 } },
+	{ "loopne", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0xe0, 0x02, 0xb0, 0x01 } },
+	{ "loop a32", 0, F_NONE, 1, ALL6, 0, 0, 0, 5, { 0x67, 0xe2, 0x02, 0xb0, 0x01 } },
+	{ "jrcxz", 0, F_NONE, 1, ALL6, 0, 0, 0, 4, { 0xe3, 0x02, 0xb0, 0x01 } },
+	{ "jecxz a32", 0, F_NONE, 1, ALL6, 0, 0, 0, 5, { 0x67, 0xe3, 0x02, 0xb0, 0x01 } },
+	/* 64-bit only: rip-relative targets (REX.W first, so skipped in 32-bit mode) */
+	{ "jmp r", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 9, { 0x48, 0x8d, 0x05, 0x02, 0, 0, 0, 0xff, 0xe0 } },
+	{ "call rel32", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 5, { 0xe8, 0x00, 0x00, 0x00, 0x00 } },
+	{ "call r", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 9, { 0x48, 0x8d, 0x05, 0x02, 0, 0, 0, 0xff, 0xd0 } },
+	{ "ret", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 9, { 0x48, 0x8d, 0x05, 0x02, 0, 0, 0, 0x50, 0xc3 } },
+	{ "ret imm", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 11,
+	  { 0x48, 0x8d, 0x05, 0x04, 0, 0, 0, 0x50, 0xc2, 0x08, 0x00 } },
 	/* the stack (compared below G_STACK) */
 	{ "push r", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 1, { 0x53 } },
 	{ "push r16", 0, F_NONE, 1, ALL6, RU_STACK, 0, 0, 2, { 0x66, 0x55 } },
