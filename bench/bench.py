@@ -63,7 +63,10 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc)
     parts = ["# minivmm benchmarks (%s)" % now.strftime("%Y-%m-%d %H:%M UTC"), "",
              "Machine: " + machine_line(), "",
-             "Reproduce: `make bench` (BENCH_RUNS=%d)." % bl.runs_count(20), ""]
+             "Reproduce: `make bench` (%s)." % (
+                 "BENCH_RUNS=%s for every table" % os.environ["BENCH_RUNS"] if os.environ.get("BENCH_RUNS")
+                 else "default repetitions: launch 20, disk 7 (+3 for disktest), cpu 5 rounds; "
+                 "BENCH_RUNS=n sets them all"), ""]
     raw = {}
     for name, mod in chosen:
         print("== %s" % name, flush=True)
