@@ -145,8 +145,11 @@ static inline void guest_fini(struct guest *g)
 /* Put code at gpa and forget what was decoded before (the host wrote it). */
 static inline void guest_code(struct guest *g, uint64_t gpa, const void *code, size_t len)
 {
+	uint64_t p;
+
 	memcpy(g->ram + gpa, code, len);
-	code_cache_flush(g->vm);
+	for (p = gpa >> 12; p <= (gpa + len - 1) >> 12; p++)
+		code_cache_invalidate_page(g->vm, p);
 }
 
 /* Vector of the exception whose stub a HLT exit stopped at, or -1. */

@@ -856,14 +856,13 @@ static void describe(char *buf, size_t n, const struct isa_case *c, unsigned siz
 static void check_case(const struct isa_case *c)
 {
 	struct guest g;
-	uc_engine *uc = uc_new();
+	uc_engine *uc;
 	unsigned size, it, n = iterations(), ran = 0;
 	const char *only = getenv("ISA_CASE");
 
-	if (only && strcmp(only, c->name)) {
-		uc_close(uc);
+	if (only && strcmp(only, c->name))
 		return;
-	}
+	uc = uc_new();
 	guest_init(&g);
 	if (mode32)
 		guest_mode32(&g);
