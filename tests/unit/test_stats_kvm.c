@@ -5,7 +5,8 @@
  *   Linux's Documentation/virt/kvm/api.rst (header, descriptors with
  *   name_size-byte names, data block), including malformed ones;
  * - against the real /dev/kvm when it can be opened (skipped otherwise):
- *   the kernel's own counters must show the exits a tiny guest made.
+ *   the kernel's own counters must show the exits a tiny guest made;
+ * - against the soft provider, which must count the same guest exactly.
  */
 #include <check.h>
 #include <errno.h>
@@ -265,6 +266,77 @@ START_TEST(kernel_kvm_counts_exits)
 }
 END_TEST
 
+/*
+ * The soft provider answers KVM_GET_STATS_FD in the same binary format,
+ * with the kernel's counter names for what both count and soft_* for what
+ * only it counts. The same guest: 3 OUTs (3 KVM_EXIT_IO to userspace) and a
+ * HLT (1 KVM_EXIT_HLT), 4 instructions executed (OUT and HLT each retire:
+ * SDM vol. 2, HLT resumes at the next instruction).
+ */
+START_TEST(soft_provider_counts_exits)
+{
+	static const uint8_t code[] = {0xe6, 0x80, 0xe6, 0x80, 0xe6, 0x80, 0xf4};
+	const struct kvm_provider *p = &kvm_provider_soft;
+	int sys = p->open_system(), vm, vcpu, found, run_size;
+	struct kvm_userspace_memory_region region = {0};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {0};
+	struct kvm_run *run;
+	uint8_t *mem;
+	unsigned outs = 0;
+
+	ck_assert_int_ge(sys, 0);
+	vm = p->ioctl(sys, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vm, 0);
+	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(mem, MAP_FAILED);
+	memcpy(mem + 0x1000, code, sizeof(code));
+	region.memory_size = 0x10000;
+	region.userspace_addr = (uintptr_t)mem;
+	ck_assert_int_eq(p->ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region), 0);
+	vcpu = p->ioctl(vm, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(vcpu, 0);
+	run_size = p->ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ck_assert_int_gt(run_size, 0);
+	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	ck_assert_ptr_ne(run, MAP_FAILED);
+	ck_assert_int_eq(p->ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ck_assert_int_eq(p->ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
+	regs.rip = 0x1000;
+	regs.rflags = 2;
+	ck_assert_int_eq(p->ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+	for (;;) {
+		ck_assert_int_eq(p->ioctl(vcpu, KVM_RUN, 0), 0);
+		if (run->exit_reason == KVM_EXIT_IO) {
+			outs++;
+			continue;
+		}
+		ck_assert_int_eq(run->exit_reason, KVM_EXIT_HLT);
+		break;
+	}
+	ck_assert_uint_eq(outs, 3);
+
+	ck_assert_int_gt(kvm_stats_collect(p, vcpu, &st), 0);
+	ck_assert_str_eq(st.provider, "soft");
+	ck_assert_uint_eq(counter("io_exits", &found), 3);
+	ck_assert(found);
+	ck_assert_uint_eq(counter("halt_exits", &found), 1);
+	ck_assert(found);
+	ck_assert_uint_eq(counter("mmio_exits", &found), 0);
+	ck_assert(found);
+	ck_assert_uint_eq(counter("soft_insns", &found), 4);
+	ck_assert(found);
+
+	munmap(run, (size_t)run_size);
+	munmap(mem, 0x10000);
+	p->close(vcpu);
+	p->close(vm);
+	p->close(sys);
+}
+END_TEST
+
 static Suite *kvm_stats_suite(void)
 {
 	Suite *s = suite_create("kvm_stats");
@@ -277,6 +349,7 @@ static Suite *kvm_stats_suite(void)
 	tcase_add_test(tc, absurd_header_refused);
 	tcase_add_test(tc, exit_reason_names);
 	tcase_add_test(tc, kernel_kvm_counts_exits);
+	tcase_add_test(tc, soft_provider_counts_exits);
 	suite_add_tcase(s, tc);
 	return s;
 }
