@@ -65,7 +65,7 @@ def main():
              "Machine: " + machine_line(), "",
              "Reproduce: `make bench` (%s)." % (
                  "BENCH_RUNS=%s for every table" % os.environ["BENCH_RUNS"] if os.environ.get("BENCH_RUNS")
-                 else "default repetitions: launch 20, disk 7 (+3 for disktest), cpu 5 rounds; "
+                 else "default repetitions: launch 50, disk 7 (+3 for disktest), cpu 5 rounds; "
                  "BENCH_RUNS=n sets them all"), ""]
     raw = {}
     for name, mod in chosen:
