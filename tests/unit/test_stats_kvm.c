@@ -178,7 +178,68 @@ START_TEST(exit_reason_names)
 }
 END_TEST
 
-/* --- the kernel's KVM: a real-mode guest doing 3 OUTs and a HLT --- */
+/* --- a real-mode guest doing 3 OUTs and a HLT, on a real provider --- */
+
+struct tiny_guest {
+	const struct kvm_provider *p;
+	int sys, vm, vcpu, run_size;
+	struct kvm_run *run;
+	uint8_t *mem;
+};
+
+/* Create a VM on p (system fd sys) and run the guest to its HLT, counting its 3 OUT exits. */
+static void tiny_guest_run(const struct kvm_provider *p, int sys, struct tiny_guest *g)
+{
+	/* out %al,$0x80 three times, then hlt (16-bit real mode at 0x1000) */
+	static const uint8_t code[] = {0xe6, 0x80, 0xe6, 0x80, 0xe6, 0x80, 0xf4};
+	struct kvm_userspace_memory_region region = {0};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {0};
+	unsigned outs = 0;
+
+	g->p = p;
+	g->sys = sys;
+	g->vm = p->ioctl(sys, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(g->vm, 0);
+	g->mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(g->mem, MAP_FAILED);
+	memcpy(g->mem + 0x1000, code, sizeof(code));
+	region.memory_size = 0x10000;
+	region.userspace_addr = (uintptr_t)g->mem;
+	ck_assert_int_eq(p->ioctl(g->vm, KVM_SET_USER_MEMORY_REGION, &region), 0);
+	g->vcpu = p->ioctl(g->vm, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(g->vcpu, 0);
+	g->run_size = p->ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ck_assert_int_gt(g->run_size, 0);
+	g->run = mmap(NULL, (size_t)g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->vcpu, 0);
+	ck_assert_ptr_ne(g->run, MAP_FAILED);
+	ck_assert_int_eq(p->ioctl(g->vcpu, KVM_GET_SREGS, &sregs), 0);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ck_assert_int_eq(p->ioctl(g->vcpu, KVM_SET_SREGS, &sregs), 0);
+	regs.rip = 0x1000;
+	regs.rflags = 2;
+	ck_assert_int_eq(p->ioctl(g->vcpu, KVM_SET_REGS, &regs), 0);
+	for (;;) {
+		ck_assert_int_eq(p->ioctl(g->vcpu, KVM_RUN, 0), 0);
+		if (g->run->exit_reason == KVM_EXIT_IO) {
+			outs++;
+			continue;
+		}
+		ck_assert_int_eq(g->run->exit_reason, KVM_EXIT_HLT);
+		break;
+	}
+	ck_assert_uint_eq(outs, 3);
+}
+
+static void tiny_guest_close(struct tiny_guest *g)
+{
+	munmap(g->run, (size_t)g->run_size);
+	munmap(g->mem, 0x10000);
+	g->p->close(g->vcpu);
+	g->p->close(g->vm);
+	g->p->close(g->sys);
+}
 
 static int sys_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -189,57 +250,19 @@ static const struct kvm_provider kernel = {.name = "kvm", .ioctl = sys_ioctl, .c
 
 START_TEST(kernel_kvm_counts_exits)
 {
-	/* out %al,$0x80 three times, then hlt (16-bit real mode at 0x1000) */
-	static const uint8_t code[] = {0xe6, 0x80, 0xe6, 0x80, 0xe6, 0x80, 0xf4};
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	int vm, vcpu, found, run_size;
-	struct kvm_userspace_memory_region region = {0};
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = {0};
-	struct kvm_run *run;
-	uint8_t *mem;
-	unsigned outs = 0;
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), found;
+	struct tiny_guest g;
 
 	if (kvm < 0) {
 		printf("skipped: no /dev/kvm\n");
 		return;
 	}
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	ck_assert_int_ge(vm, 0);
-	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(mem, MAP_FAILED);
-	memcpy(mem + 0x1000, code, sizeof(code));
-	region.memory_size = 0x10000;
-	region.userspace_addr = (uintptr_t)mem;
-	ck_assert_int_eq(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region), 0);
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	ck_assert_int_ge(vcpu, 0);
-	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	ck_assert_ptr_ne(run, MAP_FAILED);
-	ck_assert_int_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ck_assert_int_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
-	regs.rip = 0x1000;
-	regs.rflags = 2;
-	ck_assert_int_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
-	for (;;) {
-		ck_assert_int_eq(ioctl(vcpu, KVM_RUN, 0), 0);
-		if (run->exit_reason == KVM_EXIT_IO) {
-			outs++;
-			continue;
-		}
-		ck_assert_int_eq(run->exit_reason, KVM_EXIT_HLT);
-		break;
-	}
-	ck_assert_uint_eq(outs, 3);
-
-	if (ioctl(vcpu, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0 &&
+	tiny_guest_run(&kernel, kvm, &g);
+	if (ioctl(g.vcpu, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0 &&
 	    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0) {
 		printf("skipped: kernel KVM has no KVM_CAP_BINARY_STATS_FD\n");
 	} else {
-		ck_assert_int_gt(kvm_stats_collect(&kernel, vcpu, &st), 0);
+		ck_assert_int_gt(kvm_stats_collect(&kernel, g.vcpu, &st), 0);
 		ck_assert_str_eq(st.provider, "kvm");
 		/*
 		 * The kernel counted our 3 port exits and the halt. An OUT reaches
@@ -258,11 +281,7 @@ START_TEST(kernel_kvm_counts_exits)
 		ck_assert_uint_ge(counter("exits", &found), 4);
 		ck_assert(found);
 	}
-	munmap(run, (size_t)run_size);
-	munmap(mem, 0x10000);
-	close(vcpu);
-	close(vm);
-	close(kvm);
+	tiny_guest_close(&g);
 }
 END_TEST
 
@@ -275,50 +294,13 @@ END_TEST
  */
 START_TEST(soft_provider_counts_exits)
 {
-	static const uint8_t code[] = {0xe6, 0x80, 0xe6, 0x80, 0xe6, 0x80, 0xf4};
 	const struct kvm_provider *p = &kvm_provider_soft;
-	int sys = p->open_system(), vm, vcpu, found, run_size;
-	struct kvm_userspace_memory_region region = {0};
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = {0};
-	struct kvm_run *run;
-	uint8_t *mem;
-	unsigned outs = 0;
+	struct tiny_guest g;
+	int found, sys = p->open_system();
 
 	ck_assert_int_ge(sys, 0);
-	vm = p->ioctl(sys, KVM_CREATE_VM, 0);
-	ck_assert_int_ge(vm, 0);
-	mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(mem, MAP_FAILED);
-	memcpy(mem + 0x1000, code, sizeof(code));
-	region.memory_size = 0x10000;
-	region.userspace_addr = (uintptr_t)mem;
-	ck_assert_int_eq(p->ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region), 0);
-	vcpu = p->ioctl(vm, KVM_CREATE_VCPU, 0);
-	ck_assert_int_ge(vcpu, 0);
-	run_size = p->ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 0);
-	ck_assert_int_gt(run_size, 0);
-	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	ck_assert_ptr_ne(run, MAP_FAILED);
-	ck_assert_int_eq(p->ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ck_assert_int_eq(p->ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
-	regs.rip = 0x1000;
-	regs.rflags = 2;
-	ck_assert_int_eq(p->ioctl(vcpu, KVM_SET_REGS, &regs), 0);
-	for (;;) {
-		ck_assert_int_eq(p->ioctl(vcpu, KVM_RUN, 0), 0);
-		if (run->exit_reason == KVM_EXIT_IO) {
-			outs++;
-			continue;
-		}
-		ck_assert_int_eq(run->exit_reason, KVM_EXIT_HLT);
-		break;
-	}
-	ck_assert_uint_eq(outs, 3);
-
-	ck_assert_int_gt(kvm_stats_collect(p, vcpu, &st), 0);
+	tiny_guest_run(p, sys, &g);
+	ck_assert_int_gt(kvm_stats_collect(p, g.vcpu, &st), 0);
 	ck_assert_str_eq(st.provider, "soft");
 	ck_assert_uint_eq(counter("io_exits", &found), 3);
 	ck_assert(found);
@@ -328,12 +310,7 @@ START_TEST(soft_provider_counts_exits)
 	ck_assert(found);
 	ck_assert_uint_eq(counter("soft_insns", &found), 4);
 	ck_assert(found);
-
-	munmap(run, (size_t)run_size);
-	munmap(mem, 0x10000);
-	p->close(vcpu);
-	p->close(vm);
-	p->close(sys);
+	tiny_guest_close(&g);
 }
 END_TEST
 
