@@ -379,7 +379,13 @@ START_TEST(test_hw_breakpoint_exit)
 	ck_assert_uint_eq(g.run->debug.arch.pc, G_CODE + 7);
 	ck_assert_uint_eq(g.run->debug.arch.dr6 & 0xf, 1);
 	ck_assert_uint_eq(regs().rax, 2); /* stopped before the breakpointed instruction */
-	/* resuming runs the instruction (no endless re-trigger) */
+	/* as with KVM, running again stops at the same breakpoint ... */
+	ck_assert_int_eq(soft_cpu_run(g.cpu), 0);
+	ck_assert_uint_eq(g.run->exit_reason, KVM_EXIT_DEBUG);
+	ck_assert_uint_eq(g.run->debug.arch.pc, G_CODE + 7);
+	ck_assert_uint_eq(regs().rax, 2);
+	/* ... until the debugger removes it */
+	set_debug(KVM_GUESTDBG_ENABLE, 0, 0);
 	ck_assert_int_eq(soft_cpu_run(g.cpu), 0);
 	ck_assert_uint_eq(g.run->exit_reason, KVM_EXIT_HLT); /* int3 went to the guest's IDT */
 	ck_assert_int_eq(guest_exception(&g, regs().rip), X_BP);

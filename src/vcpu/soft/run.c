@@ -178,14 +178,15 @@ static int step_one(struct soft_cpu *cpu)
 	unsigned bp;
 	int rc;
 
+	/*
+	 * As KVM (measured on this host): an execution breakpoint fires on
+	 * every KVM_RUN that starts at it; the debugger steps over it by
+	 * removing it or single-stepping without it.
+	 */
 	if (dbg && hw_breakpoint(cpu, lin, &bp)) {
-		if (!(cpu->debug_resume && cpu->debug_bp[bp] == lin)) {
-			cpu->debug_resume = true;
-			debug_exit(cpu, X_DB, DR6_ACTIVE_LOW | (1ULL << bp));
-			return 1;
-		}
+		debug_exit(cpu, X_DB, DR6_ACTIVE_LOW | (1ULL << bp));
+		return 1;
 	}
-	cpu->debug_resume = false;
 	rc = fetch(cpu, &tmp, &in, dbg);
 	if (rc == EXEC_FAULT)
 		return deliver(cpu);
