@@ -258,6 +258,13 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 	else if (!ok)
 		in->fn = NULL;
 	route(&zi, in);
+	if (in->fn && in->fn == table[zi.mnemonic] && !sys_mnemonic[zi.mnemonic] &&
+	    zi.mnemonic != ZYDIS_MNEMONIC_PUSH) {
+		/* integer handlers index gpr[] with register operands: only GPRs */
+		for (i = 0; i < in->nops; i++)
+			if (in->op[i].kind == OP_REG && in->op[i].reg > R_BH)
+				in->fn = NULL;
+	}
 	if (ok && in->fn && in->fn == table[zi.mnemonic] && !sys_mnemonic[zi.mnemonic]) {
 		insn_fn f = exec_fast_specialize(in);
 
