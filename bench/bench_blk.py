@@ -20,6 +20,7 @@ earlier one: t(64 MiB) - t(4 MiB) over the image.
 
 import os
 import shutil
+import subprocess
 import tempfile
 
 import benchlib as bl
@@ -127,6 +128,23 @@ def cpu_table(cfgs, cpu, failed):
     return bl.md_table(["host CPU ms per GiB moved (user + system, all threads)", *cols], rows)
 
 
+def same_accesses(work):
+    """One line: does blkstream make the same virtio accesses under both VMMs (tools/compare-qemu)?"""
+    if not bl.QEMU or not os.path.exists(bl.MINIVMM):
+        return None
+    img = os.path.join(work, "compare.img")
+    with open(img, "wb") as f:
+        f.truncate(8 << 20)
+    p = subprocess.run([os.path.join(bl.REPO, "tools", "compare-qemu"), "--accel", "soft", "--disk", img,
+                        "--append", "blkstream.mode=write blkstream.bytes=1048576 blkstream.req=4096", STREAM],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    result = [l for l in p.stdout.splitlines() if l.startswith("RESULT:")]
+    total = [l for l in p.stdout.splitlines() if l.startswith("total")]
+    return "- Same work on both sides: `tools/compare-qemu --accel soft` on blkstream.elf (1 MiB in 4 KiB " \
+        "requests) says %s (%s)." % (result[0][8:] if result else "nothing (exit %d)" % p.returncode,
+                                      " ".join(total[0].split()) if total else "no totals")
+
+
 def run():
     if not os.path.exists(STREAM):
         raise bl.Unavailable("build/bench/blkstream.elf is not built (make bench builds it)")
@@ -161,6 +179,9 @@ def run():
                   "the adjacent requests of a kick into one call (strace, 11 read passes: 1408 preadv for 5632 "
                   "requests) and runs them in its worker threads, so it uses more than one CPU (the CPU/wall "
                   "line above).")
+        same = same_accesses(work)
+        if same:
+            md.append(same)
         md += bl.closing_notes(failed)
         data["blkstream"] = {"passes": passes, "runs": runs, "failed": failed,
                              "rates_bytes_per_s": {"%d/%s/%s" % k: v for k, v in rates.items()},
