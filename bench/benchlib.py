@@ -4,6 +4,7 @@ medians with min/max, markdown tables, and the commands for both VMMs."""
 
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -76,14 +77,14 @@ def run_measured(cmd, timeout=300, stdout=subprocess.DEVNULL):
     r, w = os.pipe()
     with tempfile.TemporaryFile() as errf:
         p = subprocess.Popen([MEASURE] + list(cmd), stdin=subprocess.DEVNULL, stdout=stdout,
-                             stderr=errf, pass_fds=(w,), env=dict(os.environ, MEASURE_FD=str(w)))
+                             stderr=errf, pass_fds=(w,), env=dict(os.environ, MEASURE_FD=str(w)),
+                             start_new_session=True)
         os.close(w)
         try:
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            # kill the whole measured tree: measure and its child
-            subprocess.run(["pkill", "-KILL", "-P", str(p.pid)])
-            p.kill()
+            # kill the whole measured tree: measure leads its own process group
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             os.close(r)
             raise Unavailable("%s timed out after %ss" % (os.path.basename(cmd[0]), timeout))
