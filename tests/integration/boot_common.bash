@@ -33,7 +33,7 @@ fail() {
 # soft provider that cannot run the guest is a failure, not a skip).
 providers() {
 	PROVIDERS=(soft)
-	if (exec 3<>/dev/kvm) 2>/dev/null; then
+	if ([ -c /dev/kvm ] && exec 3<>/dev/kvm) 2>/dev/null; then
 		PROVIDERS=(kvm soft)
 	else
 		echo "skipped: kvm provider: no /dev/kvm (cannot open it read-write)"

@@ -24,7 +24,7 @@ need_stats_option() {
 # kernel's KVM when /dev/kvm opens.
 providers() {
 	echo soft
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 		echo kvm
 	else
 		echo "   kvm: skipped: no /dev/kvm" >&2

@@ -72,7 +72,7 @@ usable_providers() {
 	PROVIDERS=()
 	local p
 	for p in kvm soft; do
-		if [ "$p" = kvm ] && ! (exec 3<>/dev/kvm) 2>/dev/null; then
+		if [ "$p" = kvm ] && ! ([ -c /dev/kvm ] && exec 3<>/dev/kvm) 2>/dev/null; then
 			echo "skipped: kvm provider: no /dev/kvm"
 			continue
 		fi

@@ -45,7 +45,7 @@ hold -s
 sleep 0.5
 refused "writer while another process reads" "$img.*locked by another process" -d "$img"
 # Readers share: a read-only disk boots while another process reads the image.
-if (exec 3<>/dev/kvm) 2>/dev/null; then
+if ([ -c /dev/kvm ] && exec 3<>/dev/kvm) 2>/dev/null; then
 	timeout 30 "$MINIVMM" --accel kvm -d "$img,ro" "$HELLO" >"$DISK_TMP/out" 2>"$DISK_TMP/err"
 	rc=$?
 	[ "$rc" = 0 ] || problem "read-only disk next to another reader: exit $rc: $(head -1 "$DISK_TMP/err")"

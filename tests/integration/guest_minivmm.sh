@@ -24,7 +24,7 @@ fi
 build_guests
 
 providers=(soft)
-if (exec 3<>/dev/kvm) 2>/dev/null; then
+if ([ -c /dev/kvm ] && exec 3<>/dev/kvm) 2>/dev/null; then
 	providers=(kvm soft)
 else
 	echo "skipped: kvm provider: no /dev/kvm (cannot open it read-write)"
