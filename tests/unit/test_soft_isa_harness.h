@@ -134,6 +134,39 @@ static inline void guest_mode32(struct guest *g)
 	ck_assert_int_eq(soft_cpu_set_sregs(g->cpu, &s), 0);
 }
 
+/*
+ * Real mode: CS=0x1000, DS=ES=0x2000, SS=0x3000 (bases selector * 16),
+ * and an interrupt vector table whose entries reach the hlt stubs
+ * (segment 0x600, offset 16 * vector).
+ */
+static inline void guest_mode16(struct guest *g)
+{
+	struct kvm_sregs s;
+	unsigned v;
+
+	for (v = 0; v < G_VECTORS; v++) {
+		uint16_t ent[2] = { (uint16_t)(v * 16), G_STUBS >> 4 };
+
+		memcpy(g->ram + v * 4, ent, 4);
+	}
+	soft_cpu_get_sregs(g->cpu, &s);
+	s.cs = (struct kvm_segment){ .base = 0x10000, .limit = 0xffff, .selector = 0x1000,
+				     .type = 11, .present = 1, .s = 1 };
+	s.ds = (struct kvm_segment){ .base = 0x20000, .limit = 0xffff, .selector = 0x2000,
+				     .type = 3, .present = 1, .s = 1 };
+	s.es = s.ds;
+	s.fs = s.gs = (struct kvm_segment){ .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
+	s.ss = (struct kvm_segment){ .base = 0x30000, .limit = 0xffff, .selector = 0x3000,
+				     .type = 3, .present = 1, .s = 1 };
+	s.idt.base = 0;
+	s.idt.limit = 0x3ff;
+	s.cr0 = 0x10;
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	ck_assert_int_eq(soft_cpu_set_sregs(g->cpu, &s), 0);
+}
+
 static inline void guest_fini(struct guest *g)
 {
 	soft_cpu_destroy(g->cpu);

@@ -285,6 +285,26 @@ static const struct isa_case cases[] = {
 /* ---- operand generation ---- */
 static uint64_t rng_state;
 static bool mode32; /* flat 32-bit protected mode instead of 64-bit mode */
+static bool mode16; /* real mode (16-bit code), with mode32 also set */
+
+/*
+ * Where code, data and stack are: linear addresses, and the offsets the
+ * registers hold (the same in the flat modes; segment-relative in real
+ * mode, where CS/DS=ES/SS are 0x1000/0x2000/0x3000 on both CPUs).
+ */
+static uint64_t code_lin = G_CODE, code_off = G_CODE;
+static uint64_t data_lin = G_DATA, data_off = G_DATA;
+static uint64_t stack_lin = G_STACK, stack_off = G_STACK;
+
+static void layout(bool real)
+{
+	code_lin = real ? 0x10100 : G_CODE;
+	code_off = real ? 0x100 : G_CODE;
+	data_lin = real ? 0x20000 : G_DATA;
+	data_off = real ? 0 : G_DATA;
+	stack_lin = real ? 0x40000 : G_STACK;
+	stack_off = real ? 0x10000 : G_STACK;
+}
 
 static uint64_t rnd(void)
 {
@@ -386,7 +406,7 @@ static void op_imm(ZydisEncoderOperand *o, int64_t v)
 static void op_mem(ZydisEncoderOperand *o, unsigned size, int64_t disp)
 {
 	o->type = ZYDIS_OPERAND_TYPE_MEMORY;
-	o->mem.base = mode32 ? ZYDIS_REGISTER_ESI : ZYDIS_REGISTER_RSI;
+	o->mem.base = mode16 ? ZYDIS_REGISTER_SI : mode32 ? ZYDIS_REGISTER_ESI : ZYDIS_REGISTER_RSI;
 	o->mem.displacement = disp;
 	o->mem.size = size;
 }
@@ -418,15 +438,15 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 
 	for (i = 0; i < 16; i++)
 		st->r[i] = mode32 ? (i < 8 ? (uint32_t)rnd_value() : 0) : rnd_value();
-	st->r[4] = G_STACK - 0x100;
-	st->r[6] = G_DATA + 0x800;
+	st->r[4] = stack_off - 0x100;
+	st->r[6] = data_off + 0x800;
 	st->flags = 2 | (rnd() & ALL6);
 	for (i = 0; i < sizeof(st->data); i++)
 		st->data[i] = (uint8_t)rnd();
 	for (i = 0; i < sizeof(st->stack); i++)
 		st->stack[i] = (uint8_t)rnd();
 	if (c->rule == RU_STACK)
-		st->r[5] = G_STACK - 0x80; /* a frame pointer enter/leave can follow */
+		st->r[5] = stack_off - 0x80; /* a frame pointer enter/leave can follow */
 	*count = 0;
 	for (i = 0; i < 16; i++)
 		rmask[i] = ~0ULL;
@@ -436,6 +456,8 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 
 		if (mode32 && c->bytes[0] == 0x48)
 			return 0; /* REX.W: a 64-bit-only instruction */
+		if (mode16 && strstr(c->name, "[rsp"))
+			return 0; /* a SIB byte: no such addressing in 16-bit code */
 
 		if (c->form == F_STR) {
 			switch (rnd() % 4) {
@@ -449,20 +471,22 @@ static unsigned build(const struct isa_case *c, unsigned size, uint8_t *code, st
 				break;
 			}
 			st->r[1] = rnd() % 24;
-			st->r[7] = G_DATA + 0x400 + rnd() % 0x800;
-			st->r[6] = G_DATA + 0x400 + rnd() % 0x800;
+			st->r[7] = data_off + 0x400 + rnd() % 0x800;
+			st->r[6] = data_off + 0x400 + rnd() % 0x800;
 			if (rnd() % 3 == 0) /* make equal runs likely for repe/repne */
-				memmove(st->data + (st->r[7] - G_DATA), st->data + (st->r[6] - G_DATA), 64);
+				memmove(st->data + (st->r[7] - data_off), st->data + (st->r[6] - data_off),
+					64);
 			st->flags |= (rnd() & 1) ? DF : 0;
 		}
 		if (!strcmp(c->name, "xlat"))
-			st->r[3] = G_DATA + rnd() % 0xf00;
+			st->r[3] = data_off + rnd() % 0xf00;
 		memcpy(code + n, c->bytes, c->nbytes);
 		return n + c->nbytes;
 	}
 
 	memset(&q, 0, sizeof(q));
-	q.machine_mode = mode32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LONG_64;
+	q.machine_mode = mode16 ? ZYDIS_MACHINE_MODE_REAL_16 :
+			 mode32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LONG_64;
 	q.mnemonic = c->mn;
 	if (c->lock)
 		q.prefixes = ZYDIS_ATTRIB_HAS_LOCK;
@@ -709,12 +733,19 @@ static uc_engine *uc_new(void)
 	uc_engine *uc;
 	uc_hook h;
 
-	ck_assert_int_eq(uc_open(UC_ARCH_X86, mode32 ? UC_MODE_32 : UC_MODE_64, &uc), UC_ERR_OK);
+	ck_assert_int_eq(uc_open(UC_ARCH_X86, mode16 ? UC_MODE_16 : mode32 ? UC_MODE_32 : UC_MODE_64,
+				 &uc),
+			 UC_ERR_OK);
 	/* a model with BMI1/LZCNT/POPCNT, as the soft CPU implements them */
 	ck_assert_int_eq(uc_ctl_set_cpu_model(uc, UC_CPU_X86_HASWELL), UC_ERR_OK);
-	ck_assert_int_eq(uc_mem_map(uc, G_CODE, 0x1000, UC_PROT_ALL), UC_ERR_OK);
-	ck_assert_int_eq(uc_mem_map(uc, G_DATA, 0x1000, UC_PROT_ALL), UC_ERR_OK);
-	ck_assert_int_eq(uc_mem_map(uc, G_STACK - 0x1000, 0x1000, UC_PROT_ALL), UC_ERR_OK);
+	if (mode16) {
+		/* the three 64 KiB segments */
+		ck_assert_int_eq(uc_mem_map(uc, 0x10000, 0x30000, UC_PROT_ALL), UC_ERR_OK);
+	} else {
+		ck_assert_int_eq(uc_mem_map(uc, G_CODE, 0x1000, UC_PROT_ALL), UC_ERR_OK);
+		ck_assert_int_eq(uc_mem_map(uc, G_DATA, 0x1000, UC_PROT_ALL), UC_ERR_OK);
+		ck_assert_int_eq(uc_mem_map(uc, G_STACK - 0x1000, 0x1000, UC_PROT_ALL), UC_ERR_OK);
+	}
 	ck_assert_int_eq(uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)uc_on_intr, NULL, 1, 0),
 			 UC_ERR_OK);
 	return uc;
@@ -736,12 +767,21 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 		}
 	}
 	uc_reg_write(uc, UC_X86_REG_EFLAGS, &f);
-	uc_mem_write(uc, G_DATA, st->data, sizeof(st->data));
-	uc_mem_write(uc, G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
-	uc_mem_write(uc, G_CODE, code, len);
-	uc_ctl_remove_cache(uc, G_CODE, G_CODE + 0x1000);
+	if (mode16) {
+		uint16_t cs = 0x1000, ds = 0x2000, ss = 0x3000;
+
+		uc_reg_write(uc, UC_X86_REG_CS, &cs);
+		uc_reg_write(uc, UC_X86_REG_DS, &ds);
+		uc_reg_write(uc, UC_X86_REG_ES, &ds);
+		uc_reg_write(uc, UC_X86_REG_SS, &ss);
+	}
+	uc_mem_write(uc, data_lin, st->data, sizeof(st->data));
+	uc_mem_write(uc, stack_lin - STACK_CMP, st->stack, sizeof(st->stack));
+	uc_mem_write(uc, code_lin, code, len);
+	uc_ctl_remove_cache(uc, code_lin & ~0xfffULL, (code_lin & ~0xfffULL) + 0x1000);
 	uc_vector = -1;
-	if (uc_emu_start(uc, G_CODE, G_CODE + len, 0, 0) != UC_ERR_OK && uc_vector < 0)
+	/* bounded, in case the soft CPU and the bytes disagree on lengths */
+	if (uc_emu_start(uc, code_lin, code_lin + len, 0, 100000) != UC_ERR_OK && uc_vector < 0)
 		uc_vector = 255; /* stopped by an exception it did not report */
 	for (i = 0; i < 16; i++) {
 		if (mode32 && i < 8) {
@@ -755,8 +795,8 @@ static int run_uc(uc_engine *uc, const uint8_t *code, unsigned len, struct state
 	}
 	uc_reg_read(uc, UC_X86_REG_EFLAGS, &f);
 	st->flags = f;
-	uc_mem_read(uc, G_DATA, st->data, sizeof(st->data));
-	uc_mem_read(uc, G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
+	uc_mem_read(uc, data_lin, st->data, sizeof(st->data));
+	uc_mem_read(uc, stack_lin - STACK_CMP, st->stack, sizeof(st->stack));
 	return uc_vector;
 }
 
@@ -782,22 +822,28 @@ static int run_soft(struct guest *g, const uint8_t *code, unsigned len, struct s
 	r.r13 = st->r[13];
 	r.r14 = st->r[14];
 	r.r15 = st->r[15];
-	r.rip = G_CODE;
+	r.rip = code_off;
 	r.rflags = st->flags;
 	soft_cpu_set_regs(g->cpu, &r);
-	memcpy(g->ram + G_DATA, st->data, sizeof(st->data));
-	memcpy(g->ram + G_STACK - STACK_CMP, st->stack, sizeof(st->stack));
+	memcpy(g->ram + data_lin, st->data, sizeof(st->data));
+	memcpy(g->ram + stack_lin - STACK_CMP, st->stack, sizeof(st->stack));
 	{
 		uint8_t buf[32];
 
 		memcpy(buf, code, len);
 		buf[len] = 0xf4; /* hlt */
-		guest_code(g, G_CODE, buf, len + 1);
+		guest_code(g, code_lin, buf, len + 1);
 	}
 	exit = guest_run(g, 4);
 	soft_cpu_get_regs(g->cpu, &r);
 	vec = exit == KVM_EXIT_HLT ? guest_exception(g, r.rip) : -2;
-	if (vec < 0 && (exit != KVM_EXIT_HLT || r.rip != G_CODE + len + 1))
+	if (mode16 && exit == KVM_EXIT_HLT) {
+		struct kvm_sregs sr;
+
+		soft_cpu_get_sregs(g->cpu, &sr);
+		vec = guest_exception(g, sr.cs.base + r.rip);
+	}
+	if (vec < 0 && (exit != KVM_EXIT_HLT || r.rip != code_off + len + 1))
 		return -2;
 	st->r[0] = r.rax;
 	st->r[1] = r.rcx;
@@ -819,8 +865,8 @@ static int run_soft(struct guest *g, const uint8_t *code, unsigned len, struct s
 	if (mode32) /* the upper halves are not architectural here */
 		for (int i = 0; i < 16; i++)
 			st->r[i] = i < 8 ? (uint32_t)st->r[i] : 0;
-	memcpy(st->data, g->ram + G_DATA, sizeof(st->data));
-	memcpy(st->stack, g->ram + G_STACK - STACK_CMP, sizeof(st->stack));
+	memcpy(st->data, g->ram + data_lin, sizeof(st->data));
+	memcpy(st->stack, g->ram + stack_lin - STACK_CMP, sizeof(st->stack));
 	return vec;
 }
 
@@ -864,7 +910,10 @@ static void check_case(const struct isa_case *c)
 		return;
 	uc = uc_new();
 	guest_init(&g);
-	if (mode32)
+	layout(mode16);
+	if (mode16)
+		guest_mode16(&g);
+	else if (mode32)
 		guest_mode32(&g);
 	for (size = 1; size <= 8; size <<= 1) {
 		if (!(c->sizes & size) || (mode32 && size == 8))
@@ -938,6 +987,16 @@ START_TEST(test_isa_case32)
 }
 END_TEST
 
+/* And in real mode: 16-bit operand and address sizes (Unicorn UC_MODE_16). */
+START_TEST(test_isa_case16)
+{
+	mode32 = mode16 = true;
+	check_case(&cases[_i]);
+	mode32 = mode16 = false;
+	layout(false);
+}
+END_TEST
+
 /* #DE from div/idiv: zero divisor and quotient overflow, both sizes of form. */
 START_TEST(test_divide_error)
 {
@@ -991,6 +1050,7 @@ static Suite *isa_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_isa_case, 0, (int)NCASES);
 	tcase_add_loop_test(tc, test_isa_case32, 0, (int)NCASES);
+	tcase_add_loop_test(tc, test_isa_case16, 0, (int)NCASES);
 	tcase_add_test(tc, test_divide_error);
 	suite_add_tcase(s, tc);
 	return s;
