@@ -75,11 +75,14 @@ def run():
              bl.md_table(header, rows), ""]
     for c in cols:
         if c != q and sw.get(c) and sw.get(q):
-            tw, tr = sw[q][0] / sw[c][0], sr[q][0] / sr[c][0]
-            lines.append("- %s: QEMU takes %.1f× its wall time (ratio of medians; target ≥ 20×: %s; ratio of the "
-                         "fastest runs %s), %s its CPU time, and %.1f× its peak RSS (target ≥ 5×: %s)."
-                         % (c, tw, "met" if tw >= 20 else "NOT met", bl.fmt_ratio(sw[q][1], sw[c][1]),
-                            bl.fmt_ratio(sc[q][0], sc[c][0]), tr, "met" if tr >= 5 else "NOT met"))
+            tw, tf, tr = sw[q][0] / sw[c][0], sw[q][1] / sw[c][1], sr[q][0] / sr[c][0]
+            verdict = {(True, True): "met", (False, False): "NOT met",
+                       (True, False): "met by the medians, NOT by the fastest runs (load slows QEMU's longer "
+                                      "runs more)",
+                       (False, True): "NOT met by the medians, met by the fastest runs"}[(tw >= 20, tf >= 20)]
+            lines.append("- %s: QEMU takes %.1f× its wall time (ratio of medians; ratio of the fastest runs %.1f×; "
+                         "target ≥ 20×: %s), %s its CPU time, and %.1f× its peak RSS (target ≥ 5×: %s)."
+                         % (c, tw, tf, verdict, bl.fmt_ratio(sc[q][0], sc[c][0]), tr, "met" if tr >= 5 else "NOT met"))
     if any(c == KVM_COL for c in cols):
         lines.append("- %s is an extra column: this host's /dev/kvm is the kvm_pvm module, which emulates every "
                      "guest instruction, so it times this host's KVM, not minivmm; targets apply to minivmm soft."
