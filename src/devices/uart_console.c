@@ -3,8 +3,10 @@
  * The host side of COM1: guest output to stdout, host stdin to the guest.
  *
  * Output is buffered and written at each newline, when the buffer fills,
- * when the guest looks for input (so a prompt shows before it waits) and
- * when the VM stops. Input is read only after poll() with a zero timeout
+ * when the guest waits for input (so a prompt shows before it waits) and
+ * when the VM stops. A guest polls the same LSR register before every byte
+ * it sends, so one input poll is not yet waiting: only a second poll with
+ * no byte sent in between flushes (one write per line, not per byte). Input is read only after poll() with a zero timeout
  * says it is there (stdin's file flags, shared with the shell, are left
  * alone), so the vCPU never waits for the keyboard. A terminal is put in
  * raw mode, keeping ISIG so that Ctrl-C still reaches minivmm as SIGINT.
@@ -24,6 +26,7 @@ static struct {
 	bool attached;
 	bool stdin_open; /* false after EOF or an error on stdin */
 	bool tty_raw;	 /* termios changed; restore on the way out */
+	unsigned rx_polls; /* input polls since the guest last sent a byte */
 	struct termios saved;
 	unsigned out_len;
 	uint8_t out[CONSOLE_OUT_BUF];
@@ -47,6 +50,7 @@ void uart_console_flush(void)
 
 static void console_tx(void *opaque, uint8_t byte)
 {
+	console.rx_polls = 0;
 	console.out[console.out_len++] = byte;
 	if (byte == '\n' || console.out_len == CONSOLE_OUT_BUF)
 		uart_console_flush();
@@ -57,7 +61,8 @@ static unsigned console_rx_poll(void *opaque, uint8_t *buf, unsigned max)
 	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
 	ssize_t n;
 
-	uart_console_flush();
+	if (++console.rx_polls >= 2)
+		uart_console_flush();
 	if (!console.stdin_open || max == 0)
 		return 0;
 	if (poll(&pfd, 1, 0) <= 0)
