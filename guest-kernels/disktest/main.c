@@ -16,7 +16,17 @@
  *   disktest.ro=1         the disk is read-only: the write must fail with IOERR
  *   disktest.hang=1       after "flush complete", spin (for kill-after-flush tests)
  *   disktest.getid=1      first print the device's ID string (GET_ID)
- *   disktest.noindirect=1, disktest.noeventidx=1: refuse those features
+ *   disktest.noindirect=1, disktest.noeventidx=1, disktest.nosizemax=1:
+ *                         do not accept VIRTIO_RING_F_INDIRECT_DESC,
+ *                         VIRTIO_RING_F_EVENT_IDX, VIRTIO_BLK_F_SIZE_MAX
+ *                         even when offered. Without SIZE_MAX the driver
+ *                         does not read size_max (a field of a feature it
+ *                         did not negotiate) and segments by disktest.seg
+ *                         alone (or not at all).
+ *   disktest.quiet=1      leave the machine-specific values (the device's
+ *                         address and IRQ) out of the output, so that one
+ *                         run prints the same bytes on any machine whose
+ *                         device offers the same features and capacity
  *
  * The pattern (so a host script can recompute it): the disk is a sequence
  * of little-endian 64-bit words; the word at byte offset o is
@@ -43,7 +53,8 @@
 static uint8_t buffers[BUF_BYTES] __attribute__((aligned(4096)));
 
 struct params {
-	uint64_t sectors, start, req, seg, depth, seed, ro, hang, noindirect, noeventidx, getid;
+	uint64_t sectors, start, req, seg, depth, seed, ro, hang, getid;
+	uint64_t noindirect, noeventidx, nosizemax, quiet;
 	char mode[16];
 };
 
@@ -95,7 +106,9 @@ static int parse(const char *cmdline, struct params *p)
 	    get(cmdline, "disktest.hang", &p->hang, 0) ||
 	    get(cmdline, "disktest.getid", &p->getid, 0) ||
 	    get(cmdline, "disktest.noindirect", &p->noindirect, 0) ||
-	    get(cmdline, "disktest.noeventidx", &p->noeventidx, 0))
+	    get(cmdline, "disktest.noeventidx", &p->noeventidx, 0) ||
+	    get(cmdline, "disktest.nosizemax", &p->nosizemax, 0) ||
+	    get(cmdline, "disktest.quiet", &p->quiet, 0))
 		return -1;
 	if (cmdline_get(cmdline, "disktest.mode", 0, p->mode, sizeof(p->mode)) < 0)
 		memcpy(p->mode, "verify", 7);
@@ -275,6 +288,18 @@ static int run(struct vblk *d, const struct params *p)
 	return 0;
 }
 
+/* What the driver negotiated and read; where the device is unless quiet. */
+static void describe(const struct vblk *d, const struct params *p)
+{
+	if (p->quiet)
+		kprintf("disktest: virtio-blk: ");
+	else
+		kprintf("disktest: virtio-blk at %#lx irq %u: ", (unsigned long)d->base, d->irq);
+	kprintf("%lu sectors, seg_max %u, size_max %u, features %#lx%s\n",
+		(unsigned long)d->capacity, d->seg_max, d->size_max, (unsigned long)d->features,
+		d->ro ? ", read-only" : "");
+}
+
 int guest_main(const char *cmdline)
 {
 	struct params p;
@@ -295,15 +320,14 @@ int guest_main(const char *cmdline)
 		refuse |= 1ull << VIRTIO_RING_F_INDIRECT_DESC;
 	if (p.noeventidx)
 		refuse |= 1ull << VIRTIO_RING_F_EVENT_IDX;
+	if (p.nosizemax)
+		refuse |= 1ull << VIRTIO_BLK_F_SIZE_MAX;
 	if (vblk_init(&d, base, window, irq, refuse)) {
 		kprintf("disktest: FAIL: device at %#lx did not come up\n", (unsigned long)base);
 		return EXIT_NODEV;
 	}
 	d.seg_size = (uint32_t)p.seg;
-	kprintf("disktest: virtio-blk at %#lx irq %u: %lu sectors, seg_max %u, size_max %u, "
-		"features %#lx%s\n",
-		(unsigned long)base, irq, (unsigned long)d.capacity, d.seg_max, d.size_max,
-		(unsigned long)d.features, d.ro ? ", read-only" : "");
+	describe(&d, &p);
 	if (p.start + p.sectors > d.capacity || p.start + p.sectors < p.start) {
 		kprintf("disktest: FAIL: sectors %lu..%lu past capacity %lu\n",
 			(unsigned long)p.start, (unsigned long)(p.start + p.sectors),

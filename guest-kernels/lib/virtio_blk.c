@@ -117,6 +117,13 @@ static void read_config(struct vblk *d)
 		gen = rd(d, VIRTIO_MMIO_CONFIG_GENERATION);
 		d->capacity = cfg32(d, cap) | (uint64_t)cfg32(d, cap + 4) << 32;
 	} while (rd(d, VIRTIO_MMIO_CONFIG_GENERATION) != gen);
+	/*
+	 * A field whose feature was not negotiated (not offered, or refused
+	 * by the caller) is not read: the spec gives it no meaning then, and
+	 * not reading it keeps the register accesses the same on devices that
+	 * do and do not offer the feature. Without SIZE_MAX, segments are as
+	 * large as seg_size (or the whole buffer).
+	 */
 	d->size_max = has(d, VIRTIO_BLK_F_SIZE_MAX)
 			  ? cfg32(d, offsetof(struct virtio_blk_config, size_max))
 			  : 0;
