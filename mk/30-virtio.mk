@@ -18,3 +18,7 @@ disk-demo: minivmm guest-kernels/disktest.elf
 	python3 guest-kernels/disktest/host/check.py check $(DISK_DEMO_IMG) 0 32768 1 --expect \
 		"$$(sed -n 's/.*checksum \([0-9a-f]*\)$$/\1/p' $(BUILD)/disk-demo.out)"
 	@echo "disk-demo: the image holds the pattern and the guest's checksum matches"
+
+# mk/20-guests.mk expands `guests: $(GUEST_ELFS)` before this fragment adds
+# disktest to that list, so name it here too.
+guests: guest-kernels/disktest.elf
