@@ -211,6 +211,7 @@ struct soft_vm {
 	uint64_t code_bitmap_pages;
 	struct code_cache *cc;
 	uint32_t generation; /* bumped on slot changes: TLBs and caches revalidate */
+	uint32_t run_epoch;  /* bumped on every KVM_RUN: the VMM may have written RAM */
 };
 
 /* Host pointer of [gpa, gpa+len) if inside one slot, else NULL (never touches outside). */

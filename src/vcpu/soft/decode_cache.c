@@ -8,6 +8,13 @@
  * freed between instructions (cc_collect), because the handler that wrote
  * may be one of their records. Memory is bounded: past the limits the
  * whole cache is flushed and refills from what runs next.
+ *
+ * Writes the VMM makes to guest RAM (a device's DMA, e.g. virtio-blk
+ * reading a program from disk over code that already ran) never pass
+ * through the CPU. As with KVM, the guest must see them: each page keeps a
+ * copy of the bytes it was decoded from, compared with guest RAM the first
+ * time the page is entered after each return from userspace (one memcmp
+ * of 4 KiB per code page per KVM_RUN); a difference drops the page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,7 @@ static void page_free(struct cc_page *pg)
 
 	for (i = 0; i < 4096 / CC_CHUNK; i++)
 		free(pg->chunk[i]);
+	free(pg->snapshot);
 	free(pg);
 }
 
@@ -55,7 +63,21 @@ static unsigned mode_index(unsigned code_bits)
 	return code_bits == 64 ? 2 : code_bits == 32 ? 1 : 0;
 }
 
-struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode)
+/* False when the VMM changed the page's bytes since it was decoded: then it is dropped. */
+static bool page_still_valid(struct soft_vm *vm, struct cc_page *pg, const uint8_t *page)
+{
+	if (pg->checked_run == vm->run_epoch)
+		return true;
+	if (memcmp(pg->snapshot, page, 4096) != 0) {
+		code_cache_invalidate_page(vm, pg->key >> 2);
+		return false;
+	}
+	pg->checked_run = vm->run_epoch;
+	return true;
+}
+
+struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
+			    const uint8_t *page)
 {
 	struct code_cache *cc = vm->cc;
 	uint64_t key = gpage << 2 | mode_index(mode);
@@ -70,10 +92,12 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode)
 		if (!cc)
 			return NULL;
 	}
-	if (cc->last && cc->last->key == key)
+	if (cc->last && cc->last->key == key && page_still_valid(vm, cc->last, page))
 		return cc->last;
 	for (pg = cc->hash[h]; pg; pg = pg->hnext) {
 		if (pg->key == key) {
+			if (!page_still_valid(vm, pg, page))
+				break;
 			cc->last = pg;
 			return pg;
 		}
@@ -83,6 +107,13 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode)
 	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return NULL;
+	pg->snapshot = malloc(4096);
+	if (!pg->snapshot) {
+		free(pg);
+		return NULL;
+	}
+	memcpy(pg->snapshot, page, 4096);
+	pg->checked_run = vm->run_epoch;
 	pg->key = key;
 	pg->hnext = cc->hash[h];
 	cc->hash[h] = pg;

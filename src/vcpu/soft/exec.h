@@ -189,12 +189,18 @@ struct cc_page {
 	struct cc_page *dnext;  /* dead list */
 	bool dead;
 	uint16_t nrec;
+	uint32_t checked_run; /* vm->run_epoch at which snapshot last matched guest RAM */
+	uint8_t *snapshot;    /* the page's bytes when it was decoded (see cc_page_get) */
 	const struct insn *map[4096]; /* page offset -> its record, NULL = not decoded */
 	struct insn *chunk[4096 / CC_CHUNK];
 };
 
-/* The decoded page of (gpage, mode), created when absent; NULL when not cacheable. */
-struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode);
+/*
+ * The decoded page of (gpage, mode), created when absent; NULL when not
+ * cacheable. page is the host copy of the guest page (its first byte).
+ */
+struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
+			    const uint8_t *page);
 /* Store a decoded record at page offset off; NULL when out of memory. */
 const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned off,
 			       const struct insn *in);

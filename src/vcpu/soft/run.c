@@ -90,7 +90,7 @@ static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out
 	 * Under guest debugging decode afresh: a debugger plants int3 by
 	 * writing guest RAM from the host, which the cache cannot see.
 	 */
-	pg = fresh ? NULL : cc_page_get(cpu->vm, gpa >> 12, cpu->code_bits);
+	pg = fresh ? NULL : cc_page_get(cpu->vm, gpa >> 12, cpu->code_bits, host - off);
 	if (pg) {
 		in = cc_page_lookup(pg, off);
 		if (in) {
@@ -240,7 +240,7 @@ static int run_block(struct soft_cpu *cpu)
 		return deliver(cpu);
 	if (rc)
 		return 1;
-	pg = cc_page_get(vm, gpa >> 12, cpu->code_bits);
+	pg = cc_page_get(vm, gpa >> 12, cpu->code_bits, host - (lin & 0xfff));
 	if (!pg)
 		return step_one(cpu);
 	delta = (lin & ~0xfffULL) - cpu->seg[SEG_CS].base;

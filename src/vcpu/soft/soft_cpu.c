@@ -349,6 +349,8 @@ int soft_cpu_run(struct soft_cpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
 
+	/* Userspace may have written guest RAM since the last exit (decode_cache.c). */
+	cpu->vm->run_epoch++;
 	/* As KVM: a pending read completes first, even with immediate_exit. */
 	io_complete_read(cpu);
 	if (run->immediate_exit && cpu->io.read_done) {

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Code the VMM rewrites in guest RAM between two KVM_RUNs (a device's DMA,
+ * e.g. a program read from disk over code that already ran) must run as
+ * rewritten, as it does on a real CPU. The soft provider caches decoded
+ * code per page, so this is the case it could get wrong. Run on the soft
+ * provider always and on /dev/kvm where it opens (the expected result is
+ * the architectural one, and the kernel's run must agree).
+ */
+#include "test_kvm_abi_util.h"
+
+#define CODE 0x1000
+
+static void flat32(struct kt_vm *v)
+{
+	struct kvm_sregs s;
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 8, .type = 11, .present = 1,
+		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_segment data = code;
+	struct kvm_regs r = { .rip = CODE, .rflags = 2, .rsp = 0x8000 };
+
+	data.type = 3;
+	data.selector = 16;
+	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_GET_SREGS, &s), 0);
+	s.cs = code;
+	s.ds = s.es = s.fs = s.gs = s.ss = data;
+	s.cr0 |= 1; /* PE, paging off */
+	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_SET_SREGS, &s), 0);
+	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_SET_REGS, &r), 0);
+}
+
+/* Run until the next exit; it must be an 1-byte OUT to port 0x10: return its byte. */
+static uint8_t run_to_out(struct kt_vm *v)
+{
+	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_RUN, NULL), 0);
+	ck_assert_msg(v->run->exit_reason == KVM_EXIT_IO, "%s: exit %u, want IO", v->p->name,
+		      v->run->exit_reason);
+	ck_assert_int_eq(v->run->io.port, 0x10);
+	ck_assert_int_eq(v->run->io.direction, KVM_EXIT_IO_OUT);
+	return *((uint8_t *)v->run + v->run->io.data_offset);
+}
+
+static void check_rewrite(const struct kvm_provider *p)
+{
+	/* 0x1000: mov al, 1; out 0x10, al; jmp 0x1000 */
+	static const uint8_t loop[] = { 0xb0, 0x01, 0xe6, 0x10, 0xeb, 0xfa };
+	struct kt_vm v;
+
+	kt_vm_create(&v, p, 0x10000);
+	memcpy(v.mem + CODE, loop, sizeof(loop));
+	flat32(&v);
+	ck_assert_int_eq(run_to_out(&v), 1);
+	ck_assert_int_eq(run_to_out(&v), 1); /* the loop ran from the cache once */
+	v.mem[CODE + 1] = 2;                 /* the VMM rewrites the immediate */
+	ck_assert_msg(run_to_out(&v) == 2, "%s: stale code ran after the VMM rewrote it",
+		      p->name);
+	memcpy(v.mem + CODE, (const uint8_t[]){ 0xf4 }, 1); /* now a hlt */
+	ck_assert_int_eq(v.p->ioctl(v.cpu, KVM_RUN, NULL), 0);
+	ck_assert_int_eq(v.run->exit_reason, KVM_EXIT_HLT);
+	kt_vm_destroy(&v);
+}
+
+START_TEST(test_vmm_rewrites_code)
+{
+	check_rewrite(&kvm_provider_soft);
+	if (kt_kernel())
+		check_rewrite(kt_kernel());
+	else
+		kt_note_skip("dma_coherence");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dma_coherence");
+	TCase *tc = tcase_create("rewrite");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_vmm_rewrites_code);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
