@@ -13,8 +13,11 @@
  * reading a program from disk over code that already ran) never pass
  * through the CPU. As with KVM, the guest must see them: each page keeps a
  * copy of the bytes it was decoded from, compared with guest RAM the first
- * time the page is entered after each return from userspace (one memcmp
- * of 4 KiB per code page per KVM_RUN); a difference drops the page.
+ * time the page is entered after each return from userspace; a difference
+ * drops the page. Only the span the page's records were decoded from
+ * ([code_lo, code_hi)) is compared: bytes outside it back no record, so
+ * their change cannot make a record stale, and a short loop that exits to
+ * the VMM often (a UART driver) costs a compare of tens of bytes, not 4 KiB.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +71,8 @@ static bool page_still_valid(struct soft_vm *vm, struct cc_page *pg, const uint8
 {
 	if (pg->checked_run == vm->run_epoch)
 		return true;
-	if (memcmp(pg->snapshot, page, 4096) != 0) {
+	if (memcmp(pg->snapshot + pg->code_lo, page + pg->code_lo,
+		   pg->code_hi - pg->code_lo) != 0) {
 		code_cache_invalidate_page(vm, pg->key >> 2);
 		return false;
 	}
@@ -122,11 +126,11 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
 	return pg;
 }
 
-const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned off,
-			       const struct insn *in)
+const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, const uint8_t *page,
+			       unsigned off, const struct insn *in)
 {
 	struct code_cache *cc = vm->cc;
-	unsigned idx = pg->nrec, c = idx / CC_CHUNK;
+	unsigned idx = pg->nrec, c = idx / CC_CHUNK, end;
 	struct insn *slot;
 
 	if (pg->dead || off >= 4096 || idx >= 4096 || cc->nrec >= CC_MAX_RECORDS)
@@ -136,6 +140,20 @@ const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned 
 		if (!pg->chunk[c])
 			return NULL;
 	}
+	/*
+	 * The record's bytes were read from guest RAM just now, in a run
+	 * whose compare already passed: refresh their copy (the VMM may have
+	 * changed them in an earlier run, outside the compared span) and
+	 * widen the span. Records never cross the page end (run.c).
+	 */
+	end = off + in->len;
+	if (end > 4096)
+		end = 4096;
+	memcpy(pg->snapshot + off, page + off, end - off);
+	if (pg->nrec == 0 || off < pg->code_lo)
+		pg->code_lo = off;
+	if (pg->nrec == 0 || end > pg->code_hi)
+		pg->code_hi = end;
 	slot = &pg->chunk[c][idx % CC_CHUNK];
 	*slot = *in;
 	pg->nrec++;

@@ -191,6 +191,7 @@ struct cc_page {
 	uint16_t nrec;
 	uint32_t checked_run; /* vm->run_epoch at which snapshot last matched guest RAM */
 	uint8_t *snapshot;    /* the page's bytes when it was decoded (see cc_page_get) */
+	uint16_t code_lo, code_hi; /* [lo, hi): the bytes its records were decoded from */
 	const struct insn *map[4096]; /* page offset -> its record, NULL = not decoded */
 	struct insn *chunk[4096 / CC_CHUNK];
 };
@@ -201,9 +202,12 @@ struct cc_page {
  */
 struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
 			    const uint8_t *page);
-/* Store a decoded record at page offset off; NULL when out of memory. */
-const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, unsigned off,
-			       const struct insn *in);
+/*
+ * Store a record decoded from page (the host copy of the guest page, its
+ * first byte) at offset off; NULL when out of memory.
+ */
+const struct insn *cc_page_add(struct soft_vm *vm, struct cc_page *pg, const uint8_t *page,
+			       unsigned off, const struct insn *in);
 /* Free invalidated pages and enforce the size bound (between instructions only). */
 void cc_collect(struct soft_vm *vm);
 

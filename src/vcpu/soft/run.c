@@ -101,7 +101,7 @@ static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out
 	if (decode_insn(cpu, host, avail, tmp) == 0) {
 		*out = tmp;
 		if (pg) {
-			in = cc_page_add(cpu->vm, pg, off, tmp);
+			in = cc_page_add(cpu->vm, pg, host - off, off, tmp);
 			if (in)
 				*out = in;
 		}
@@ -253,7 +253,7 @@ static int run_block(struct soft_cpu *cpu)
 				rc = 0;
 				goto slow; /* spans two pages */
 			}
-			in = cc_page_add(vm, pg, off, &tmp);
+			in = cc_page_add(vm, pg, host, off, &tmp);
 			if (!in) {
 				rc = 0;
 				goto slow;
