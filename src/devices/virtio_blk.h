@@ -26,6 +26,7 @@
 struct virtio_blk_stats {
 	uint64_t reads, writes, flushes, get_ids, errors;
 	uint64_t bytes_read, bytes_written;
+	uint64_t transfers; /* preadv/pwritev sequences started: one per merged run */
 };
 
 struct virtio_blk {

@@ -20,7 +20,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops,
 	memset(t, 0, sizeof(*t));
 	if (ops->nr_queues == 0 || ops->nr_queues > VIRTIO_MMIO_MAX_QUEUES)
 		return -EINVAL;
-	t->elem = malloc(sizeof(*t->elem));
+	t->elem = malloc(VIRTIO_MMIO_BATCH * sizeof(*t->elem));
 	if (!t->elem)
 		return -ENOMEM;
 	t->ops = ops;
@@ -92,6 +92,31 @@ static bool has_feature(uint64_t features, unsigned bit)
 	return features & (1ULL << bit);
 }
 
+/*
+ * Pop up to VIRTIO_MMIO_BATCH chains, let the device serve them together,
+ * push them back in ring order; repeat until the ring is empty (0) or a
+ * chain is malformed (-err, after the good chains before it were served).
+ */
+static int serve_batches(struct virtio_mmio *t, unsigned q)
+{
+	struct virtq *vq = &t->vq[q];
+	uint32_t written[VIRTIO_MMIO_BATCH];
+	unsigned n;
+	int rc = 0;
+
+	do {
+		n = 0;
+		while (n < VIRTIO_MMIO_BATCH && (rc = virtq_pop(vq, &t->elem[n])) > 0)
+			n++;
+		if (n) {
+			t->ops->handle_batch(t, t->dev, q, t->elem, n, written);
+			for (unsigned i = 0; i < n; i++)
+				virtq_push(vq, t->elem[i].head, written[i]);
+		}
+	} while (rc > 0);
+	return rc;
+}
+
 static void serve_queue(struct virtio_mmio *t, unsigned q)
 {
 	struct virtq *vq = &t->vq[q];
@@ -103,8 +128,11 @@ static void serve_queue(struct virtio_mmio *t, unsigned q)
 		return;
 	t->nr_notifies++;
 	do {
-		while ((rc = virtq_pop(vq, t->elem)) > 0)
-			virtq_push(vq, t->elem->head, t->ops->handle(t, t->dev, q, t->elem));
+		if (t->ops->handle_batch)
+			rc = serve_batches(t, q);
+		else
+			while ((rc = virtq_pop(vq, t->elem)) > 0)
+				virtq_push(vq, t->elem->head, t->ops->handle(t, t->dev, q, t->elem));
 		if (virtq_need_interrupt(vq))
 			t->interrupt_status |= VIRTIO_MMIO_INT_VRING;
 		if (rc < 0) {

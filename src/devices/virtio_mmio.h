@@ -40,7 +40,18 @@ struct virtio_device_ops {
 	 */
 	uint32_t (*handle)(struct virtio_mmio *t, void *dev, unsigned queue,
 			   const struct virtq_elem *elem);
+	/*
+	 * Optional, used instead of handle when set: serve the n (1 ..
+	 * VIRTIO_MMIO_BATCH) requests popped in a row, in ring order, and put
+	 * each one's used length in written[i]. Lets a device merge adjacent
+	 * requests; the transport still pushes them one by one, in order.
+	 */
+	void (*handle_batch)(struct virtio_mmio *t, void *dev, unsigned queue,
+			     const struct virtq_elem *elems, unsigned n, uint32_t *written);
 };
+
+/* Most requests handed to handle_batch at once. */
+#define VIRTIO_MMIO_BATCH 8
 
 struct virtio_mmio {
 	const struct virtio_device_ops *ops;
@@ -62,7 +73,7 @@ struct virtio_mmio {
 	uint32_t config_generation;
 	struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
 
-	struct virtq_elem *elem; /* scratch for one request (big: heap) */
+	struct virtq_elem *elem; /* scratch for VIRTIO_MMIO_BATCH requests (big: heap) */
 	uint64_t nr_errors;	 /* hostile or failed things logged */
 	uint64_t nr_notifies;	 /* QueueNotify writes that were served */
 };

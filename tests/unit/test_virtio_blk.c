@@ -451,6 +451,153 @@ START_TEST(odd_size_image)
 }
 END_TEST
 
+/*
+ * Several requests in one kick: request k uses descriptors 3k..3k+2, its
+ * header at HDR_GPA + 16k and its status byte at STATUS_GPA + k. post()
+ * makes them available; kick() publishes the avail index and notifies once.
+ */
+static void post(unsigned k, uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
+{
+	bool dev_writes = type == VIRTIO_BLK_T_IN;
+	uint64_t hdr = HDR_GPA + 16 * k;
+
+	put_hdr(hdr, type, sector);
+	*(uint8_t *)gpa(STATUS_GPA + k) = 0xff;
+	set_desc(DESC_GPA, 3 * k, hdr, 16, VRING_DESC_F_NEXT, (uint16_t)(3 * k + 1));
+	set_desc(DESC_GPA, 3 * k + 1, data, len,
+		 VRING_DESC_F_NEXT | (dev_writes ? VRING_DESC_F_WRITE : 0), (uint16_t)(3 * k + 2));
+	set_desc(DESC_GPA, 3 * k + 2, STATUS_GPA + k, 1, VRING_DESC_F_WRITE, 0);
+	avail()->ring[B.avail_idx % QNUM] = (uint16_t)(3 * k);
+	B.avail_idx++;
+}
+
+static void kick(void)
+{
+	__atomic_store_n(&avail()->idx, B.avail_idx, __ATOMIC_RELEASE);
+	mmio_w(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+static uint8_t status_of(unsigned k)
+{
+	return *(uint8_t *)gpa(STATUS_GPA + k);
+}
+
+START_TEST(adjacent_writes_then_reads_merge)
+{
+	/* Four 1 KiB writes over sectors 4..11, data scattered in RAM. */
+	drv_init(0);
+	for (unsigned k = 0; k < 4; k++) {
+		fill_pat(gpa(DATA_GPA + 0x1000 * (3 - k)), 1024, (4 + 2 * k) * 512, 9);
+		post(k, VIRTIO_BLK_T_OUT, 4 + 2 * k, DATA_GPA + 0x1000 * (3 - k), 1024);
+	}
+	kick();
+	ck_assert_uint_eq(used_idx(), 4);
+	for (unsigned k = 0; k < 4; k++) {
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+		ck_assert_uint_eq(used()->ring[k].id, 3 * k); /* ring order kept */
+		ck_assert_uint_eq(used()->ring[k].len, 1);
+	}
+	ck_assert_uint_eq(B.blk.stats.transfers, 1);
+	ck_assert_uint_eq(B.blk.stats.writes, 4);
+	assert_image_pat(4 * 512, 4096, 9);
+	assert_image_fill(0, 4 * 512, 0xee);
+	assert_image_fill(12 * 512, 512, 0xee);
+
+	memset(gpa(DATA_GPA), 0, 0x4000);
+	for (unsigned k = 0; k < 4; k++)
+		post(k, VIRTIO_BLK_T_IN, 4 + 2 * k, DATA_GPA + 0x1000 * k, 1024);
+	kick();
+	ck_assert_uint_eq(used_idx(), 8);
+	for (unsigned k = 0; k < 4; k++) {
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+		ck_assert_uint_eq(used()->ring[4 + k].len, 1024 + 1);
+		for (unsigned i = 0; i < 1024; i++)
+			ck_assert_uint_eq(((uint8_t *)gpa(DATA_GPA + 0x1000 * k))[i],
+					  pat((4 + 2 * k) * 512 + i, 9));
+	}
+	ck_assert_uint_eq(B.blk.stats.transfers, 2);
+	ck_assert_uint_eq(B.blk.stats.bytes_read, 4096);
+	ck_assert_uint_eq(B.t->nr_errors, 0);
+}
+END_TEST
+
+START_TEST(merge_stops_at_gap_and_direction_change)
+{
+	/* W 0..1, W 3..4 (gap at 2), R 5..6 (direction change), FLUSH, W 7. */
+	drv_init(FEAT(VIRTIO_BLK_F_FLUSH));
+	fill_pat(gpa(DATA_GPA), 1024, 0, 1);
+	fill_pat(gpa(DATA_GPA + 0x1000), 1024, 3 * 512, 1);
+	memset(gpa(DATA_GPA + 0x2000), 0, 1024);
+	fill_pat(gpa(DATA_GPA + 0x3000), 512, 7 * 512, 1);
+	post(0, VIRTIO_BLK_T_OUT, 0, DATA_GPA, 1024);
+	post(1, VIRTIO_BLK_T_OUT, 3, DATA_GPA + 0x1000, 1024);
+	post(2, VIRTIO_BLK_T_IN, 5, DATA_GPA + 0x2000, 1024);
+	post(3, VIRTIO_BLK_T_FLUSH, 0, DATA_GPA + 0x4000, 0);
+	post(4, VIRTIO_BLK_T_OUT, 7, DATA_GPA + 0x3000, 512);
+	kick();
+	ck_assert_uint_eq(used_idx(), 5);
+	for (unsigned k = 0; k < 5; k++)
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(B.blk.stats.transfers, 4); /* nothing could merge */
+	ck_assert_uint_eq(B.blk.stats.flushes, 1);
+	assert_image_pat(0, 1024, 1);
+	assert_image_fill(2 * 512, 512, 0xee); /* the gap */
+	assert_image_pat(3 * 512, 1024, 1);
+	assert_image_pat(7 * 512, 512, 1);
+	/* The read of sectors 5..6, right after the writes' 3..4, read the disk, not RAM. */
+	for (unsigned i = 0; i < 1024; i++)
+		ck_assert_uint_eq(((uint8_t *)gpa(DATA_GPA + 0x2000))[i], 0xee);
+}
+END_TEST
+
+START_TEST(bad_request_inside_a_run_fails_alone)
+{
+	/* W 0..1, W past the end, W 2..3: the bad one splits the run. */
+	drv_init(0);
+	fill_pat(gpa(DATA_GPA), 2048, 0, 4);
+	post(0, VIRTIO_BLK_T_OUT, 0, DATA_GPA, 1024);
+	post(1, VIRTIO_BLK_T_OUT, IMG / 512, DATA_GPA, 512);
+	post(2, VIRTIO_BLK_T_OUT, 2, DATA_GPA + 1024, 1024);
+	kick();
+	ck_assert_uint_eq(status_of(0), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(status_of(1), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(status_of(2), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(B.blk.stats.transfers, 2);
+	ck_assert_uint_eq(B.blk.stats.errors, 1);
+	assert_image_pat(0, 2048, 4);
+}
+END_TEST
+
+START_TEST(failed_merged_read_gets_per_request_status)
+{
+	/*
+	 * Three adjacent 1 KiB reads over sectors 0..5; the image is cut to
+	 * 2.5 KiB behind the device's back, so the merged preadv comes up
+	 * short. Each request is then redone alone: the first two are whole
+	 * (OK), the third is short (IOERR).
+	 */
+	drv_init(0);
+	ck_assert_int_eq(truncate(B.path, 2560), 0);
+	memset(gpa(DATA_GPA), 0, 0x3000);
+	for (unsigned k = 0; k < 3; k++)
+		post(k, VIRTIO_BLK_T_IN, 2 * k, DATA_GPA + 0x1000 * k, 1024);
+	kick();
+	ck_assert_uint_eq(used_idx(), 3);
+	ck_assert_uint_eq(status_of(0), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(status_of(1), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(status_of(2), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(used()->ring[0].len, 1024 + 1);
+	ck_assert_uint_eq(used()->ring[1].len, 1024 + 1);
+	ck_assert_uint_eq(used()->ring[2].len, 1);
+	ck_assert_uint_eq(B.blk.stats.transfers, 1 + 3);
+	ck_assert_uint_eq(B.blk.stats.reads, 2);
+	ck_assert_uint_eq(B.blk.stats.errors, 1);
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < 1024; i++)
+			ck_assert_uint_eq(((uint8_t *)gpa(DATA_GPA + 0x1000 * k))[i], 0xee);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_blk");
@@ -482,6 +629,10 @@ static Suite *suite(void)
 	tcase_add_test(rw, length_not_multiple_of_512);
 	tcase_add_test(rw, last_sector_is_fine);
 	tcase_add_test(rw, image_shrinks_under_the_guest);
+	tcase_add_test(rw, adjacent_writes_then_reads_merge);
+	tcase_add_test(rw, merge_stops_at_gap_and_direction_change);
+	tcase_add_test(rw, bad_request_inside_a_run_fails_alone);
+	tcase_add_test(rw, failed_merged_read_gets_per_request_status);
 	suite_add_tcase(s, rw);
 
 	tcase_add_checked_fixture(ro, up_ro, down);
