@@ -159,6 +159,20 @@ static int f_mov_mr4(struct soft_cpu *cpu, const struct insn *in)
 	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 4);
 }
 
+static int f_mov_mi8(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint64_t v = (uint64_t)in->op[1].disp; /* imm32 sign-extended by the decoder */
+
+	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 8);
+}
+
+static int f_mov_mi4(struct soft_cpu *cpu, const struct insn *in)
+{
+	uint32_t v = (uint32_t)in->op[1].disp;
+
+	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 4);
+}
+
 static int f_lea8(struct soft_cpu *cpu, const struct insn *in)
 {
 	GREG(cpu, in->op[0].reg) = ea(cpu, in, 1);
@@ -334,6 +348,8 @@ insn_fn exec_fast_specialize(const struct insn *in)
 			return sz == 8 ? f_mov_rm8 : f_mov_rm4;
 		if (plain_mem(a, sz) && plain_reg(b, sz))
 			return sz == 8 ? f_mov_mr8 : f_mov_mr4;
+		if (plain_mem(a, sz) && b->kind == OP_IMM)
+			return sz == 8 ? f_mov_mi8 : f_mov_mi4;
 		return NULL;
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_LEA && plain_reg(a, sz) && b->kind == OP_MEM)

@@ -540,6 +540,20 @@ static inline int to_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigne
 			*lin = l;
 			return EXEC_OK;
 		}
+	} else if ((unsigned)seg <= SEG_GS) {
+		/*
+		 * Writable expand-up data segments (the flat ones of a 32-bit
+		 * boot) pass every check of seg_linear() in every mode but the
+		 * limit: decide those here, everything else there.
+		 */
+		const struct seg *s = &cpu->seg[seg];
+		uint64_t last = off + (size ? size - 1 : 0);
+
+		if (likely(!s->unusable && (s->type & 0xe) == 2 && last <= s->limit &&
+			   last >= off)) {
+			*lin = (s->base + off) & 0xffffffffULL;
+			return EXEC_OK;
+		}
 	}
 	return seg_linear(cpu, seg, off, size, acc, lin);
 }
