@@ -16,6 +16,7 @@
 
 #include <linux/virtio_blk.h>
 
+#include "devices/virtio_blk_worker.h"
 #include "devices/virtio_mmio.h"
 
 #define VIRTIO_BLK_SECTOR 512U
@@ -39,7 +40,14 @@ struct virtio_blk {
 	struct virtio_mmio transport;
 	struct virtio_blk_stats stats;
 	struct iovec data[VIRTQ_MAX_SEGS]; /* scratch: the data part of a request */
+	/* Second copier for big merged runs, started on first use. */
+	struct blk_worker worker;
+	bool worker_unavailable;
+	struct iovec worker_data[VIRTQ_MAX_SEGS]; /* scratch: the worker's half */
 };
+
+/* A merged read at least this big is split between the vCPU thread and the worker. */
+#define VIRTIO_BLK_SPLIT_MIN (256U << 10)
 
 /*
  * Open PATH (read-write, or read-only when ro) and lock it with

@@ -598,12 +598,175 @@ START_TEST(failed_merged_read_gets_per_request_status)
 }
 END_TEST
 
+/* A disk big enough for merged reads that are split with the worker thread. */
+#define BIG_IMG (512 * 1024)
+#define BIG_REQ (64 * 1024) /* 4 of them = VIRTIO_BLK_SPLIT_MIN */
+
+static void up_big(void)
+{
+	bench_up(BIG_IMG, false);
+}
+
+/* Write 4 x 64 KiB of pattern seed over [0, 256 KiB) straight into the image. */
+static void image_put_pat(uint8_t seed)
+{
+	uint8_t *buf = malloc(4 * BIG_REQ);
+	int fd = open(B.path, O_WRONLY);
+
+	ck_assert_int_ge(fd, 0);
+	fill_pat(buf, 4 * BIG_REQ, 0, seed);
+	ck_assert_int_eq(pwrite(fd, buf, 4 * BIG_REQ, 0), 4 * BIG_REQ);
+	close(fd);
+	free(buf);
+}
+
+/* Four adjacent 64 KiB reads in one kick; request k's buffer at DATA_GPA + k * 0x20000. */
+static void post_big_reads(void)
+{
+	memset(gpa(DATA_GPA), 0, 4 * 0x20000);
+	for (unsigned k = 0; k < 4; k++)
+		post(k, VIRTIO_BLK_T_IN, k * BIG_REQ / 512, DATA_GPA + k * 0x20000, BIG_REQ);
+	kick();
+}
+
+static void assert_big_read(unsigned k, uint8_t seed)
+{
+	const uint8_t *p = gpa(DATA_GPA + k * 0x20000);
+
+	for (unsigned i = 0; i < BIG_REQ; i++)
+		ck_assert_msg(p[i] == pat((uint64_t)k * BIG_REQ + i, seed), "req %u byte %u", k, i);
+}
+
+START_TEST(big_merged_read_split_over_two_threads)
+{
+	drv_init(0);
+	image_put_pat(6);
+	for (unsigned round = 0; round < 3; round++) { /* the worker is reused */
+		post_big_reads();
+		ck_assert_uint_eq(used_idx(), 4 * (round + 1));
+		for (unsigned k = 0; k < 4; k++) {
+			ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+			ck_assert_uint_eq(used()->ring[(4 * round + k) % QNUM].len, BIG_REQ + 1);
+			assert_big_read(k, 6);
+		}
+	}
+	ck_assert(B.blk.worker.running);
+	ck_assert_uint_eq(B.blk.stats.transfers, 2 * 3); /* two halves per kick */
+	ck_assert_uint_eq(B.blk.stats.bytes_read, 3 * 4 * BIG_REQ);
+	ck_assert_uint_eq(B.t->nr_errors, 0);
+}
+END_TEST
+
+START_TEST(split_read_failing_in_worker_half)
+{
+	/* The image ends inside request 1 (the worker's half): 0 OK, 1-3 IOERR. */
+	drv_init(0);
+	image_put_pat(7);
+	ck_assert_int_eq(truncate(B.path, BIG_REQ + 4096), 0);
+	post_big_reads();
+	ck_assert_uint_eq(used_idx(), 4);
+	ck_assert_uint_eq(status_of(0), VIRTIO_BLK_S_OK);
+	assert_big_read(0, 7);
+	for (unsigned k = 1; k < 4; k++) {
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_IOERR);
+		ck_assert_uint_eq(used()->ring[k].len, 1);
+	}
+	ck_assert_uint_eq(used()->ring[0].len, BIG_REQ + 1);
+	ck_assert_uint_eq(B.blk.stats.errors, 3);
+	ck_assert_uint_eq(B.blk.stats.transfers, 2 + 4); /* split, then each alone */
+}
+END_TEST
+
+START_TEST(split_read_failing_in_vcpu_half)
+{
+	/* The image ends inside request 3 (this thread's half): 0-2 OK, 3 IOERR. */
+	drv_init(0);
+	image_put_pat(8);
+	ck_assert_int_eq(truncate(B.path, 3 * BIG_REQ + 512), 0);
+	post_big_reads();
+	ck_assert_uint_eq(used_idx(), 4);
+	for (unsigned k = 0; k < 3; k++) {
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+		assert_big_read(k, 8);
+	}
+	ck_assert_uint_eq(status_of(3), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(used()->ring[3].len, 1);
+	ck_assert_uint_eq(B.blk.stats.errors, 1);
+	ck_assert_uint_eq(B.blk.stats.transfers, 2 + 4); /* split, then each alone */
+}
+END_TEST
+
+START_TEST(big_merged_write_not_split)
+{
+	/* Writes stay on one thread (one pwritev for the run); bytes land. */
+	drv_init(0);
+	for (unsigned k = 0; k < 4; k++) {
+		fill_pat(gpa(DATA_GPA + k * 0x20000), BIG_REQ, (uint64_t)k * BIG_REQ, 9);
+		post(k, VIRTIO_BLK_T_OUT, k * BIG_REQ / 512, DATA_GPA + k * 0x20000, BIG_REQ);
+	}
+	kick();
+	for (unsigned k = 0; k < 4; k++)
+		ck_assert_uint_eq(status_of(k), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(B.blk.stats.transfers, 1);
+	assert_image_pat(0, 4 * BIG_REQ, 9);
+	assert_image_fill(4 * BIG_REQ, 4096, 0xee);
+}
+END_TEST
+
+/*
+ * The worker on its own: a read handed over and collected either after the
+ * worker surely took it (a pause first) or at once (maybe taken back), a
+ * short read reported as -1, and many round trips in a row.
+ */
+static void worker_read(struct blk_worker *w, int fd, uint8_t *buf, size_t len, off_t off,
+			bool pause, int want)
+{
+	struct iovec iov[2] = {{buf, len / 2}, {buf + len / 2, len - len / 2}};
+
+	memset(buf, 0, len);
+	blk_worker_submit(w, fd, iov, 2, (uint64_t)off, len, false);
+	if (pause)
+		usleep(20000);
+	ck_assert_int_eq(blk_worker_wait(w), want);
+	ck_assert_int_eq(__atomic_load_n(&w->state, __ATOMIC_ACQUIRE), BLK_JOB_IDLE);
+}
+
+START_TEST(worker_thread_moves_and_reports)
+{
+	struct blk_worker w;
+	uint8_t img[8192], buf[4096];
+	int fd;
+
+	for (unsigned i = 0; i < sizeof(img); i++)
+		img[i] = pat(i, 3);
+	fd = open(B.path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, img, sizeof(img), 0), (ssize_t)sizeof(img));
+	ck_assert_int_eq(blk_worker_start(&w), 0);
+	for (unsigned round = 0; round < 200; round++) {
+		off_t off = (off_t)(round % 8) * 512;
+
+		worker_read(&w, fd, buf, sizeof(buf), off, round % 50 == 0, 0);
+		ck_assert_mem_eq(buf, img + off, sizeof(buf));
+	}
+	ck_assert_int_eq(ftruncate(fd, 6000), 0);
+	worker_read(&w, fd, buf, sizeof(buf), 4096, true, -1);  /* short, in the worker */
+	worker_read(&w, fd, buf, sizeof(buf), 4096, false, -1); /* short, either thread */
+	worker_read(&w, fd, buf, sizeof(buf), 0, true, 0);
+	ck_assert_mem_eq(buf, img, sizeof(buf));
+	blk_worker_stop(&w);
+	ck_assert(!w.running);
+	close(fd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_blk");
 	TCase *rw = tcase_create("requests");
 	TCase *ro = tcase_create("read-only");
 	TCase *odd = tcase_create("odd-size");
+	TCase *big = tcase_create("big-merged");
 
 	tcase_add_checked_fixture(rw, up, down);
 	tcase_add_test(rw, write_then_read_single_segment);
@@ -638,6 +801,14 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(ro, up_ro, down);
 	tcase_add_test(ro, ro_write_fails_image_unchanged);
 	suite_add_tcase(s, ro);
+
+	tcase_add_checked_fixture(big, up_big, down);
+	tcase_add_test(big, big_merged_read_split_over_two_threads);
+	tcase_add_test(big, split_read_failing_in_worker_half);
+	tcase_add_test(big, split_read_failing_in_vcpu_half);
+	tcase_add_test(big, big_merged_write_not_split);
+	tcase_add_test(big, worker_thread_moves_and_reports);
+	suite_add_tcase(s, big);
 
 	tcase_add_checked_fixture(odd, up_odd, down);
 	tcase_add_test(odd, odd_size_image);
