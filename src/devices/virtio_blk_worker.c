@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,10 +108,20 @@ int blk_worker_start(struct blk_worker *w)
 {
 	int rc;
 
+	sigset_t all, old;
+
 	memset(w, 0, sizeof(*w));
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	/*
+	 * The worker starts with every signal blocked: the VMM's stop signals
+	 * (SIGINT, SIGALRM of --timeout, ...) must reach the vCPU thread, whose
+	 * KVM_RUN they interrupt, never this one.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
 	w->running = true;
