@@ -574,10 +574,11 @@ int mem_read(struct soft_cpu *cpu, int seg, uint64_t off, void *dst, unsigned si
 	return read_slow(cpu, lin, dst, size, ACC_READ);
 }
 
-int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
+/* mem_write() past its fast path: segment checks, TLB miss, MMIO, page crossing. */
+static __attribute__((noinline)) int mem_write_slow(struct soft_cpu *cpu, int seg, uint64_t off,
+						    const void *src, unsigned size)
 {
 	uint64_t lin;
-
 	const struct tlb_entry *e;
 
 	if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin)))
@@ -589,6 +590,43 @@ int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsi
 		return EXEC_OK;
 	}
 	return write_slow(cpu, lin, src, size, ACC_WRITE);
+}
+
+static __attribute__((noinline)) int write_hit_code(struct soft_vm *vm, uint64_t gpage)
+{
+	code_cache_invalidate_page(vm, gpage);
+	return EXEC_OK;
+}
+
+/*
+ * The common case inline and without a call on it: a 64-bit-mode (or
+ * flat-segment) offset, a TLB hit within one page (so the code bitmap
+ * needs one test), everything else in mem_write_slow(); the same checks
+ * in the same order, so the same results.
+ */
+int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
+{
+	struct soft_vm *vm;
+	const struct tlb_entry *e;
+	uint64_t lin = off, gpage;
+
+	if (likely(cpu->code_bits == 64)) {
+		if (seg == SEG_FS || seg == SEG_GS)
+			lin += cpu->seg[seg].base;
+		if (unlikely(!is_canonical(lin)))
+			return mem_write_slow(cpu, seg, off, src, size);
+	} else if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin))) {
+		return EXEC_FAULT;
+	}
+	e = tlb_slot(cpu, lin);
+	if (unlikely(!tlb_hit(cpu, e, lin, size, ACC_WRITE)))
+		return write_slow(cpu, lin, src, size, ACC_WRITE);
+	copy_small(e->host + (lin & 0xfff), src, size);
+	vm = cpu->vm;
+	gpage = e->gpage >> 12;
+	if (unlikely(gpage < vm->code_bitmap_pages && (vm->code_bitmap[gpage >> 3] >> (gpage & 7)) & 1))
+		return write_hit_code(vm, gpage);
+	return EXEC_OK;
 }
 
 void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
