@@ -3,11 +3,12 @@
 # Uses apt-get when root, sudo otherwise, and says what it installs.
 set -eu
 
-# build: gcc make libelf-dev libzydis-dev libxen-dev (Xen's PVH start_info.h and
+# build: gcc make libelf-dev zlib1g-dev (libelf.a and libz.a are linked
+#        statically) libzydis-dev libxen-dev (Xen's PVH start_info.h and
 #        elfnote.h, so the ABI structs are not copied by hand)
 # tests: check pkg-config libunicorn-dev (instruction oracle) qemu-system-x86 (peer)
 #        valgrind (bench); python3 for the comparison tool
-PKGS="gcc make pkg-config libelf-dev libzydis-dev libxen-dev check libunicorn-dev
+PKGS="gcc make pkg-config libelf-dev zlib1g-dev libzydis-dev libxen-dev check libunicorn-dev
       qemu-system-x86 python3 valgrind"
 
 missing=""
