@@ -26,7 +26,7 @@ const char *virtq_strerror(enum virtq_err err)
 	case VIRTQ_ERR_NEXT:
 		return "next descriptor index out of range";
 	case VIRTQ_ERR_LOOP:
-		return "descriptor chain longer than its table (loop)";
+		return "descriptor chain longer than the queue (loop)";
 	case VIRTQ_ERR_BUF:
 		return "buffer outside guest RAM or address + length overflows";
 	case VIRTQ_ERR_ORDER:
@@ -125,42 +125,64 @@ static int add_buf(struct virtq *vq, struct virtq_elem *elem, const struct vring
 	return 0;
 }
 
-/* Switch the walk to the indirect table that *d points at. */
-static int enter_indirect(struct virtq *vq, const struct vring_desc *d, const uint8_t **table,
-			  uint32_t *size)
+/*
+ * Where the chain walk is: the table being read, its size in descriptors,
+ * whether that table is an indirect one, and how many descriptors the
+ * chain has visited in all (direct and indirect together).
+ */
+struct chain_walk {
+	const uint8_t *table;
+	uint32_t size;
+	bool in_indirect;
+	uint32_t visited;
+};
+
+/*
+ * Switch the walk to the indirect table that *d points at. The spec
+ * (2.7.5.3.1) allows one table per chain, never inside another, and no
+ * chain longer than the queue: the table must hold whole descriptors and
+ * no more than the queue size.
+ */
+static int enter_indirect(struct virtq *vq, const struct vring_desc *d, struct chain_walk *w)
 {
 	if (!vq->indirect)
 		return -VIRTQ_ERR_NO_INDIRECT;
-	if (*table != (const uint8_t *)vq->desc)
+	if (w->in_indirect)
 		return -VIRTQ_ERR_NESTED;
-	/* The spec forbids INDIRECT together with NEXT; a table holds whole descriptors. */
-	if ((d->flags & VRING_DESC_F_NEXT) || d->len == 0 || d->len % sizeof(struct vring_desc))
+	/* The spec forbids INDIRECT together with NEXT. */
+	if ((d->flags & VRING_DESC_F_NEXT) || d->len == 0 || d->len % sizeof(struct vring_desc) ||
+	    d->len / sizeof(struct vring_desc) > vq->num)
 		return -VIRTQ_ERR_INDIRECT;
-	*table = guest_mem_ptr(vq->mem, d->addr, d->len);
-	if (!*table)
+	w->table = guest_mem_ptr(vq->mem, d->addr, d->len);
+	if (!w->table)
 		return -VIRTQ_ERR_BUF;
-	*size = d->len / sizeof(struct vring_desc);
+	w->size = d->len / sizeof(struct vring_desc);
+	w->in_indirect = true;
 	return 0;
 }
 
+/*
+ * Every step visits one descriptor and the count never resets, so the walk
+ * ends within num + 1 steps: at most num buffer descriptors (the spec's
+ * chain bound, indirect entries included) plus the one that points at the
+ * indirect table, which can only be entered once.
+ */
 static int walk_chain(struct virtq *vq, struct virtq_elem *elem, uint16_t head)
 {
-	const uint8_t *table = (const uint8_t *)vq->desc;
-	uint32_t size = vq->num, idx = head, count = 0;
+	struct chain_walk w = {.table = (const uint8_t *)vq->desc, .size = vq->num};
+	uint32_t idx = head;
 	struct vring_desc d;
 	int rc;
 
 	for (;;) {
-		/* A chain visiting more descriptors than its table holds loops. */
-		if (++count > size)
+		if (++w.visited > vq->num + w.in_indirect)
 			return -VIRTQ_ERR_LOOP;
-		fetch_desc(table, idx, &d);
+		fetch_desc(w.table, idx, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
-			rc = enter_indirect(vq, &d, &table, &size);
+			rc = enter_indirect(vq, &d, &w);
 			if (rc)
 				return rc;
 			idx = 0;
-			count = 0;
 			continue;
 		}
 		rc = add_buf(vq, elem, &d);
@@ -168,7 +190,7 @@ static int walk_chain(struct virtq *vq, struct virtq_elem *elem, uint16_t head)
 			return rc;
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 1;
-		if (d.next >= size)
+		if (d.next >= w.size)
 			return -VIRTQ_ERR_NEXT;
 		idx = d.next;
 	}

@@ -64,10 +64,10 @@ enum virtq_err {
 	VIRTQ_ERR_AVAIL_IDX,   /* avail->idx more than num ahead of us */
 	VIRTQ_ERR_HEAD,	       /* head index >= num */
 	VIRTQ_ERR_NEXT,	       /* next index >= num / table size */
-	VIRTQ_ERR_LOOP,	       /* chain longer than the queue or table: a loop */
+	VIRTQ_ERR_LOOP,	       /* more buffers than the queue size, indirect ones included */
 	VIRTQ_ERR_BUF,	       /* buffer outside RAM or addr + len overflows */
 	VIRTQ_ERR_ORDER,       /* a readable buffer after a writable one */
-	VIRTQ_ERR_INDIRECT,    /* bad indirect table (size, placement, flags) */
+	VIRTQ_ERR_INDIRECT,    /* bad indirect table (size 0, partial or > queue, flags) */
 	VIRTQ_ERR_NESTED,      /* an indirect descriptor inside an indirect table */
 	VIRTQ_ERR_NO_INDIRECT, /* INDIRECT flag but the feature was not negotiated */
 	VIRTQ_ERR_TOO_MANY,    /* more than VIRTQ_MAX_SEGS buffers */

@@ -140,9 +140,18 @@ static int check_header(Elf *e, GElf_Ehdr *eh, struct elf_image *img, char *err,
 static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const struct guest_mem *mem,
 		      uint64_t reserved_end, struct elf_image *img, char *err, size_t err_len)
 {
-	size_t phnum;
+	size_t phnum, want = img->is_64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 	int rc;
 
+	/*
+	 * libelf reads the table as phnum entries of its own size whatever
+	 * e_phentsize says, so any other entry size means headers we would
+	 * misread (a smaller one also hides a table that runs past the file).
+	 */
+	if (eh->e_phnum != 0 && eh->e_phentsize != want)
+		return fail(err, err_len,
+			    "e_phentsize %u is not the size of an ELF%d program header (%zu)",
+			    eh->e_phentsize, img->is_64 ? 64 : 32, want);
 	/* Check the header's own claim first: libelf reports 0 headers for a cut-off table. */
 	if (eh->e_phnum != 0 && eh->e_phnum != PN_XNUM &&
 	    (eh->e_phoff > file_size ||

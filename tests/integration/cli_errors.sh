@@ -27,6 +27,8 @@ printf 'not an elf\n' >"$BOOT_TMP/text"
 head -c 100 "$OK" >"$BOOT_TMP/truncated.elf"
 cp "$OK" "$BOOT_TMP/arm.elf"
 printf '\xb7\x00' | dd of="$BOOT_TMP/arm.elf" bs=1 seek=18 conv=notrunc status=none # EM_AARCH64
+cp "$OK" "$BOOT_TMP/phent.elf" # e_phentsize (offset 54) 32, below sizeof(Elf64_Phdr) = 56
+printf '\x20\x00' | dd of="$BOOT_TMP/phent.elf" bs=1 seek=54 conv=notrunc status=none
 : >"$BOOT_TMP/empty"
 head -c 5000 /dev/zero | tr '\0' 'a' >"$BOOT_TMP/longcmd"
 
@@ -69,6 +71,7 @@ case_ 3 "$BOOT_TMP/empty" "$BOOT_TMP/empty"
 case_ 3 "not a regular file" "$BOOT_TMP"
 case_ 3 "truncated" "$BOOT_TMP/truncated.elf"
 case_ 3 "wrong machine" "$BOOT_TMP/arm.elf"
+case_ 3 "e_phentsize 32" "$BOOT_TMP/phent.elf"
 case_ 3 "outside guest RAM" "$BOOT_TMP/high.elf"
 case_ 3 "boot area" "$BOOT_TMP/low.elf"
 case_ 3 "$BOOT_TMP/missing.img" --initrd "$BOOT_TMP/missing.img" "$OK"

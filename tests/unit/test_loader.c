@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <elf.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,46 @@ START_TEST(refuses_truncated_segment_data)
 }
 END_TEST
 
+/* Overwrite e_phentsize (its offset differs per class) in the file just written. */
+static void patch_phentsize(bool is64, uint16_t v)
+{
+	long at = is64 ? (long)offsetof(Elf64_Ehdr, e_phentsize)
+		       : (long)offsetof(Elf32_Ehdr, e_phentsize);
+	FILE *f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(&v, sizeof(v), 1, f), 1);
+	fclose(f);
+}
+
+START_TEST(refuses_short_program_header_entries)
+{
+	/* The ELF spec's entry is sizeof(Elf64_Phdr) = 56 bytes; 32, 1 and 0 are not. */
+	static const uint16_t sizes[] = {sizeof(Elf64_Phdr) - 1, 32, 1, 0};
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct spec s = good_pvh();
+
+		write_elf(&s);
+		patch_phentsize(true, sizes[i]);
+		expect_refused("e_phentsize");
+	}
+}
+END_TEST
+
+START_TEST(refuses_short_program_header_entries_elf32)
+{
+	struct spec s = good_pvh();
+
+	s.cls = ELFCLASS32;
+	s.machine = EM_386;
+	write_elf(&s);
+	patch_phentsize(false, sizeof(Elf32_Phdr) - 4);
+	expect_refused("e_phentsize");
+}
+END_TEST
+
 START_TEST(refuses_wrong_machine)
 {
 	struct spec s = good64();
@@ -672,6 +713,8 @@ static Suite *loader_suite(void)
 	tcase_add_test(bad, refuses_truncated_header);
 	tcase_add_test(bad, refuses_truncated_program_headers);
 	tcase_add_test(bad, refuses_truncated_segment_data);
+	tcase_add_test(bad, refuses_short_program_header_entries);
+	tcase_add_test(bad, refuses_short_program_header_entries_elf32);
 	tcase_add_test(bad, refuses_wrong_machine);
 	tcase_add_test(bad, refuses_elf32_without_pvh_note);
 	tcase_add_test(bad, refuses_shared_object);
