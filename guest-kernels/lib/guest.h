@@ -40,6 +40,16 @@ void debug_exit(uint32_t code) __attribute__((noreturn));
 /* cli; hlt forever. */
 void halt_forever(void) __attribute__((noreturn));
 
+#ifdef GUEST_USER
+/*
+ * Library code built for ring 3 (GUEST_USER, see lib/uspace.h): a user-mode
+ * driver, such as the microkernel's block server, cannot derive physical
+ * addresses from its own pointers; its program defines this from what its
+ * kernel told it.
+ */
+uint64_t user_virt_to_phys(const void *p);
+#define virt_to_phys user_virt_to_phys
+#else
 /* Translation between the guest's own pointers and guest-physical addresses. */
 static inline uint64_t virt_to_phys(const void *p)
 {
@@ -47,6 +57,7 @@ static inline uint64_t virt_to_phys(const void *p)
 
 	return v >= KERNEL_VBASE ? v - KERNEL_VBASE : v;
 }
+#endif
 
 /* Physical memory below 4 GiB is identity mapped (kernel-only). */
 static inline void *phys_to_virt(uint64_t pa)

@@ -17,6 +17,8 @@ isr_stub_\vec:
 	jmp isr_common
 .endm
 
+/* Also the tail of lib/uspace_entry.S's syscall entry, which builds the same frame. */
+	.globl isr_common
 isr_common:
 	pushq %rax
 	pushq %rbx
@@ -36,6 +38,9 @@ isr_common:
 	cld
 	movq %rsp, %rdi
 	call trap_dispatch
+/* Resume the frame at %rsp; lib/uspace_entry.S enters a user thread here. */
+	.globl isr_return
+isr_return:
 	popq %r15
 	popq %r14
 	popq %r13

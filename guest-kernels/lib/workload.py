@@ -13,6 +13,9 @@ written from the definition in that header, not from the guest code:
   workload.py check IMG IN OUT N [--expect HEX]
       verify that the output area is the transform of the input area; print
       the checksum (exit 1 on a difference, or when it is not HEX)
+  workload.py expect IMG IN OUT N EVERY
+      print the "workload:" lines a guest must print for these arguments,
+      computed from the input area alone
 """
 import os
 import struct
@@ -41,6 +44,31 @@ def read_words(f, sector, n):
     return struct.unpack("<%dQ" % (n * WORDS), data)
 
 
+def transform(src, i):
+    """Output record i from the input words; yields its 64 words."""
+    key = ((i + 1) * 0x9E3779B97F4A7C15) & M
+    for j in range(WORDS):
+        w = src[i * WORDS + j]
+        yield (((w << 17) | (w >> 47)) & M) ^ key ^ j
+
+
+def expect(path, first_in, first_out, n, every):
+    with open(path, "rb") as f:
+        src = read_words(f, first_in, n)
+    if src is None:
+        print("%s: too short for %d records at sector %d" % (path, n, first_in))
+        return 1
+    print("workload: records=%d every=%d in=%d out=%d" % (n, every, first_in, first_out))
+    h = 0xCBF29CE484222325
+    for i in range(n):
+        for o in transform(src, i):
+            h = ((h ^ o) * 0x100000001B3) & M
+        if every and (i + 1) % every == 0 and i + 1 < n:
+            print("workload: %d/%d records, checksum %016x" % (i + 1, n, h))
+    print("workload: done %d records, checksum %016x" % (n, h))
+    return 0
+
+
 def check(path, first_in, first_out, n):
     with open(path, "rb") as f:
         src = read_words(f, first_in, n)
@@ -50,10 +78,7 @@ def check(path, first_in, first_out, n):
         return None
     h = 0xCBF29CE484222325
     for i in range(n):
-        key = ((i + 1) * 0x9E3779B97F4A7C15) & M
-        for j in range(WORDS):
-            w = src[i * WORDS + j]
-            o = (((w << 17) | (w >> 47)) & M) ^ key ^ j
+        for j, o in enumerate(transform(src, i)):
             if dst[i * WORDS + j] != o:
                 print("%s: output record %d word %d is %#x, not %#x"
                       % (path, i, j, dst[i * WORDS + j], o))
@@ -67,6 +92,8 @@ def main(argv):
         seed = int(argv[4], 0) if len(argv) == 5 else 1
         fill(argv[1], int(argv[2], 0), int(argv[3], 0), seed)
         return 0
+    if len(argv) == 6 and argv[0] == "expect":
+        return expect(argv[1], *(int(a, 0) for a in argv[2:6]))
     if len(argv) in (5, 7) and argv[0] == "check":
         h = check(argv[1], *(int(a, 0) for a in argv[2:5]))
         if h is None:

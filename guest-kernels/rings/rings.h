@@ -7,13 +7,8 @@
 #include <stdint.h>
 #endif
 
-/* Selectors of the rings GDT (gdt.c). STAR needs user data at +8 and user code at +16 of 0x18. */
-#define SEL_KCODE 0x08
-#define SEL_KDATA 0x10
-#define SEL_USER_BASE 0x18
-#define SEL_UDATA (0x20 | 3)
-#define SEL_UCODE (0x28 | 3)
-#define SEL_TSS 0x30
+/* The GDT and TSS (selectors, gdt_init()) are the guest library's, lib/gdt.h. */
+#include "gdt.h"
 
 /* Where the user program runs (see rings.ld) and its stack. */
 #define USER_BASE 0x8000000000ul
@@ -35,9 +30,6 @@
 #define PTE_PS 0x080ul
 
 #ifndef __ASSEMBLER__
-/* gdt.c: load the GDT with user segments and a TSS whose RSP0 is rsp0. */
-void gdt_init(uint64_t rsp0, uint64_t ist1);
-
 /* paging.c: a zeroed 4 KiB page from a static pool (NULL when exhausted). */
 void *page_alloc(void);
 /* Map one 4 KiB page va -> pa in the current tables; 0 or -1 (no memory or a large page in the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The rings GDT: kernel and user segments and a 64-bit TSS (SDM vol. 3, 7.7). */
-#include "rings.h"
+/* The GDT and TSS of guests with a ring 3 (gdt.h). */
+#include "gdt.h"
+#include "kstring.h"
 
 struct tss64 {
 	uint32_t reserved0;
@@ -10,10 +11,11 @@ struct tss64 {
 	uint64_t reserved2;
 	uint16_t reserved3;
 	uint16_t iomap_base;
+	/* One bit per port (1 = denied) and the trailing all-ones byte the SDM asks for. */
+	uint8_t iomap[65536 / 8 + 1];
 } __attribute__((packed));
 
-static struct tss64 tss;
-
+static struct tss64 tss __attribute__((aligned(16)));
 static uint64_t gdt[8] __attribute__((aligned(16))) = {
     0,
     0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
@@ -27,8 +29,7 @@ static uint64_t gdt[8] __attribute__((aligned(16))) = {
 
 void gdt_init(uint64_t rsp0, uint64_t ist1)
 {
-	uint64_t base = (uint64_t)(uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
 	struct {
 		uint16_t limit;
 		uint64_t base;
@@ -36,13 +37,13 @@ void gdt_init(uint64_t rsp0, uint64_t ist1)
 
 	tss.rsp[0] = rsp0;
 	tss.ist[0] = ist1;
-	/* An I/O bitmap base past the limit: ring 3 has no port access. */
-	tss.iomap_base = sizeof(tss);
-	/* Available 64-bit TSS (type 9), present, DPL 0. */
+	tss.iomap_base = __builtin_offsetof(struct tss64, iomap);
+	memset(tss.iomap, 0xff, sizeof(tss.iomap));
+
+	/* Available 64-bit TSS (type 9), present, DPL 0 (SDM vol. 3, 8.2.3). */
 	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
 			   ((limit >> 16) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[SEL_TSS / 8 + 1] = base >> 32;
-
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -57,4 +58,14 @@ void gdt_init(uint64_t rsp0, uint64_t ist1)
 			 :
 			 : "m"(ptr), "i"(SEL_KCODE), "i"(SEL_KDATA), "r"(SEL_TSS)
 			 : "rax", "memory");
+}
+
+void gdt_allow_ports(unsigned first, unsigned count, bool allow)
+{
+	for (unsigned p = first; p < first + count && p < 65536; p++) {
+		if (allow)
+			tss.iomap[p / 8] &= (uint8_t) ~(1u << (p % 8));
+		else
+			tss.iomap[p / 8] |= (uint8_t)(1u << (p % 8));
+	}
 }

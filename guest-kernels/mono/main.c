@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mono: a monolithic kernel, as a teaching example.
+ *
+ * One ring-0 kernel holds everything: the trap handler below (the "main
+ * program"), the system-call table with its service procedures
+ * (syscall.c), the utility procedures and the drivers (util.c: UART and
+ * virtio-blk). User programs run in ring 3, each in its own address space
+ * (own page tables, lib/uspace.c), and enter the kernel only through
+ * `syscall` or `int 0x80` (or by faulting). Scheduling is cooperative:
+ * each program runs until it exits or is killed, then the next one starts
+ * (there is no timer yet).
+ *
+ * Where the switches happen, so the counts can be read against the code:
+ * every entry from ring 3 is one ring transition and every return another
+ * (on_syscall, on_user_fault, uspace_resume); an address-space switch is a
+ * CR3 load when another process runs (run_next); a system call is one
+ * entry through the table, whichever gate it came by.
+ */
+#include "abi.h"
+#include "cpu.h"
+#include "guest.h"
+#include "mono.h"
+#include "printf.h"
+#include "workload.h"
+
+#define MAX_PROCS 4
+
+extern const char prog_workload_start[], prog_workload_end[];
+extern const char prog_hostile_start[], prog_hostile_end[];
+
+static struct process procs[MAX_PROCS];
+static unsigned nprocs, current;
+static struct mono_counts counts, at_workload_exit;
+static uint64_t workload_cycles, tsc_start, killed;
+static int64_t workload_status = -1;
+static struct wl_params params;
+
+static void console_print(void *ctx, const char *text)
+{
+	(void)ctx;
+	kprintf("%s", text);
+}
+
+static void print_stats(void)
+{
+	const struct mono_counts *c = &at_workload_exit;
+
+	kprintf("stats: arch=mono records=%lu syscalls=%lu int80=%lu ring_transitions=%lu "
+		"messages=%lu as_switches=%lu ctx_switches=%lu cycles=%lu cycles_per_record=%lu\n",
+		params.records, c->syscalls, c->int80s, c->ring_transitions,
+		c->syscalls + c->int80s, c->as_switches, c->ctx_switches, workload_cycles,
+		workload_cycles / params.records);
+}
+
+/* All programs are done: report and stop the machine (never returns to ring 3). */
+static void finish(void)
+{
+	uspace_switch(NULL);
+	print_stats();
+	kprintf("mono: workload exit %ld, hostile programs killed %lu\n", (long)workload_status,
+		killed);
+	debug_exit(workload_status == 0 && killed == 2 ? 0 : 1);
+}
+
+/* Give the CPU to the next live process: its registers replace the frame we return through. */
+static void run_next(struct trap_frame *tf)
+{
+	for (unsigned i = current + 1; i < nprocs; i++) {
+		if (!procs[i].alive)
+			continue;
+		current = i;
+		counts.ctx_switches++;
+		counts.as_switches++;
+		uspace_switch(&procs[i].as);
+		*tf = procs[i].regs;
+		if (i == 0)
+			tsc_start = rdtsc();
+		return;
+	}
+	finish();
+}
+
+void mono_exit_current(int64_t code)
+{
+	procs[current].alive = 0;
+	if (current == 0) {
+		workload_cycles = rdtsc() - tsc_start;
+		workload_status = code;
+		at_workload_exit = counts;
+	}
+}
+
+/* Both gates: the system call number in rax, arguments in rdi and rsi. */
+static void on_syscall(struct trap_frame *tf)
+{
+	struct process *p = &procs[current];
+
+	if (tf->vector == USER_INT_VEC)
+		counts.int80s++;
+	else
+		counts.syscalls++;
+	counts.ring_transitions += 2; /* in, and back out through iretq */
+	tf->rax = (uint64_t)syscall_dispatch(p, tf->rax, tf->rdi, tf->rsi);
+	if (!p->alive)
+		run_next(tf);
+}
+
+/* A fault: in ring 3 the program is killed and the next one runs; in ring 0 it is our bug. */
+static void on_fault(struct trap_frame *tf)
+{
+	if ((tf->cs & 3) != 3) {
+		kprintf("mono: kernel fault\n");
+		trap_dump(tf);
+		debug_exit(GUEST_EXIT_TRAP);
+	}
+	counts.faults++;
+	counts.ring_transitions += 2;
+	kprintf("mono: killed %s (process %u): %s error 0x%lx at user rip 0x%lx\n",
+		procs[current].name, current, trap_name(tf->vector), tf->error_code, tf->rip);
+	killed++;
+	procs[current].alive = 0;
+	run_next(tf);
+}
+
+static int spawn(const char *name, const char *start, const char *end, uint64_t arg)
+{
+	struct process *p = &procs[nprocs];
+
+	if (nprocs == MAX_PROCS ||
+	    uspace_create(&p->as, start, (size_t)(end - start), USER_MEM_MAX / 8))
+		return -1;
+	p->name = name;
+	p->alive = 1;
+	uspace_frame_init(&p->as, &p->regs, arg, 0);
+	nprocs++;
+	return 0;
+}
+
+int guest_main(const char *cmdline)
+{
+	const struct wl_io console = {NULL, NULL, NULL, console_print};
+
+	kprintf("mono: monolithic kernel, drivers and system-call table in ring 0\n");
+	if (wl_parse(cmdline, &params, &console))
+		return 4;
+	if (util_disk_init(cmdline)) {
+		kprintf("mono: no virtio-blk disk on the command line\n");
+		return 3;
+	}
+	uspace_init();
+	idt_set_handler(USER_SYSCALL_VEC, on_syscall);
+	idt_set_handler(USER_INT_VEC, on_syscall);
+	idt_set_handler(VEC_PF, on_fault);
+	idt_set_handler(VEC_GP, on_fault);
+	idt_set_handler(VEC_UD, on_fault);
+	idt_set_handler(VEC_DE, on_fault);
+	if (spawn("workload", prog_workload_start, prog_workload_end, 0) ||
+	    spawn("hostile-memory", prog_hostile_start, prog_hostile_end, 0) ||
+	    spawn("hostile-port", prog_hostile_start, prog_hostile_end, 1)) {
+		kprintf("mono: out of memory for the programs\n");
+		return 5;
+	}
+	/* The first entry to ring 3 (counted like a return from a system call). */
+	counts.ring_transitions++;
+	counts.as_switches++;
+	uspace_switch(&procs[0].as);
+	tsc_start = rdtsc();
+	uspace_resume(&procs[0].regs);
+}

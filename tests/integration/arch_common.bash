@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+# Helpers for tests/integration/arch_*.sh (sourced, not run): the
+# OS-architecture guests (guest-kernels/{mono,micro,exo}) on one workload.
+#
+# The oracle is guest-kernels/lib/workload.py, written from the workload's
+# definition in lib/workload.h: it prints the "workload:" lines a guest must
+# print for the input area the test put on the image, and re-derives the
+# output area and checksum from the image the guest wrote.
+# shellcheck disable=SC2034
+. "$(dirname "${BASH_SOURCE[0]}")/disk_common.bash"
+
+ARCH_RECORDS=48
+ARCH_EVERY=16
+ARCH_OUT=64
+ARCH_APPEND="workload.records=$ARCH_RECORDS workload.every=$ARCH_EVERY workload.out=$ARCH_OUT"
+
+# The kernels, and per kernel the lines (extended regexps) that show its
+# hostile programs were stopped, each of which must appear exactly once.
+ARCHS=(mono)
+arch_hostile_lines() {
+	case "$1" in
+	mono)
+		# #PF error 0x5 = present | user read (SDM vol. 3, 4.7); #GP(0) for an
+		# I/O port the TSS bitmap denies (SDM vol. 1, 18.5.2).
+		echo '^mono: killed hostile-memory \(process 1\): #PF error 0x5 at user rip 0x[0-9a-f]+$'
+		echo '^mono: killed hostile-port \(process 2\): #GP error 0x0 at user rip 0x[0-9a-f]+$'
+		echo '^hostile: write\(kernel memory\) returned -14$' ;;
+	esac
+}
+
+wl() {
+	python3 guest-kernels/lib/workload.py "$@"
+}
+
+# arch_image IMG: a 256 KiB image with the input records at sector 0.
+arch_image() {
+	rm -f "$1"
+	wl fill "$1" 0 "$ARCH_RECORDS" 7 && truncate -s 256K "$1"
+}
+
+# check_arch_run ARCH LABEL OUT IMG: the run that wrote OUT (exit status in
+# RUN_RC) and IMG printed what the oracle says and left the right image.
+check_arch_run() {
+	local arch=$1 label=$2 out=$3 img=$4 sum want_sum line
+	if [ "$RUN_RC" != 0 ]; then
+		problem "$label: exit status $RUN_RC, expected 0"
+		show "$out"
+		return
+	fi
+	wl expect "$img" 0 "$ARCH_OUT" "$ARCH_RECORDS" "$ARCH_EVERY" >"$out.expect"
+	grep '^workload: ' "$out" >"$out.workload"
+	cmp -s "$out.expect" "$out.workload" ||
+		{ problem "$label: workload lines differ from the oracle"; diff "$out.expect" "$out.workload" | head; }
+	want_sum=$(wl check "$img" 0 "$ARCH_OUT" "$ARCH_RECORDS") ||
+		problem "$label: output area differs from the transform of the input: $want_sum"
+	sum=$(sed -n 's/^workload: done [0-9]* records, checksum \([0-9a-f]*\)$/\1/p' "$out")
+	[ -n "$sum" ] && [ "$sum" = "$want_sum" ] || problem "$label: checksum '$sum', image says '$want_sum'"
+	[ "$(grep -c "^stats: arch=$arch records=$ARCH_RECORDS " "$out")" = 1 ] ||
+		problem "$label: no single stats line"
+	while read -r line; do
+		[ "$(grep -cE "$line" "$out")" = 1 ] || { problem "$label: expected once: $line"; show "$out"; }
+	done < <(arch_hostile_lines "$arch")
+}
