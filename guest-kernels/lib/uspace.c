@@ -112,6 +112,29 @@ int uspace_map_io(struct uspace *as, uint64_t pa, uint64_t len, uint64_t *user_v
 	return 0;
 }
 
+int uspace_map_page(struct uspace *as, uint64_t va, uint64_t pa)
+{
+	if (va % PAGE || va < USER_BASE + as->mem_size || va >= USER_BASE + USER_MEM_MAX)
+		return -1;
+	return map_user_page(phys_to_virt(as->pml4_pa), va, pa, PTE_W);
+}
+
+void uspace_unmap_page(struct uspace *as, uint64_t va)
+{
+	uint64_t *t = phys_to_virt(as->pml4_pa);
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+
+		if (!(e & PTE_P))
+			return;
+		t = phys_to_virt(e & ADDR_MASK);
+	}
+	t[(va >> 12) & 511] = 0;
+	if ((read_cr3() & ADDR_MASK) == as->pml4_pa)
+		invlpg((const void *)(uintptr_t)va);
+}
+
 void *uspace_ptr(const struct uspace *as, uint64_t va, uint64_t len)
 {
 	uint64_t off = va - USER_BASE;

@@ -83,6 +83,15 @@ int uspace_create(struct uspace *as, const void *image, size_t image_len, size_t
 int uspace_map_io(struct uspace *as, uint64_t pa, uint64_t len, uint64_t *user_va);
 
 /*
+ * Map one page of RAM at physical pa, read/write, at va, which must lie
+ * between the process memory and USER_BASE + USER_MEM_MAX (the exokernel
+ * hands out pages this way). 0 or -1.
+ */
+int uspace_map_page(struct uspace *as, uint64_t va, uint64_t pa);
+/* Remove the page at va (no effect when nothing is mapped there). */
+void uspace_unmap_page(struct uspace *as, uint64_t va);
+
+/*
  * The kernel's pointer to [va, va + len) of as, or NULL unless that range
  * lies wholly inside the process memory: every user pointer a kernel
  * follows goes through here.

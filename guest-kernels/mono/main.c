@@ -149,12 +149,11 @@ int guest_main(const char *cmdline)
 		return 3;
 	}
 	uspace_init();
+	/* Every exception kills a ring-3 program (and is a kernel bug in ring 0). */
+	for (unsigned v = 0; v < 32; v++)
+		idt_set_handler(v, on_fault);
 	idt_set_handler(USER_SYSCALL_VEC, on_syscall);
 	idt_set_handler(USER_INT_VEC, on_syscall);
-	idt_set_handler(VEC_PF, on_fault);
-	idt_set_handler(VEC_GP, on_fault);
-	idt_set_handler(VEC_UD, on_fault);
-	idt_set_handler(VEC_DE, on_fault);
 	if (spawn("workload", prog_workload_start, prog_workload_end, 0) ||
 	    spawn("hostile-memory", prog_hostile_start, prog_hostile_end, 0) ||
 	    spawn("hostile-port", prog_hostile_start, prog_hostile_end, 1)) {

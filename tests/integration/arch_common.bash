@@ -16,7 +16,7 @@ ARCH_APPEND="workload.records=$ARCH_RECORDS workload.every=$ARCH_EVERY workload.
 
 # The kernels, and per kernel the lines (extended regexps) that show its
 # hostile programs were stopped, each of which must appear exactly once.
-ARCHS=(mono)
+ARCHS=(mono micro exo)
 arch_hostile_lines() {
 	case "$1" in
 	mono)
@@ -25,6 +25,20 @@ arch_hostile_lines() {
 		echo '^mono: killed hostile-memory \(process 1\): #PF error 0x5 at user rip 0x[0-9a-f]+$'
 		echo '^mono: killed hostile-port \(process 2\): #GP error 0x0 at user rip 0x[0-9a-f]+$'
 		echo '^hostile: write\(kernel memory\) returned -14$' ;;
+	micro)
+		# The device window is mapped only in the block server: #PF error 0x4 =
+		# not present | user read. COM1 is in the I/O bitmap only for the
+		# serial server: #GP(0). -22: a message longer than the IPC window.
+		echo '^micro: killed hostile-memory \(thread 4\): #PF error 0x4 at user rip 0x[0-9a-f]+$'
+		echo '^micro: killed hostile-port \(thread 5\): #GP error 0x0 at user rip 0x[0-9a-f]+$'
+		echo '^hostile: oversized message returned -22$' ;;
+	exo)
+		# Blocks and pages of the library OSes are bound to them: -1 is E_PERM;
+		# the other's cache page is not mapped here: #PF error 0x4.
+		echo '^hostile: block_read\(a block of libos-direct\) returned -1$'
+		echo '^hostile: block_bind\(a block of libos-direct\) returned -1$'
+		echo '^hostile: page_free\(libos-batched.s cache page\) returned -1$'
+		echo '^exo: killed hostile \(env 2\): #PF error 0x4 at user rip 0x[0-9a-f]+$' ;;
 	esac
 }
 
@@ -36,6 +50,17 @@ wl() {
 arch_image() {
 	rm -f "$1"
 	wl fill "$1" 0 "$ARCH_RECORDS" 7 && truncate -s 256K "$1"
+}
+
+# check_exo_batched LABEL OUT IMG: exo's second library OS ran the workload on
+# its own 16 records right after the main output area, with its own policy.
+check_exo_batched() {
+	local first=$((ARCH_OUT + ARCH_RECORDS)) sum want
+	want=$(wl check "$3" "$first" $((first + 16)) 16) || problem "$1: libos-batched's output area: $want"
+	sum=$(sed -n 's/^libos-batched: workload: done 16 records, checksum \([0-9a-f]*\)$/\1/p' "$2")
+	[ -n "$sum" ] && [ "$sum" = "$want" ] || problem "$1: libos-batched checksum '$sum', image says '$want'"
+	grep -q '^libos-batched: read-ahead hits 14 misses 2, write-behind flushes 2$' "$2" ||
+		problem "$1: libos-batched did not batch 8 blocks per kernel call"
 }
 
 # check_arch_run ARCH LABEL OUT IMG: the run that wrote OUT (exit status in
@@ -57,6 +82,7 @@ check_arch_run() {
 	[ -n "$sum" ] && [ "$sum" = "$want_sum" ] || problem "$label: checksum '$sum', image says '$want_sum'"
 	[ "$(grep -c "^stats: arch=$arch records=$ARCH_RECORDS " "$out")" = 1 ] ||
 		problem "$label: no single stats line"
+	[ "$arch" != exo ] || check_exo_batched "$label" "$out" "$img"
 	while read -r line; do
 		[ "$(grep -cE "$line" "$out")" = 1 ] || { problem "$label: expected once: $line"; show "$out"; }
 	done < <(arch_hostile_lines "$arch")

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A hostile environment for exo. It runs while both library OSes hold
+ * their bindings and tries their resources: reading and binding a block
+ * of libos-direct's input area (both refused with E_PERM: the secure
+ * binding is checked on every call), freeing a page it does not own
+ * (E_PERM), and finally reading the address where libos-batched keeps its
+ * cache page, which is not mapped here (#PF): the kernel kills it.
+ */
+#include "printf.h"
+#include "ulib.h"
+#include "workload.h"
+
+static void say(const char *what, int64_t r)
+{
+	char line[96];
+
+	ksnprintf(line, sizeof(line), "hostile: %s returned %ld\n", what, (long)r);
+	exo_puts(line);
+}
+
+static void print(void *ctx, const char *text)
+{
+	(void)ctx;
+	exo_puts(text);
+}
+
+int main(uint64_t a0, uint64_t a1)
+{
+	static uint8_t buf[512];
+	const struct wl_io io = {NULL, NULL, NULL, print};
+	const char *cmdline = exo_cmdline();
+	struct wl_params p;
+
+	(void)a0;
+	(void)a1;
+	if (!cmdline || wl_parse(cmdline, &p, &io))
+		return 4;
+	say("block_read(a block of libos-direct)",
+	    exo_call(EXO_BLOCK_READ, p.in, 1, (uint64_t)(uintptr_t)buf));
+	say("block_bind(a block of libos-direct)", exo_call(EXO_BLOCK_BIND, p.in, 1, 0));
+	say("page_free(libos-batched's cache page)",
+	    exo_call(EXO_PAGE_FREE, BATCHED_CACHE_VA, 0, 0));
+	exo_puts("hostile: reading libos-batched's cache page\n");
+	return *(volatile uint8_t *)BATCHED_CACHE_VA;
+}

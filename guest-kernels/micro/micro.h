@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces of micro, the microkernel (see main.c). */
+#ifndef MICRO_H
+#define MICRO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "idt.h"
+#include "uspace.h"
+
+#define MAX_THREADS 8
+
+enum thread_state {
+	T_READY,
+	T_SENDING,     /* blocked until partner receives (msg holds the message) */
+	T_RECEIVING,   /* blocked until anyone sends */
+	T_AWAIT_REPLY, /* called partner, waiting for its reply */
+	T_DEAD,
+};
+
+/* A thread, in its own address space (one thread per process here). */
+struct thread {
+	const char *name;
+	struct uspace as;
+	struct trap_frame regs; /* saved user registers while not running */
+	enum thread_state state;
+	unsigned partner;
+	bool is_call;
+	uint64_t msg[4];
+	uint64_t window; /* user address of the IPC window, 0 before SYS_WINDOW */
+	bool uart_ports; /* granted COM1 through the TSS I/O bitmap */
+};
+
+struct micro_counts {
+	uint64_t syscalls, messages, bytes_copied, ring_transitions, as_switches, ctx_switches;
+};
+
+struct kernel {
+	struct thread threads[MAX_THREADS];
+	unsigned nthreads, current;
+	struct micro_counts counts;
+};
+
+/* ipc.c: carry out system call nr of the current thread; the thread to run next, or -1: none. */
+int ipc_syscall(struct kernel *k, uint64_t nr);
+/* ipc.c: the next ready thread after the current one, or -1 (then main.c finishes). */
+int ipc_schedule(struct kernel *k);
+/* ipc.c: thread t is gone: release everyone blocked on it. */
+void ipc_thread_died(struct kernel *k, unsigned t);
+
+/* main.c */
+void micro_thread_exited(struct kernel *k, unsigned t, int64_t code);
+
+#endif

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/*
+ * micro's block server (thread 1): lib/virtio_blk.c running in ring 3.
+ * The kernel mapped the device's MMIO window into this address space only
+ * and passed: a0 = its user address, a1 = the physical address of our own
+ * memory (the device does DMA by physical address and there is no IOMMU,
+ * so a DMA-capable driver is trusted with memory, a known limit of
+ * user-mode drivers), a2 = the window's size. Data travels in the IPC
+ * window, which is also the DMA buffer.
+ */
+#include "guest.h"
+#include "uspace.h"
+#include "ulib.h"
+#include "virtio_blk.h"
+
+static uint8_t window[IPC_WINDOW] __attribute__((aligned(4096)));
+static uint64_t memory_pa;
+
+/* What lib/virtio_blk.c calls for DMA addresses when built for ring 3 (guest.h). */
+uint64_t user_virt_to_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p - USER_BASE + memory_pa;
+}
+
+static uint64_t serve(struct vblk *d, const struct msg *m, uint64_t r[4])
+{
+	int st;
+
+	switch (m->w[0]) {
+	case BLK_CAPACITY:
+		r[1] = d->capacity;
+		return 0;
+	case BLK_READ:
+		st = vblk_rw(d, VIRTIO_BLK_T_IN, m->w[1], window, 512);
+		r[3] = st == VIRTIO_BLK_S_OK ? 512 : 0;
+		return st == VIRTIO_BLK_S_OK ? 0 : (uint64_t)E_IO;
+	case BLK_WRITE:
+		if (m->w[3] != 512)
+			return (uint64_t)E_INVAL;
+		st = vblk_rw(d, VIRTIO_BLK_T_OUT, m->w[1], window, 512);
+		return st == VIRTIO_BLK_S_OK ? 0 : (uint64_t)E_IO;
+	default:
+		return (uint64_t)E_INVAL;
+	}
+}
+
+int main(uint64_t mmio, uint64_t mem_pa, uint64_t size)
+{
+	static struct vblk d;
+	struct msg m;
+
+	memory_pa = mem_pa;
+	ipc_window(window);
+	if (vblk_init(&d, (uintptr_t)mmio, size, 0, 0))
+		return 3;
+	ipc_recv(&m);
+	for (;;) {
+		uint64_t r[4] = {0, 0, 0, 0};
+
+		r[0] = serve(&d, &m, r);
+		ipc_reply_wait(m.from, r, &m);
+	}
+}
