@@ -23,6 +23,7 @@
 
 #define IPC_WINDOW 4096
 
+#define E_PERM (-1)   /* a server refuses this sender */
 #define E_INVAL (-22) /* bad partner, state or length */
 #define E_FAULT (-14) /* the window is outside the caller's memory */
 #define E_DEAD (-3)   /* the partner was killed */

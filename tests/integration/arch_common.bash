@@ -28,10 +28,12 @@ arch_hostile_lines() {
 	micro)
 		# The device window is mapped only in the block server: #PF error 0x4 =
 		# not present | user read. COM1 is in the I/O bitmap only for the
-		# serial server: #GP(0). -22: a message longer than the IPC window.
+		# serial server: #GP(0). -22: a message longer than the IPC window;
+		# -1: the block server serves the file server only.
 		echo '^micro: killed hostile-memory \(thread 4\): #PF error 0x4 at user rip 0x[0-9a-f]+$'
 		echo '^micro: killed hostile-port \(thread 5\): #GP error 0x0 at user rip 0x[0-9a-f]+$'
-		echo '^hostile: oversized message returned -22$' ;;
+		echo '^hostile: oversized message returned -22$'
+		echo '^hostile: block server write returned -1$' ;;
 	exo)
 		# Blocks and pages of the library OSes are bound to them: -1 is E_PERM;
 		# the other's cache page is not mapped here: #PF error 0x4.

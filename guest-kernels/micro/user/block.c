@@ -6,7 +6,9 @@
  * memory (the device does DMA by physical address and there is no IOMMU,
  * so a DMA-capable driver is trusted with memory, a known limit of
  * user-mode drivers), a2 = the window's size. Data travels in the IPC
- * window, which is also the DMA buffer.
+ * window, which is also the DMA buffer. It serves the file server only:
+ * the kernel fills in who sent a message, so a client cannot go around the
+ * file server's checks by talking to the disk directly.
  */
 #include "guest.h"
 #include "uspace.h"
@@ -26,6 +28,8 @@ static uint64_t serve(struct vblk *d, const struct msg *m, uint64_t r[4])
 {
 	int st;
 
+	if (m->from != TID_FILE)
+		return (uint64_t)E_PERM;
 	switch (m->w[0]) {
 	case BLK_CAPACITY:
 		r[1] = d->capacity;
