@@ -89,3 +89,19 @@ check_arch_run() {
 		[ "$(grep -cE "$line" "$out")" = 1 ] || { problem "$label: expected once: $line"; show "$out"; }
 	done < <(arch_hostile_lines "$arch")
 }
+
+# arch_run_qemu ARCH IMG OUT [ACCEL]: the guest under QEMU microvm (TCG unless
+# ACCEL) with IMG as its virtio-blk disk; RUN_RC = the guest's own exit code
+# ((status - 1) / 2 for isa-debug-exit) or "qemu:STATUS".
+arch_run_qemu() {
+	local rc
+	timeout "$DISK_TIMEOUT" qemu-system-x86_64 -accel "${4:-tcg}" -M microvm,acpi=off -nodefaults \
+		-no-user-config -display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-global virtio-mmio.force-legacy=false \
+		-drive "id=d0,format=raw,if=none,file=$2" -device virtio-blk-device,drive=d0 \
+		-kernel "guest-kernels/$1.elf" -append "$ARCH_APPEND" >"$3.raw" 2>"$3.err"
+	rc=$?
+	tr -d '\r' <"$3.raw" >"$3"
+	RUN_RC=$(((rc - 1) / 2))
+	[ $((rc % 2)) = 1 ] || RUN_RC="qemu:$rc"
+}

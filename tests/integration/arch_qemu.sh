@@ -12,15 +12,7 @@ for arch in "${ARCHS[@]}"; do
 	img=$DISK_TMP/$arch-qemu.img
 	out=$DISK_TMP/$arch-qemu.out
 	arch_image "$img"
-	timeout "$DISK_TIMEOUT" qemu-system-x86_64 -M microvm,acpi=off -nodefaults -no-user-config \
-		-display none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-global virtio-mmio.force-legacy=false \
-		-drive "id=d0,format=raw,if=none,file=$img" -device virtio-blk-device,drive=d0 \
-		-kernel "guest-kernels/$arch.elf" -append "$ARCH_APPEND" >"$out.raw" 2>"$out.err"
-	rc=$?
-	tr -d '\r' <"$out.raw" >"$out"
-	RUN_RC=$(((rc - 1) / 2))
-	[ $((rc % 2)) = 1 ] || RUN_RC="qemu:$rc"
+	arch_run_qemu "$arch" "$img" "$out"
 	check_arch_run "$arch" "$arch on QEMU" "$out" "$img"
 done
 finish "architecture guests (${ARCHS[*]}) under QEMU microvm match the workload oracle"
