@@ -125,7 +125,7 @@ int64_t res_block_io(unsigned env, const struct uspace *as, int write, uint64_t 
 	void *buf;
 	int st;
 
-	if (count == 0 || count > EXO_MAX_BLOCKS_PER_CALL)
+	if (count == 0 || count > EXO_MAX_BLOCKS_PER_CALL || first + count < first)
 		return E_INVAL;
 	for (uint64_t s = first; s < first + count; s++)
 		if (owner_of(s) != (int)env)
