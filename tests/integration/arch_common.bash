@@ -39,6 +39,7 @@ arch_hostile_lines() {
 		# the other's cache page is not mapped here: #PF error 0x4.
 		echo '^hostile: block_read\(a block of libos-direct\) returned -1$'
 		echo '^hostile: block_bind\(a block of libos-direct\) returned -1$'
+		echo '^hostile: block_read\(a range wrapping past 2\^64\) returned -22$'
 		echo '^hostile: page_free\(libos-batched.s cache page\) returned -1$'
 		echo '^exo: killed hostile \(env 2\): #PF error 0x4 at user rip 0x[0-9a-f]+$' ;;
 	esac
