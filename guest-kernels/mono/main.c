@@ -13,7 +13,7 @@
  *
  * Where the switches happen, so the counts can be read against the code:
  * every entry from ring 3 is one ring transition and every return another
- * (on_syscall, on_user_fault, uspace_resume); an address-space switch is a
+ * (on_syscall, on_fault, uspace_resume); an address-space switch is a
  * CR3 load when another process runs (run_next); a system call is one
  * entry through the table, whichever gate it came by.
  */
