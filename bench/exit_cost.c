@@ -60,6 +60,8 @@ static struct {
 
 static struct bus bus;
 static struct uart16550 uart;
+static struct uart_console console;
+static struct virtio_devices virtio;
 static struct stats stats;
 static struct guest_mem mem;
 static unsigned char run_page[RUN_SIZE] __attribute__((aligned(4096)));
@@ -233,7 +235,7 @@ int main(int argc, char **argv)
 		return 2;
 	uart_init(&uart, NULL);
 	if (uart_register(&bus, &uart, UART_COM1_BASE) != 0 ||
-	    uart_console_attach(&uart, UART_CONSOLE_STDIO) != 0)
+	    uart_console_attach(&console, &uart, UART_CONSOLE_STDIO) != 0)
 		return 2;
 	if (script.mode == MODE_NOTIFY) {
 		char *specs[1] = { (char *)disk };
@@ -242,7 +244,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "exit_cost: notify needs a disk image\n");
 			return 2;
 		}
-		if (virtio_devices_setup(&bus, &mem, specs, 1, cmdline, sizeof(cmdline)) != 0)
+		if (virtio_devices_setup(&virtio, &bus, &mem, specs, 1, cmdline, sizeof(cmdline)) != 0)
 			return 2;
 		driver_init();
 	}
@@ -252,7 +254,7 @@ int main(int argc, char **argv)
 
 	vcpu_run(&cpu, &bus, with_stats ? &stats : NULL, &stop);
 
-	uart_console_restore();
+	uart_console_restore(&console);
 	if (stop.kind != VCPU_STOP_DEVICE || stop.status != 0) {
 		fprintf(stderr, "exit_cost: run loop stopped unexpectedly: %s\n", stop.reason);
 		return 1;
@@ -265,7 +267,7 @@ int main(int argc, char **argv)
 	if (script.mode == MODE_NOTIFY) {
 		int rc = check_notify_results(n);
 
-		virtio_devices_teardown();
+		virtio_devices_teardown(&virtio);
 		return rc;
 	}
 	return 0;

@@ -8,11 +8,9 @@
 #include "vm.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "devices/devices.h"
 #include "devices/virtio_setup.h"
@@ -21,20 +19,21 @@
 #include "vcpu/kvm_stats.h"
 #include "vcpu/provider.h"
 #include "vcpu/vcpu.h"
+#include "vm_signals.h"
 
 struct vm {
 	const struct vm_config *cfg;
 	struct guest_mem mem;
 	struct bus bus;
 	struct uart16550 uart;
+	struct uart_console console;
+	struct virtio_devices virtio;
 	struct boot_state boot;
 	struct kvm_vm kvm;
 	struct vcpu cpu;
 	struct stats *stats; /* NULL unless --stats */
 	char cmdline[BOOT_CMDLINE_MAX];
 };
-
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
 
 void vm_config_init(struct vm_config *cfg)
 {
@@ -43,63 +42,6 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->accel = "auto";
 	cfg->serial = UART_CONSOLE_STDIO;
 	cfg->stats.format = STATS_OFF;
-}
-
-static void on_stop_signal(int sig)
-{
-	vcpu_kick(sig);
-}
-
-/*
- * A crash of minivmm itself (a bug, never the guest's doing) must not leave
- * the user's terminal in raw mode: restore it, then die of the same signal.
- */
-static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGQUIT};
-
-static void on_fatal_signal(int sig)
-{
-	uart_console_restore_tty();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void install_signal_handlers(void)
-{
-	struct sigaction sa = {.sa_handler = on_stop_signal};
-
-	/* No SA_RESTART: KVM_RUN must return EINTR so the run loop sees the signal. */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaction(stop_signals[i], &sa, NULL);
-	sa.sa_handler = on_fatal_signal;
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		sigaction(fatal_signals[i], &sa, NULL);
-	/* A closed stdout is the reader's business, not a reason to die mid-guest. */
-	signal(SIGPIPE, SIG_IGN);
-}
-
-static void restore_signal_handlers(void)
-{
-	struct itimerval off = {0};
-
-	setitimer(ITIMER_REAL, &off, NULL);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		signal(stop_signals[i], SIG_DFL);
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		signal(fatal_signals[i], SIG_DFL);
-}
-
-static void start_timeout(double seconds)
-{
-	struct itimerval it = {0};
-
-	if (seconds <= 0)
-		return;
-	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
-	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Devices and the command line; status 0 or the exit status to return. */
@@ -125,8 +67,9 @@ static int vm_setup_devices(struct vm *vm)
 	}
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cfg->append ? cfg->append : "");
 	/* virtio-blk disks: registers the devices and appends virtio_mmio.device=... */
-	if (cfg->nr_disks && virtio_devices_setup(&vm->bus, &vm->mem, cfg->disks, cfg->nr_disks,
-						  vm->cmdline, sizeof(vm->cmdline)) != 0)
+	if (cfg->nr_disks &&
+	    virtio_devices_setup(&vm->virtio, &vm->bus, &vm->mem, cfg->disks, cfg->nr_disks,
+				 vm->cmdline, sizeof(vm->cmdline)) != 0)
 		return MINIVMM_EXIT_USAGE;
 	return 0;
 }
@@ -180,7 +123,7 @@ static void report_stop(struct vm *vm, const struct vcpu_stop *stop)
 {
 	/* A guest that ends itself through isa-debug-exit chose its status: only say so if asked.
 	 */
-	if (stop->kind == VCPU_STOP_DEVICE && vm->bus.stop_reason == debug_exit_reason &&
+	if (stop->kind == VCPU_STOP_DEVICE && vm->bus.stop_kind == BUS_STOP_GUEST_EXIT &&
 	    !vm->cfg->verbose)
 		return;
 	fprintf(stderr, "minivmm: %s\n", stop->reason);
@@ -200,14 +143,13 @@ static int vm_execute(struct vm *vm)
 		}
 		stats_init(vm->stats, &vm->bus);
 	}
-	install_signal_handlers();
-	uart_console_attach(&vm->uart, vm->cfg->serial);
-	start_timeout(vm->cfg->timeout_s);
+	vm_signals_install(&vm->cpu, &vm->console, vm->cfg->timeout_s);
+	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
 
 	vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
 
-	restore_signal_handlers();
-	uart_console_restore();
+	vm_signals_restore();
+	uart_console_restore(&vm->console);
 	report_stop(vm, &stop);
 	if (vm->cfg->verbose)
 		fprintf(stderr, "minivmm: %llu unclaimed access%s, %llu bytes from the UART\n",
@@ -254,7 +196,7 @@ out:
 		vcpu_destroy(&vm->cpu);
 		kvm_vm_destroy(&vm->kvm);
 	}
-	virtio_devices_teardown();
+	virtio_devices_teardown(&vm->virtio);
 	guest_mem_destroy(&vm->mem);
 	free(vm->stats);
 	free(vm);

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* How many distinct unclaimed addresses --verbose names before going quiet. */
-#define BUS_UNCLAIMED_NAMED_MAX 32
-
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	/* Both ranges are non-empty and do not wrap (checked at registration). */
@@ -58,30 +55,24 @@ static int bus_find(const struct bus *bus, enum bus_space space, uint64_t addr)
 
 /*
  * Name an unclaimed address once. The set of already-named addresses is a
- * small static table: no allocation on the exit path, and a guest probing
- * thousands of ports cannot flood stderr.
+ * small fixed table in the bus: a guest probing thousands of ports cannot
+ * flood stderr.
  */
-static void bus_name_unclaimed(enum bus_space space, uint64_t addr, unsigned size, bool is_write)
+static void bus_name_unclaimed(struct bus_unclaimed_set *set, enum bus_space space, uint64_t addr,
+			       unsigned size, bool is_write)
 {
-	static struct {
-		enum bus_space space;
-		uint64_t addr;
-	} named[BUS_UNCLAIMED_NAMED_MAX];
-	static unsigned nr_named;
-	static bool said_enough;
-
-	for (unsigned i = 0; i < nr_named; i++)
-		if (named[i].space == space && named[i].addr == addr)
+	for (unsigned i = 0; i < set->nr_named; i++)
+		if (set->named[i].space == space && set->named[i].addr == addr)
 			return;
-	if (nr_named == BUS_UNCLAIMED_NAMED_MAX) {
-		if (!said_enough)
+	if (set->nr_named == BUS_UNCLAIMED_NAMED_MAX) {
+		if (!set->said_enough)
 			fprintf(stderr, "minivmm: more unclaimed addresses; not naming them\n");
-		said_enough = true;
+		set->said_enough = true;
 		return;
 	}
-	named[nr_named].space = space;
-	named[nr_named].addr = addr;
-	nr_named++;
+	set->named[set->nr_named].space = space;
+	set->named[set->nr_named].addr = addr;
+	set->nr_named++;
 	fprintf(stderr, "minivmm: unclaimed %s %s of %u byte%s at %s 0x%llx (ignored)\n",
 		space == BUS_PIO ? "port" : "MMIO", is_write ? "write" : "read", size,
 		size == 1 ? "" : "s", space == BUS_PIO ? "port" : "address",
@@ -98,19 +89,20 @@ int bus_dispatch(struct bus *bus, enum bus_space space, uint64_t addr, uint8_t *
 		if (!is_write)
 			memset(data, 0xff, size);
 		if (bus->verbose)
-			bus_name_unclaimed(space, addr, size, is_write);
+			bus_name_unclaimed(&bus->unclaimed_named, space, addr, size, is_write);
 		return -1;
 	}
 	bus->range[i].fn(bus->range[i].opaque, addr - bus->range[i].base, data, size, is_write);
 	return i;
 }
 
-void bus_request_stop(struct bus *bus, int status, const char *reason)
+void bus_request_stop(struct bus *bus, enum bus_stop_kind kind, int status, const char *reason)
 {
 	/* The first request wins: a reset after a debug-exit does not change the status. */
 	if (bus->stop_requested)
 		return;
 	bus->stop_requested = true;
+	bus->stop_kind = kind;
 	bus->stop_status = status;
 	bus->stop_reason = reason;
 }

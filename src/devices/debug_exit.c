@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-const char debug_exit_reason[] = "the guest wrote to isa-debug-exit";
-
 static void debug_exit_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size,
 			      bool is_write)
 {
@@ -18,7 +16,8 @@ static void debug_exit_access(void *opaque, uint64_t offset, uint8_t *data, unsi
 		return;
 	}
 	memcpy(&value, data, size < sizeof(value) ? size : sizeof(value));
-	bus_request_stop(bus, (int)(value & 0xff), debug_exit_reason);
+	bus_request_stop(bus, BUS_STOP_GUEST_EXIT, (int)(value & 0xff),
+			 "the guest wrote to isa-debug-exit");
 }
 
 int debug_exit_register(struct bus *bus)

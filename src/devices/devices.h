@@ -27,10 +27,9 @@
  * isa-debug-exit: a write of v stops the VM with exit status v (the low
  * 8 bits, all a process exit status can carry). QEMU exits with
  * (v << 1) | 1 instead; minivmm passes the guest's value unchanged.
+ * The stop is BUS_STOP_GUEST_EXIT: the guest chose how minivmm ends.
  */
 int debug_exit_register(struct bus *bus);
-/* The bus stop reason it sets, so the VM can tell a guest's own exit apart. */
-extern const char debug_exit_reason[];
 
 /* i8042: reset command 0xfe to port 0x64 stops the VM with status 0. */
 int i8042_register(struct bus *bus);

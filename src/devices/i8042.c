@@ -29,7 +29,7 @@ static void i8042_cmd_access(void *opaque, uint64_t offset, uint8_t *data, unsig
 		return;
 	}
 	if (data[0] == I8042_CMD_RESET)
-		bus_request_stop(bus, I8042_RESET_STATUS,
+		bus_request_stop(bus, BUS_STOP_GUEST_RESET, I8042_RESET_STATUS,
 				 "the guest reset the machine via the i8042");
 }
 

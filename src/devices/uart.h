@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <termios.h>
 
 #include "devices/bus.h"
 
@@ -117,20 +118,35 @@ int uart_register(struct bus *bus, struct uart16550 *u, uint16_t base);
 /* The host console behind COM1 (uart_console.c). */
 enum uart_console_mode { UART_CONSOLE_STDIO, UART_CONSOLE_NONE };
 
+#define UART_CONSOLE_OUT_BUF 4096
+
+/* One VM's console: the terminal state to give back and buffered guest output. */
+struct uart_console {
+	bool attached;
+	bool stdin_open; /* false after EOF or an error on stdin */
+	volatile bool
+	    tty_raw;	   /* termios changed; restore on the way out (read by a signal handler) */
+	unsigned rx_polls; /* input polls since the guest last sent a byte */
+	struct termios saved;
+	unsigned out_len;
+	uint8_t out[UART_CONSOLE_OUT_BUF];
+};
+
 /*
- * Attach the UART to stdin/stdout. When stdin is a terminal it is put in
- * raw mode (ISIG kept, so Ctrl-C still stops the VM) and restored by
- * uart_console_restore(), which is also registered with atexit().
+ * Attach the UART to stdin/stdout through console c (zero-initialised,
+ * owned by the caller and outliving the attachment). When stdin is a
+ * terminal it is put in raw mode (ISIG kept, so Ctrl-C still stops the VM)
+ * until uart_console_restore().
  */
-int uart_console_attach(struct uart16550 *u, enum uart_console_mode mode);
+int uart_console_attach(struct uart_console *c, struct uart16550 *u, enum uart_console_mode mode);
 /* Write out buffered guest output. */
-void uart_console_flush(void);
+void uart_console_flush(struct uart_console *c);
 /* Flush and give the terminal back its settings; safe to call twice. */
-void uart_console_restore(void);
+void uart_console_restore(struct uart_console *c);
 /*
  * Async-signal-safe part of the above, for fatal-signal handlers: only
  * puts the terminal settings back (buffered output is lost).
  */
-void uart_console_restore_tty(void);
+void uart_console_restore_tty(struct uart_console *c);
 
 #endif

@@ -10,9 +10,6 @@
 #include "devices/bus.h"
 #include "devices/virtio_blk.h"
 
-static struct virtio_blk *disks[VIRTIO_MAX_DISKS];
-static unsigned nr_open;
-
 /* "PATH" or "PATH,ro" (also "PATH,rw"): the path in path[], the mode in *ro. */
 static int parse_spec(const char *spec, char *path, size_t size, bool *ro)
 {
@@ -70,8 +67,8 @@ static int announce(char *cmdline, size_t size, uint64_t base, unsigned irq)
 	return 0;
 }
 
-static int setup_one(struct bus *bus, const struct guest_mem *mem, const char *spec, unsigned i,
-		     char *cmdline, size_t cmdline_size)
+static int setup_one(struct virtio_devices *devs, struct bus *bus, const struct guest_mem *mem,
+		     const char *spec, unsigned i, char *cmdline, size_t cmdline_size)
 {
 	uint64_t base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW;
 	unsigned irq = VIRTIO_MMIO_FIRST_IRQ + i;
@@ -93,7 +90,7 @@ static int setup_one(struct bus *bus, const struct guest_mem *mem, const char *s
 		free(blk);
 		return -1;
 	}
-	disks[nr_open++] = blk;
+	devs->disk[devs->nr_open++] = blk;
 	rc = virtio_blk_attach(blk, mem, base, irq);
 	if (!rc)
 		rc = bus_register(bus, BUS_MMIO, base, VIRTIO_MMIO_WINDOW, blk->transport.label,
@@ -110,8 +107,9 @@ static int setup_one(struct bus *bus, const struct guest_mem *mem, const char *s
 	return 0;
 }
 
-int virtio_devices_setup(struct bus *bus, const struct guest_mem *mem, char *const *disk_specs,
-			 unsigned nr_disks, char *cmdline, size_t cmdline_size)
+int virtio_devices_setup(struct virtio_devices *devs, struct bus *bus, const struct guest_mem *mem,
+			 char *const *disk_specs, unsigned nr_disks, char *cmdline,
+			 size_t cmdline_size)
 {
 	if (nr_disks > VIRTIO_MAX_DISKS) {
 		fprintf(stderr, "minivmm: too many disks (%u, at most %d)\n", nr_disks,
@@ -119,21 +117,21 @@ int virtio_devices_setup(struct bus *bus, const struct guest_mem *mem, char *con
 		return -1;
 	}
 	for (unsigned i = 0; i < nr_disks; i++) {
-		if (setup_one(bus, mem, disk_specs[i], i, cmdline, cmdline_size)) {
-			virtio_devices_teardown();
+		if (setup_one(devs, bus, mem, disk_specs[i], i, cmdline, cmdline_size)) {
+			virtio_devices_teardown(devs);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-void virtio_devices_teardown(void)
+void virtio_devices_teardown(struct virtio_devices *devs)
 {
-	while (nr_open) {
-		struct virtio_blk *blk = disks[--nr_open];
+	while (devs->nr_open) {
+		struct virtio_blk *blk = devs->disk[--devs->nr_open];
 
 		virtio_blk_close(blk);
 		free(blk);
-		disks[nr_open] = NULL;
+		devs->disk[devs->nr_open] = NULL;
 	}
 }

@@ -14,9 +14,16 @@
 
 struct bus;
 struct guest_mem;
+struct virtio_blk;
 
 /* -d/--disk may be given this many times. */
 #define VIRTIO_MAX_DISKS 8
+
+/* The VM's virtio devices (one per open disk image); zero-initialised = none. */
+struct virtio_devices {
+	struct virtio_blk *disk[VIRTIO_MAX_DISKS];
+	unsigned nr_open;
+};
 
 /*
  * Transport windows in the 32-bit MMIO hole (above GUEST_MMIO_HOLE_START),
@@ -30,7 +37,7 @@ struct guest_mem;
 /*
  * disk_specs[i] is "PATH" or "PATH,ro". For each: open the image (O_RDWR,
  * or O_RDONLY for ,ro), take flock(LOCK_EX|LOCK_NB) (LOCK_SH for ,ro),
- * create a virtio-blk device on a virtio-mmio window at
+ * create a virtio-blk device (kept in devs) on a virtio-mmio window at
  * VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW, register it on `bus`, and
  * append " virtio_mmio.device=<size>@<base>:<irq>" to the NUL-terminated
  * string in cmdline (a buffer of cmdline_size bytes).
@@ -40,12 +47,13 @@ struct guest_mem;
  * spec, too many disks, command line too long); everything already set up
  * is torn down again. The caller then exits with status 2.
  *
- * `mem` must stay valid until virtio_devices_teardown().
+ * `mem` and `bus` must stay valid until virtio_devices_teardown().
  */
-int virtio_devices_setup(struct bus *bus, const struct guest_mem *mem, char *const *disk_specs,
-			 unsigned nr_disks, char *cmdline, size_t cmdline_size);
+int virtio_devices_setup(struct virtio_devices *devs, struct bus *bus, const struct guest_mem *mem,
+			 char *const *disk_specs, unsigned nr_disks, char *cmdline,
+			 size_t cmdline_size);
 
 /* Close the images (dropping the locks) and free the devices. Idempotent. */
-void virtio_devices_teardown(void);
+void virtio_devices_teardown(struct virtio_devices *devs);
 
 #endif

@@ -16,18 +16,13 @@
 #include "stats.h"
 #include "vcpu/provider.h"
 
-/* Set by vcpu_kick() from a signal handler; read by the loop. */
-static volatile sig_atomic_t kick_signal;
-static struct kvm_run *volatile kick_run;
-
-void vcpu_kick(int sig)
+void vcpu_kick(struct vcpu *cpu, int sig)
 {
-	struct kvm_run *run = kick_run;
-
-	if (!kick_signal)
-		kick_signal = sig;
-	if (run)
-		run->immediate_exit = 1;
+	if (!cpu->kick_signal)
+		cpu->kick_signal = sig;
+	/* Outside KVM_RUN this is harmless: the loop looks at kick_signal first. */
+	if (cpu->run)
+		cpu->run->immediate_exit = 1;
 }
 
 static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int status, bool dump,
@@ -178,12 +173,11 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 	const struct kvm_provider *p = cpu->vm->prov;
 	struct kvm_run *run = cpu->run;
 
-	kick_run = run;
 	for (;;) {
 		bool done;
 
-		if (kick_signal) {
-			stop_for_signal(stop, kick_signal);
+		if (cpu->kick_signal) {
+			stop_for_signal(stop, cpu->kick_signal);
 			break;
 		}
 		if (p->ioctl(cpu->fd, KVM_RUN, NULL) < 0) {
@@ -209,5 +203,4 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 			break;
 		}
 	}
-	kick_run = NULL;
 }

@@ -8,6 +8,7 @@
 #ifndef MINIVMM_VCPU_H
 #define MINIVMM_VCPU_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,11 +51,13 @@ struct vcpu {
 	struct kvm_vm *vm;
 	int fd;
 	struct kvm_run *run; /* mmap of the vCPU fd */
+	/* The signal vcpu_kick() asked to stop for (0: none); read by vcpu_run(). */
+	volatile sig_atomic_t kick_signal;
 };
 
 /* Why the run loop stopped. */
 enum vcpu_stop_kind {
-	VCPU_STOP_DEVICE,  /* a device asked (debug-exit, i8042 reset) */
+	VCPU_STOP_DEVICE,  /* a device asked (debug-exit, i8042 reset): see bus->stop_kind */
 	VCPU_STOP_HALT,	   /* HLT, or a shutdown/reset system event */
 	VCPU_STOP_SIGNAL,  /* SIGINT/SIGTERM */
 	VCPU_STOP_TIMEOUT, /* --timeout expired */
@@ -85,11 +88,11 @@ void vcpu_destroy(struct vcpu *cpu);
 void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_stop *stop);
 
 /*
- * Async-signal-safe: make vcpu_run() stop at the next opportunity, with
- * VCPU_STOP_TIMEOUT for SIGALRM, else VCPU_STOP_SIGNAL (status 128 + sig).
- * Uses KVM's immediate_exit so a signal that lands just before KVM_RUN is
- * not lost.
+ * Async-signal-safe: make vcpu_run() on cpu stop at the next opportunity,
+ * with VCPU_STOP_TIMEOUT for SIGALRM, else VCPU_STOP_SIGNAL (status
+ * 128 + sig). Uses KVM's immediate_exit so a signal that lands just before
+ * KVM_RUN is not lost. The first kick's signal is the one reported.
  */
-void vcpu_kick(int sig);
+void vcpu_kick(struct vcpu *cpu, int sig);
 
 #endif

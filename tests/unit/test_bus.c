@@ -157,14 +157,45 @@ START_TEST(verbose_names_an_unclaimed_address_once)
 }
 END_TEST
 
+/* Each bus keeps its own set of named addresses: a second VM names them again. */
+START_TEST(each_bus_names_its_unclaimed_addresses)
+{
+	struct bus *a = new_bus(), *b = new_bus();
+	uint8_t data[1] = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	FILE *saved = stderr;
+	const char *first;
+
+	ck_assert_ptr_nonnull(mem);
+	a->verbose = b->verbose = true;
+	stderr = mem;
+	bus_dispatch(a, BUS_PIO, 0x2e8, data, 1, true);
+	bus_dispatch(b, BUS_PIO, 0x2e8, data, 1, true);
+	stderr = saved;
+	fclose(mem);
+	first = strstr(buf, "0x2e8");
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_nonnull(strstr(first + 1, "0x2e8"));
+	ck_assert_uint_eq(a->unclaimed_named.nr_named, 1);
+	ck_assert_uint_eq(b->unclaimed_named.nr_named, 1);
+	free(buf);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(first_stop_request_wins)
 {
 	struct bus *b = new_bus();
 
 	ck_assert(!b->stop_requested);
-	bus_request_stop(b, 7, "first");
-	bus_request_stop(b, 0, "second");
+	ck_assert_int_eq(b->stop_kind, BUS_STOP_NONE);
+	bus_request_stop(b, BUS_STOP_GUEST_EXIT, 7, "first");
+	bus_request_stop(b, BUS_STOP_GUEST_RESET, 0, "second");
 	ck_assert(b->stop_requested);
+	ck_assert_int_eq(b->stop_kind, BUS_STOP_GUEST_EXIT);
 	ck_assert_int_eq(b->stop_status, 7);
 	ck_assert_str_eq(b->stop_reason, "first");
 	free(b);
@@ -181,7 +212,7 @@ START_TEST(debug_exit_stops_with_guest_value)
 	ck_assert_int_ge(bus_dispatch(b, BUS_PIO, 0xf4, v, 4, true), 0);
 	ck_assert(b->stop_requested);
 	ck_assert_int_eq(b->stop_status, 42);
-	ck_assert_ptr_eq(b->stop_reason, debug_exit_reason);
+	ck_assert_int_eq(b->stop_kind, BUS_STOP_GUEST_EXIT);
 	free(b);
 }
 END_TEST
@@ -217,6 +248,7 @@ START_TEST(i8042_reset_stops_cleanly_other_commands_do_not)
 	cmd = 0xfe;
 	bus_dispatch(b, BUS_PIO, 0x64, &cmd, 1, true);
 	ck_assert(b->stop_requested);
+	ck_assert_int_eq(b->stop_kind, BUS_STOP_GUEST_RESET);
 	ck_assert_int_eq(b->stop_status, 0);
 	free(b);
 }
@@ -246,6 +278,7 @@ static Suite *bus_suite(void)
 	tcase_add_test(tc, dispatch_routes_with_offset);
 	tcase_add_test(tc, unclaimed_reads_all_ones_and_writes_are_dropped);
 	tcase_add_test(tc, verbose_names_an_unclaimed_address_once);
+	tcase_add_test(tc, each_bus_names_its_unclaimed_addresses);
 	tcase_add_test(tc, first_stop_request_wins);
 	tcase_add_test(tc, debug_exit_stops_with_guest_value);
 	tcase_add_test(tc, debug_exit_byte_write_and_truncation);

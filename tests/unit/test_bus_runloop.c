@@ -217,7 +217,7 @@ static void exit_debug_exit(struct kvm_run *run)
 	run->io.count = 1;
 	run->io.data_offset = 4096;
 	run_buf[4096] = 'x';
-	bus_request_stop(&bus, 42, "test device");
+	bus_request_stop(&bus, BUS_STOP_GUEST_EXIT, 42, "test device");
 }
 
 START_TEST(device_stop_request_ends_the_loop)
@@ -311,9 +311,8 @@ END_TEST
 
 START_TEST(kick_before_run_stops_at_once)
 {
-	/* Runs in its own process (CK_FORK) or last: the kick is process-wide. */
 	script[script_len++] = exit_hlt;
-	vcpu_kick(SIGTERM);
+	vcpu_kick(&cpu, SIGTERM);
 	go();
 	ck_assert_int_eq(stop.kind, VCPU_STOP_SIGNAL);
 	ck_assert_int_eq(stop.status, 128 + SIGTERM);

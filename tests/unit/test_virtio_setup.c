@@ -13,12 +13,14 @@
 #include "test_virt_harness.h"
 
 static struct bus bus;
+static struct virtio_devices devs;
 static char img[2][64];
 static char cmdline[512];
 
 static void up(void)
 {
 	memset(&bus, 0, sizeof(bus));
+	memset(&devs, 0, sizeof(devs));
 	B.ram = aligned_alloc(4096, RAM_SIZE);
 	memset(&B.mem, 0, sizeof(B.mem));
 	ck_assert_int_eq(guest_mem_add_region(&B.mem, 0, RAM_SIZE, B.ram), 0);
@@ -36,7 +38,7 @@ static void up(void)
 
 static void down(void)
 {
-	virtio_devices_teardown();
+	virtio_devices_teardown(&devs);
 	for (int i = 0; i < 2; i++)
 		unlink(img[i]);
 	free(B.ram);
@@ -60,7 +62,7 @@ START_TEST(two_disks_announced_and_registered)
 	snprintf(ro_spec, sizeof(ro_spec), "%s,ro", img[1]);
 	specs[0] = img[0];
 	specs[1] = ro_spec;
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)), 0);
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)), 0);
 	ck_assert_str_eq(cmdline, "console=ttyS0 virtio_mmio.device=4096@0xd0000000:5"
 				  " virtio_mmio.device=4096@0xd0001000:6");
 	ck_assert_uint_eq(bus_r32(0xd0000000), 0x74726976);
@@ -80,7 +82,7 @@ START_TEST(empty_cmdline_gets_no_leading_space)
 	char *specs[1] = {img[0]};
 
 	cmdline[0] = '\0';
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
 	ck_assert_str_eq(cmdline, "virtio_mmio.device=4096@0xd0000000:5");
 }
 END_TEST
@@ -89,7 +91,7 @@ START_TEST(missing_image_refused)
 {
 	char *specs[2] = {img[0], "/nonexistent/disk.img"};
 
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
 			 -1);
 	/* The first disk was released again: it can be locked exclusively now. */
 	int fd = open(img[0], O_RDWR);
@@ -104,10 +106,10 @@ START_TEST(bad_option_refused)
 	char *specs[1] = {spec};
 
 	snprintf(spec, sizeof(spec), "%s,readonly", img[0]);
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
 	specs[0] = ",ro";
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
 }
 END_TEST
@@ -116,7 +118,7 @@ START_TEST(directory_refused)
 {
 	char *specs[1] = {"/tmp,ro"};
 
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
 }
 END_TEST
@@ -156,11 +158,11 @@ START_TEST(locked_image_refused)
 	char *specs[1] = {img[0]};
 	pid_t pid = hold_lock(img[0], LOCK_EX);
 
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
 	ck_assert_str_eq(cmdline, "console=ttyS0");
 	release(pid);
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
 }
 END_TEST
 
@@ -171,11 +173,11 @@ START_TEST(readers_share_writer_excluded)
 	pid_t pid = hold_lock(img[0], LOCK_SH);
 
 	snprintf(spec, sizeof(spec), "%s,ro", img[0]);
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
-	virtio_devices_teardown();
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	virtio_devices_teardown(&devs);
 	memset(&bus, 0, sizeof(bus));
 	specs[0] = img[0];
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)),
 			 -1);
 	release(pid);
 }
@@ -187,7 +189,7 @@ START_TEST(too_many_disks)
 
 	for (int i = 0; i <= VIRTIO_MAX_DISKS; i++)
 		specs[i] = img[0];
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, VIRTIO_MAX_DISKS + 1, cmdline,
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, VIRTIO_MAX_DISKS + 1, cmdline,
 					      sizeof(cmdline)),
 			 -1);
 }
@@ -198,7 +200,7 @@ START_TEST(same_image_twice_refused)
 	/* flock is per open file description: our own second open conflicts too. */
 	char *specs[2] = {img[0], img[0]};
 
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)),
 			 -1);
 }
 END_TEST
@@ -208,7 +210,7 @@ START_TEST(cmdline_too_small)
 	char small[30] = "console=ttyS0";
 	char *specs[1] = {img[0]};
 
-	ck_assert_int_eq(virtio_devices_setup(&bus, &B.mem, specs, 1, small, sizeof(small)), -1);
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, small, sizeof(small)), -1);
 	ck_assert_str_eq(small, "console=ttyS0");
 }
 END_TEST

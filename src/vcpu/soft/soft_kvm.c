@@ -8,7 +8,8 @@
  * close it, poll it or mmap it like a KVM fd. The vCPU memfd is sized to
  * KVM_GET_VCPU_MMAP_SIZE; this file maps it MAP_SHARED and gives that
  * mapping to the CPU as its struct kvm_run, so the VMM's own mmap of the
- * fd sees the very same bytes. A table maps fd numbers to objects.
+ * fd sees the very same bytes. A table maps fd numbers to objects, each
+ * kept alive by a reference count while an ioctl uses it (struct sk_file).
  *
  * The errno of each wrong request is what the kernel returns (measured on
  * Linux 6.x, see tests/unit/test_kvm_abi.c, which compares both): an
@@ -58,7 +59,7 @@
 /* Flags KVM_SET_USER_MEMORY_REGION takes here (no READONLY: not honoured). */
 #define SOFT_MEM_FLAGS KVM_MEM_LOG_DIRTY_PAGES
 
-enum sk_kind { SK_NONE, SK_SYSTEM, SK_VM, SK_VCPU };
+enum sk_kind { SK_SYSTEM, SK_VM, SK_VCPU };
 
 struct sk_vm {
 	struct soft_vm *vm;
@@ -79,13 +80,28 @@ struct sk_vcpu {
 	struct soft_kvm_stats stats;
 };
 
-struct sk_obj {
+/*
+ * What an fd number stands for, like the kernel's struct file: the table
+ * holds one reference, each ioctl in flight another (as the kernel's
+ * fdget()), so a close on another thread while a KVM_RUN is in progress
+ * frees the object only when that ioctl returns. The VMM issues ioctls
+ * from its vCPU thread, but nothing here relies on it (a debugger stub or
+ * a test may use another thread); the virtio-blk worker never calls in,
+ * and neither may a signal handler (the locks are not async-signal-safe:
+ * the VMM kicks a vCPU through kvm_run's immediate_exit instead).
+ */
+struct sk_file {
 	enum sk_kind kind;
-	void *ptr; /* NULL, struct sk_vm or struct sk_vcpu */
+	void *ptr;     /* NULL, struct sk_vm or struct sk_vcpu */
+	unsigned refs; /* under table_lock */
 };
 
+/*
+ * Process-wide because fd numbers are: the ioctl ABI names an object by
+ * its fd alone, as the kernel's per-process fd table does.
+ */
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sk_obj *table;
+static struct sk_file **table;
 static size_t table_len;
 
 static int fail(int err)
@@ -99,67 +115,89 @@ static int fail(int err)
 static void vm_put(struct sk_vm *vm);
 static void vcpu_destroy(struct sk_vcpu *vcpu);
 
-static void obj_release(struct sk_obj obj)
+/* Drop one reference; the last one destroys the object behind the fd. */
+static void file_put(struct sk_file *f)
 {
-	if (obj.kind == SK_VM)
-		vm_put(obj.ptr);
-	else if (obj.kind == SK_VCPU)
-		vcpu_destroy(obj.ptr);
+	bool last;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&table_lock);
+	last = --f->refs == 0;
+	pthread_mutex_unlock(&table_lock);
+	if (!last)
+		return;
+	if (f->kind == SK_VM)
+		vm_put(f->ptr);
+	else if (f->kind == SK_VCPU)
+		vcpu_destroy(f->ptr);
+	free(f);
+}
+
+static int table_grow(size_t fd)
+{
+	size_t len = table_len ? table_len : 64;
+	struct sk_file **t;
+
+	while (len <= fd)
+		len *= 2;
+	t = realloc(table, len * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	memset(t + table_len, 0, (len - table_len) * sizeof(*t));
+	table = t;
+	table_len = len;
+	return 0;
 }
 
 /* Enter fd -> obj. An entry still there for this number is stale (the fd
  * was closed with close(2) behind our back and the number reused): drop it. */
 static int table_insert(int fd, enum sk_kind kind, void *ptr)
 {
-	struct sk_obj stale = {SK_NONE, NULL};
+	struct sk_file *f = malloc(sizeof(*f)), *stale;
 
+	if (!f)
+		return -ENOMEM;
+	*f = (struct sk_file){.kind = kind, .ptr = ptr, .refs = 1};
 	pthread_mutex_lock(&table_lock);
-	if ((size_t)fd >= table_len) {
-		size_t len = table_len ? table_len : 64;
-		struct sk_obj *t;
-
-		while (len <= (size_t)fd)
-			len *= 2;
-		t = realloc(table, len * sizeof(*t));
-		if (!t) {
-			pthread_mutex_unlock(&table_lock);
-			return -ENOMEM;
-		}
-		memset(t + table_len, 0, (len - table_len) * sizeof(*t));
-		table = t;
-		table_len = len;
+	if ((size_t)fd >= table_len && table_grow((size_t)fd) != 0) {
+		pthread_mutex_unlock(&table_lock);
+		free(f);
+		return -ENOMEM;
 	}
 	stale = table[fd];
-	table[fd].kind = kind;
-	table[fd].ptr = ptr;
+	table[fd] = f;
 	pthread_mutex_unlock(&table_lock);
-	obj_release(stale);
+	file_put(stale);
 	return 0;
 }
 
-static struct sk_obj table_lookup(int fd)
+/* The object behind fd with a reference for the caller (file_put() it), or NULL. */
+static struct sk_file *table_get(int fd)
 {
-	struct sk_obj obj = {SK_NONE, NULL};
+	struct sk_file *f = NULL;
 
 	pthread_mutex_lock(&table_lock);
-	if (fd >= 0 && (size_t)fd < table_len)
-		obj = table[fd];
+	if (fd >= 0 && (size_t)fd < table_len && table[fd]) {
+		f = table[fd];
+		f->refs++;
+	}
 	pthread_mutex_unlock(&table_lock);
-	return obj;
+	return f;
 }
 
-static struct sk_obj table_remove(int fd)
+/* Take fd out of the table; returns the table's reference (or NULL). */
+static struct sk_file *table_remove(int fd)
 {
-	struct sk_obj obj = {SK_NONE, NULL};
+	struct sk_file *f = NULL;
 
 	pthread_mutex_lock(&table_lock);
 	if (fd >= 0 && (size_t)fd < table_len) {
-		obj = table[fd];
-		table[fd].kind = SK_NONE;
-		table[fd].ptr = NULL;
+		f = table[fd];
+		table[fd] = NULL;
 	}
 	pthread_mutex_unlock(&table_lock);
-	return obj;
+	return f;
 }
 
 /* A new memfd of `size` bytes entered in the table; returns the fd or -errno. */
@@ -655,27 +693,34 @@ int soft_kvm_open(void)
 
 int soft_kvm_ioctl(int fd, unsigned long request, void *arg)
 {
-	struct sk_obj obj = table_lookup(fd);
+	struct sk_file *f = table_get(fd);
+	int rc, err;
 
-	switch (obj.kind) {
-	case SK_SYSTEM:
-		return system_ioctl(request, arg);
-	case SK_VM:
-		return vm_ioctl(obj.ptr, request, arg);
-	case SK_VCPU:
-		return vcpu_ioctl(obj.ptr, request, arg);
-	default:
-		/* Not ours: an open fd is some other file (ENOTTY), else EBADF. */
+	if (!f) /* Not ours: an open fd is some other file (ENOTTY), else EBADF. */
 		return fcntl(fd, F_GETFD) < 0 ? fail(EBADF) : fail(ENOTTY);
+	switch (f->kind) {
+	case SK_SYSTEM:
+		rc = system_ioctl(request, arg);
+		break;
+	case SK_VM:
+		rc = vm_ioctl(f->ptr, request, arg);
+		break;
+	default:
+		rc = vcpu_ioctl(f->ptr, request, arg);
+		break;
 	}
+	err = errno;
+	file_put(f);
+	errno = err;
+	return rc;
 }
 
 int soft_kvm_close(int fd)
 {
-	struct sk_obj obj = table_remove(fd);
+	struct sk_file *f = table_remove(fd);
 	int rc = close(fd), err = errno;
 
-	obj_release(obj);
+	file_put(f);
 	errno = err;
 	return rc;
 }

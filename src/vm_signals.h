@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * minivmm's only process-wide state: signal handling while a guest runs.
+ *
+ * It is process-wide because POSIX makes it so: a signal disposition
+ * belongs to the process, and a handler receives only the signal number,
+ * so it can reach the running VM's vCPU (to stop it) and console (to give
+ * the terminal back) only through pointers kept here. Everything else
+ * lives in the VM object (src/vm.c) and the objects it owns.
+ *
+ * The one other process-wide table is below the KVM API: the soft
+ * provider's fd -> object table (src/vcpu/soft/soft_kvm.c), process-wide
+ * for the same reason the kernel's fd table is (an ioctl names its object
+ * by fd number alone).
+ */
+#ifndef MINIVMM_VM_SIGNALS_H
+#define MINIVMM_VM_SIGNALS_H
+
+struct vcpu;
+struct uart_console;
+
+/*
+ * While the guest runs: SIGINT, SIGTERM, SIGHUP and SIGALRM (--timeout)
+ * kick `cpu` out of KVM_RUN; a crash of minivmm itself (SIGSEGV, SIGABRT,
+ * ...) first restores the terminal of `console`, then dies of the same
+ * signal; SIGPIPE is ignored (a closed stdout is the reader's business).
+ * One VM per process runs at a time. timeout_s > 0 arms the --timeout alarm.
+ */
+void vm_signals_install(struct vcpu *cpu, struct uart_console *console, double timeout_s);
+
+/* Disarm the alarm, restore the default dispositions, forget the VM. */
+void vm_signals_restore(void);
+
+#endif
