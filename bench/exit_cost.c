@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 	}
 	script.run = cpu.run;
 	script.left = n;
-	stats_init(&stats, &bus);
+	stats_init(&stats);
 
 	vcpu_run(&cpu, &bus, with_stats ? &stats : NULL, &stop);
 

@@ -1,6 +1,7 @@
 # Unit tests: every tests/unit/test_*.c is one Check program, linked with
 # all library code. Each is built twice: plain, and with ASan+UBSan.
-# A test that needs Unicorn names itself test_unicorn_*.c.
+# A test that needs Unicorn names itself test_unicorn_*.c; other extra
+# libraries are named per test below (TEST_LIBS_<name>).
 # Integration tests: every tests/integration/*.sh, run from the top dir
 # with ./minivmm built; exit 0 pass, 77 skipped (prints why), else fail.
 
@@ -10,7 +11,9 @@ UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_SANBINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/san/%)
 INTEG_TESTS  := $(sort $(wildcard tests/integration/*.sh))
 
-unit_extra_libs = $(if $(findstring test_unicorn_,$(1)),-lunicorn)
+# test_stats reads the JSON report back with Jansson (an independent parser).
+TEST_LIBS_test_stats := -ljansson
+unit_extra_libs = $(if $(findstring test_unicorn_,$(1)),-lunicorn) $(TEST_LIBS_$(1))
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)

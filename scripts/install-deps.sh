@@ -7,9 +7,10 @@ set -eu
 #        statically) libzydis-dev libxen-dev (Xen's PVH start_info.h and
 #        elfnote.h, so the ABI structs are not copied by hand)
 # tests: check pkg-config libunicorn-dev (instruction oracle) qemu-system-x86 (peer)
-#        valgrind (bench); python3 for the comparison tool
+#        valgrind (bench); python3 for the comparison tool; libjansson-dev
+#        (test_stats parses the JSON report with a parser we did not write)
 PKGS="gcc make pkg-config libelf-dev zlib1g-dev libzydis-dev libxen-dev check libunicorn-dev
-      qemu-system-x86 python3 valgrind"
+      qemu-system-x86 python3 valgrind libjansson-dev"
 
 missing=""
 for p in $PKGS; do

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "vcpu/kvm_stats.h"
-
 /* Linear probing gives up after this many slots: the key is lumped. */
 #define STATS_MAX_PROBE 32
 /* pending_device when the exit being handled made no access (HLT, ...). */
@@ -45,10 +43,9 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-void stats_init(struct stats *st, const struct bus *bus)
+void stats_init(struct stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->bus = bus;
 	st->pending_device = NO_DEVICE;
 	st->ns0 = monotonic_ns();
 	st->tick0 = stats_ticks();
@@ -62,7 +59,24 @@ static void timer_add(struct stats_timer *t, uint64_t ticks)
 		t->max = ticks;
 }
 
-static unsigned access_kind(enum bus_space space, unsigned size, bool is_write)
+void stats_name_device(struct stats *st, unsigned index, const char *name, uint64_t base)
+{
+	if (index < STATS_MAX_DEVICES)
+		st->device_label[index] = (struct stats_device){.name = name, .base = base};
+}
+
+void stats_name_reason(struct stats *st, unsigned code, const char *name)
+{
+	if (code < STATS_MAX_REASONS)
+		st->reason_name[code] = name;
+}
+
+void stats_set_provider(struct stats *st, const char *name)
+{
+	st->provider = name;
+}
+
+static unsigned access_kind(enum stats_space space, unsigned size, bool is_write)
 {
 	return (unsigned)space | (unsigned)is_write << 1 | size << 2;
 }
@@ -75,7 +89,7 @@ static unsigned access_hash(uint64_t addr, unsigned kind)
 }
 
 /* The slot for this key, claimed if new; NULL when the probe is exhausted. */
-static struct stats_access *access_slot(struct stats *st, enum bus_space space, uint64_t addr,
+static struct stats_access *access_slot(struct stats *st, enum stats_space space, uint64_t addr,
 					unsigned size, bool is_write, int device)
 {
 	unsigned kind = access_kind(space, size, is_write);
@@ -115,18 +129,18 @@ static void take_marker(struct stats *st)
 	}
 }
 
-void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsigned size,
+void stats_record_io(struct stats *st, enum stats_space space, uint64_t addr, unsigned size,
 		     bool is_write, uint32_t count, const uint8_t *data, int device)
 {
 	struct stats_access *a;
 
-	if (!st->marker_seen && space == BUS_PIO && addr == STATS_MARKER_PORT && is_write &&
+	if (!st->marker_seen && space == STATS_PIO && addr == STATS_MARKER_PORT && is_write &&
 	    size == 1 && data && data[0] == STATS_MARKER_VALUE)
 		take_marker(st);
 
-	if (device < 0 || device >= BUS_MAX_DEVICES)
+	if (device < 0 || device >= STATS_MAX_DEVICES)
 		device = -1;
-	st->pending_device = device < 0 ? BUS_MAX_DEVICES : device;
+	st->pending_device = device < 0 ? STATS_MAX_DEVICES : device;
 
 	a = access_slot(st, space, addr, size, is_write, device);
 	if (!a) {
@@ -187,21 +201,23 @@ static const char *device_name(const struct stats *st, int device)
 {
 	if (device < 0)
 		return "unclaimed";
-	if (st->bus && (unsigned)device < st->bus->nr_ranges && st->bus->range[device].name)
-		return st->bus->range[device].name;
+	if (device < STATS_MAX_DEVICES && st->device_label[device].name)
+		return st->device_label[device].name;
 	return "?";
 }
 
 static uint64_t device_offset(const struct stats *st, const struct stats_access *a)
 {
-	if (a->device >= 0 && st->bus && (unsigned)a->device < st->bus->nr_ranges)
-		return a->addr - st->bus->range[a->device].base;
+	if (a->device >= 0 && a->device < STATS_MAX_DEVICES && st->device_label[a->device].name)
+		return a->addr - st->device_label[a->device].base;
 	return 0;
 }
 
-static const char *reason_name(unsigned r)
+static const char *reason_name(const struct stats *st, unsigned r)
 {
-	return r < STATS_MAX_REASONS ? kvm_exit_reason_name(r) : "OTHER";
+	if (r >= STATS_MAX_REASONS)
+		return "OTHER";
+	return st->reason_name[r] ? st->reason_name[r] : "UNKNOWN";
 }
 
 static int cmp_access(const void *pa, const void *pb)
@@ -264,13 +280,13 @@ void stats_print_text(const struct stats *st, FILE *out)
 		"max us", "avg ns");
 	for (unsigned r = 0; r <= STATS_MAX_REASONS; r++)
 		if (st->reason[r].count)
-			print_timer_row(out, reason_name(r), &st->reason[r], npt);
+			print_timer_row(out, reason_name(st, r), &st->reason[r], npt);
 
 	fprintf(out, "\n  %-16s %10s %12s %10s %9s\n", "device", "count", "total us", "max us",
 		"avg ns");
-	for (int d = 0; d <= BUS_MAX_DEVICES; d++)
+	for (int d = 0; d <= STATS_MAX_DEVICES; d++)
 		if (st->device[d].count)
-			print_timer_row(out, device_name(st, d == BUS_MAX_DEVICES ? -1 : d),
+			print_timer_row(out, device_name(st, d == STATS_MAX_DEVICES ? -1 : d),
 					&st->device[d], npt);
 
 	fprintf(out, "\n  %-4s %-12s %-12s %8s %-5s %4s %10s %10s %12s\n", "bus", "address",
@@ -280,7 +296,7 @@ void stats_print_text(const struct stats *st, FILE *out)
 		const struct stats_access *a = acc[i];
 
 		fprintf(out, "  %-4s 0x%-10llx %-12s %#8llx %-5s %4u %10llu %10llu %12llu\n",
-			a->space == BUS_PIO ? "pio" : "mmio", (unsigned long long)a->addr,
+			a->space == STATS_PIO ? "pio" : "mmio", (unsigned long long)a->addr,
 			device_name(st, a->device), (unsigned long long)device_offset(st, a),
 			a->is_write ? "write" : "read", a->size, (unsigned long long)a->exits,
 			(unsigned long long)a->items,
@@ -352,7 +368,7 @@ void stats_print_json(const struct stats *st, FILE *out)
 		if (!st->reason[r].count)
 			continue;
 		fprintf(out, "%s\n    {\"reason\": ", sep);
-		json_string(out, reason_name(r));
+		json_string(out, reason_name(st, r));
 		fprintf(out, ", \"code\": %d, ", r < STATS_MAX_REASONS ? (int)r : -1);
 		json_timer(out, &st->reason[r], npt);
 		fputc('}', out);
@@ -360,11 +376,11 @@ void stats_print_json(const struct stats *st, FILE *out)
 	}
 	fprintf(out, "\n  ],\n  \"devices\": [");
 	sep = "";
-	for (int d = 0; d <= BUS_MAX_DEVICES; d++) {
+	for (int d = 0; d <= STATS_MAX_DEVICES; d++) {
 		if (!st->device[d].count)
 			continue;
 		fprintf(out, "%s\n    {\"device\": ", sep);
-		json_string(out, device_name(st, d == BUS_MAX_DEVICES ? -1 : d));
+		json_string(out, device_name(st, d == STATS_MAX_DEVICES ? -1 : d));
 		fputs(", ", out);
 		json_timer(out, &st->device[d], npt);
 		fputc('}', out);
@@ -377,7 +393,7 @@ void stats_print_json(const struct stats *st, FILE *out)
 		const struct stats_access *a = acc[i];
 
 		fprintf(out, "%s\n    {\"space\": \"%s\", \"addr\": %llu, \"device\": ", sep,
-			a->space == BUS_PIO ? "pio" : "mmio", (unsigned long long)a->addr);
+			a->space == STATS_PIO ? "pio" : "mmio", (unsigned long long)a->addr);
 		json_string(out, device_name(st, a->device));
 		fprintf(
 		    out,

@@ -10,11 +10,16 @@
  * struct stats, whose size is fixed at compile time. One struct stats
  * belongs to one vCPU (its run loop is the only writer).
  *
+ * This module is a leaf: it knows neither the bus nor KVM. Device indexes
+ * and exit-reason codes are plain numbers; what they are called is handed
+ * over as data by the VM (stats_name_device(), stats_name_reason(),
+ * stats_set_counter(), stats_set_provider()) before a report is printed.
+ *
  * Use from the run loop, for every exit:
  *
  *	stats_exit_begin(st);                   right after KVM_RUN returns
  *	dev = bus_dispatch(...);                (n times for a rep string)
- *	stats_record_io(st, BUS_PIO, port, size, is_write, count, data, dev);
+ *	stats_record_io(st, STATS_PIO, port, size, is_write, count, data, dev);
  *	stats_record_exit(st, run->exit_reason); last, after the handling
  *
  * Counting starts at stats_init(); the first write of the guest's marker
@@ -29,13 +34,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "devices/bus.h"
-
 #define STATS_MARKER_PORT 0x80
 #define STATS_MARKER_VALUE 0xa5
 
 /* KVM_EXIT_* codes below this are counted one by one, others together. */
 #define STATS_MAX_REASONS 64
+/* Device indexes (the bus's range indexes) below this are timed one by one. */
+#define STATS_MAX_DEVICES 64
 /* Distinct (space, address, size, direction) keys; the rest are lumped. */
 #define STATS_ACCESS_SLOTS 1024
 /* Counters read from the provider (KVM_GET_STATS_FD). */
@@ -43,6 +48,9 @@
 #define STATS_COUNTER_NAME_LEN 48
 
 enum stats_format { STATS_OFF, STATS_TEXT, STATS_JSON };
+
+/* Port I/O or MMIO. */
+enum stats_space { STATS_PIO, STATS_MMIO };
 
 /* What --stats[=text|json|json:PATH] asked for. */
 struct stats_options {
@@ -60,10 +68,10 @@ struct stats_timer {
 struct stats_access {
 	uint64_t addr; /* port, or guest-physical address */
 	uint8_t kind;  /* 0: free; else space | is_write << 1 | size << 2 */
-	uint8_t space; /* enum bus_space */
+	uint8_t space; /* enum stats_space */
 	uint8_t size;  /* bytes per element: 1, 2, 4 or 8 */
 	uint8_t is_write;
-	int16_t device;		  /* bus range index, or -1 for unclaimed */
+	int16_t device;		  /* device index, or -1 for unclaimed */
 	uint64_t exits;		  /* exits (a rep ins/outs is one) */
 	uint64_t items;		  /* elements transferred (a rep of n is n) */
 	uint64_t exits_at_marker; /* values when the marker was written */
@@ -75,18 +83,27 @@ struct stats_counter {
 	uint64_t value;
 };
 
+/* What a device index stands for in the reports. */
+struct stats_device {
+	const char *name; /* NULL: not named */
+	uint64_t base;	  /* first port or address, for the offset column */
+};
+
 struct stats {
-	const struct bus *bus; /* device names and bases, read when printing */
-	uint64_t t_exit;       /* stats_ticks() at stats_exit_begin() */
-	int pending_device;    /* device of the exit being handled, charged at its end */
-	unsigned last_slot;    /* access[] slot of the previous exit: a cheap first guess */
-	uint64_t exits;	       /* all exits recorded */
+	uint64_t t_exit;    /* stats_ticks() at stats_exit_begin() */
+	int pending_device; /* device of the exit being handled, charged at its end */
+	unsigned last_slot; /* access[] slot of the previous exit: a cheap first guess */
+	uint64_t exits;	    /* all exits recorded */
 	bool marker_seen;
 	uint64_t exits_at_marker;
 	struct stats_timer reason[STATS_MAX_REASONS + 1]; /* last: others */
-	struct stats_timer device[BUS_MAX_DEVICES + 1];	  /* last: unclaimed */
+	struct stats_timer device[STATS_MAX_DEVICES + 1]; /* last: unclaimed */
 	struct stats_access access[STATS_ACCESS_SLOTS];
 	uint64_t access_overflow; /* accesses whose key found no free slot */
+
+	/* Names handed over by the VM, read only when printing. */
+	struct stats_device device_label[STATS_MAX_DEVICES];
+	const char *reason_name[STATS_MAX_REASONS]; /* NULL: "UNKNOWN" */
 
 	/* Counters the provider keeps itself (KVM binary stats). */
 	const char *provider; /* "kvm", "soft", or NULL when not read */
@@ -104,8 +121,17 @@ struct stats {
  */
 int stats_parse_option(const char *arg, struct stats_options *out);
 
-/* Zero the tables and start the clock. bus may be NULL (no device names). */
-void stats_init(struct stats *st, const struct bus *bus);
+/* Zero the tables and start the clock. */
+void stats_init(struct stats *st);
+
+/* Name device index `index` (ignored when out of range); name must outlive st. */
+void stats_name_device(struct stats *st, unsigned index, const char *name, uint64_t base);
+
+/* Name exit reason `code` ("IO", "HLT", ...; ignored when out of range). */
+void stats_name_reason(struct stats *st, unsigned code, const char *name);
+
+/* Which provider kept the counters of stats_set_counter() ("kvm", "soft"). */
+void stats_set_provider(struct stats *st, const char *name);
 
 /* The cheap timestamp used on the exit path (TSC ticks). */
 static inline uint64_t stats_ticks(void)
@@ -120,13 +146,13 @@ static inline void stats_exit_begin(struct stats *st)
 }
 
 /*
- * Record one IO (space BUS_PIO) or MMIO (BUS_MMIO) exit after the bus
+ * Record one IO (space STATS_PIO) or MMIO (STATS_MMIO) exit after the bus
  * handled it: `count` elements of `size` bytes (count > 1 for a rep
  * ins/outs, 1 otherwise), `data` the first element (may be NULL),
- * `device` what bus_dispatch() returned (range index or -1). The time
- * from stats_exit_begin() to stats_record_exit() is charged to the device.
+ * `device` the index of the device that claimed it, or -1. The time from
+ * stats_exit_begin() to stats_record_exit() is charged to the device.
  */
-void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsigned size,
+void stats_record_io(struct stats *st, enum stats_space space, uint64_t addr, unsigned size,
 		     bool is_write, uint32_t count, const uint8_t *data, int device);
 
 /*
@@ -136,7 +162,7 @@ void stats_record_io(struct stats *st, enum bus_space space, uint64_t addr, unsi
  */
 void stats_record_exit(struct stats *st, uint32_t reason);
 
-/* Add or overwrite a provider counter (used by src/vcpu/kvm_stats.c). */
+/* Add or overwrite a provider counter (the VM hands over what src/vcpu/kvm_stats.c read). */
 void stats_set_counter(struct stats *st, const char *name, uint64_t value);
 
 /* Nanoseconds for a number of ticks, from the calibration so far. */

@@ -131,6 +131,31 @@ static void report_stop(struct vm *vm, const struct vcpu_stop *stop)
 		vcpu_dump_registers(&vm->cpu, stderr);
 }
 
+/* What stats counts by number (bus range index, KVM exit reason), by name. */
+static void vm_stats_start(struct vm *vm)
+{
+	stats_init(vm->stats);
+	for (unsigned i = 0; i < vm->bus.nr_ranges; i++)
+		stats_name_device(vm->stats, i, vm->bus.range[i].name, vm->bus.range[i].base);
+	for (unsigned r = 0; r < STATS_MAX_REASONS; r++)
+		stats_name_reason(vm->stats, r, kvm_exit_reason_name(r));
+}
+
+static void counter_to_stats(void *opaque, const char *name, uint64_t value)
+{
+	stats_set_counter(opaque, name, value);
+}
+
+static void vm_stats_report(struct vm *vm)
+{
+	/* The provider's own counters (in-kernel or soft CPU), beside ours. */
+	if (kvm_stats_collect(vm->kvm.prov, vm->cpu.fd, counter_to_stats, vm->stats) >= 0)
+		stats_set_provider(vm->stats, vm->kvm.prov->name);
+	if (stats_report(vm->stats, &vm->cfg->stats) != 0)
+		fprintf(stderr, "minivmm: --stats: cannot write %s: %s\n",
+			vm->cfg->stats.path ? vm->cfg->stats.path : "the report", strerror(errno));
+}
+
 static int vm_execute(struct vm *vm)
 {
 	struct vcpu_stop stop;
@@ -141,7 +166,7 @@ static int vm_execute(struct vm *vm)
 			fprintf(stderr, "minivmm: --stats: out of memory\n");
 			return MINIVMM_EXIT_VMM_FAILURE;
 		}
-		stats_init(vm->stats, &vm->bus);
+		vm_stats_start(vm);
 	}
 	vm_signals_install(&vm->cpu, &vm->console, vm->cfg->timeout_s);
 	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
@@ -155,14 +180,8 @@ static int vm_execute(struct vm *vm)
 		fprintf(stderr, "minivmm: %llu unclaimed access%s, %llu bytes from the UART\n",
 			(unsigned long long)vm->bus.unclaimed, vm->bus.unclaimed == 1 ? "" : "es",
 			(unsigned long long)vm->uart.tx_bytes);
-	if (vm->stats) {
-		/* The provider's own counters (in-kernel or soft CPU), beside ours. */
-		kvm_stats_collect(vm->kvm.prov, vm->cpu.fd, vm->stats);
-		if (stats_report(vm->stats, &vm->cfg->stats) != 0)
-			fprintf(stderr, "minivmm: --stats: cannot write %s: %s\n",
-				vm->cfg->stats.path ? vm->cfg->stats.path : "the report",
-				strerror(errno));
-	}
+	if (vm->stats)
+		vm_stats_report(vm);
 	return stop.status;
 }
 

@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-#include "stats.h"
 #include "vcpu/provider.h"
 
 /* A KVM that sends more than this is not one we understand. */
@@ -32,7 +31,7 @@ static int read_exact(int fd, void *buf, size_t len, uint64_t off)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-static int read_counters(int fd, struct stats *st)
+static int read_counters(int fd, kvm_stats_counter_fn fn, void *opaque)
 {
 	struct kvm_stats_header hdr;
 	unsigned char buf[sizeof(struct kvm_stats_desc) + KVM_STATS_MAX_NAME];
@@ -63,23 +62,22 @@ static int read_counters(int fd, struct stats *st)
 		err = read_exact(fd, &value, sizeof(value), (uint64_t)hdr.data_offset + d->offset);
 		if (err)
 			return err;
-		stats_set_counter(st, name, value);
+		fn(opaque, name, value);
 		nr++;
 	}
 	return nr;
 }
 
-int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, struct stats *st)
+int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, kvm_stats_counter_fn fn,
+		      void *opaque)
 {
 	int fd, nr;
 
 	fd = prov->ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 	if (fd < 0)
 		return -errno;
-	nr = read_counters(fd, st);
+	nr = read_counters(fd, fn, opaque);
 	prov->close(fd);
-	if (nr >= 0)
-		st->provider = prov->name;
 	return nr;
 }
 

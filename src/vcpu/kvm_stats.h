@@ -11,15 +11,18 @@
 
 #include <stdint.h>
 
-struct stats;
 struct kvm_provider;
 
+/* Receives one counter: name (valid during the call only) and value. */
+typedef void (*kvm_stats_counter_fn)(void *opaque, const char *name, uint64_t value);
+
 /*
- * Read every counter of the vCPU `vcpu_fd` into st (stats_set_counter())
- * and note the provider's name. Returns the number of counters read, or
- * -errno (-ENOTTY/-EINVAL when the provider has no binary statistics).
+ * Read every single-valued counter of the vCPU `vcpu_fd` and hand each to
+ * fn. Returns the number of counters read, or -errno (-ENOTTY/-EINVAL when
+ * the provider has no binary statistics).
  */
-int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, struct stats *st);
+int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, kvm_stats_counter_fn fn,
+		      void *opaque);
 
 /* "IO", "MMIO", "HLT", ... for a KVM_EXIT_* code; "UNKNOWN" otherwise. */
 const char *kvm_exit_reason_name(uint32_t reason);

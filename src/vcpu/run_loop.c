@@ -16,6 +16,9 @@
 #include "stats.h"
 #include "vcpu/provider.h"
 
+/* The bus's range index is the device index stats counts by. */
+_Static_assert(BUS_MAX_DEVICES <= STATS_MAX_DEVICES, "stats cannot count every bus device");
+
 void vcpu_kick(struct vcpu *cpu, int sig)
 {
 	if (!cpu->kick_signal)
@@ -64,7 +67,7 @@ static int handle_io(struct vcpu *cpu, struct bus *bus, struct stats *st)
 		dev = bus_dispatch(bus, BUS_PIO, run->io.port, data + (size_t)i * size, size,
 				   is_write);
 	if (st)
-		stats_record_io(st, BUS_PIO, run->io.port, size, is_write, count, data, dev);
+		stats_record_io(st, STATS_PIO, run->io.port, size, is_write, count, data, dev);
 	return 0;
 }
 
@@ -78,7 +81,7 @@ static int handle_mmio(struct vcpu *cpu, struct bus *bus, struct stats *st)
 	dev = bus_dispatch(bus, BUS_MMIO, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
 			   run->mmio.is_write);
 	if (st)
-		stats_record_io(st, BUS_MMIO, run->mmio.phys_addr, run->mmio.len,
+		stats_record_io(st, STATS_MMIO, run->mmio.phys_addr, run->mmio.len,
 				run->mmio.is_write, 1, run->mmio.data, dev);
 	return 0;
 }

@@ -29,16 +29,8 @@ fail() {
 	FAILS=$((FAILS + 1))
 }
 
-# Providers to test: kvm when /dev/kvm opens read-write; soft always (a
-# soft provider that cannot run the guest is a failure, not a skip).
-providers() {
-	PROVIDERS=(soft)
-	if ([ -c /dev/kvm ] && exec 3<>/dev/kvm) 2>/dev/null; then
-		PROVIDERS=(kvm soft)
-	else
-		echo "skipped: kvm provider: no /dev/kvm (cannot open it read-write)"
-	fi
-}
+# Providers to test: test_providers sets PROVIDERS (soft always, never skipped).
+. "$(dirname "${BASH_SOURCE[0]}")/providers.bash"
 
 # run NAME -- ARGS...: runs minivmm with stdin from /dev/null, 30 s bound;
 # sets RC, OUT (file), ERR (file). Carriage returns are dropped from OUT.

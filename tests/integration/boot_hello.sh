@@ -13,7 +13,7 @@ if [ ! -f "$HELLO" ]; then
 	echo "skipped: $HELLO is not built (run make all)"
 	exit 77
 fi
-providers
+test_providers
 
 for p in "${PROVIDERS[@]}"; do
 	run "$p-hello" -- --accel "$p" -a "console=ttyS0 hello from the test" "$HELLO"

@@ -145,7 +145,7 @@ for g in exit42 uart outsb insb unclaimed mmio startinfo64 hlt crash reset spin 
 	asm_guest $g
 done
 
-providers
+test_providers
 for p in "${PROVIDERS[@]}"; do
 	A=(--accel "$p")
 	run "$p-exit42" -- "${A[@]}" "$BOOT_TMP/exit42.elf"

@@ -82,7 +82,7 @@ PY
 	[ $? -eq 0 ] || FAILS=$((FAILS + 1))
 }
 
-providers
+test_providers
 for p in "${PROVIDERS[@]}"; do
 	tty_case "$p" exit 0
 	tty_case "$p" timeout 124

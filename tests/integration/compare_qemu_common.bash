@@ -19,26 +19,17 @@ need_stats_option() {
 	./minivmm --help 2>&1 | grep -q -- '--stats' || skip "./minivmm has no --stats option yet"
 }
 
-# Providers to compare on: the soft CPU always (it is the provider every
-# machine has, so a soft run that fails is a failure, not a skip), and the
-# kernel's KVM when /dev/kvm opens.
-providers() {
-	echo soft
-	if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		echo kvm
-	else
-		echo "   kvm: skipped: no /dev/kvm" >&2
-	fi
-}
+# Providers to compare on (providers.bash): the soft CPU always (a soft run
+# that fails is a failure, not a skip), the kernel's KVM when /dev/kvm opens.
+. "$(dirname "${BASH_SOURCE[0]}")/providers.bash"
 
-# Run the comparison on every provider; 77 when none could run.
+# Run the comparison on every provider.
 compare_on_providers() {
-	local ran=0 accel
-	for accel in $(providers); do
+	local accel
+	test_providers
+	for accel in "${PROVIDERS[@]}"; do
 		echo "-- --accel $accel"
 		tools/compare-qemu --accel "$accel" "$@" || exit 1
-		ran=1
 	done
-	[ "$ran" = 1 ] || skip "no provider can run the guest"
 	exit 0
 }

@@ -75,7 +75,8 @@ strict() {
 }
 
 ran=0
-for accel in $(providers); do
+test_providers
+for accel in "${PROVIDERS[@]}"; do
 	case $accel in
 	soft)
 		# 2 MiB in 64 KiB requests of 4 segments (16 KiB, the driver's own
