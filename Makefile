@@ -1,8 +1,17 @@
 # minivmm top-level Makefile.
 #
-# Each part of the tree owns one fragment under mk/ (mk/vmm.mk, mk/soft.mk,
-# mk/guests.mk, mk/virtio.mk, mk/tests.mk, ...). This file only holds the
-# common flags and includes them, so parts can grow without touching it.
+# This file only holds the common flags and includes the fragments under
+# mk/ in name order, so parts can grow without touching it:
+#   mk/00-core.mk     the library of src/ (plain and ASan/UBSan objects) and
+#                     the layering check every build runs (tools/check-layers)
+#   mk/05-deps.mk     make deps (scripts/install-deps.sh)
+#   mk/10-vmm.mk      the minivmm binary, make run, install, uninstall
+#   mk/15-softcpu.mk  make bench-cpu (the soft CPU's compute benchmark)
+#   mk/20-guests.mk   the bundled guest kernels (guest-kernels/)
+#   mk/30-virtio.mk   the disk workload guest and make disk-demo
+#   mk/40-bench.mk    make compare-qemu and make bench
+#   mk/50-tests.mk    unit tests (plain and sanitizer builds), integration
+#                     tests, make check
 
 CC      ?= gcc
 PREFIX  ?= /usr/local

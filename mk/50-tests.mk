@@ -42,5 +42,5 @@ integration: all
 	  if [ $$rc -eq 77 ]; then echo "   (skipped)"; elif [ $$rc -ne 0 ]; then echo "   FAILED ($$rc)"; fail=1; fi; \
 	done; exit $$fail
 
-check: deps all unit unit-san integration
+check: deps layers all unit unit-san integration
 	@echo "make check: all tests passed"
