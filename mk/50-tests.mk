@@ -1,5 +1,7 @@
 # Unit tests: every tests/unit/test_*.c is one Check program, linked with
-# all library code. Each is built twice: plain, and with ASan+UBSan.
+# all library code and the shared test support (tests/unit/support/*.c:
+# descriptor and page tables for test guests, the common main()), each
+# compiled once per build. Each test is built twice: plain, and with ASan+UBSan.
 # A test that needs Unicorn names itself test_unicorn_*.c; other extra
 # libraries are named per test below (TEST_LIBS_<name>).
 # Integration tests: every tests/integration/*.sh, run from the top dir
@@ -13,15 +15,27 @@ INTEG_TESTS  := $(sort $(wildcard tests/integration/*.sh))
 
 # test_stats reads the JSON report back with Jansson (an independent parser).
 TEST_LIBS_test_stats := -ljansson
+SUPPORT_SRCS     := $(sort $(wildcard tests/unit/support/*.c))
+SUPPORT_OBJS     := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+SUPPORT_SAN_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/san/%.o)
+
+$(BUILD)/obj/tests/unit/support/%.o: tests/unit/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/san/tests/unit/support/%.o: tests/unit/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit -c $< -o $@
+
 unit_extra_libs = $(if $(findstring test_unicorn_,$(1)),-lunicorn) $(TEST_LIBS_$(1))
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminivmm.a
+$(BUILD)/tests/%: tests/unit/%.c $(SUPPORT_OBJS) $(BUILD)/libminivmm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libminivmm.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
+	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(SUPPORT_OBJS) $(BUILD)/libminivmm.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
 
-$(BUILD)/tests/san/%: tests/unit/%.c $(BUILD)/libminivmm-san.a
+$(BUILD)/tests/san/%: tests/unit/%.c $(SUPPORT_SAN_OBJS) $(BUILD)/libminivmm-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit $< -o $@ $(BUILD)/libminivmm-san.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
+	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit $< -o $@ $(SUPPORT_SAN_OBJS) $(BUILD)/libminivmm-san.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
 
 .PHONY: unit unit-san integration
 # Every test program runs even after a failure; the target fails at the end.

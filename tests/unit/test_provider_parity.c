@@ -12,6 +12,8 @@
  * providers must produce it, and where /dev/kvm opens the kernel's run
  * proves the expectation. A failure prints both transcripts.
  */
+#include "support/run_suite.h"
+#include "support/x86_tables.h"
 #include "test_kvm_abi_util.h"
 
 #include <pthread.h>
@@ -75,43 +77,13 @@ struct guest {
 	int mode;
 };
 
-static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int l, int db)
-{
-	*s = (struct kvm_segment){.base = 0,
-				  .limit = 0xffffffff,
-				  .selector = sel,
-				  .type = type,
-				  .present = 1,
-				  .dpl = 0,
-				  .db = db,
-				  .s = 1,
-				  .l = l,
-				  .g = 1};
-}
-
-static void put32(uint8_t *mem, uint64_t gpa, uint32_t v)
-{
-	memcpy(mem + gpa, &v, 4);
-}
-
-static void put64(uint8_t *mem, uint64_t gpa, uint64_t v)
-{
-	memcpy(mem + gpa, &v, 8);
-}
-
 /* IDT gate for vector -> HANDLER_GPA: interrupt gate, DPL 0. */
 static void idt_gate(struct guest *g, unsigned vector)
 {
-	uint8_t *m = g->v.mem;
-
-	if (g->mode == MODE32) {
-		put32(m, IDT_GPA + vector * 8, (SEL_CODE32 << 16) | (HANDLER_GPA & 0xffff));
-		put32(m, IDT_GPA + vector * 8 + 4, (HANDLER_GPA & 0xffff0000) | 0x8e00);
-	} else {
-		put32(m, IDT_GPA + vector * 16, (SEL_CODE64 << 16) | (HANDLER_GPA & 0xffff));
-		put32(m, IDT_GPA + vector * 16 + 4, (HANDLER_GPA & 0xffff0000) | 0x8e00);
-		put64(m, IDT_GPA + vector * 16 + 8, 0);
-	}
+	if (g->mode == MODE32)
+		x86_idt32_gate(g->v.mem, IDT_GPA, vector, SEL_CODE32, HANDLER_GPA, 0xe, 0);
+	else
+		x86_idt64_gate(g->v.mem, IDT_GPA, vector, SEL_CODE64, HANDLER_GPA, 0xe, 0, 0);
 }
 
 /*
@@ -140,30 +112,27 @@ static void guest_setup(struct guest *g, const struct kvm_provider *p, int mode,
 		      strerror(errno));
 	free(cpuid);
 
-	put64(m, GDT_GPA + 0x00, 0);
-	put64(m, GDT_GPA + SEL_CODE32, 0x00cf9b000000ffffULL);
-	put64(m, GDT_GPA + SEL_DATA, 0x00cf93000000ffffULL);
-	put64(m, GDT_GPA + SEL_CODE64, 0x00af9b000000ffffULL);
-	put64(m, PML4_GPA, PDPT_GPA | 3);
-	put64(m, PDPT_GPA, PD_GPA | 3);
-	for (uint64_t i = 0; i < 4; i++)
-		put64(m, PD_GPA + 8 * i, (i << 21) | 0x83);
+	x86_put64(m, GDT_GPA + 0x00, 0);
+	x86_put64(m, GDT_GPA + SEL_CODE32, x86_seg_desc(0, 0xfffff, 0xb, 1, 0, 0, 1, 1));
+	x86_put64(m, GDT_GPA + SEL_DATA, x86_seg_desc(0, 0xfffff, 0x3, 1, 0, 0, 1, 1));
+	x86_put64(m, GDT_GPA + SEL_CODE64, x86_seg_desc(0, 0xfffff, 0xb, 1, 0, 1, 0, 1));
+	x86_identity_map_2m(m, PML4_GPA, PDPT_GPA, PD_GPA, 4, X86_PTE_P | X86_PTE_W);
 	memcpy(m + CODE_GPA, code, len);
 
 	ck_assert(p->ioctl(g->v.cpu, KVM_GET_SREGS, &sr) == 0);
-	seg(&sr.ds, SEL_DATA, 3, 0, 1);
+	x86_flat_seg(&sr.ds, SEL_DATA, 3, 0, 0, 1);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.gdt.base = GDT_GPA;
 	sr.gdt.limit = 4 * 8 - 1;
 	sr.idt.base = IDT_GPA;
 	sr.idt.limit = mode == MODE32 ? 256 * 8 - 1 : 256 * 16 - 1;
 	if (mode == MODE32) {
-		seg(&sr.cs, SEL_CODE32, 11, 0, 1);
+		x86_flat_seg(&sr.cs, SEL_CODE32, 11, 0, 0, 1);
 		sr.cr0 = 0x11; /* PE, ET */
 		sr.cr4 = 0;
 		sr.efer = 0;
 	} else {
-		seg(&sr.cs, SEL_CODE64, 11, 1, 0);
+		x86_flat_seg(&sr.cs, SEL_CODE64, 11, 0, 1, 0);
 		sr.cr0 = 0x80000011; /* PG, PE, ET */
 		sr.cr3 = PML4_GPA;
 		sr.cr4 = 0x20;	 /* PAE */
@@ -986,8 +955,6 @@ int main(void)
 {
 	Suite *s = suite_create("provider_parity");
 	TCase *tc = tcase_create("parity");
-	SRunner *sr;
-	int failed;
 
 	if (getenv("PARITY_LIST")) {
 		for (int i = 0; i < NCASES; i++)
@@ -1007,9 +974,5 @@ int main(void)
 	suite_add_tcase(s, tc);
 	if (!kt_kernel())
 		kt_note_skip("provider_parity");
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run_suite(s);
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "support/x86_tables.h"
 #include "vcpu/soft/cpu.h"
 #include "vcpu/soft/soft_cpu.h"
 
@@ -38,37 +39,27 @@ struct guest {
 
 static inline void put64(uint8_t *p, uint64_t v)
 {
-	memcpy(p, &v, 8);
+	x86_put64(p, 0, v);
 }
 
 static inline void guest_init(struct guest *g)
 {
 	struct kvm_sregs s;
-	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 8, .type = 11,
-				    .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };
-	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
-				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	struct kvm_segment code, data;
 	unsigned v;
 
+	x86_flat_seg(&code, 8, 11, 0, 1, 0);
+	x86_flat_seg(&data, 0x10, 3, 0, 0, 1);
 	g->ram = mmap(NULL, G_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(g->ram, MAP_FAILED);
-	put64(g->ram + 0x1000, 0x2000 | 3);
-	put64(g->ram + 0x2000, 0x3000 | 3);
-	put64(g->ram + 0x3000, 0x000000 | 0x83);
-	put64(g->ram + 0x3008, 0x200000 | 0x83);
-	put64(g->ram + 0x4008, 0x00af9a000000ffffULL);
-	put64(g->ram + 0x4010, 0x00cf92000000ffffULL);
+	x86_identity_map_2m(g->ram, 0x1000, 0x2000, 0x3000, 2, X86_PTE_P | X86_PTE_W);
+	x86_put64(g->ram, 0x4008, x86_seg_desc(0, 0xfffff, 0xa, 1, 0, 1, 0, 1));
+	x86_put64(g->ram, 0x4010, x86_seg_desc(0, 0xfffff, 0x2, 1, 0, 0, 1, 1));
 	for (v = 0; v < G_VECTORS; v++) {
 		uint64_t h = G_STUBS + v * 16;
-		uint8_t *e = g->ram + 0x5000 + v * 16;
 
-		memset(e, 0, 16);
-		e[0] = h & 0xff;
-		e[1] = (h >> 8) & 0xff;
-		e[2] = 8; /* selector */
-		e[5] = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
-		e[6] = (h >> 16) & 0xff;
-		e[7] = (h >> 24) & 0xff;
+		/* present, DPL 0, 64-bit interrupt gate */
+		x86_idt64_gate(g->ram, 0x5000, v, 8, h, 0xe, 0, 0);
 		g->ram[h] = 0xf4; /* hlt */
 	}
 	g->vm = soft_vm_create();
@@ -100,26 +91,15 @@ static inline void guest_init(struct guest *g)
 static inline void guest_mode32(struct guest *g)
 {
 	struct kvm_sregs s;
-	struct kvm_segment code = { .base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 11,
-				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
-	struct kvm_segment data = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 3,
-				    .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1 };
+	struct kvm_segment code, data;
 	unsigned v;
 
-	put64(g->ram + 0x4018, 0x00cf9a000000ffffULL);
-	for (v = 0; v < G_VECTORS; v++) {
-		uint32_t h = G_STUBS + v * 16;
-		uint8_t *e = g->ram + 0x5800 + v * 8;
-
-		e[0] = h & 0xff;
-		e[1] = (h >> 8) & 0xff;
-		e[2] = 0x18;
-		e[3] = 0;
-		e[4] = 0;
-		e[5] = 0x8e; /* present, DPL 0, 32-bit interrupt gate */
-		e[6] = (h >> 16) & 0xff;
-		e[7] = (h >> 24) & 0xff;
-	}
+	x86_flat_seg(&code, 0x18, 11, 0, 0, 1);
+	x86_flat_seg(&data, 0x10, 3, 0, 0, 1);
+	x86_put64(g->ram, 0x4018, x86_seg_desc(0, 0xfffff, 0xa, 1, 0, 0, 1, 1));
+	/* present, DPL 0, 32-bit interrupt gates */
+	for (v = 0; v < G_VECTORS; v++)
+		x86_idt32_gate(g->ram, 0x5800, v, 0x18, G_STUBS + v * 16, 0xe, 0);
 	soft_cpu_get_sregs(g->cpu, &s);
 	s.cs = code;
 	s.ds = s.es = s.ss = s.fs = s.gs = data;

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <linux/kvm.h>
 
+#include "support/run_suite.h"
+#include "support/x86_tables.h"
 #include "test_kvm_abi_util.h"
 #include "vcpu/provider.h"
 
@@ -38,26 +40,14 @@ static void *run_once(void *arg)
 	return NULL;
 }
 
-static void flat32(struct kvm_segment *s, uint16_t sel, uint8_t type)
-{
-	*s = (struct kvm_segment){.base = 0,
-				  .limit = 0xffffffff,
-				  .selector = sel,
-				  .type = type,
-				  .present = 1,
-				  .s = 1,
-				  .db = 1,
-				  .g = 1};
-}
-
 static void enter_flat32(const struct kt_vm *v)
 {
 	struct kvm_sregs sr;
 	struct kvm_regs regs = {.rip = CODE_GPA, .rflags = 2};
 
 	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_GET_SREGS, &sr), 0);
-	flat32(&sr.cs, 0x08, 11);
-	flat32(&sr.ds, 0x10, 3);
+	x86_flat_seg(&sr.cs, 0x08, 11, 0, 0, 1);
+	x86_flat_seg(&sr.ds, 0x10, 3, 0, 0, 1);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.cr0 = 0x11; /* PE, ET */
 	ck_assert_int_eq(v->p->ioctl(v->cpu, KVM_SET_SREGS, &sr), 0);
@@ -101,15 +91,9 @@ int main(void)
 {
 	Suite *s = suite_create("soft_kvm fd table");
 	TCase *tc = tcase_create("lifetime");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, close_during_kvm_run_waits_for_the_run);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run_suite(s);
 }

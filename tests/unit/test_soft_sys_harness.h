@@ -27,6 +27,8 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "support/run_suite.h"
+#include "support/x86_tables.h"
 #include "vcpu/soft/soft_cpu.h"
 
 #define MEM_SIZE (4u << 20)
@@ -53,14 +55,6 @@
 #define SEL_UDATA 0x2b
 #define SEL_UCODE64 0x33
 #define SEL_TSS 0x38
-
-#define PTE_P 1ULL
-#define PTE_W 2ULL
-#define PTE_U 4ULL
-#define PTE_A 0x20ULL
-#define PTE_D 0x40ULL
-#define PTE_PS 0x80ULL
-#define PTE_NX (1ULL << 63)
 
 struct h {
 	bool kvm;
@@ -261,85 +255,50 @@ static inline uint64_t h_rip(struct h *h)
 
 /* ---- descriptors ---- */
 
-static inline uint64_t seg_desc(uint32_t base, uint32_t limit, unsigned type, unsigned s,
-				unsigned dpl, unsigned l, unsigned db, unsigned g)
-{
-	return (limit & 0xffffULL) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)type << 40) |
-	       ((uint64_t)s << 44) | ((uint64_t)dpl << 45) | (1ULL << 47) |
-	       ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)l << 53) |
-	       ((uint64_t)db << 54) | ((uint64_t)g << 55) | ((uint64_t)(base >> 24) << 56);
-}
-
-static inline void kseg(struct kvm_segment *k, uint16_t sel, unsigned type, unsigned dpl,
-			unsigned l, unsigned db)
-{
-	memset(k, 0, sizeof(*k));
-	k->base = 0;
-	k->limit = 0xffffffff;
-	k->selector = sel;
-	k->type = type;
-	k->present = 1;
-	k->dpl = dpl;
-	k->db = db;
-	k->s = 1;
-	k->l = l;
-	k->g = 1;
-}
-
 /* GDT of the layout: flat kernel/user code and data, a TSS (16 bytes in long mode). */
 static inline void write_gdt(struct h *h)
 {
 	wr64(h, GDT + 0x00, 0);
-	wr64(h, GDT + 0x08, seg_desc(0, 0xfffff, 0xb, 1, 0, 1, 0, 1));
-	wr64(h, GDT + 0x10, seg_desc(0, 0xfffff, 0x3, 1, 0, 0, 1, 1));
-	wr64(h, GDT + 0x18, seg_desc(0, 0xfffff, 0xb, 1, 0, 0, 1, 1));
-	wr64(h, GDT + 0x20, seg_desc(0, 0xfffff, 0xb, 1, 3, 0, 1, 1));
-	wr64(h, GDT + 0x28, seg_desc(0, 0xfffff, 0x3, 1, 3, 0, 1, 1));
-	wr64(h, GDT + 0x30, seg_desc(0, 0xfffff, 0xb, 1, 3, 1, 0, 1));
-	wr64(h, GDT + 0x38, seg_desc(TSS, 0x67, 0xb, 0, 0, 0, 0, 0));
+	wr64(h, GDT + 0x08, x86_seg_desc(0, 0xfffff, 0xb, 1, 0, 1, 0, 1));
+	wr64(h, GDT + 0x10, x86_seg_desc(0, 0xfffff, 0x3, 1, 0, 0, 1, 1));
+	wr64(h, GDT + 0x18, x86_seg_desc(0, 0xfffff, 0xb, 1, 0, 0, 1, 1));
+	wr64(h, GDT + 0x20, x86_seg_desc(0, 0xfffff, 0xb, 1, 3, 0, 1, 1));
+	wr64(h, GDT + 0x28, x86_seg_desc(0, 0xfffff, 0x3, 1, 3, 0, 1, 1));
+	wr64(h, GDT + 0x30, x86_seg_desc(0, 0xfffff, 0xb, 1, 3, 1, 0, 1));
+	wr64(h, GDT + 0x38, x86_seg_desc(TSS, 0x67, 0xb, 0, 0, 0, 0, 0));
 	wr64(h, GDT + 0x40, 0); /* upper half of the 16-byte TSS descriptor: base 63:32 */
 }
 
-static inline void idt64_gate(struct h *h, unsigned vec, uint64_t off, unsigned type,
-			      unsigned dpl, unsigned ist)
+/* Gates of the layout's IDT to its kernel code segments (built by support/x86_tables.c). */
+static inline void idt64_gate(struct h *h, unsigned vec, uint64_t off, unsigned type, unsigned dpl,
+			      unsigned ist)
 {
-	uint64_t lo = (off & 0xffff) | ((uint64_t)SEL_KCODE64 << 16) | ((uint64_t)ist << 32) |
-		      ((uint64_t)type << 40) | ((uint64_t)dpl << 45) | (1ULL << 47) |
-		      ((off >> 16) & 0xffff) << 48;
-
-	wr64(h, IDT + vec * 16, lo);
-	wr64(h, IDT + vec * 16 + 8, off >> 32);
+	x86_idt64_gate(h->mem, IDT, vec, SEL_KCODE64, off, type, dpl, ist);
 }
 
-static inline void idt32_gate(struct h *h, unsigned vec, uint32_t off, unsigned type,
-			      unsigned dpl)
+static inline void idt32_gate(struct h *h, unsigned vec, uint32_t off, unsigned type, unsigned dpl)
 {
-	uint64_t lo = (off & 0xffff) | ((uint64_t)SEL_KCODE32 << 16) | ((uint64_t)type << 40) |
-		      ((uint64_t)dpl << 45) | (1ULL << 47) | (uint64_t)(off >> 16) << 48;
-
-	wr64(h, IDT + vec * 8, lo);
+	x86_idt32_gate(h->mem, IDT, vec, SEL_KCODE32, off, type, dpl);
 }
 
 /* Identity map of the first 2 MiB with 4 KiB pages (A and D preset), and a 2 MiB MMIO page. */
 static inline void write_paging64(struct h *h)
 {
-	unsigned i;
-
 	memset(h->mem + PML4, 0, 4 * 4096);
-	wr64(h, PML4, PDPT | PTE_P | PTE_W | PTE_U | PTE_A);
-	wr64(h, PDPT, PD | PTE_P | PTE_W | PTE_U | PTE_A);
+	wr64(h, PML4, PDPT | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A);
+	wr64(h, PDPT, PD | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A);
 	memset(h->mem + PD_HI, 0, 4096);
-	wr64(h, PDPT + 3 * 8, PD_HI | PTE_P | PTE_W | PTE_A);
-	wr64(h, PD_HI + 0x80 * 8, 0xd0000000ULL | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D);
-	wr64(h, PD, PT | PTE_P | PTE_W | PTE_U | PTE_A);
-	for (i = 0; i < 512; i++)
-		wr64(h, PT + i * 8, (uint64_t)i << 12 | PTE_P | PTE_W | PTE_A | PTE_D);
+	wr64(h, PDPT + 3 * 8, PD_HI | X86_PTE_P | X86_PTE_W | X86_PTE_A);
+	wr64(h, PD_HI + 0x80 * 8,
+	     0xd0000000ULL | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
+	wr64(h, PD, PT | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A);
+	x86_identity_map_4k(h->mem, PT, 0, 512, X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D);
 }
 
 /* Data segments, TR, GDTR and IDTR of the layout (CS is the caller's). */
 static inline void flat_system_regs(struct kvm_sregs *s, uint16_t idt_limit)
 {
-	kseg(&s->ds, SEL_KDATA, 0x3, 0, 0, 1);
+	x86_flat_seg(&s->ds, SEL_KDATA, 0x3, 0, 0, 1);
 	s->es = s->ss = s->fs = s->gs = s->ds;
 	memset(&s->tr, 0, sizeof(s->tr));
 	s->tr.base = TSS;
@@ -360,10 +319,10 @@ static inline void user_segs(struct h *h, bool code64)
 
 	h_get_sregs(h, &s);
 	if (code64)
-		kseg(&s.cs, SEL_UCODE64, 0xb, 3, 1, 0);
+		x86_flat_seg(&s.cs, SEL_UCODE64, 0xb, 3, 1, 0);
 	else
-		kseg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
-	kseg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
+		x86_flat_seg(&s.cs, SEL_UCODE32, 0xb, 3, 0, 1);
+	x86_flat_seg(&s.ss, SEL_UDATA, 0x3, 3, 0, 1);
 	s.ds = s.es = s.ss;
 	h_set_sregs(h, &s);
 }
@@ -388,7 +347,7 @@ static inline void setup_long(struct h *h)
 		h->mem[HANDLER + v * 16] = 0xf4;
 	}
 	h_get_sregs(h, &s);
-	kseg(&s.cs, SEL_KCODE64, 0xb, 0, 1, 0);
+	x86_flat_seg(&s.cs, SEL_KCODE64, 0xb, 0, 1, 0);
 	flat_system_regs(&s, 256 * 16 - 1);
 	s.cr0 = 0x80050033; /* PG AM WP NE ET MP PE */
 	s.cr3 = PML4;
@@ -403,17 +362,5 @@ static inline void setup_long(struct h *h)
 }
 
 #define PTE_OF(lin) (PT + ((lin) >> 12) * 8)
-
-/* main() of every test_soft_sys program. */
-static inline int run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
 
 #endif

@@ -421,7 +421,7 @@ START_TEST(pf_write_read_only_wp)
 
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_pf_ro, sizeof(c_pf_ro));
-	wr64(&h, PTE_OF(0x11000), 0x11000 | PTE_P | PTE_A | PTE_D);
+	wr64(&h, PTE_OF(0x11000), 0x11000 | X86_PTE_P | X86_PTE_A | X86_PTE_D);
 	expect_handler(&h, 14, true, &f);
 	ck_assert_uint_eq(f.err, 3); /* P | W */
 	ck_assert_uint_eq(f.rip, CODE);
@@ -437,7 +437,7 @@ START_TEST(write_read_only_without_wp)
 
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_pf_ro, sizeof(c_pf_ro));
-	wr64(&h, PTE_OF(0x11000), 0x11000 | PTE_P | PTE_A | PTE_D);
+	wr64(&h, PTE_OF(0x11000), 0x11000 | X86_PTE_P | X86_PTE_A | X86_PTE_D);
 	h_get_sregs(&h, &s);
 	s.cr0 &= ~(1ULL << 16);
 	h_set_sregs(&h, &s);
@@ -456,7 +456,8 @@ START_TEST(pf_nx_fetch)
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_pf_nx, sizeof(c_pf_nx));
 	h.mem[0x13000] = 0xf4;
-	wr64(&h, PTE_OF(0x13000), 0x13000 | PTE_P | PTE_W | PTE_A | PTE_D | PTE_NX);
+	wr64(&h, PTE_OF(0x13000),
+	     0x13000 | X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D | X86_PTE_NX);
 	expect_handler(&h, 14, true, &f);
 	ck_assert_uint_eq(f.err, 0x11); /* P | I/D */
 	ck_assert_uint_eq(f.rip, 0x13000);
@@ -472,7 +473,8 @@ START_TEST(pf_reserved_bit)
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_pf_rsvd, sizeof(c_pf_rsvd));
 	/* bit 51 is above MAXPHYADDR (48) */
-	wr64(&h, PTE_OF(0x14000), 0x14000 | PTE_P | PTE_W | PTE_A | PTE_D | (1ULL << 51));
+	wr64(&h, PTE_OF(0x14000),
+	     0x14000 | X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D | (1ULL << 51));
 	expect_handler(&h, 14, true, &f);
 	ck_assert_uint_eq(f.err, 9); /* P | RSVD */
 	ck_assert_uint_eq(cr2(&h), 0x14000);
@@ -489,8 +491,9 @@ START_TEST(pf_user_to_supervisor)
 	OPEN_LONG(h);
 	/* at CPL 3; the page 0x12000 is supervisor-only */
 	put_code(&h, CODE, c_user_read, sizeof(c_user_read));
-	wr64(&h, PTE_OF(CODE), CODE | PTE_P | PTE_U | PTE_A | PTE_D);
-	wr64(&h, PTE_OF(USTACK_TOP - 4096), (USTACK_TOP - 4096) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+	wr64(&h, PTE_OF(CODE), CODE | X86_PTE_P | X86_PTE_U | X86_PTE_A | X86_PTE_D);
+	wr64(&h, PTE_OF(USTACK_TOP - 4096),
+	     (USTACK_TOP - 4096) | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A | X86_PTE_D);
 	user_segs(&h, true);
 	h_get_regs(&h, &r);
 	r.rsp = USTACK_TOP;
@@ -526,7 +529,7 @@ START_TEST(gib_page)
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_1g, sizeof(c_1g));
 	wr32(&h, 0x12000, 0x1234);
-	wr64(&h, PDPT + 2 * 8, 0 | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D);
+	wr64(&h, PDPT + 2 * 8, 0 | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
 	cpuid_full(&h, &t.c, 128);
 	for (i = 0; i < t.c.nent; i++)
 		if (t.e[i].function == 0x80000001)
@@ -553,17 +556,18 @@ START_TEST(accessed_and_dirty_bits)
 {
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_ad, sizeof(c_ad));
-	wr64(&h, PML4, PDPT | PTE_P | PTE_W | PTE_U);
-	wr64(&h, PDPT, PD | PTE_P | PTE_W | PTE_U);
-	wr64(&h, PD, PT | PTE_P | PTE_W | PTE_U);
-	wr64(&h, PTE_OF(0x15000), 0x15000 | PTE_P | PTE_W);
-	wr64(&h, PTE_OF(0x16000), 0x16000 | PTE_P | PTE_W);
+	wr64(&h, PML4, PDPT | X86_PTE_P | X86_PTE_W | X86_PTE_U);
+	wr64(&h, PDPT, PD | X86_PTE_P | X86_PTE_W | X86_PTE_U);
+	wr64(&h, PD, PT | X86_PTE_P | X86_PTE_W | X86_PTE_U);
+	wr64(&h, PTE_OF(0x15000), 0x15000 | X86_PTE_P | X86_PTE_W);
+	wr64(&h, PTE_OF(0x16000), 0x16000 | X86_PTE_P | X86_PTE_W);
 	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
-	ck_assert_uint_eq(rd64(&h, PML4) & PTE_A, PTE_A);
-	ck_assert_uint_eq(rd64(&h, PDPT) & PTE_A, PTE_A);
-	ck_assert_uint_eq(rd64(&h, PD) & PTE_A, PTE_A);
-	ck_assert_uint_eq(rd64(&h, PTE_OF(0x15000)) & (PTE_A | PTE_D), PTE_A);
-	ck_assert_uint_eq(rd64(&h, PTE_OF(0x16000)) & (PTE_A | PTE_D), PTE_A | PTE_D);
+	ck_assert_uint_eq(rd64(&h, PML4) & X86_PTE_A, X86_PTE_A);
+	ck_assert_uint_eq(rd64(&h, PDPT) & X86_PTE_A, X86_PTE_A);
+	ck_assert_uint_eq(rd64(&h, PD) & X86_PTE_A, X86_PTE_A);
+	ck_assert_uint_eq(rd64(&h, PTE_OF(0x15000)) & (X86_PTE_A | X86_PTE_D), X86_PTE_A);
+	ck_assert_uint_eq(rd64(&h, PTE_OF(0x16000)) & (X86_PTE_A | X86_PTE_D),
+			  X86_PTE_A | X86_PTE_D);
 	h_close(&h);
 }
 END_TEST
@@ -792,7 +796,7 @@ START_TEST(ltr_and_str)
 
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_ltr, sizeof(c_ltr));
-	wr64(&h, GDT + SEL_TSS, seg_desc(TSS, 0x67, 0x9, 0, 0, 0, 0, 0));
+	wr64(&h, GDT + SEL_TSS, x86_seg_desc(TSS, 0x67, 0x9, 0, 0, 0, 0, 0));
 	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
 	h_get_regs(&h, &r);
 	ck_assert_uint_eq(r.rbx, SEL_TSS);
@@ -817,10 +821,10 @@ START_TEST(lldt_and_ldt_selector)
 
 	OPEN_LONG(h);
 	put_code(&h, CODE, c_lldt, sizeof(c_lldt));
-	wr64(&h, GDT + 0x48, seg_desc(0xa000, 0xf, 0x2, 0, 0, 0, 0, 0));
+	wr64(&h, GDT + 0x48, x86_seg_desc(0xa000, 0xf, 0x2, 0, 0, 0, 0, 0));
 	wr64(&h, GDT + 0x50, 0);
 	wr64(&h, 0xa000, 0);
-	wr64(&h, 0xa008, seg_desc(0, 0xfffff, 0x2, 1, 0, 0, 1, 1)); /* data, not yet accessed */
+	wr64(&h, 0xa008, x86_seg_desc(0, 0xfffff, 0x2, 1, 0, 0, 1, 1)); /* data, not yet accessed */
 	wr32(&h, 0x10000, 0x4321);
 	h_get_sregs(&h, &s);
 	s.gdt.limit = 0x57;
@@ -878,5 +882,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return run_suite(suite());
+	return test_run_suite(suite());
 }

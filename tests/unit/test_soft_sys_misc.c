@@ -141,8 +141,9 @@ static void to_ring3(struct h *h, uint64_t rip)
 {
 	struct kvm_regs r;
 
-	wr64(h, PTE_OF(CODE), CODE | PTE_P | PTE_U | PTE_A | PTE_D);
-	wr64(h, PTE_OF(USTACK_TOP - 4096), (USTACK_TOP - 4096) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+	wr64(h, PTE_OF(CODE), CODE | X86_PTE_P | X86_PTE_U | X86_PTE_A | X86_PTE_D);
+	wr64(h, PTE_OF(USTACK_TOP - 4096),
+	     (USTACK_TOP - 4096) | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A | X86_PTE_D);
 	user_segs(h, true);
 	h_get_regs(h, &r);
 	r.rip = rip;
@@ -335,5 +336,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return run_suite(suite());
+	return test_run_suite(suite());
 }

@@ -133,7 +133,7 @@ static void setup_prot(struct h *h, uint64_t cr0_extra, uint64_t cr3, uint64_t c
 		h->mem[HANDLER + v * 16] = 0xf4;
 	}
 	h_get_sregs(h, &s);
-	kseg(&s.cs, SEL_KCODE32, 0xb, 0, 0, 1);
+	x86_flat_seg(&s.cs, SEL_KCODE32, 0xb, 0, 0, 1);
 	flat_system_regs(&s, 256 * 8 - 1);
 	s.cr0 = 0x00000031 | cr0_extra; /* NE ET PE */
 	s.cr3 = cr3;
@@ -249,13 +249,14 @@ START_TEST(paging_pae_nx)
 	OPEN_SOFT(h, "no PAE paging");
 	memset(h.mem + 0x1000, 0, 0x3000);
 	memset(h.mem + 0x30000, 0, 0x1000);
-	wr64(&h, 0x1000 + 0 * 8, 0x2000 | PTE_P);  /* PDPTE: only P (R/W, U/S reserved) */
-	wr64(&h, 0x1000 + 3 * 8, 0x30000 | PTE_P);
-	wr64(&h, 0x2000 + 0 * 8, 0 | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D);
-	wr64(&h, 0x2000 + 1 * 8, 0x3000 | PTE_P | PTE_W | PTE_A);
-	wr64(&h, 0x3000 + 0 * 8, 0x11000 | PTE_P | PTE_W | PTE_A | PTE_D);
-	wr64(&h, 0x30000 + 0 * 8, 0 | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D);
-	wr64(&h, 0x30000 + 1 * 8, 0x200000 | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | PTE_NX);
+	wr64(&h, 0x1000 + 0 * 8, 0x2000 | X86_PTE_P); /* PDPTE: only P (R/W, U/S reserved) */
+	wr64(&h, 0x1000 + 3 * 8, 0x30000 | X86_PTE_P);
+	wr64(&h, 0x2000 + 0 * 8, 0 | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
+	wr64(&h, 0x2000 + 1 * 8, 0x3000 | X86_PTE_P | X86_PTE_W | X86_PTE_A);
+	wr64(&h, 0x3000 + 0 * 8, 0x11000 | X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D);
+	wr64(&h, 0x30000 + 0 * 8, 0 | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
+	wr64(&h, 0x30000 + 1 * 8,
+	     0x200000 | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D | X86_PTE_NX);
 	wr32(&h, 0x10000, 0x1234);
 	wr32(&h, 0x11000, 0x5678);
 	setup_prot(&h, 0x80010000, 0x1000, 0x20 /* PAE */, 0x800 /* NXE */);
@@ -488,5 +489,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return run_suite(suite());
+	return test_run_suite(suite());
 }

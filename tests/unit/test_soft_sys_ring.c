@@ -116,8 +116,9 @@ START_TEST(ring3_int80_syscall_sysret)
 	put_code(&h, USER_CODE, c_ring_user, sizeof(c_ring_user));
 	put_code(&h, INT80_ENTRY, c_ring_int80, sizeof(c_ring_int80));
 	/* user-accessible: the code page and the user stack page */
-	wr64(&h, PTE_OF(CODE), CODE | PTE_P | PTE_U | PTE_A | PTE_D);
-	wr64(&h, PTE_OF(USTACK_TOP - 4096), (USTACK_TOP - 4096) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D);
+	wr64(&h, PTE_OF(CODE), CODE | X86_PTE_P | X86_PTE_U | X86_PTE_A | X86_PTE_D);
+	wr64(&h, PTE_OF(USTACK_TOP - 4096),
+	     (USTACK_TOP - 4096) | X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_A | X86_PTE_D);
 	/* int 0x80: an interrupt gate ring 3 may use */
 	idt64_gate(&h, 0x80, INT80_ENTRY, 0xe, 3, 0);
 
@@ -163,12 +164,12 @@ START_TEST(higher_half_and_non_identity_data)
 	setup_long(&h);
 	/* PML4[511] -> 0x31000, PDPT[510] -> 0x32000, PD[0] = 2 MiB page at HH_PHYS */
 	memset(h.mem + 0x31000, 0, 0x2000);
-	wr64(&h, PML4 + 511 * 8, 0x31000 | PTE_P | PTE_W | PTE_A);
-	wr64(&h, 0x31000 + 510 * 8, 0x32000 | PTE_P | PTE_W | PTE_A);
-	wr64(&h, 0x32000, HH_PHYS | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D);
+	wr64(&h, PML4 + 511 * 8, 0x31000 | X86_PTE_P | X86_PTE_W | X86_PTE_A);
+	wr64(&h, 0x31000 + 510 * 8, 0x32000 | X86_PTE_P | X86_PTE_W | X86_PTE_A);
+	wr64(&h, 0x32000, HH_PHYS | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
 	put_code(&h, HH_PHYS, c_higher_half, sizeof(c_higher_half));
 	/* linear 0x1b000 -> physical 0x1c000 */
-	wr64(&h, PTE_OF(0x1b000), 0x1c000 | PTE_P | PTE_W | PTE_A | PTE_D);
+	wr64(&h, PTE_OF(0x1b000), 0x1c000 | X86_PTE_P | X86_PTE_W | X86_PTE_A | X86_PTE_D);
 	wr32(&h, 0x1b000, 0x1111);
 	wr32(&h, 0x1c000, 0x2222);
 	h_get_regs(&h, &r);
@@ -202,5 +203,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return run_suite(suite());
+	return test_run_suite(suite());
 }

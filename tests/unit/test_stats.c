@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "support/run_suite.h"
 
 /* ~70 KiB: keep it off the stack of Check's forked tests. */
 static struct stats st;
@@ -414,11 +415,5 @@ static Suite *stats_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(stats_suite());
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "support/run_suite.h"
 #include "vcpu/kvm_stats.h"
 #include "vcpu/provider.h"
 
@@ -343,11 +344,5 @@ static Suite *kvm_stats_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(kvm_stats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(kvm_stats_suite());
 }
