@@ -8,6 +8,7 @@
 #   mk/10-vmm.mk      the minivmm binary, make run, install, uninstall
 #   mk/15-softcpu.mk  make bench-cpu (the soft CPU's compute benchmark)
 #   mk/20-guests.mk   the bundled guest kernels (guest-kernels/)
+#   mk/22-archs.mk    the OS-architecture guests (mono, micro, exo), make compare-archs
 #   mk/30-virtio.mk   the disk workload guest and make disk-demo
 #   mk/40-bench.mk    make compare-qemu and make bench
 #   mk/50-tests.mk    unit tests (plain and sanitizer builds), integration

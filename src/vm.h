@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "devices/uart.h"
+#include "devices/virtio_setup.h"
 #include "stats.h"
 
 /*
@@ -29,7 +30,6 @@
 #define VM_DEFAULT_MEM (64ULL << 20)
 #define VM_MIN_MEM (2ULL << 20)
 #define VM_MAX_MEM (32ULL << 30)
-#define VM_MAX_DISKS 8
 #define VM_MAX_TIMEOUT_S 1000000.0
 
 struct vm_config {
@@ -41,7 +41,7 @@ struct vm_config {
 	enum uart_console_mode serial;
 	double timeout_s; /* 0: none */
 	bool verbose;
-	char *disks[VM_MAX_DISKS]; /* "PATH" or "PATH,ro", pointing into argv */
+	char *disks[VIRTIO_MAX_DISKS]; /* "PATH" or "PATH,ro", pointing into argv */
 	unsigned nr_disks;
 	struct stats_options stats;
 };

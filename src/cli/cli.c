@@ -66,7 +66,7 @@ void cli_print_help(FILE *out)
 		"0 guest halted or reset; 2 usage error; 3 bad kernel or initrd;\n"
 		"4 could not start the guest; 5 guest crashed; 124 timeout; 128+N signal N.\n"
 		"See minivmm(1).\n",
-		VM_MAX_DISKS);
+		VIRTIO_MAX_DISKS);
 }
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
@@ -182,8 +182,8 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 			return usage_error(err, "--serial: '%s' is not stdio or none", arg);
 		return CLI_RUN;
 	case 'd':
-		if (cfg->nr_disks == VM_MAX_DISKS)
-			return usage_error(err, "--disk: at most %d disks", VM_MAX_DISKS);
+		if (cfg->nr_disks == VIRTIO_MAX_DISKS)
+			return usage_error(err, "--disk: at most %d disks", VIRTIO_MAX_DISKS);
 		if (!*arg || *arg == ',')
 			return usage_error(err, "--disk: '%s' has no file name", arg);
 		cfg->disks[cfg->nr_disks++] = (char *)arg;
