@@ -93,7 +93,7 @@ struct sk_vcpu {
 struct sk_file {
 	enum sk_kind kind;
 	void *ptr;     /* NULL, struct sk_vm or struct sk_vcpu */
-	unsigned refs; /* under table_lock */
+	unsigned refs; /* atomic; incremented only under table_lock */
 };
 
 /*
@@ -115,17 +115,14 @@ static int fail(int err)
 static void vm_put(struct sk_vm *vm);
 static void vcpu_destroy(struct sk_vcpu *vcpu);
 
-/* Drop one reference; the last one destroys the object behind the fd. */
+/*
+ * Drop one reference; the last one destroys the object behind the fd. No
+ * lock: a new reference is only ever taken under table_lock from the
+ * table's own, which table_remove() gives up before its file_put().
+ */
 static void file_put(struct sk_file *f)
 {
-	bool last;
-
-	if (!f)
-		return;
-	pthread_mutex_lock(&table_lock);
-	last = --f->refs == 0;
-	pthread_mutex_unlock(&table_lock);
-	if (!last)
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	if (f->kind == SK_VM)
 		vm_put(f->ptr);
@@ -180,7 +177,7 @@ static struct sk_file *table_get(int fd)
 	pthread_mutex_lock(&table_lock);
 	if (fd >= 0 && (size_t)fd < table_len && table[fd]) {
 		f = table[fd];
-		f->refs++;
+		__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&table_lock);
 	return f;
