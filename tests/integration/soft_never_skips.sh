@@ -3,7 +3,8 @@
 # The integration tests themselves: a soft provider that cannot start a
 # guest must FAIL them (exit 1), never pass or skip (77). A stand-in for
 # ./minivmm that does what a broken soft CPU would (exit 4, "could not
-# start the guest", no output) is run through the tests that boot guests.
+# start the guest", no output) is run through the tests that boot guests
+# (the bundled guests, disks, the OS-architecture guests, --stats).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 if [ ! -x ./minivmm ]; then
@@ -20,7 +21,7 @@ EOS
 chmod +x "$tmp/minivmm"
 
 fail=0
-for t in boot_hello guest_minivmm disk_ro; do
+for t in boot_hello guest_minivmm disk_ro arch_minivmm stats_json; do
 	MINIVMM="$tmp/minivmm" bash "tests/integration/$t.sh" >"$tmp/$t.log" 2>&1
 	rc=$?
 	if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
