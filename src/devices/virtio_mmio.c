@@ -55,6 +55,9 @@ void virtio_mmio_reset(struct virtio_mmio *t)
 }
 
 static void vlog(struct virtio_mmio *t, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void vlog(struct virtio_mmio *t, const char *fmt, va_list ap)
 {
 	t->nr_errors++;
 	if (t->nr_errors > VIRTIO_MMIO_LOG_LIMIT)
