@@ -52,9 +52,9 @@
 enum mode { MODE_REAL, MODE_PROT32, MODE_LONG64, NR_MODES };
 
 /* Input flags. */
-#define F_IF 0x01	   /* start with interrupts enabled */
-#define F_IRQ_WINDOW 0x02  /* ask for an interrupt window, then inject one */
-#define F_TF 0x04	   /* start with the trap flag set */
+#define F_IF 0x01	  /* start with interrupts enabled */
+#define F_IRQ_WINDOW 0x02 /* ask for an interrupt window, then inject one */
+#define F_TF 0x04	  /* start with the trap flag set */
 
 /* The stop-request timer and what its handler touches (signal plumbing). */
 static timer_t stop_timer;
@@ -238,7 +238,8 @@ static int run_once(struct kt_vm *v)
 		long late = ms_since(&stop_at);
 
 		if (late > stop_bound_ms) {
-			fprintf(stderr, "fuzz_softcpu: stop request honoured after %ld ms (bound %ld)\n",
+			fprintf(stderr,
+				"fuzz_softcpu: stop request honoured after %ld ms (bound %ld)\n",
 				late, stop_bound_ms);
 			abort();
 		}
@@ -277,8 +278,9 @@ static void run_guest(struct kt_vm *v, int stats_fd, uint8_t flags)
 		if (memcmp(&before, &after, sizeof(before)))
 			stuck = 0;
 		else if (++stuck > NO_PROGRESS_MAX) {
-			fprintf(stderr, "fuzz_softcpu: %u exits (reason %u) at rip 0x%llx "
-					"without progress\n",
+			fprintf(stderr,
+				"fuzz_softcpu: %u exits (reason %u) at rip 0x%llx "
+				"without progress\n",
 				stuck, v->run->exit_reason, (unsigned long long)after.rip);
 			abort();
 		}

@@ -85,8 +85,7 @@ static void once(void)
 		if (disk_fd[i] < 0 || ftruncate(disk_fd[i], DISK_SIZE))
 			abort();
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", disk_fd[i]);
-		if (virtio_blk_open(b, path, i == 1) ||
-		    virtio_blk_attach(b, &D.mem, base, 5 + i) ||
+		if (virtio_blk_open(b, path, i == 1) || virtio_blk_attach(b, &D.mem, base, 5 + i) ||
 		    bus_register(&D.bus, BUS_MMIO, base, WINDOW_LEN, "virtio-blk",
 				 virtio_mmio_access, &b->transport))
 			abort();
@@ -126,7 +125,8 @@ static void bring_up(struct fuzz_in *in, uint8_t op)
 	uint32_t num = 1u << ((op >> 3) & 15), s;
 
 	if (op & 0x80)
-		features |= (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_RING_F_EVENT_IDX);
+		features |=
+		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	reg_write(VIRTIO_MMIO_STATUS, 0, 4);
 	s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	reg_write(VIRTIO_MMIO_STATUS, s, 4);
