@@ -27,10 +27,16 @@ FUZZ_ALL     := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fu
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_BINS    := $(FUZZ_ALL:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+# The unit tests' x86 table builders (not their shared main(): libFuzzer has one).
+FUZZ_SUPPORT := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out %/run_suite.c,$(SUPPORT_SRCS)))
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/obj/tests/unit/support/%.o: tests/unit/support/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/unit -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(BUILD)/libminivmm-fuzz.a: $(FUZZ_OBJS)
 	@rm -f $@
@@ -38,10 +44,11 @@ $(BUILD)/libminivmm-fuzz.a: $(FUZZ_OBJS)
 
 # Check is linked for the unit-test harness headers some targets share;
 # those use gnu11's KVM structs with a flexible array followed by entries.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(BUILD)/libminivmm-fuzz.a
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FUZZ_SUPPORT) \
+		$(BUILD)/libminivmm-fuzz.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-gnu-variable-sized-type-not-at-end -fsanitize=fuzzer \
-		-Itests/fuzz -Itests/unit $< -o $@ \
+		-Itests/fuzz -Itests/unit $< -o $@ $(FUZZ_SUPPORT) \
 		$(BUILD)/libminivmm-fuzz.a $(LDLIBS) $(CHECK_LIBS) -lpthread
 
 .PHONY: fuzz fuzz-build fuzz-regress soak

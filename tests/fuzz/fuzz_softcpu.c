@@ -170,7 +170,7 @@ static void setup_prot32(struct h *hh, struct kvm_sregs *s)
 		hh->mem[HANDLER + v * 16] = 0xf4;
 	}
 	wr32(hh, TSS + 4, RSP0_TOP); /* ESP0 */
-	kseg(&s->cs, SEL_KCODE32, 0xb, 0, 0, 1);
+	x86_flat_seg(&s->cs, SEL_KCODE32, 0xb, 0, 0, 1);
 	flat_system_regs(s, 256 * 8 - 1);
 	s->cr0 = 0x31; /* NE ET PE */
 	s->cr4 = 0;
@@ -189,7 +189,7 @@ static void setup_long64(struct h *hh, struct kvm_sregs *s)
 		idt64_gate(hh, v, HANDLER + v * 16, 0xe, 0, 0);
 		hh->mem[HANDLER + v * 16] = 0xf4;
 	}
-	kseg(&s->cs, SEL_KCODE64, 0xb, 0, 1, 0);
+	x86_flat_seg(&s->cs, SEL_KCODE64, 0xb, 0, 1, 0);
 	flat_system_regs(s, 256 * 16 - 1);
 	s->cr0 = 0x80050033;
 	s->cr3 = PML4;
