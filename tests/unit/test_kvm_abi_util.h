@@ -10,9 +10,12 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <linux/kvm.h>
@@ -117,6 +120,67 @@ static inline int kt_stats_find(int fd, const char *name, uint64_t *value)
 		return pread(fd, value, 8, h.data_offset + d->offset) == 8 ? 0 : -1;
 	}
 	return -1;
+}
+
+/*
+ * Stop requests as the VMM makes them (--timeout, SIGTERM): a thread
+ * sends SIGUSR1 to the vCPU thread, whose handler sets immediate_exit,
+ * every 2 ms until kt_kick_stop(): no timing of the run is assumed.
+ */
+static struct kvm_run *volatile kt_kick_run;
+static volatile int kt_kick_done;
+
+struct kt_kick {
+	pthread_t target, thread;
+	long settle_ns;	       /* wait before the first knock */
+	struct timespec first; /* CLOCK_MONOTONIC of the first knock */
+};
+
+static inline void kt_on_kick(int sig)
+{
+	struct kvm_run *run = kt_kick_run;
+
+	(void)sig;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+static inline void *kt_kicker(void *arg)
+{
+	struct kt_kick *k = arg;
+	struct timespec settle = {k->settle_ns / 1000000000L, k->settle_ns % 1000000000L};
+	struct timespec gap = {0, 2 * 1000 * 1000};
+
+	nanosleep(&settle, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &k->first);
+	while (!kt_kick_done) {
+		pthread_kill(k->target, SIGUSR1);
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+/* Knock at the calling thread's KVM_RUN on run, from settle_ns on. */
+static inline void kt_kick_start(struct kt_kick *k, struct kvm_run *run, long settle_ns)
+{
+	struct sigaction sa = {.sa_handler = kt_on_kick};
+
+	sigemptyset(&sa.sa_mask);
+	ck_assert(sigaction(SIGUSR1, &sa, NULL) == 0);
+	memset(k, 0, sizeof(*k));
+	k->target = pthread_self();
+	k->settle_ns = settle_ns;
+	kt_kick_run = run;
+	kt_kick_done = 0;
+	ck_assert(pthread_create(&k->thread, NULL, kt_kicker, k) == 0);
+}
+
+static inline void kt_kick_stop(struct kt_kick *k)
+{
+	kt_kick_done = 1;
+	pthread_join(k->thread, NULL);
+	kt_kick_run = NULL;
+	signal(SIGUSR1, SIG_DFL);
 }
 
 static inline void kt_vm_destroy(struct kt_vm *v)

@@ -618,54 +618,21 @@ static void case_hw_breakpoint(const struct kvm_provider *p, int mode, struct tr
  * run is up to the scheduler, so neither exit_reason nor signal_exits,
  * which differ between those two, is recorded.)
  */
-static struct kvm_run *volatile kick_run;
-static volatile int kick_done;
-
-static void on_kick(int sig)
-{
-	struct kvm_run *run = kick_run;
-
-	(void)sig;
-	if (run)
-		run->immediate_exit = 1;
-}
-
-static void *kicker(void *arg)
-{
-	pthread_t target = *(pthread_t *)arg;
-	struct timespec ts = {0, 5 * 1000 * 1000};
-
-	/* Keep knocking until the run has returned: no timing is assumed. */
-	while (!kick_done) {
-		pthread_kill(target, SIGUSR1);
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
 static const uint8_t code_spin[] = {0xeb, 0xfe};
 
 static void case_signal_kick(const struct kvm_provider *p, int mode, struct transcript *t)
 {
-	struct sigaction sa = {.sa_handler = on_kick};
-	pthread_t self = pthread_self(), th;
+	struct kt_kick k;
 	struct guest g;
 	int rc;
 
 	guest_setup(&g, p, mode, code_spin, sizeof(code_spin));
-	sigemptyset(&sa.sa_mask);
-	ck_assert(sigaction(SIGUSR1, &sa, NULL) == 0);
-	kick_run = g.v.run;
-	kick_done = 0;
-	ck_assert(pthread_create(&th, NULL, kicker, &self) == 0);
+	kt_kick_start(&k, g.v.run, 0);
 	rc = p->ioctl(g.v.cpu, KVM_RUN, NULL);
 	tr_add(t, "KVM_RUN %d %s", rc, rc < 0 ? strerror(errno) : "");
-	kick_done = 1;
-	pthread_join(th, NULL);
-	kick_run = NULL;
+	kt_kick_stop(&k);
 	tr_add(t, "rip=%#llx", (unsigned long long)get_regs(&g).rip);
 	g.v.run->immediate_exit = 0;
-	signal(SIGUSR1, SIG_DFL);
 	kt_vm_destroy(&g.v);
 }
 

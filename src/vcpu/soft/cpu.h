@@ -35,6 +35,7 @@ enum exec_result {
 	EXEC_OK = 0,    /* continue (instruction committed when the handler returns) */
 	EXEC_FAULT = 1, /* exception queued in cpu->exc; instruction abandoned */
 	EXEC_EXIT = 2,  /* kvm_run filled; abandoned, re-executed on the next KVM_RUN */
+	EXEC_YIELD = 3, /* as EXEC_OK, and the loop must look at kicks before going on */
 };
 
 /* ---- registers ---- */
@@ -180,6 +181,14 @@ struct soft_cpu {
 
 	/* set by soft_cpu_kick() (async-signal-safe): KVM_RUN returns -EINTR */
 	volatile int kick;
+	/*
+	 * Work left before the loop looks at kicks again, in string elements
+	 * (a rep element, or 64 bytes of a bulk rep stos): the run loop sets
+	 * it to STRING_WORK_BUDGET before each block, rep string instructions
+	 * spend it and return EXEC_YIELD when it is gone. It bounds the time
+	 * between kick checks whatever the guest runs (issue 9).
+	 */
+	int32_t string_work;
 
 	struct kvm_cpuid_entry2 *cpuid;
 	uint32_t cpuid_nent;
@@ -316,6 +325,8 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
 }
 
 /* ---- the execute loop (run.c): runs until kvm_run holds an exit ---- */
+/* About 0.1-1 ms of string work between two looks at kicks (cpu->string_work). */
+#define STRING_WORK_BUDGET 65536
 int cpu_run_loop(struct soft_cpu *cpu);
 
 /*

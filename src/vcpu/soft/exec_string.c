@@ -3,16 +3,14 @@
  * String instructions movs/stos/lods/cmps/scas with rep/repe/repne, both
  * directions, at every element and address size. A rep instruction is
  * interruptible like on hardware: registers are committed per element,
- * so a fault, an MMIO exit or the iteration budget leaves a state from
- * which re-executing the instruction continues where it stopped.
+ * so a fault, an MMIO exit or the run loop's string work budget leaves a
+ * state from which re-executing the instruction continues where it stopped.
  */
 #include <string.h>
 
 #include <Zydis/Zydis.h>
 
 #include "vcpu/soft/exec.h"
-
-#define REP_BUDGET 16384 /* elements per execution before the loop looks around */
 
 enum str_kind { ST_MOVS, ST_STOS, ST_LODS, ST_CMPS, ST_SCAS };
 
@@ -133,60 +131,89 @@ static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size,
 	return EXEC_OK;
 }
 
-static int h_string(struct soft_cpu *cpu, const struct insn *in)
+/* Elements of the loop's string work that a bulk chunk of bytes costs: one per 64 bytes. */
+static inline int32_t bulk_units(uint64_t bytes)
 {
-	const struct str_desc *d = desc_of(in->mnemonic);
-	unsigned as = in->addrsize, budget = REP_BUDGET;
-	uint64_t am = size_mask(as), step;
-	bool rep = in->prefix & (PFX_REP | PFX_REPNE);
-	bool cond = d && (d->kind == ST_CMPS || d->kind == ST_SCAS);
-	int rc;
+	return (int32_t)(bytes / 64) + 1;
+}
 
-	if (!d)
-		return cpu_undefined(cpu, in);
-	step = (cpu->rflags & FL_DF) ? -(uint64_t)d->size : d->size;
-	if (!rep)
-		return element(cpu, in, d->kind, d->size, step);
+/*
+ * The rep loop. Every element (and every bulk chunk) spends the run
+ * loop's string work, also when it completes the instruction; once the
+ * work is gone the instruction stops after its progress (a partial rep
+ * re-executes at rip) and returns EXEC_YIELD, so that the loop looks at
+ * kicks within a bounded time whatever RCX the guest chose.
+ */
+static int rep_loop(struct soft_cpu *cpu, const struct insn *in, const struct str_desc *d,
+		    uint64_t step)
+{
+	unsigned as = in->addrsize;
+	uint64_t am = size_mask(as);
+	bool cond = d->kind == ST_CMPS || d->kind == ST_SCAS;
+	bool bulk = d->kind == ST_STOS && as == 8 && cpu->code_bits == 64 && !(cpu->rflags & FL_DF);
+	int32_t work = cpu->string_work;
+	int rc = EXEC_OK;
+
 	for (;;) {
 		uint64_t cx = cpu->gpr[R_RCX] & am;
 
 		if (!cx)
-			return EXEC_OK;
-		if (d->kind == ST_STOS && as == 8 && cpu->code_bits == 64 &&
-		    !(cpu->rflags & FL_DF) && cx > 1) {
+			break;
+		if (bulk && cx > 1) {
 			bool done;
 
 			rc = stos_bulk(cpu, in, d->size, &done);
 			if (rc)
-				return rc;
+				break;
 			if (done) {
+				work -= bulk_units((cx - cpu->gpr[R_RCX]) * d->size);
 				if (!cpu->gpr[R_RCX])
-					return EXEC_OK;
-				if (!--budget) {
-					cpu->next_rip = cpu->rip;
-					return EXEC_OK;
-				}
+					break;
+				if (work <= 0)
+					goto yield;
 				continue;
 			}
 		}
 		rc = element(cpu, in, d->kind, d->size, step);
 		if (rc)
-			return rc;
+			break;
 		reg_set(cpu, R_RCX, as, cx - 1);
+		work--;
 		if (cond) {
 			bool zf = cpu_cond(cpu, 4);
 
 			if ((in->prefix & PFX_REPNE) ? zf : !zf)
-				return EXEC_OK;
+				break;
 		}
 		if (cx == 1)
-			return EXEC_OK;
-		if (cpu->io.write_pending || !--budget) {
-			/* more to do: run this instruction again after the exit/check */
+			break;
+		if (cpu->io.write_pending) {
+			/* more to do: run this instruction again after the exit */
 			cpu->next_rip = cpu->rip;
-			return EXEC_OK;
+			break;
 		}
+		if (work <= 0)
+			goto yield;
 	}
+	cpu->string_work = work;
+	return rc == EXEC_OK && work <= 0 ? EXEC_YIELD : rc;
+yield:
+	cpu->string_work = work;
+	cpu->next_rip = cpu->rip; /* the rest after the loop has looked at kicks */
+	return EXEC_YIELD;
+}
+
+static int h_string(struct soft_cpu *cpu, const struct insn *in)
+{
+	const struct str_desc *d = desc_of(in->mnemonic);
+	uint64_t step;
+
+	if (!d)
+		return cpu_undefined(cpu, in);
+	step = (cpu->rflags & FL_DF) ? -(uint64_t)d->size : d->size;
+	if (!(in->prefix & (PFX_REP | PFX_REPNE)))
+		return element(cpu, in, d->kind, d->size, step);
+	return rep_loop(cpu, in, d, step);
 }
 
 void exec_string_register(insn_fn *t)

@@ -4,7 +4,8 @@
  * page back to back (no exit, interrupt or debug checks per instruction)
  * until a branch leaves the page, an instruction ends the block (system
  * instructions: they may change mode, paging, IF or the interrupt
- * shadow), the page is written, or a budget runs out. Between blocks the
+ * shadow), the page is written, or a budget runs out (instructions, or
+ * the string work of rep instructions: cpu.h). Between blocks the
  * loop looks at kicks, interrupts and the interrupt window. With guest
  * debugging, guest TF or an interrupt shadow active, it steps one
  * instruction at a time with all checks.
@@ -132,6 +133,7 @@ static int finish(struct soft_cpu *cpu, int rc)
 {
 	switch (rc) {
 	case EXEC_OK:
+	case EXEC_YIELD: /* run_block() has ended the block: the loop looks at kicks next */
 		cpu->rip = cpu->next_rip;
 		cpu->stats.insns++;
 		if (cpu->io.write_pending) {
@@ -199,6 +201,8 @@ static int step_one(struct soft_cpu *cpu)
 	}
 	cpu->next_rip = (cpu->rip + in->len) & rip_mask(cpu);
 	rc = in->fn(cpu, in);
+	if (rc == EXEC_YIELD)
+		rc = EXEC_OK; /* one instruction per step: the loop looks at kicks anyway */
 	if (shadow)
 		cpu->int_shadow = false;
 	if (rc == EXEC_OK && tf) {
@@ -324,6 +328,7 @@ int cpu_run_loop(struct soft_cpu *cpu)
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			break;
 		}
+		cpu->string_work = STRING_WORK_BUDGET;
 		if ((cpu->debug_control & KVM_GUESTDBG_ENABLE) || (cpu->rflags & FL_TF) ||
 		    cpu->int_shadow)
 			r = step_one(cpu);

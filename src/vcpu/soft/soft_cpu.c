@@ -334,7 +334,7 @@ static void complete_pending_insn(struct soft_cpu *cpu)
 		return;
 	cpu->next_rip = (cpu->rip + in.len) & ripmask;
 	rc = in.fn(cpu, &in);
-	if (rc == EXEC_OK) {
+	if (rc == EXEC_OK || rc == EXEC_YIELD) {
 		cpu->rip = cpu->next_rip;
 		cpu->stats.insns++;
 		cpu->io.write_pending = false;
