@@ -25,6 +25,11 @@ struct guest_region {
 	bool owned;    /* mapped by guest_mem_init(), unmapped on destroy */
 };
 
+/* A guest-physical range [gpa, gpa + size). */
+struct guest_range {
+	uint64_t gpa, size;
+};
+
 struct guest_mem {
 	struct guest_region region[GUEST_MEM_MAX_REGIONS];
 	unsigned nr_regions;

@@ -13,8 +13,11 @@
 #include <string.h>
 
 #include "devices/devices.h"
+#include "devices/disk_spec.h"
+#include "devices/solo5_hvt.h"
 #include "devices/virtio_setup.h"
 #include "loader/loader.h"
+#include "loader/solo5.h"
 #include "memory.h"
 #include "vcpu/kvm_stats.h"
 #include "vcpu/provider.h"
@@ -31,8 +34,11 @@ struct vm {
 	struct boot_state boot;
 	struct kvm_vm kvm;
 	struct vcpu cpu;
-	struct stats *stats; /* NULL unless --stats */
-	char cmdline[BOOT_CMDLINE_MAX];
+	struct stats *stats;		      /* NULL unless --stats */
+	char cmdline[SOLO5_HVT_CMDLINE_SIZE]; /* the larger of the protocols' limits */
+	enum boot_mode mode;		      /* BOOT_MODE_SOLO5_HVT or not, before loading */
+	struct solo5_image solo5;	      /* the Solo5 notes, when mode says so */
+	struct solo5_hvt hvt;		      /* its hypercall device */
 };
 
 void vm_config_init(struct vm_config *cfg)
@@ -42,6 +48,29 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->accel = "auto";
 	cfg->serial = UART_CONSOLE_STDIO;
 	cfg->stats.format = STATS_OFF;
+}
+
+/*
+ * --append, then the arguments after the kernel, joined by spaces (as
+ * solo5-hvt and uhyve pass theirs), within the protocol's limit.
+ */
+static int vm_build_cmdline(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	size_t limit = vm->mode == BOOT_MODE_SOLO5_HVT ? SOLO5_HVT_CMDLINE_SIZE : BOOT_CMDLINE_MAX;
+	size_t used = (size_t)snprintf(vm->cmdline, limit, "%s", cfg->append ? cfg->append : "");
+
+	for (unsigned i = 0; i < cfg->nr_args && used < limit; i++)
+		used += (size_t)snprintf(vm->cmdline + used, limit - used, "%s%s", used ? " " : "",
+					 cfg->args[i]);
+	if (used >= limit) {
+		fprintf(stderr,
+			"minivmm: --append and the kernel arguments make a command line of %zu+ "
+			"bytes; at most %zu fit\n",
+			used, limit - 1);
+		return -1;
+	}
+	return 0;
 }
 
 /* Devices and the command line; status 0 or the exit status to return. */
@@ -60,24 +89,54 @@ static int vm_setup_devices(struct vm *vm)
 			strerror(-rc));
 		return MINIVMM_EXIT_VMM_FAILURE;
 	}
-	if (cfg->append && strlen(cfg->append) >= sizeof(vm->cmdline)) {
-		fprintf(stderr, "minivmm: --append: command line is %zu bytes; at most %zu fit\n",
-			strlen(cfg->append), sizeof(vm->cmdline) - 1);
+	if (vm_build_cmdline(vm))
 		return MINIVMM_EXIT_USAGE;
-	}
-	snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", cfg->append ? cfg->append : "");
+	/* A Solo5 guest reaches its disks by hypercalls, everything else by virtio-blk. */
+	if (vm->mode == BOOT_MODE_SOLO5_HVT)
+		return solo5_hvt_attach_disks(&vm->hvt, &vm->solo5, cfg->disks, cfg->nr_disks)
+			   ? MINIVMM_EXIT_USAGE
+			   : 0;
 	/* virtio-blk disks: registers the devices and appends virtio_mmio.device=... */
 	if (cfg->nr_disks &&
 	    virtio_devices_setup(&vm->virtio, &vm->bus, &vm->mem, cfg->disks, cfg->nr_disks,
-				 vm->cmdline, sizeof(vm->cmdline)) != 0)
+				 vm->cmdline, BOOT_CMDLINE_MAX) != 0)
 		return MINIVMM_EXIT_USAGE;
+	return 0;
+}
+
+int vm_disk_spec_check(const char *arg, char *why, size_t why_len)
+{
+	struct disk_spec spec;
+
+	return disk_spec_parse(arg, &spec, why, why_len);
+}
+
+/* For the Solo5 POLL hypercall: a signal or --timeout is waiting for the run loop. */
+static int hvt_stop_pending(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	return vcpu_pending_signal(&vm->cpu);
+}
+
+/* Which boot protocol: decides which devices serve the disks and the command line's limit. */
+static int vm_detect(struct vm *vm)
+{
+	char err[256];
+
+	vm->mode = BOOT_MODE_LONG64;
+	if (loader_detect(vm->cfg->kernel, &vm->solo5, &vm->mode, err, sizeof(err))) {
+		fprintf(stderr, "minivmm: %s: %s\n", vm->cfg->kernel, err);
+		return MINIVMM_EXIT_BAD_GUEST;
+	}
 	return 0;
 }
 
 static int vm_load(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline};
+	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline,
+				   vm->mode == BOOT_MODE_SOLO5_HVT ? &vm->solo5 : NULL};
 	const char *path;
 	char err[256];
 
@@ -86,17 +145,29 @@ static int vm_load(struct vm *vm)
 		return MINIVMM_EXIT_BAD_GUEST;
 	}
 	if (cfg->verbose) {
-		fprintf(
-		    stderr, "minivmm: %s: %u segment%s at [0x%llx, 0x%llx), %s entry at 0x%llx\n",
-		    cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
-		    (unsigned long long)vm->boot.kernel_lo, (unsigned long long)vm->boot.kernel_hi,
-		    vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
-		    (unsigned long long)vm->boot.rip);
+		fprintf(stderr,
+			"minivmm: %s: %u segment%s at [0x%llx, 0x%llx), %s protocol, %s entry at "
+			"0x%llx\n",
+			cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
+			(unsigned long long)vm->boot.kernel_lo,
+			(unsigned long long)vm->boot.kernel_hi, boot_mode_name(vm->boot.mode),
+			vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
+			(unsigned long long)vm->boot.rip);
 		if (cfg->initrd)
 			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx\n", cfg->initrd,
 				(unsigned long long)vm->boot.initrd_size,
 				(unsigned long long)vm->boot.initrd_gpa);
 		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
+	}
+	if (vm->mode != BOOT_MODE_SOLO5_HVT)
+		return 0;
+	vm->hvt.verbose = cfg->verbose;
+	vm->hvt.stop_pending = hvt_stop_pending;
+	vm->hvt.stop_ctx = vm;
+	if (solo5_hvt_register(&vm->hvt, &vm->bus, &vm->mem, vm->boot.readonly,
+			       vm->boot.nr_readonly)) {
+		fprintf(stderr, "minivmm: cannot register the Solo5 hypercall device\n");
+		return MINIVMM_EXIT_VMM_FAILURE;
 	}
 	return 0;
 }
@@ -104,6 +175,7 @@ static int vm_load(struct vm *vm)
 static int vm_create_vcpu(struct vm *vm)
 {
 	const struct kvm_provider *prov;
+	bool ro;
 
 	if (kvm_provider_choose(vm->cfg->accel, &prov) != 0)
 		return MINIVMM_EXIT_VMM_FAILURE;
@@ -112,9 +184,19 @@ static int vm_create_vcpu(struct vm *vm)
 			(unsigned long long)(vm->cfg->mem_size >> 20));
 	if (kvm_vm_create(&vm->kvm, prov))
 		return MINIVMM_EXIT_VMM_FAILURE;
-	if (kvm_vm_set_memory(&vm->kvm, &vm->mem) || vcpu_create(&vm->cpu, &vm->kvm, 0))
+	if (kvm_vm_set_memory(&vm->kvm, &vm->mem, vm->boot.readonly, vm->boot.nr_readonly, &ro) ||
+	    vcpu_create(&vm->cpu, &vm->kvm, 0))
 		return MINIVMM_EXIT_VMM_FAILURE;
+	if (vm->boot.nr_readonly && !ro)
+		fprintf(stderr,
+			"minivmm: warning: the %s provider has no KVM_CAP_READONLY_MEM, so the "
+			"guest's text stays writable\n",
+			prov->name);
 	if (vcpu_set_cpuid(&vm->cpu) || vcpu_apply_boot_state(&vm->cpu, &vm->boot))
+		return MINIVMM_EXIT_VMM_FAILURE;
+	/* Solo5's boot info carries the TSC frequency, known once the vCPU exists. */
+	if (vm->mode == BOOT_MODE_SOLO5_HVT &&
+	    solo5_hvt_set_tsc_hz(&vm->mem, vcpu_tsc_hz(&vm->cpu)))
 		return MINIVMM_EXIT_VMM_FAILURE;
 	return 0;
 }
@@ -203,7 +285,9 @@ int vm_run(const struct vm_config *cfg)
 		status = MINIVMM_EXIT_VMM_FAILURE;
 		goto out;
 	}
-	status = vm_setup_devices(vm);
+	status = vm_detect(vm);
+	if (!status)
+		status = vm_setup_devices(vm);
 	if (!status)
 		status = vm_load(vm);
 	if (!status)
@@ -216,6 +300,8 @@ out:
 		kvm_vm_destroy(&vm->kvm);
 	}
 	virtio_devices_teardown(&vm->virtio);
+	if (vm->mode == BOOT_MODE_SOLO5_HVT)
+		solo5_hvt_close(&vm->hvt);
 	guest_mem_destroy(&vm->mem);
 	free(vm->stats);
 	free(vm);

@@ -8,6 +8,7 @@
 #define MINIVMM_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/uart.h"
@@ -41,10 +42,19 @@ struct vm_config {
 	enum uart_console_mode serial;
 	double timeout_s; /* 0: none */
 	bool verbose;
-	char *disks[VIRTIO_MAX_DISKS]; /* "PATH" or "PATH,ro", pointing into argv */
+	char *disks[VIRTIO_MAX_DISKS]; /* "PATH[,ro][,name=NAME][,sector=N]", pointing into argv */
 	unsigned nr_disks;
+	char *const *args; /* the arguments after KERNEL, appended to the command line */
+	unsigned nr_args;
 	struct stats_options stats;
 };
+
+/*
+ * Check one -d argument's syntax (PATH[,ro][,name=NAME][,sector=N]) for the
+ * command line; the devices parse it again when they open the image.
+ * 0, or -1 with the reason in why.
+ */
+int vm_disk_spec_check(const char *arg, char *why, size_t why_len);
 
 /* Defaults for everything the command line may leave out. */
 void vm_config_init(struct vm_config *cfg);

@@ -39,10 +39,12 @@ static const struct option long_options[] = {
 void cli_print_help(FILE *out)
 {
 	fprintf(out,
-		"Usage: minivmm [options] KERNEL\n"
-		"Boot an x86-64 ELF kernel (Xen PVH entry note, or ELF64 entered in long mode)\n"
-		"in a virtual machine with a 16550A serial console, isa-debug-exit, an i8042\n"
-		"reset and virtio-blk disks, over the KVM API (/dev/kvm or the software CPU).\n"
+		"Usage: minivmm [options] KERNEL [--] [ARGS...]\n"
+		"Boot an x86-64 ELF kernel (Solo5 hvt executable, Xen PVH entry note, or ELF64\n"
+		"entered in long mode) in a virtual machine with a 16550A serial console,\n"
+		"isa-debug-exit, an i8042 reset and virtio-blk disks (Solo5: block hypercalls),\n"
+		"over the KVM API (/dev/kvm or the software CPU). ARGS are appended to the\n"
+		"kernel command line; options go before KERNEL.\n"
 		"\n"
 		"Options:\n"
 		"  -m, --mem SIZE         guest RAM, with K, M or G suffix (default 64M, 2M..32G)\n"
@@ -54,7 +56,10 @@ void cli_print_help(FILE *out)
 		"                         (default auto)\n"
 		"      --serial stdio|none\n"
 		"                         COM1 on stdin/stdout (default), or detached\n"
-		"  -d, --disk PATH[,ro]   virtio-blk disk from a raw image (up to %d times)\n"
+		"  -d, --disk PATH[,ro][,name=NAME][,sector=N]\n"
+		"                         disk from a raw image (up to %d times); name binds it\n"
+		"                         to a Solo5 manifest block device, sector sets the\n"
+		"                         logical block size (power of two, 512..32768)\n"
 		"      --stats[=text|json|json:PATH]\n"
 		"                         print exit accounting when the VM stops\n"
 		"      --timeout SECONDS  stop the guest after SECONDS (exit status 124)\n"
@@ -63,8 +68,10 @@ void cli_print_help(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Exit status: the value the guest writes to isa-debug-exit (port 0xf4);\n"
-		"0 guest halted or reset; 2 usage error; 3 bad kernel or initrd;\n"
-		"4 could not start the guest; 5 guest crashed; 124 timeout; 128+N signal N.\n"
+		"a Solo5 guest's HALT status; 0 guest halted or reset; 2 usage error or\n"
+		"bad disk (Solo5: disks and manifest disagree); 3 bad kernel, initrd or Solo5\n"
+		"notes; 4 could not start the guest; 5 guest crashed or broke the Solo5 ABI;\n"
+		"124 timeout; 128+N signal N.\n"
 		"See minivmm(1).\n",
 		VIRTIO_MAX_DISKS);
 }
@@ -155,6 +162,21 @@ static enum cli_result parse_timeout(const char *arg, struct vm_config *cfg, FIL
 	return CLI_RUN;
 }
 
+/* The spec is checked here (one line, status 2); the device that serves it parses it again. */
+static enum cli_result parse_disk(const char *arg, struct vm_config *cfg, FILE *err)
+{
+	char why[160];
+
+	if (cfg->nr_disks == VIRTIO_MAX_DISKS)
+		return usage_error(err, "--disk: at most %d disks", VIRTIO_MAX_DISKS);
+	if (!*arg || *arg == ',')
+		return usage_error(err, "--disk: '%s' has no file name", arg);
+	if (vm_disk_spec_check(arg, why, sizeof(why)))
+		return usage_error(err, "--disk %s: %s", arg, why);
+	cfg->disks[cfg->nr_disks++] = (char *)arg;
+	return CLI_RUN;
+}
+
 static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, FILE *err)
 {
 	switch (c) {
@@ -182,12 +204,7 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 			return usage_error(err, "--serial: '%s' is not stdio or none", arg);
 		return CLI_RUN;
 	case 'd':
-		if (cfg->nr_disks == VIRTIO_MAX_DISKS)
-			return usage_error(err, "--disk: at most %d disks", VIRTIO_MAX_DISKS);
-		if (!*arg || *arg == ',')
-			return usage_error(err, "--disk: '%s' has no file name", arg);
-		cfg->disks[cfg->nr_disks++] = (char *)arg;
-		return CLI_RUN;
+		return parse_disk(arg, cfg, err);
 	case OPT_STATS:
 		if (stats_parse_option(arg, &cfg->stats))
 			return usage_error(err, "--stats: '%s' is not text, json or json:PATH",
@@ -210,7 +227,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 	vm_config_init(cfg);
 	optind = 0; /* full re-initialisation of getopt (glibc), so tests can parse twice */
 	opterr = 0; /* we print our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":m:a:d:vhV", long_options, NULL)) != -1) {
+	/* '+': options end at KERNEL; what follows it is the guest's, not ours. */
+	while ((c = getopt_long(argc, argv, "+:m:a:d:vhV", long_options, NULL)) != -1) {
 		enum cli_result r;
 
 		switch (c) {
@@ -234,12 +252,14 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		}
 	}
 	if (optind >= argc)
-		return usage_error(err, "no kernel given: minivmm [options] KERNEL");
-	if (optind + 1 < argc)
-		return usage_error(err, "one kernel only; unexpected argument '%s'",
-				   argv[optind + 1]);
+		return usage_error(err, "no kernel given: minivmm [options] KERNEL [--] [ARGS...]");
 	if (!*argv[optind])
 		return usage_error(err, "empty kernel file name");
-	cfg->kernel = argv[optind];
+	cfg->kernel = argv[optind++];
+	/* ARGS (after an optional "--") are appended to the kernel command line. */
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	cfg->args = argv + optind;
+	cfg->nr_args = (unsigned)(argc - optind);
 	return CLI_RUN;
 }

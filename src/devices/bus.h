@@ -38,6 +38,7 @@ enum bus_stop_kind {
 	BUS_STOP_NONE,	      /* no device asked */
 	BUS_STOP_GUEST_EXIT,  /* the guest chose its exit status (isa-debug-exit) */
 	BUS_STOP_GUEST_RESET, /* the guest reset the machine (i8042) */
+	BUS_STOP_GUEST_FAULT, /* the guest broke a device's ABI (Solo5 hvt): fatal, reported */
 };
 
 /* The unclaimed addresses --verbose has already named (no allocation on the exit path). */

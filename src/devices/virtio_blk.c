@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "devices/disk_spec.h"
+
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
@@ -39,33 +41,16 @@ static void make_id(struct virtio_blk *blk, const struct stat *st)
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool ro)
 {
 	struct stat st;
-	off_t end;
-	int rc;
 
 	memset(blk, 0, sizeof(*blk));
-	blk->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (blk->fd < 0)
-		return -errno;
-	if (fstat(blk->fd, &st) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		rc = -EINVAL;
-		goto fail;
-	}
-	/* Two VMs must never write one image: writers exclusive, readers shared. */
-	if (flock(blk->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	end = lseek(blk->fd, 0, SEEK_END); /* also right for block devices */
-	if (end < 0) {
-		rc = -errno;
-		goto fail;
+	blk->fd = disk_image_open(path, ro, &blk->size, &st);
+	if (blk->fd < 0) {
+		int rc = blk->fd;
+
+		blk->fd = -1;
+		return rc;
 	}
 	blk->ro = ro;
-	blk->size = (uint64_t)end;
 	blk->capacity = blk->size / VIRTIO_BLK_SECTOR;
 	make_id(blk, &st);
 	blk->config.capacity = blk->capacity;
@@ -73,10 +58,6 @@ int virtio_blk_open(struct virtio_blk *blk, const char *path, bool ro)
 	blk->config.seg_max = VIRTIO_BLK_SEG_MAX;
 	blk->config.blk_size = VIRTIO_BLK_SECTOR;
 	return 0;
-fail:
-	close(blk->fd);
-	blk->fd = -1;
-	return rc;
 }
 
 int virtio_blk_attach(struct virtio_blk *blk, const struct guest_mem *mem, uint64_t base,

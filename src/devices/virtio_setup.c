@@ -8,46 +8,9 @@
 #include <string.h>
 
 #include "devices/bus.h"
+#include "devices/disk_spec.h"
 #include "devices/virtio_blk.h"
 
-/* "PATH" or "PATH,ro" (also "PATH,rw"): the path in path[], the mode in *ro. */
-static int parse_spec(const char *spec, char *path, size_t size, bool *ro)
-{
-	const char *comma = strrchr(spec, ',');
-	size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
-
-	*ro = false;
-	if (comma) {
-		if (strcmp(comma + 1, "ro") == 0)
-			*ro = true;
-		else if (strcmp(comma + 1, "rw") != 0) {
-			fprintf(stderr,
-				"minivmm: disk %s: unknown option '%s' (expected PATH[,ro])\n",
-				spec, comma + 1);
-			return -1;
-		}
-	}
-	if (len == 0 || len >= size) {
-		fprintf(stderr, "minivmm: disk '%s': %s path (expected PATH[,ro])\n", spec,
-			len ? "too long a" : "empty");
-		return -1;
-	}
-	memcpy(path, spec, len);
-	path[len] = '\0';
-	return 0;
-}
-
-static const char *open_error(int err)
-{
-	switch (err) {
-	case -EWOULDBLOCK:
-		return "locked by another process (is another VM using it?)";
-	case -EINVAL:
-		return "not a regular file or block device";
-	default:
-		return strerror(-err);
-	}
-}
 
 /* Append " virtio_mmio.device=<size>@<base>:<irq>" as Linux's virtio_mmio parses it. */
 static int announce(char *cmdline, size_t size, uint64_t base, unsigned irq)
@@ -73,24 +36,37 @@ static int setup_one(struct virtio_devices *devs, struct bus *bus, const struct 
 	uint64_t base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW;
 	unsigned irq = VIRTIO_MMIO_FIRST_IRQ + i;
 	struct virtio_blk *blk;
-	char path[4096];
-	bool ro;
+	struct disk_spec ds;
+	const char *path = ds.path;
+	char why[160];
 	int rc;
 
-	if (parse_spec(spec, path, sizeof(path), &ro))
+	if (disk_spec_parse(spec, &ds, why, sizeof(why))) {
+		fprintf(stderr, "minivmm: disk %s: %s\n", spec, why);
 		return -1;
+	}
 	blk = malloc(sizeof(*blk));
 	if (!blk) {
 		fprintf(stderr, "minivmm: disk %s: out of memory\n", path);
 		return -1;
 	}
-	rc = virtio_blk_open(blk, path, ro);
+	rc = virtio_blk_open(blk, path, ds.ro);
 	if (rc) {
-		fprintf(stderr, "minivmm: disk %s: %s\n", path, open_error(rc));
+		fprintf(stderr, "minivmm: disk %s: %s\n", path, disk_image_error(rc));
 		free(blk);
 		return -1;
 	}
 	devs->disk[devs->nr_open++] = blk;
+	/* sector=N: the logical block size (VIRTIO_BLK_F_BLK_SIZE), whole blocks only. */
+	if (ds.sector) {
+		if (blk->size % ds.sector) {
+			fprintf(stderr,
+				"minivmm: disk %s: %llu bytes is not a multiple of sector=%u\n",
+				path, (unsigned long long)blk->size, ds.sector);
+			return -1;
+		}
+		blk->config.blk_size = ds.sector;
+	}
 	rc = virtio_blk_attach(blk, mem, base, irq);
 	if (!rc)
 		rc = bus_register(bus, BUS_MMIO, base, VIRTIO_MMIO_WINDOW, blk->transport.label,

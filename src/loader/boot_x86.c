@@ -9,29 +9,7 @@
 
 #include <string.h>
 
-#define X86_CR0_PE (1ULL << 0)
-#define X86_CR0_MP (1ULL << 1)
-#define X86_CR0_ET (1ULL << 4)
-#define X86_CR0_NE (1ULL << 5)
-#define X86_CR0_WP (1ULL << 16)
-#define X86_CR0_AM (1ULL << 18)
-#define X86_CR0_PG (1ULL << 31)
-#define X86_CR4_PAE (1ULL << 5)
-#define X86_CR4_OSFXSR (1ULL << 9)
-#define X86_CR4_OSXMMEXCPT (1ULL << 10)
-#define X86_EFER_LME (1ULL << 8)
-#define X86_EFER_LMA (1ULL << 10)
-#define X86_RFLAGS_RESERVED (1ULL << 1)
-
-#define PTE_P (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_PS (1ULL << 7)
-#define PAGE_SIZE 0x1000ULL
-#define GIB (1ULL << 30)
-
-#define SEG_TYPE_CODE_RX_ACCESSED 0xb
-#define SEG_TYPE_DATA_RW_ACCESSED 0x3
-#define SEG_TYPE_TSS_BUSY 0xb
+#include "loader/x86_defs.h"
 
 static const struct boot_segment seg_code32 = {
     .limit = 0xffffffff,
@@ -69,7 +47,7 @@ static const struct boot_segment seg_tss = {
 };
 
 /* The 8-byte descriptor (SDM vol. 3, 3.4.5) for a segment's hidden state. */
-static uint64_t gdt_descriptor(const struct boot_segment *s)
+uint64_t boot_gdt_descriptor(const struct boot_segment *s)
 {
 	uint64_t limit = s->g ? s->limit >> 12 : s->limit;
 
@@ -85,10 +63,10 @@ int boot_write_gdt(const struct guest_mem *mem)
 {
 	uint64_t gdt[GDT_ENTRIES] = {0};
 
-	gdt[BOOT_SEL_CODE32 / 8] = gdt_descriptor(&seg_code32);
-	gdt[BOOT_SEL_DATA / 8] = gdt_descriptor(&seg_data);
-	gdt[BOOT_SEL_CODE64 / 8] = gdt_descriptor(&seg_code64);
-	gdt[BOOT_SEL_TSS / 8] = gdt_descriptor(&seg_tss);
+	gdt[BOOT_SEL_CODE32 / 8] = boot_gdt_descriptor(&seg_code32);
+	gdt[BOOT_SEL_DATA / 8] = boot_gdt_descriptor(&seg_data);
+	gdt[BOOT_SEL_CODE64 / 8] = boot_gdt_descriptor(&seg_code64);
+	gdt[BOOT_SEL_TSS / 8] = boot_gdt_descriptor(&seg_tss);
 	gdt[BOOT_SEL_TSS / 8 + 1] = seg_tss.base >> 32; /* upper half of a 64-bit TSS descriptor */
 	return guest_mem_write(mem, BOOT_GDT_GPA, gdt, sizeof(gdt));
 }

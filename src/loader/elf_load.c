@@ -17,20 +17,9 @@
 #include <unistd.h>
 #include <xen/elfnote.h>
 
+#include "abi/solo5_abi.h"
+
 #define PVH_NOTE_NAME "Xen"
-
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Look for XEN_ELFNOTE_PHYS32_ENTRY in one PT_NOTE segment. 1 found, 0 not, -1 error. */
 static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err, size_t err_len)
@@ -41,7 +30,14 @@ static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err
 	GElf_Nhdr nh;
 
 	if (!d)
-		return fail(err, err_len, "unreadable PT_NOTE segment: %s", elf_errmsg(-1));
+		return loader_fail(err, err_len, "unreadable PT_NOTE segment: %s", elf_errmsg(-1));
+	/*
+	 * Solo5's notes pad their name to 4 bytes even in an 8-aligned segment,
+	 * which libelf reads as malformed: a segment that starts with one is not Xen's.
+	 */
+	if (d->d_size >= 20 &&
+	    !memcmp((const char *)d->d_buf + 12, SOLO5_NOTE_NAME, sizeof(SOLO5_NOTE_NAME)))
+		return 0;
 	while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
 		const uint8_t *desc = (const uint8_t *)d->d_buf + desc_off;
 		uint64_t value = 0;
@@ -51,21 +47,21 @@ static int find_pvh_note(Elf *e, const GElf_Phdr *ph, uint64_t *entry, char *err
 		    memcmp((const char *)d->d_buf + name_off, PVH_NOTE_NAME, sizeof(PVH_NOTE_NAME)))
 			continue;
 		if (nh.n_descsz != 4 && nh.n_descsz != 8)
-			return fail(err, err_len,
-				    "PVH entry note has a %u-byte value (want 4 or 8)",
-				    (unsigned)nh.n_descsz);
+			return loader_fail(err, err_len,
+					   "PVH entry note has a %u-byte value (want 4 or 8)",
+					   (unsigned)nh.n_descsz);
 		for (unsigned i = 0; i < nh.n_descsz; i++)
 			value |= (uint64_t)desc[i] << (8 * i);
 		if (value > UINT32_MAX)
-			return fail(err, err_len, "PVH entry point 0x%llx is above 4 GiB",
-				    (unsigned long long)value);
+			return loader_fail(err, err_len, "PVH entry point 0x%llx is above 4 GiB",
+					   (unsigned long long)value);
 		*entry = value;
 		return 1;
 	}
 	/* gelf_getnote() stops at a note that does not fit: say so rather than skip it. */
 	if (d->d_size - off >= sizeof(GElf_Nhdr))
-		return fail(err, err_len, "malformed note at offset 0x%zx of a PT_NOTE segment",
-			    off);
+		return loader_fail(err, err_len,
+				   "malformed note at offset 0x%zx of a PT_NOTE segment", off);
 	return 0;
 }
 
@@ -76,36 +72,40 @@ static int check_segment(const struct elf_image *img, const struct elf_segment *
 	unsigned long long a = s->paddr, b = s->paddr + s->memsz;
 
 	if (s->filesz > s->memsz)
-		return fail(err, err_len,
-			    "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", idx,
-			    (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+		return loader_fail(err, err_len,
+				   "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", idx,
+				   (unsigned long long)s->filesz, (unsigned long long)s->memsz);
 	if (s->offset > file_size || s->filesz > file_size - s->offset)
-		return fail(err, err_len,
-			    "segment %u: file bytes [0x%llx, +0x%llx) go past the end of the file "
-			    "(%llu bytes): truncated",
-			    idx, (unsigned long long)s->offset, (unsigned long long)s->filesz,
-			    (unsigned long long)file_size);
+		return loader_fail(
+		    err, err_len,
+		    "segment %u: file bytes [0x%llx, +0x%llx) go past the end of the file "
+		    "(%llu bytes): truncated",
+		    idx, (unsigned long long)s->offset, (unsigned long long)s->filesz,
+		    (unsigned long long)file_size);
 	if (s->paddr + s->memsz < s->paddr)
-		return fail(err, err_len, "segment %u: p_paddr 0x%llx + p_memsz 0x%llx overflows",
-			    idx, a, (unsigned long long)s->memsz);
+		return loader_fail(err, err_len,
+				   "segment %u: p_paddr 0x%llx + p_memsz 0x%llx overflows", idx, a,
+				   (unsigned long long)s->memsz);
 	if (a < reserved_end)
-		return fail(err, err_len,
-			    "segment %u [0x%llx, 0x%llx) overlaps the boot area [0, 0x%llx) "
-			    "minivmm reserves",
-			    idx, a, b, (unsigned long long)reserved_end);
+		return loader_fail(err, err_len,
+				   "segment %u [0x%llx, 0x%llx) overlaps the boot area [0, 0x%llx) "
+				   "minivmm reserves",
+				   idx, a, b, (unsigned long long)reserved_end);
 	if (!guest_mem_ptr(mem, s->paddr, s->memsz))
-		return fail(err, err_len,
-			    "segment %u [0x%llx, 0x%llx) is outside guest RAM (%llu MiB; see -m)",
-			    idx, a, b, (unsigned long long)(mem->ram_size >> 20));
+		return loader_fail(
+		    err, err_len,
+		    "segment %u [0x%llx, 0x%llx) is outside guest RAM (%llu MiB; see -m)", idx, a,
+		    b, (unsigned long long)(mem->ram_size >> 20));
 	for (unsigned j = 0; j < img->nr_segments; j++) {
 		const struct elf_segment *o = &img->seg[j];
 
 		if (s->paddr < o->paddr + o->memsz && o->paddr < s->paddr + s->memsz)
-			return fail(err, err_len,
-				    "loadable segments %u [0x%llx, 0x%llx) and %u [0x%llx, 0x%llx) "
-				    "overlap",
-				    o->phdr, (unsigned long long)o->paddr,
-				    (unsigned long long)(o->paddr + o->memsz), idx, a, b);
+			return loader_fail(
+			    err, err_len,
+			    "loadable segments %u [0x%llx, 0x%llx) and %u [0x%llx, 0x%llx) "
+			    "overlap",
+			    o->phdr, (unsigned long long)o->paddr,
+			    (unsigned long long)(o->paddr + o->memsz), idx, a, b);
 	}
 	return 0;
 }
@@ -115,23 +115,27 @@ static int check_header(Elf *e, GElf_Ehdr *eh, struct elf_image *img, char *err,
 	int cls;
 
 	if (elf_kind(e) != ELF_K_ELF)
-		return fail(err, err_len, "not an ELF file");
+		return loader_fail(err, err_len, "not an ELF file");
 	cls = gelf_getclass(e);
 	if (!gelf_getehdr(e, eh))
-		return fail(err, err_len, "truncated or corrupt ELF header: %s", elf_errmsg(-1));
+		return loader_fail(err, err_len, "truncated or corrupt ELF header: %s",
+				   elf_errmsg(-1));
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, err_len, "not a little-endian ELF file");
+		return loader_fail(err, err_len, "not a little-endian ELF file");
 	if (cls == ELFCLASS64 && eh->e_machine != EM_X86_64)
-		return fail(err, err_len, "wrong machine: ELF64 e_machine %u, want x86-64 (%u)",
-			    eh->e_machine, EM_X86_64);
+		return loader_fail(err, err_len,
+				   "wrong machine: ELF64 e_machine %u, want x86-64 (%u)",
+				   eh->e_machine, EM_X86_64);
 	if (cls == ELFCLASS32 && eh->e_machine != EM_386)
-		return fail(err, err_len, "wrong machine: ELF32 e_machine %u, want i386 (%u)",
-			    eh->e_machine, EM_386);
+		return loader_fail(err, err_len,
+				   "wrong machine: ELF32 e_machine %u, want i386 (%u)",
+				   eh->e_machine, EM_386);
 	if (cls != ELFCLASS64 && cls != ELFCLASS32)
-		return fail(err, err_len, "unknown ELF class %d", cls);
+		return loader_fail(err, err_len, "unknown ELF class %d", cls);
 	if (eh->e_type != ET_EXEC)
-		return fail(err, err_len, "not an executable ELF file (e_type %u, want ET_EXEC)",
-			    eh->e_type);
+		return loader_fail(err, err_len,
+				   "not an executable ELF file (e_type %u, want ET_EXEC)",
+				   eh->e_type);
 	img->is_64 = cls == ELFCLASS64;
 	return 0;
 }
@@ -149,34 +153,37 @@ static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const str
 	 * misread (a smaller one also hides a table that runs past the file).
 	 */
 	if (eh->e_phnum != 0 && eh->e_phentsize != want)
-		return fail(err, err_len,
-			    "e_phentsize %u is not the size of an ELF%d program header (%zu)",
-			    eh->e_phentsize, img->is_64 ? 64 : 32, want);
+		return loader_fail(
+		    err, err_len, "e_phentsize %u is not the size of an ELF%d program header (%zu)",
+		    eh->e_phentsize, img->is_64 ? 64 : 32, want);
 	/* Check the header's own claim first: libelf reports 0 headers for a cut-off table. */
 	if (eh->e_phnum != 0 && eh->e_phnum != PN_XNUM &&
 	    (eh->e_phoff > file_size ||
 	     (uint64_t)eh->e_phentsize * eh->e_phnum > file_size - eh->e_phoff))
-		return fail(err, err_len, "program headers go past the end of the file: truncated");
+		return loader_fail(err, err_len,
+				   "program headers go past the end of the file: truncated");
 	if (elf_getphdrnum(e, &phnum) != 0)
-		return fail(err, err_len, "cannot read the program headers: %s", elf_errmsg(-1));
+		return loader_fail(err, err_len, "cannot read the program headers: %s",
+				   elf_errmsg(-1));
 	if (phnum == 0)
-		return fail(err, err_len, "no program headers, so no loadable segment");
+		return loader_fail(err, err_len, "no program headers, so no loadable segment");
 	if (eh->e_phoff > file_size || (uint64_t)eh->e_phentsize * phnum > file_size - eh->e_phoff)
-		return fail(err, err_len, "program headers go past the end of the file: truncated");
+		return loader_fail(err, err_len,
+				   "program headers go past the end of the file: truncated");
 
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		struct elf_segment s;
 
 		if (!gelf_getphdr(e, (int)i, &ph))
-			return fail(err, err_len, "cannot read program header %zu: %s", i,
-				    elf_errmsg(-1));
+			return loader_fail(err, err_len, "cannot read program header %zu: %s", i,
+					   elf_errmsg(-1));
 		if (ph.p_type == PT_NOTE && !img->is_pvh) {
 			if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
-				return fail(err, err_len,
-					    "PT_NOTE %zu goes past the end of the file: "
-					    "truncated",
-					    i);
+				return loader_fail(err, err_len,
+						   "PT_NOTE %zu goes past the end of the file: "
+						   "truncated",
+						   i);
 			rc = find_pvh_note(e, &ph, &img->entry, err, err_len);
 			if (rc < 0)
 				return -1;
@@ -185,16 +192,16 @@ static int scan_phdrs(Elf *e, const GElf_Ehdr *eh, uint64_t file_size, const str
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (img->nr_segments == ELF_MAX_LOAD_SEGMENTS)
-			return fail(err, err_len, "more than %d loadable segments",
-				    ELF_MAX_LOAD_SEGMENTS);
-		s = (struct elf_segment){ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset,
-					 (unsigned)i};
+			return loader_fail(err, err_len, "more than %d loadable segments",
+					   ELF_MAX_LOAD_SEGMENTS);
+		s = (struct elf_segment){ph.p_paddr,  ph.p_filesz, ph.p_memsz,
+					 ph.p_offset, (unsigned)i, ph.p_flags};
 		if (check_segment(img, &s, (unsigned)i, file_size, mem, reserved_end, err, err_len))
 			return -1;
 		img->seg[img->nr_segments++] = s;
 	}
 	if (img->nr_segments == 0)
-		return fail(err, err_len, "no loadable (PT_LOAD) segment");
+		return loader_fail(err, err_len, "no loadable (PT_LOAD) segment");
 	return 0;
 }
 
@@ -209,8 +216,8 @@ static int copy_segments(int fd, const struct guest_mem *mem, struct elf_image *
 		uint64_t done = 0;
 
 		if (!dst)
-			return fail(err, err_len, "segment at 0x%llx left guest RAM",
-				    (unsigned long long)s->paddr);
+			return loader_fail(err, err_len, "segment at 0x%llx left guest RAM",
+					   (unsigned long long)s->paddr);
 		while (done < s->filesz) {
 			ssize_t n =
 			    pread(fd, dst + done, s->filesz - done, (off_t)(s->offset + done));
@@ -218,9 +225,10 @@ static int copy_segments(int fd, const struct guest_mem *mem, struct elf_image *
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
-				return fail(err, err_len, "short read at file offset 0x%llx: %s",
-					    (unsigned long long)(s->offset + done),
-					    n < 0 ? strerror(errno) : "end of file");
+				return loader_fail(err, err_len,
+						   "short read at file offset 0x%llx: %s",
+						   (unsigned long long)(s->offset + done),
+						   n < 0 ? strerror(errno) : "end of file");
 			done += (uint64_t)n;
 		}
 		memset(dst + s->filesz, 0, s->memsz - s->filesz); /* bss */
@@ -251,28 +259,28 @@ int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct 
 
 	memset(img, 0, sizeof(*img));
 	if (fstat(fd, &st) != 0)
-		return fail(err, err_len, "cannot stat: %s", strerror(errno));
+		return loader_fail(err, err_len, "cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return fail(err, err_len, "not a regular file");
+		return loader_fail(err, err_len, "not a regular file");
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return fail(err, err_len, "libelf is out of date: %s", elf_errmsg(-1));
+		return loader_fail(err, err_len, "libelf is out of date: %s", elf_errmsg(-1));
 	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e)
-		return fail(err, err_len, "cannot read as ELF: %s", elf_errmsg(-1));
+		return loader_fail(err, err_len, "cannot read as ELF: %s", elf_errmsg(-1));
 
 	if (check_header(e, &eh, img, err, err_len) == 0 &&
 	    scan_phdrs(e, &eh, (uint64_t)st.st_size, mem, reserved_end, img, err, err_len) == 0) {
 		if (!img->is_pvh && !img->is_64) {
-			fail(err, err_len,
-			     "32-bit ELF without a Xen PVH entry note "
-			     "(XEN_ELFNOTE_PHYS32_ENTRY): no way to boot it");
+			loader_fail(err, err_len,
+				    "32-bit ELF without a Xen PVH entry note "
+				    "(XEN_ELFNOTE_PHYS32_ENTRY): no way to boot it");
 		} else {
 			if (!img->is_pvh)
 				img->entry = eh.e_entry;
 			if (!entry_in_segment(img))
-				fail(err, err_len,
-				     "entry point 0x%llx is not inside any loadable segment",
-				     (unsigned long long)img->entry);
+				loader_fail(err, err_len,
+					    "entry point 0x%llx is not inside any loadable segment",
+					    (unsigned long long)img->entry);
 			else
 				rc = copy_segments(fd, mem, img, err, err_len);
 		}

@@ -8,10 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "loader/solo5.h"
 
 #define PAGE_MASK 0xfffULL
 
@@ -76,6 +79,64 @@ static int load_initrd(const struct guest_mem *mem, const char *path, uint64_t k
 	return 0;
 }
 
+int loader_fail(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *boot_mode_name(enum boot_mode mode)
+{
+	switch (mode) {
+	case BOOT_MODE_PVH32:
+		return "Xen PVH";
+	case BOOT_MODE_SOLO5_HVT:
+		return "Solo5 hvt";
+	default:
+		return "ELF64";
+	}
+}
+
+int loader_detect(const char *kernel_path, struct solo5_image *solo5, enum boot_mode *mode,
+		  char *err, size_t err_len)
+{
+	int fd = open(kernel_path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		snprintf(err, err_len, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = solo5_parse_fd(fd, solo5, err, err_len);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	*mode = rc == 1 ? BOOT_MODE_SOLO5_HVT : BOOT_MODE_LONG64;
+	return 0;
+}
+
+static int load_solo5(const struct guest_mem *mem, const struct loader_args *args,
+		      struct boot_state *boot, char *err, size_t err_len)
+{
+	int fd, rc;
+
+	if (args->initrd_path) {
+		snprintf(err, err_len, "a Solo5 hvt executable takes no --initrd");
+		return -1;
+	}
+	fd = open(args->kernel_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_len, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = solo5_hvt_load(mem, fd, args->solo5, args->cmdline, boot, err, err_len);
+	close(fd);
+	return rc;
+}
+
 int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 		struct boot_state *boot, const char **err_path, char *err, size_t err_len)
 {
@@ -84,6 +145,8 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 	int fd, rc;
 
 	*err_path = args->kernel_path;
+	if (args->solo5)
+		return load_solo5(mem, args, boot, err, err_len);
 	if (mem->nr_regions == 0 || mem->region[0].gpa != 0 || mem->region[0].size < BOOT_MIN_RAM) {
 		snprintf(err, err_len, "guest RAM must start at 0 and hold at least %llu MiB",
 			 BOOT_MIN_RAM >> 20);

@@ -14,6 +14,8 @@
 
 #include "memory.h"
 
+struct solo5_image;
+
 /*
  * Low-memory boot area, reserved in the guest's memory map. Kernels load
  * above it (normally at 1 MiB); a segment that overlaps it is refused.
@@ -42,9 +44,15 @@
 #define BOOT_MIN_RAM (2ULL << 20)
 
 enum boot_mode {
-	BOOT_MODE_PVH32,  /* Xen PVH: 32-bit protected mode, paging off, EBX = start_info */
-	BOOT_MODE_LONG64, /* ELF64 without PVH note: long mode, identity map, RDI = start_info */
+	BOOT_MODE_PVH32,     /* Xen PVH: 32-bit protected mode, paging off, EBX = start_info */
+	BOOT_MODE_LONG64,    /* ELF64 without PVH note: long mode, identity map, RDI = start_info */
+	BOOT_MODE_SOLO5_HVT, /* Solo5 ABI1 note, target hvt: hvt's long mode, RDI = boot info */
 };
+
+/* The protocol's name for -v ("Xen PVH", "Solo5 hvt", "ELF64"). */
+const char *boot_mode_name(enum boot_mode mode);
+
+#define BOOT_MAX_READONLY 8
 
 /* A segment register's hidden state, in the field layout of struct kvm_segment. */
 struct boot_segment {
@@ -67,13 +75,27 @@ struct boot_state {
 	uint64_t kernel_lo, kernel_hi; /* [lo, hi) covering all PT_LOAD segments */
 	uint64_t initrd_gpa, initrd_size;
 	unsigned nr_segments;
+	/* Guest-physical ranges the VMM maps read-only (KVM_MEM_READONLY): Solo5 text. */
+	struct guest_range readonly[BOOT_MAX_READONLY];
+	unsigned nr_readonly;
 };
 
 struct loader_args {
 	const char *kernel_path;
 	const char *initrd_path; /* NULL: no module */
 	const char *cmdline;	 /* NULL: empty */
+	/* The Solo5 notes found by loader_detect(), with the devices the VMM attached. */
+	const struct solo5_image *solo5;
 };
+
+/*
+ * Which protocol boots kernel_path, in the documented order: a Solo5 ABI1
+ * note (then *solo5 is filled), else a Xen PVH note, else plain ELF64 (the
+ * last two are told apart while loading: BOOT_MODE_LONG64 is returned for
+ * both). -1 with err when the file is unreadable or its Solo5 notes are refused.
+ */
+int loader_detect(const char *kernel_path, struct solo5_image *solo5, enum boot_mode *mode,
+		  char *err, size_t err_len);
 
 /*
  * Load everything and fill *boot. On failure returns -1 with a one-line
@@ -85,11 +107,16 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 
 /* --- pieces, each in its own file ---------------------------------------- */
 
+/* Format a one-line reason into err; returns -1 (every loader error path). */
+int loader_fail(char *err, size_t err_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #define ELF_MAX_LOAD_SEGMENTS 64
 
 struct elf_segment {
 	uint64_t paddr, filesz, memsz, offset;
-	unsigned phdr; /* program header number, for messages */
+	unsigned phdr;	/* program header number, for messages */
+	uint32_t flags; /* p_flags: PF_R, PF_W, PF_X */
 };
 
 struct elf_image {
@@ -110,6 +137,7 @@ int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct 
 	     char *err, size_t err_len);
 
 /* boot_x86.c: GDT and identity page tables in the boot area. */
+uint64_t boot_gdt_descriptor(const struct boot_segment *s); /* SDM vol. 3, 3.4.5 */
 int boot_write_gdt(const struct guest_mem *mem);
 int boot_write_page_tables(const struct guest_mem *mem);
 void boot_state_pvh(struct boot_state *boot, uint64_t entry, uint64_t start_info);

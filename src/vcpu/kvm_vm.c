@@ -79,18 +79,52 @@ fail:
 	return -1;
 }
 
-int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem)
+static int set_slot(struct kvm_vm *vm, unsigned *slot, const struct guest_region *r, uint64_t gpa,
+		    uint64_t end, bool ro)
 {
-	for (unsigned i = 0; i < mem->nr_regions; i++) {
-		struct kvm_userspace_memory_region r = {
-		    .slot = i,
-		    .guest_phys_addr = mem->region[i].gpa,
-		    .memory_size = mem->region[i].size,
-		    .userspace_addr = (uint64_t)(uintptr_t)mem->region[i].host,
-		};
+	struct kvm_userspace_memory_region m = {
+	    .slot = (*slot)++,
+	    .flags = ro ? KVM_MEM_READONLY : 0,
+	    .guest_phys_addr = gpa,
+	    .memory_size = end - gpa,
+	    .userspace_addr = (uint64_t)(uintptr_t)(r->host + (gpa - r->gpa)),
+	};
 
-		if (vm->prov->ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return vm_fail("KVM_SET_USER_MEMORY_REGION");
+	if (end <= gpa)
+		return 0;
+	if (vm->prov->ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0)
+		return vm_fail("KVM_SET_USER_MEMORY_REGION");
+	return 0;
+}
+
+/*
+ * One slot per stretch of a region: writable between the read-only ranges
+ * (sorted, non-overlapping, page aligned: the loader's output), read-only
+ * on them. Without KVM_CAP_READONLY_MEM everything stays writable.
+ */
+int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem, const struct guest_range *ro,
+		      unsigned nr_ro, bool *ro_mapped)
+{
+	unsigned slot = 0;
+
+	*ro_mapped = nr_ro && vm->prov->ioctl(vm->sys_fd, KVM_CHECK_EXTENSION,
+					      (void *)(long)KVM_CAP_READONLY_MEM) > 0;
+	for (unsigned i = 0; i < mem->nr_regions; i++) {
+		const struct guest_region *r = &mem->region[i];
+		uint64_t pos = r->gpa, end = r->gpa + r->size;
+
+		for (unsigned j = 0; *ro_mapped && j < nr_ro; j++) {
+			uint64_t lo = ro[j].gpa, hi = ro[j].gpa + ro[j].size;
+
+			if (lo < pos || hi > end)
+				continue; /* not inside this region (or out of order): ignored */
+			if (set_slot(vm, &slot, r, pos, lo, false) ||
+			    set_slot(vm, &slot, r, lo, hi, true))
+				return -1;
+			pos = hi;
+		}
+		if (set_slot(vm, &slot, r, pos, end, false))
+			return -1;
 	}
 	return 0;
 }

@@ -28,6 +28,11 @@ void vcpu_kick(struct vcpu *cpu, int sig)
 		cpu->run->immediate_exit = 1;
 }
 
+int vcpu_pending_signal(const struct vcpu *cpu)
+{
+	return cpu->kick_signal;
+}
+
 static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int status, bool dump,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
+#include <x86intrin.h>
 #include <linux/kvm.h>
 
 #include "loader/loader.h"
@@ -177,4 +179,30 @@ void vcpu_destroy(struct vcpu *cpu)
 		cpu->vm->prov->close(cpu->fd);
 	cpu->run = NULL;
 	cpu->fd = -1;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+uint64_t vcpu_tsc_hz(struct vcpu *cpu)
+{
+	const struct kvm_provider *p = cpu->vm->prov;
+	int khz = p->ioctl(cpu->fd, KVM_GET_TSC_KHZ, NULL);
+	double t0, t1;
+	uint64_t c0, c1;
+
+	if (khz > 0)
+		return (uint64_t)khz * 1000;
+	t0 = now_ns();
+	c0 = __rdtsc();
+	do
+		t1 = now_ns();
+	while (t1 - t0 < 10e6);
+	c1 = __rdtsc();
+	return (uint64_t)((double)(c1 - c0) * 1e9 / (t1 - t0));
 }

@@ -20,6 +20,7 @@ struct guest_mem;
 struct boot_state;
 struct bus;
 struct stats;
+struct guest_range;
 
 /* Exit statuses the run loop produces itself (see vm.h for the full table). */
 #define VCPU_STATUS_HALT 0
@@ -43,8 +44,14 @@ struct kvm_vm {
  * VM and set its TSS address. Prints one line and returns -1 on failure.
  */
 int kvm_vm_create(struct kvm_vm *vm, const struct kvm_provider *prov);
-/* One KVM_SET_USER_MEMORY_REGION per guest RAM region. */
-int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem);
+/*
+ * KVM_SET_USER_MEMORY_REGION for guest RAM, with the ranges in ro (sorted,
+ * page aligned, inside RAM) as KVM_MEM_READONLY slots: a guest write there
+ * becomes a KVM_EXIT_MMIO write. *ro_mapped says whether they are
+ * (false when the provider lacks KVM_CAP_READONLY_MEM: all RAM writable).
+ */
+int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem,
+		      const struct guest_range *ro, unsigned nr_ro, bool *ro_mapped);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 struct vcpu {
@@ -94,5 +101,15 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
  * KVM_RUN is not lost. The first kick's signal is the one reported.
  */
 void vcpu_kick(struct vcpu *cpu, int sig);
+
+/* The signal vcpu_kick() recorded and the run loop has yet to act on, or 0. */
+int vcpu_pending_signal(const struct vcpu *cpu);
+
+/*
+ * The guest's TSC frequency in Hz: KVM_GET_TSC_KHZ, or, for a provider
+ * without it (the soft CPU reads the host TSC), the host TSC measured
+ * against CLOCK_MONOTONIC over 10 ms.
+ */
+uint64_t vcpu_tsc_hz(struct vcpu *cpu);
 
 #endif

@@ -59,8 +59,8 @@ case_ 2 "--accel" --accel qemu "$OK"
 case_ 2 "--serial" --serial tcp "$OK"
 case_ 2 "--stats" --stats=yaml "$OK"
 case_ 2 "--timeout" --timeout never "$OK"
-case_ 2 "'extra'" "$OK" extra
-case_ 2 "-m" "$OK" -m
+case_ 2 "sector" -d "$BOOT_TMP/x.img,sector=1000" "$OK"
+case_ 2 "unknown option 'sync'" -d "$BOOT_TMP/x.img,sync" "$OK"
 case_ 2 "--append" -a "$(cat "$BOOT_TMP/longcmd")" "$OK"
 case_ 2 "$BOOT_TMP/no-such-disk.img" -d "$BOOT_TMP/no-such-disk.img" "$OK"
 

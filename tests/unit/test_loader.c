@@ -182,7 +182,7 @@ static size_t write_elf(const struct spec *sp)
 
 static int load(const char *cmdline, struct boot_state *b, char *err, size_t n)
 {
-	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline};
+	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline, NULL};
 	const char *at;
 
 	return loader_load(&mem, &a, b, &at, err, n);
@@ -347,7 +347,7 @@ END_TEST
 START_TEST(initrd_missing_names_the_initrd)
 {
 	struct spec s = good_pvh();
-	struct loader_args a = {path, "/nonexistent/initrd.img", ""};
+	struct loader_args a = {path, "/nonexistent/initrd.img", "", NULL};
 	struct boot_state b;
 	const char *at = NULL;
 	char err[256] = "";

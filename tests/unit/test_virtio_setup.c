@@ -77,6 +77,29 @@ START_TEST(two_disks_announced_and_registered)
 }
 END_TEST
 
+/* sector=N is VIRTIO_BLK_F_BLK_SIZE's blk_size; capacity stays in 512-byte sectors (spec 5.2.4). */
+START_TEST(sector_option_sets_blk_size)
+{
+	char spec[96];
+	char *specs[1] = {spec};
+	uint64_t blk_size_off = VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, blk_size);
+
+	snprintf(spec, sizeof(spec), "%s,name=data,sector=4096", img[0]);
+	ck_assert_int_eq(
+	    virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
+	ck_assert(bus_r32(0xd0000000 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_BLK_SIZE));
+	ck_assert_uint_eq(bus_r32(0xd0000000 + blk_size_off), 4096);
+	ck_assert_uint_eq(bus_r32(0xd0000000 + VIRTIO_MMIO_CONFIG), 2048);
+	virtio_devices_teardown(&devs);
+	memset(&bus, 0, sizeof(bus));
+
+	/* 1 MiB + 512 bytes is no whole number of 4 KiB blocks: refused. */
+	ck_assert_int_eq(truncate(img[0], (1 << 20) + 512), 0);
+	ck_assert_int_eq(
+	    virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), -1);
+}
+END_TEST
+
 START_TEST(empty_cmdline_gets_no_leading_space)
 {
 	char *specs[1] = {img[0]};
@@ -222,6 +245,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, up, down);
 	tcase_add_test(tc, two_disks_announced_and_registered);
+	tcase_add_test(tc, sector_option_sets_blk_size);
 	tcase_add_test(tc, empty_cmdline_gets_no_leading_space);
 	tcase_add_test(tc, missing_image_refused);
 	tcase_add_test(tc, bad_option_refused);
