@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 require_minivmm
 GUEST=guest-kernels/hvttest.elf
 [ -f "$GUEST" ] || { echo "skipped: $GUEST is not built (make all)"; exit 77; }
-providers
+test_providers
 
 # A 64 KiB image whose block 0 starts with a string the guest prints back.
 new_image() { # PATH SIZE

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 require_minivmm
 GUEST=guest-kernels/uni.elf
 [ -f "$GUEST" ] || { echo "skipped: $GUEST is not built (make all)"; exit 77; }
-providers
+test_providers
 WL=guest-kernels/lib/workload.py
 N=48
 
