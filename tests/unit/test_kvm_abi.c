@@ -510,26 +510,71 @@ SCENARIO(sc_vcpu_mmap)
 SCENARIO(sc_immediate_exit)
 SCENARIO(sc_stats_fd)
 
+/*
+ * KVM_MEM_READONLY (api.rst, "KVM_SET_USER_MEMORY_REGION"): the guest
+ * reads the slot as memory; a write exits as KVM_EXIT_MMIO and leaves the
+ * slot unchanged. The flag cannot be toggled on an existing slot.
+ */
+static void sc_readonly_mem(const struct kvm_provider *p, struct rec *r)
+{
+	/* real mode at 0x1000: mov ax,0x1000; mov ds,ax; mov al,[0]; mov byte [4],0x5a; hlt */
+	static const uint8_t code[] = {0xb8, 0x00, 0x10, 0x8e, 0xd8, 0xa0, 0x00,
+				       0x00, 0xc6, 0x06, 0x04, 0x00, 0x5a, 0xf4};
+	struct kvm_userspace_memory_region m;
+	struct kvm_sregs sr;
+	struct kvm_regs regs = {.rip = 0x1000, .rflags = 2};
+	struct kt_vm v;
+	uint8_t *rom = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert(rom != MAP_FAILED);
+	memset(rom, 0xee, 4096);
+	rom[0] = 0x3c;
+	kt_vm_create(&v, p, 0x10000);
+	memcpy(v.mem + 0x1000, code, sizeof(code));
+	STEP(r, "CHECK_EXTENSION READONLY_MEM", 1, 0,
+	     IOC(p, v.vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM));
+	m = (struct kvm_userspace_memory_region){1, KVM_MEM_READONLY, 0x10000, 4096,
+						 (uintptr_t)rom};
+	STEP(r, "read-only slot 1 at 0x10000", 0, 0, IOC(p, v.vm, KVM_SET_USER_MEMORY_REGION, &m));
+	m.flags = 0;
+	STEP(r, "clear READONLY on slot 1", -1, EINVAL,
+	     IOC(p, v.vm, KVM_SET_USER_MEMORY_REGION, &m));
+	m = (struct kvm_userspace_memory_region){2, 0, 0x20000, 4096, (uintptr_t)rom};
+	STEP(r, "writable slot 2", 0, 0, IOC(p, v.vm, KVM_SET_USER_MEMORY_REGION, &m));
+	m.flags = KVM_MEM_READONLY;
+	STEP(r, "set READONLY on slot 2", -1, EINVAL, IOC(p, v.vm, KVM_SET_USER_MEMORY_REGION, &m));
+
+	ck_assert_int_eq(IOC(p, v.cpu, KVM_GET_SREGS, &sr), 0);
+	sr.cs.base = 0;
+	sr.cs.selector = 0;
+	ck_assert_int_eq(IOC(p, v.cpu, KVM_SET_SREGS, &sr), 0);
+	ck_assert_int_eq(IOC(p, v.cpu, KVM_SET_REGS, &regs), 0);
+	STEP(r, "KVM_RUN to the write", 0, 0, IOC(p, v.cpu, KVM_RUN, 0));
+	STEP(r, "the write exits as MMIO", 1, 0,
+	     v.run->exit_reason == KVM_EXIT_MMIO && v.run->mmio.phys_addr == 0x10004 &&
+		 v.run->mmio.len == 1 && v.run->mmio.is_write && v.run->mmio.data[0] == 0x5a);
+	STEP(r, "the slot is unchanged", 1, 0, rom[4] == 0xee);
+	STEP(r, "KVM_RUN to hlt", 0, 0, IOC(p, v.cpu, KVM_RUN, 0));
+	STEP(r, "hlt exit", KVM_EXIT_HLT, 0, v.run->exit_reason);
+	ck_assert_int_eq(IOC(p, v.cpu, KVM_GET_REGS, &regs), 0);
+	STEP(r, "the read saw the slot's byte", 0x3c, 0, regs.rax & 0xff);
+	kt_vm_destroy(&v);
+	munmap(rom, 4096);
+}
+
+SCENARIO(sc_readonly_mem)
+
 /* Soft-only facts (the kernel's answers depend on its host). */
-START_TEST(test_soft_readonly_is_refused_honestly)
+START_TEST(test_soft_tss_addr_below_4g)
 {
 	const struct kvm_provider *p = &kvm_provider_soft;
-	struct kvm_userspace_memory_region m;
-	void *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int sys = p->open_system(), vm = IOC(p, sys, KVM_CREATE_VM, 0);
 
-	/* The soft CPU does not write-protect slots, so it neither claims
-	 * KVM_CAP_READONLY_MEM nor accepts the flag. */
-	ck_assert_int_eq(IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM), 0);
-	m = (struct kvm_userspace_memory_region){0, KVM_MEM_READONLY, 0, 4096, (uintptr_t)mem};
-	ck_assert_int_eq(IOC(p, vm, KVM_SET_USER_MEMORY_REGION, &m), -1);
-	ck_assert_int_eq(errno, EINVAL);
 	/* VMX's limit: the 3-page real-mode TSS must lie below 4 GiB. */
 	ck_assert_int_eq(IOC(p, vm, KVM_SET_TSS_ADDR, 0xfffff000UL), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	p->close(vm);
 	p->close(sys);
-	munmap(mem, 4096);
 }
 END_TEST
 
@@ -569,7 +614,8 @@ int main(void)
 	tcase_add_test(tc, test_sc_vcpu_mmap);
 	tcase_add_test(tc, test_sc_immediate_exit);
 	tcase_add_test(tc, test_sc_stats_fd);
-	tcase_add_test(tc, test_soft_readonly_is_refused_honestly);
+	tcase_add_test(tc, test_sc_readonly_mem);
+	tcase_add_test(tc, test_soft_tss_addr_below_4g);
 	tcase_add_test(tc, test_provider_choose);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

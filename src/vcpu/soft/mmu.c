@@ -14,8 +14,12 @@
 #define TLB_VALID 1ULL
 /* Permission bits of a TLB entry: supervisor R/W/X, user R/W/X. */
 enum {
-	TP_RS = 1, TP_WS = 2, TP_XS = 4,
-	TP_RU = 8, TP_WU = 16, TP_XU = 32,
+	TP_RS = 1,
+	TP_WS = 2,
+	TP_XS = 4,
+	TP_RU = 8,
+	TP_WU = 16,
+	TP_XU = 32,
 	TP_GLOBAL = 64, /* from a global page (CR4.PGE): kept over CR3 writes */
 	TP_LARGE = 128, /* from a 2M/4M/1G page: INVLPG cannot find it by index */
 };
@@ -84,16 +88,6 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 			cpu->tlb[i].vpage = 0;
 }
 
-/* Host pointer of a guest-physical range for writing: RAM and not read-only. */
-static uint8_t *gpa_ptr_write(struct soft_vm *vm, uint64_t gpa, uint64_t len)
-{
-	const struct soft_slot *s = soft_vm_slot(vm, gpa, len);
-
-	if (!s || (s->flags & KVM_MEM_READONLY))
-		return NULL;
-	return s->hva + (gpa - s->gpa);
-}
-
 /* ---- segmentation ---- */
 
 static int seg_fault(struct soft_cpu *cpu, int seg)
@@ -101,8 +95,7 @@ static int seg_fault(struct soft_cpu *cpu, int seg)
 	return cpu_fault(cpu, seg == SEG_SS ? X_SS : X_GP, 0);
 }
 
-int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
-	       uint64_t *lin)
+int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc, uint64_t *lin)
 {
 	const struct seg *s;
 	uint64_t last = off + (size ? size - 1 : 0);
@@ -159,45 +152,211 @@ static int page_fault(struct soft_cpu *cpu, uint64_t lin, int acc, uint32_t err)
 	return cpu_fault(cpu, X_PF, err);
 }
 
-/* One level of a walk: where the entry is, to set A (and D) afterwards. */
-struct walk_level {
-	uint8_t *host;
+/*
+ * The walk so far: the entries read (A/D are set only once the access is
+ * known to succeed), the rights they combine to, and the leaf's address.
+ */
+struct walk {
+	struct {
+		uint8_t *host; /* NULL: no A/D update (PAE PDPTE, read-only slot) */
+		uint64_t gpa;
+	} lv[4];
+	uint64_t ent[4];
+	unsigned n;
+	bool wide; /* 8-byte entries */
+	bool rw, us, nx, large;
 	uint64_t gpa;
-	bool wide; /* 8-byte entry */
 };
 
-static bool read_entry(struct soft_cpu *cpu, uint64_t gpa, bool wide, uint64_t *e,
-		       struct walk_level *lv)
+/*
+ * Read the entry at gpa into the next level of w. False when it is not
+ * present: an entry outside RAM reads as not present.
+ */
+static bool walk_read(struct soft_cpu *cpu, struct walk *w, uint64_t gpa, uint64_t *e)
 {
-	uint8_t *p = soft_vm_gpa_ptr(cpu->vm, gpa, wide ? 8 : 4);
+	unsigned len = w->wide ? 8 : 4;
+	const struct soft_slot *s = soft_vm_slot(cpu->vm, gpa, len);
+	uint8_t *p;
 
-	/* A table outside RAM reads as not present. */
-	if (!p) {
-		lv->host = NULL;
-		*e = 0;
+	if (!s)
 		return false;
-	}
-	lv->host = p;
-	lv->gpa = gpa;
-	lv->wide = wide;
-	if (wide)
+	p = s->hva + (gpa - s->gpa);
+	if (w->wide)
 		*e = __atomic_load_n((uint64_t *)p, __ATOMIC_RELAXED);
 	else
 		*e = __atomic_load_n((uint32_t *)p, __ATOMIC_RELAXED);
+	if (!(*e & PTE_P))
+		return false;
+	/* as KVM: the walker does not set A/D in a read-only slot */
+	w->lv[w->n].host = (s->flags & KVM_MEM_READONLY) ? NULL : p;
+	w->lv[w->n].gpa = gpa;
+	w->ent[w->n++] = *e;
 	return true;
 }
 
-static void set_bits(struct soft_cpu *cpu, const struct walk_level *lv, uint64_t cur,
-		     uint64_t bits)
+/* The rights of a table entry restrict those of the levels above it. */
+static void walk_rights(struct walk *w, uint64_t e)
 {
-	if (!lv->host || (cur & bits) == bits)
+	w->rw &= !!(e & PTE_W);
+	w->us &= !!(e & PTE_U);
+	w->nx |= !!(e & PTE_NX);
+}
+
+static void walk_leaf(struct walk *w, uint64_t frame, uint64_t lin, uint64_t page_mask, bool large)
+{
+	w->gpa = (frame & ~page_mask) | (lin & page_mask);
+	w->large = large;
+}
+
+/* Bits 51:MAXPHYADDR of an 8-byte entry, and NX while EFER.NXE=0. */
+static uint64_t rsvd_bits(const struct soft_cpu *cpu)
+{
+	uint64_t hi = ((1ULL << 52) - 1) & ~((1ULL << SOFT_MAXPHYADDR) - 1);
+
+	return hi | ((cpu->efer & EFER_NXE) ? 0 : PTE_NX);
+}
+
+#define PT_ADDR_MASK (((1ULL << SOFT_MAXPHYADDR) - 1) & ~0xfffULL)
+
+/* 32-bit paging: PDE (4 MiB with CR4.PSE), PTE; 4-byte entries. */
+static int walk_32bit(struct soft_cpu *cpu, uint64_t lin, int acc, struct walk *w)
+{
+	uint64_t e, addr = (cpu->cr3 & 0xfffff000ULL) | ((lin >> 20) & 0xffc);
+
+	if (!walk_read(cpu, w, addr, &e))
+		return page_fault(cpu, lin, acc, 0);
+	walk_rights(w, e);
+	if ((e & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
+		if (e & (1ULL << 21))
+			return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+		/* PSE-36: bits 20:13 of the PDE are physical bits 39:32 */
+		walk_leaf(w, (e & 0xffc00000ULL) | ((e & 0x1fe000ULL) << 19), lin, 0x3fffff, true);
+		return EXEC_OK;
+	}
+	addr = (e & 0xfffff000ULL) | ((lin >> 10) & 0xffc);
+	if (!walk_read(cpu, w, addr, &e))
+		return page_fault(cpu, lin, acc, 0);
+	walk_rights(w, e);
+	walk_leaf(w, e & 0xfffff000ULL, lin, 0xfff, false);
+	return EXEC_OK;
+}
+
+/* PAE paging: PDPTE from CR3, PDE (2 MiB), PTE; 8-byte entries. */
+static int walk_pae(struct soft_cpu *cpu, uint64_t lin, int acc, struct walk *w)
+{
+	uint64_t e, rsvd = rsvd_bits(cpu);
+	uint64_t addr = (cpu->cr3 & 0xffffffe0ULL) | (((lin >> 30) & 3) << 3);
+
+	if (!walk_read(cpu, w, addr, &e))
+		return page_fault(cpu, lin, acc, 0);
+	/* PDPTEs have no R/W, U/S, NX, A or D (bits 2:1, 8:5 and 63 are reserved) */
+	if (e & (rsvd | PTE_NX | 0x1e6ULL))
+		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+	w->lv[w->n - 1].host = NULL;
+	addr = (e & PT_ADDR_MASK) | (((lin >> 21) & 0x1ff) << 3);
+	if (!walk_read(cpu, w, addr, &e))
+		return page_fault(cpu, lin, acc, 0);
+	if (e & (rsvd | ((e & PTE_PS) ? 0x1fe000ULL : 0)))
+		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+	walk_rights(w, e);
+	if (e & PTE_PS) {
+		walk_leaf(w, e & PT_ADDR_MASK, lin, 0x1fffff, true);
+		return EXEC_OK;
+	}
+	addr = (e & PT_ADDR_MASK) | (((lin >> 12) & 0x1ff) << 3);
+	if (!walk_read(cpu, w, addr, &e))
+		return page_fault(cpu, lin, acc, 0);
+	if (e & rsvd)
+		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+	walk_rights(w, e);
+	walk_leaf(w, e & PT_ADDR_MASK, lin, 0xfff, false);
+	return EXEC_OK;
+}
+
+/* 4-level paging: PML4E, PDPTE (1 GiB), PDE (2 MiB), PTE; 8-byte entries. */
+static int walk_4level(struct soft_cpu *cpu, uint64_t lin, int acc, struct walk *w)
+{
+	static const unsigned shift[4] = {39, 30, 21, 12};
+	uint64_t e, addr = cpu->cr3 & PT_ADDR_MASK;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t rsvd = rsvd_bits(cpu), page_mask = (1ULL << shift[i]) - 1;
+		bool leaf;
+
+		addr |= ((lin >> shift[i]) & 0x1ff) << 3;
+		if (!walk_read(cpu, w, addr, &e))
+			return page_fault(cpu, lin, acc, 0);
+		leaf = i == 3 || (e & PTE_PS);
+		if (i == 0)
+			rsvd |= PTE_PS; /* no 512 GiB pages */
+		else if (leaf && i < 3)
+			rsvd |= page_mask & ~0x1fffULL; /* 1G: 29:13, 2M: 20:13 */
+		if (e & rsvd)
+			return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
+		walk_rights(w, e);
+		if (leaf) {
+			walk_leaf(w, e & PT_ADDR_MASK, lin, page_mask, i < 3);
+			return EXEC_OK;
+		}
+		addr = e & PT_ADDR_MASK;
+	}
+	return EXEC_OK; /* not reached: level 3 is always a leaf */
+}
+
+/* Set bits in the entry a walk read at level i (atomically: another vCPU may walk too). */
+static void walk_set_bits(struct soft_cpu *cpu, const struct walk *w, unsigned i, uint64_t bits)
+{
+	uint8_t *p = w->lv[i].host;
+
+	if (!p || (w->ent[i] & bits) == bits)
 		return;
-	if (lv->wide)
-		__atomic_fetch_or((uint64_t *)lv->host, bits, __ATOMIC_SEQ_CST);
+	if (w->wide)
+		__atomic_fetch_or((uint64_t *)p, bits, __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_or((uint32_t *)lv->host, (uint32_t)bits, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or((uint32_t *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
 	/* a page table may share its page with code */
-	code_cache_note_write(cpu->vm, lv->gpa, lv->wide ? 8 : 4);
+	code_cache_note_write(cpu->vm, w->lv[i].gpa, w->wide ? 8 : 4);
+}
+
+/*
+ * The one permission check of every paging mode (SDM 4.6): the rights
+ * the walk combined, as TLB permissions for every kind of access. On
+ * success the accessed bits are set, and dirty in the leaf on a write.
+ */
+static int walk_check(struct soft_cpu *cpu, uint64_t lin, int acc, const struct walk *w,
+		      unsigned *perm)
+{
+	uint64_t leaf = w->ent[w->n - 1];
+	unsigned p = TP_RS, i;
+
+	/* supervisor writes to read-only pages only with CR0.WP=0 */
+	if (w->rw || !(cpu->cr0 & CR0_WP))
+		p |= TP_WS;
+	if (!w->nx)
+		p |= TP_XS;
+	if (w->us) {
+		p |= TP_RU;
+		if (w->rw)
+			p |= TP_WU;
+		if (!w->nx)
+			p |= TP_XU;
+	}
+	if (!(p & tlb_need(cpu, acc)))
+		return page_fault(cpu, lin, acc, PF_P);
+
+	for (i = 0; i < w->n; i++)
+		walk_set_bits(cpu, w, i, PTE_A);
+	if (acc & ACC_WRITE)
+		walk_set_bits(cpu, w, w->n - 1, PTE_D);
+	else if (!(leaf & PTE_D))
+		p &= ~(unsigned)(TP_WS | TP_WU); /* a later write must walk to set D */
+	if ((leaf & PTE_G) && (cpu->cr4 & CR4_PGE))
+		p |= TP_GLOBAL;
+	if (w->large)
+		p |= TP_LARGE;
+	*perm = p;
+	return EXEC_OK;
 }
 
 /*
@@ -207,147 +366,24 @@ static void set_bits(struct soft_cpu *cpu, const struct walk_level *lv, uint64_t
  */
 static int walk(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa, unsigned *perm)
 {
-	struct walk_level lv[4];
-	uint64_t ent[4];
-	int n = 0, i;
-	uint64_t e, addr, rsvd_hi, nx_rsvd;
-	bool rw = true, us = true, nx = false, large = false, global = false;
-	unsigned p;
-	bool wp = cpu->cr0 & CR0_WP;
-	uint64_t addr_mask = ((1ULL << SOFT_MAXPHYADDR) - 1) & ~0xfffULL;
+	struct walk w = {.rw = true, .us = true, .wide = cpu->cr4 & CR4_PAE};
+	int rc;
 
 	if (!(cpu->cr0 & CR0_PG)) {
 		*gpa = cpu_long_mode(cpu) ? lin : lin & 0xffffffffULL;
 		*perm = TP_RS | TP_WS | TP_XS | TP_RU | TP_WU | TP_XU;
 		return EXEC_OK;
 	}
-
-	if (!(cpu->cr4 & CR4_PAE)) {
-		/* 32-bit paging: 2 levels of 4-byte entries, PSE 4 MiB pages */
-		addr = (cpu->cr3 & 0xfffff000ULL) | ((lin >> 20) & 0xffc);
-		if (!read_entry(cpu, addr, false, &e, &lv[n]) || !(e & PTE_P))
-			return page_fault(cpu, lin, acc, 0);
-		ent[n++] = e;
-		rw &= !!(e & PTE_W);
-		us &= !!(e & PTE_U);
-		if ((e & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
-			if (e & (1ULL << 21))
-				return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
-			*gpa = (e & 0xffc00000ULL) | ((e & 0x1fe000ULL) << 19) | (lin & 0x3fffff);
-			large = true;
-		} else {
-			addr = (e & 0xfffff000ULL) | ((lin >> 10) & 0xffc);
-			if (!read_entry(cpu, addr, false, &e, &lv[n]) || !(e & PTE_P))
-				return page_fault(cpu, lin, acc, 0);
-			ent[n++] = e;
-			rw &= !!(e & PTE_W);
-			us &= !!(e & PTE_U);
-			*gpa = (e & 0xfffff000ULL) | (lin & 0xfff);
-		}
-		global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
-		goto check;
-	}
-
-	rsvd_hi = ((1ULL << 52) - 1) & ~((1ULL << SOFT_MAXPHYADDR) - 1);
-	nx_rsvd = (cpu->efer & EFER_NXE) ? 0 : PTE_NX;
-	if (cpu_long_mode(cpu)) {
-		/* 4-level paging: PML4E, PDPTE (1 GiB), PDE (2 MiB), PTE */
-		static const unsigned shift[4] = { 39, 30, 21, 12 };
-
-		addr = cpu->cr3 & addr_mask;
-		for (i = 0; i < 4; i++) {
-			uint64_t rsvd = rsvd_hi | nx_rsvd;
-
-			addr |= ((lin >> shift[i]) & 0x1ff) << 3;
-			if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
-				return page_fault(cpu, lin, acc, 0);
-			ent[n++] = e;
-			if (i == 0)
-				rsvd |= PTE_PS;
-			if ((i == 1 || i == 2) && (e & PTE_PS))
-				rsvd |= ((1ULL << shift[i]) - 1) & ~0x1fffULL; /* 1G: 29:13, 2M: 20:13 */
-			if (e & rsvd)
-				return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
-			rw &= !!(e & PTE_W);
-			us &= !!(e & PTE_U);
-			nx |= !!(e & PTE_NX);
-			if (i == 3 || ((i == 1 || i == 2) && (e & PTE_PS))) {
-				uint64_t m = (1ULL << shift[i]) - 1;
-
-				*gpa = (e & addr_mask & ~m) | (lin & m);
-				large = i < 3;
-				break;
-			}
-			addr = e & addr_mask;
-		}
-		global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
-		goto check;
-	}
-
-	/* PAE paging: PDPTE from CR3, then PDE (2 MiB), PTE; 8-byte entries */
-	addr = (cpu->cr3 & 0xffffffe0ULL) | (((lin >> 30) & 3) << 3);
-	if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
-		return page_fault(cpu, lin, acc, 0);
-	if (e & (rsvd_hi | PTE_NX | 0x1e6ULL))
-		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
-	lv[n].host = NULL; /* PAE PDPTEs have no accessed bit the walk sets */
-	ent[n++] = e;
-	addr = (e & addr_mask) | (((lin >> 21) & 0x1ff) << 3);
-	if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
-		return page_fault(cpu, lin, acc, 0);
-	ent[n++] = e;
-	if (e & (rsvd_hi | nx_rsvd | ((e & PTE_PS) ? 0x1fe000ULL : 0)))
-		return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
-	rw &= !!(e & PTE_W);
-	us &= !!(e & PTE_U);
-	nx |= !!(e & PTE_NX);
-	if (e & PTE_PS) {
-		*gpa = (e & addr_mask & ~0x1fffffULL) | (lin & 0x1fffff);
-		large = true;
-	} else {
-		addr = (e & addr_mask) | (((lin >> 12) & 0x1ff) << 3);
-		if (!read_entry(cpu, addr, true, &e, &lv[n]) || !(e & PTE_P))
-			return page_fault(cpu, lin, acc, 0);
-		ent[n++] = e;
-		if (e & (rsvd_hi | nx_rsvd))
-			return page_fault(cpu, lin, acc, PF_P | PF_RSVD);
-		rw &= !!(e & PTE_W);
-		us &= !!(e & PTE_U);
-		nx |= !!(e & PTE_NX);
-		*gpa = (e & addr_mask) | (lin & 0xfff);
-	}
-	global = (e & PTE_G) && (cpu->cr4 & CR4_PGE);
-
-check:
-	/* SDM 4.6: supervisor writes to read-only pages only with CR0.WP=0 */
-	p = TP_RS;
-	if (rw || !wp)
-		p |= TP_WS;
-	if (!nx)
-		p |= TP_XS;
-	if (us) {
-		p |= TP_RU;
-		if (rw)
-			p |= TP_WU;
-		if (!nx)
-			p |= TP_XU;
-	}
-	if (!(p & tlb_need(cpu, acc)))
-		return page_fault(cpu, lin, acc, PF_P);
-
-	/* The access succeeds: set accessed bits, and dirty in the leaf on a write. */
-	for (i = 0; i < n; i++)
-		set_bits(cpu, &lv[i], ent[i], PTE_A);
-	if (acc & ACC_WRITE)
-		set_bits(cpu, &lv[n - 1], ent[n - 1], PTE_D);
-	else if (!(ent[n - 1] & PTE_D))
-		p &= ~(unsigned)(TP_WS | TP_WU); /* a later write must walk to set D */
-	if (global)
-		p |= TP_GLOBAL;
-	if (large)
-		p |= TP_LARGE;
-	*perm = p;
-	return EXEC_OK;
+	if (!w.wide)
+		rc = walk_32bit(cpu, lin, acc, &w);
+	else if (cpu_long_mode(cpu))
+		rc = walk_4level(cpu, lin, acc, &w);
+	else
+		rc = walk_pae(cpu, lin, acc, &w);
+	if (rc)
+		return rc;
+	*gpa = w.gpa;
+	return walk_check(cpu, lin, acc, &w, perm);
 }
 
 /*
@@ -358,6 +394,7 @@ static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa,
 {
 	struct tlb_entry *e = tlb_slot(cpu, lin);
 	unsigned need = tlb_need(cpu, acc), perm = 0;
+	const struct soft_slot *slot;
 	uint64_t g = 0;
 	uint8_t *h;
 	int rc;
@@ -376,13 +413,14 @@ static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa,
 	if (rc)
 		return rc;
 	*gpa = g;
-	h = soft_vm_gpa_ptr(cpu->vm, g & ~0xfffULL, 4096);
-	if (!h) {
+	slot = soft_vm_slot(cpu->vm, g & ~0xfffULL, 4096);
+	if (!slot) {
 		*host = NULL;
 		return EXEC_OK;
 	}
-	if ((perm & (TP_WS | TP_WU)) && !gpa_ptr_write(cpu->vm, g & ~0xfffULL, 4096)) {
-		/* read-only slot: writes are MMIO exits, never cached */
+	h = slot->hva + ((g & ~0xfffULL) - slot->gpa);
+	if (slot->flags & KVM_MEM_READONLY) {
+		/* as KVM: a write to a read-only slot is an MMIO exit, never cached */
 		perm &= ~(unsigned)(TP_WS | TP_WU);
 		if (acc & ACC_WRITE) {
 			*host = NULL;
@@ -432,7 +470,9 @@ static inline bool tlb_hit(struct soft_cpu *cpu, const struct tlb_entry *e, uint
 		      (e->perm & tlb_need(cpu, acc)) && (lin & 0xfff) + size <= 4096);
 }
 
-static int read_slow(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
+/* A read past the TLB: a miss, MMIO, or a page crossing. */
+static __attribute__((noinline)) int read_slow(struct soft_cpu *cpu, uint64_t lin, void *dst,
+					       unsigned size, int acc)
 {
 	uint8_t *d = dst;
 	unsigned done = 0;
@@ -462,19 +502,24 @@ static int read_slow(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned siz
 	return EXEC_OK;
 }
 
-int mem_read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
+/* Every read of guest memory: a TLB hit here, anything else in read_slow(). */
+static inline int read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
 {
-	struct tlb_entry *e = tlb_slot(cpu, lin);
+	const struct tlb_entry *e = tlb_slot(cpu, lin);
 
-	acc |= ACC_READ;
-	if (tlb_hit(cpu, e, lin, size, acc)) {
-		copy_small(dst, e->host + (lin & 0xfff), size);
-		return EXEC_OK;
-	}
-	return read_slow(cpu, lin, dst, size, acc);
+	if (unlikely(!tlb_hit(cpu, e, lin, size, acc)))
+		return read_slow(cpu, lin, dst, size, acc);
+	copy_small(dst, e->host + (lin & 0xfff), size);
+	return EXEC_OK;
 }
 
-static int write_slow(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size, int acc)
+/*
+ * A write past the TLB: a miss, MMIO, a read-only slot, or a page
+ * crossing. Every page is translated before any byte is written, so that
+ * a fault on the second leaves memory untouched.
+ */
+static __attribute__((noinline)) int write_slow(struct soft_cpu *cpu, uint64_t lin, const void *src,
+						unsigned size, int acc)
 {
 	const uint8_t *s = src;
 	uint64_t gpa[2];
@@ -492,7 +537,6 @@ static int write_slow(struct soft_cpu *cpu, uint64_t lin, const void *src, unsig
 		n[1] = size - n[0];
 		parts = 2;
 	}
-	/* Translate every page first: a fault on the second leaves memory untouched. */
 	for (i = 0; i < parts; i++) {
 		rc = translate(cpu, lin_add(cpu, lin, i ? n[0] : 0), acc, &gpa[i], &h[i]);
 		if (rc)
@@ -513,17 +557,42 @@ static int write_slow(struct soft_cpu *cpu, uint64_t lin, const void *src, unsig
 	return EXEC_OK;
 }
 
+static __attribute__((noinline)) int write_hit_code(struct soft_vm *vm, uint64_t gpage)
+{
+	code_cache_invalidate_page(vm, gpage);
+	return EXEC_OK;
+}
+
+/*
+ * Every write to guest memory: a TLB hit within one page here, without
+ * a call (so the code bitmap needs one test), anything else in
+ * write_slow().
+ */
+static inline int write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size,
+			    int acc)
+{
+	const struct tlb_entry *e = tlb_slot(cpu, lin);
+	struct soft_vm *vm = cpu->vm;
+	uint64_t gpage;
+
+	if (unlikely(!tlb_hit(cpu, e, lin, size, acc)))
+		return write_slow(cpu, lin, src, size, acc);
+	copy_small(e->host + (lin & 0xfff), src, size);
+	gpage = e->gpage >> 12;
+	if (unlikely(gpage < vm->code_bitmap_pages &&
+		     (vm->code_bitmap[gpage >> 3] >> (gpage & 7)) & 1))
+		return write_hit_code(vm, gpage);
+	return EXEC_OK;
+}
+
+int mem_read_lin(struct soft_cpu *cpu, uint64_t lin, void *dst, unsigned size, int acc)
+{
+	return read_lin(cpu, lin, dst, size, acc | ACC_READ);
+}
+
 int mem_write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned size, int acc)
 {
-	struct tlb_entry *e = tlb_slot(cpu, lin);
-
-	acc |= ACC_WRITE;
-	if (tlb_hit(cpu, e, lin, size, acc)) {
-		copy_small(e->host + (lin & 0xfff), src, size);
-		code_cache_note_write(cpu->vm, e->gpage | (lin & 0xfff), size);
-		return EXEC_OK;
-	}
-	return write_slow(cpu, lin, src, size, acc);
+	return write_lin(cpu, lin, src, size, acc | ACC_WRITE);
 }
 
 /* ---- logical (segment-relative) accesses: the hot path of every handler ---- */
@@ -562,71 +631,18 @@ int mem_read(struct soft_cpu *cpu, int seg, uint64_t off, void *dst, unsigned si
 {
 	uint64_t lin;
 
-	const struct tlb_entry *e;
-
 	if (unlikely(to_linear(cpu, seg, off, size, ACC_READ, &lin)))
 		return EXEC_FAULT;
-	e = tlb_slot(cpu, lin);
-	if (tlb_hit(cpu, e, lin, size, ACC_READ)) {
-		copy_small(dst, e->host + (lin & 0xfff), size);
-		return EXEC_OK;
-	}
-	return read_slow(cpu, lin, dst, size, ACC_READ);
+	return read_lin(cpu, lin, dst, size, ACC_READ);
 }
 
-/* mem_write() past its fast path: segment checks, TLB miss, MMIO, page crossing. */
-static __attribute__((noinline)) int mem_write_slow(struct soft_cpu *cpu, int seg, uint64_t off,
-						    const void *src, unsigned size)
+int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
 {
 	uint64_t lin;
-	const struct tlb_entry *e;
 
 	if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin)))
 		return EXEC_FAULT;
-	e = tlb_slot(cpu, lin);
-	if (tlb_hit(cpu, e, lin, size, ACC_WRITE)) {
-		copy_small(e->host + (lin & 0xfff), src, size);
-		code_cache_note_write(cpu->vm, e->gpage | (lin & 0xfff), size);
-		return EXEC_OK;
-	}
-	return write_slow(cpu, lin, src, size, ACC_WRITE);
-}
-
-static __attribute__((noinline)) int write_hit_code(struct soft_vm *vm, uint64_t gpage)
-{
-	code_cache_invalidate_page(vm, gpage);
-	return EXEC_OK;
-}
-
-/*
- * The common case inline and without a call on it: a 64-bit-mode (or
- * flat-segment) offset, a TLB hit within one page (so the code bitmap
- * needs one test), everything else in mem_write_slow(); the same checks
- * in the same order, so the same results.
- */
-int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsigned size)
-{
-	struct soft_vm *vm;
-	const struct tlb_entry *e;
-	uint64_t lin = off, gpage;
-
-	if (likely(cpu->code_bits == 64)) {
-		if (seg == SEG_FS || seg == SEG_GS)
-			lin += cpu->seg[seg].base;
-		if (unlikely(!is_canonical(lin)))
-			return mem_write_slow(cpu, seg, off, src, size);
-	} else if (unlikely(to_linear(cpu, seg, off, size, ACC_WRITE, &lin))) {
-		return EXEC_FAULT;
-	}
-	e = tlb_slot(cpu, lin);
-	if (unlikely(!tlb_hit(cpu, e, lin, size, ACC_WRITE)))
-		return write_slow(cpu, lin, src, size, ACC_WRITE);
-	copy_small(e->host + (lin & 0xfff), src, size);
-	vm = cpu->vm;
-	gpage = e->gpage >> 12;
-	if (unlikely(gpage < vm->code_bitmap_pages && (vm->code_bitmap[gpage >> 3] >> (gpage & 7)) & 1))
-		return write_hit_code(vm, gpage);
-	return EXEC_OK;
+	return write_lin(cpu, lin, src, size, ACC_WRITE);
 }
 
 void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)

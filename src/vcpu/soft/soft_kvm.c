@@ -56,8 +56,6 @@
 /* Guest-physical space KVM's MMU can map at most (kvm_mmu_max_gfn(): 52 bits). */
 #define SOFT_GPA_LIMIT (1ULL << 52)
 
-/* Flags KVM_SET_USER_MEMORY_REGION takes here (no READONLY: not honoured). */
-#define SOFT_MEM_FLAGS KVM_MEM_LOG_DIRTY_PAGES
 
 enum sk_kind { SK_SYSTEM, SK_VM, SK_VCPU };
 
@@ -258,6 +256,8 @@ static int check_extension(long cap)
 	case KVM_CAP_SET_GUEST_DEBUG:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
+	/* guest writes to a KVM_MEM_READONLY slot exit as MMIO (mmu.c) */
+	case KVM_CAP_READONLY_MEM:
 	/* the CPU works on the VMM's pages themselves: changes show at once */
 	case KVM_CAP_SYNC_MMU:
 		return 1;
@@ -373,8 +373,6 @@ static int set_user_memory_region(struct sk_vm *vm, const struct kvm_userspace_m
 		return fail(EFAULT);
 	if (m->flags & ~(uint32_t)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
 		return fail(EINVAL);
-	if (m->flags & ~(uint32_t)SOFT_MEM_FLAGS)
-		return fail(EINVAL); /* valid for KVM, not honoured here (no CAP_READONLY_MEM) */
 	as_id = m->slot >> 16;
 	id = m->slot & 0xffff;
 	if (m->memory_size & (PAGE_SIZE - 1))
