@@ -2,10 +2,13 @@
 /*
  * Internal state and contracts of the software CPU, shared by its files:
  *
- *   decode.c, decode_cache.c  Zydis -> struct insn, cached per guest page
+ *   x86.h                     the architecture: EFLAGS/CR/EFER/PTE bits, vectors, widths
+ *   decode.c, decode_cache.c  Zydis -> struct insn (handler choice), cached per guest page
+ *   insn_table.c, handlers.h  the mnemonic -> handler table; every handler's prototype
  *   run.c                     the execute loop, single-step, breakpoints
  *   flags.c                   lazy arithmetic flags, RFLAGS get/set
- *   operand.c                 operand read/write, effective addresses, push/pop
+ *   operand.c                 operand read/write (effective addresses: exec.h op_ea)
+ *   stack.c                   push/pop, stack width, the SS of a privilege return
  *   exec_*.c                  instruction handlers, one family per file
  *   mmu.c                     segmentation + paging + TLB, the memory API
  *   io.c                      port and MMIO exits (io_read/io_write)
@@ -29,6 +32,7 @@
 #include <linux/kvm.h>
 
 #include "vcpu/soft/soft_cpu.h"
+#include "vcpu/soft/x86.h"
 
 /* ---- results of handlers and of every memory/io helper ---- */
 enum exec_result {
@@ -99,16 +103,6 @@ struct insn {
 	uint8_t iflags;    /* INSN_F_* loop hints set by decode.c (exec.h) */
 	struct operand op[3];
 };
-
-/*
- * Handlers register themselves by mnemonic: each exec_*.c exports one
- * function that fills its entries of the table (decode.c calls them all).
- */
-#define INSN_TABLE_SIZE 2048
-void exec_alu_register(insn_fn *table);
-void exec_ctl_register(insn_fn *table);
-void exec_string_register(insn_fn *table);
-void exec_system_register(insn_fn *table);
 
 /* ---- lazy flags ---- */
 struct lazy_flags {
@@ -203,7 +197,6 @@ struct soft_cpu {
 };
 
 /* ---- memory slots and the decoded-code cache ---- */
-#define SOFT_MAX_SLOTS 32
 struct soft_slot {
 	uint64_t gpa, size;
 	uint8_t *hva;
@@ -214,7 +207,7 @@ struct soft_slot {
 struct code_cache; /* decode_cache.c */
 
 struct soft_vm {
-	struct soft_slot slot[SOFT_MAX_SLOTS];
+	struct soft_slot slot[SOFT_NR_MEMSLOTS];
 	/* one bit per guest page holding decoded code (decode_cache.c) */
 	uint8_t *code_bitmap;
 	uint64_t code_bitmap_pages;
@@ -274,11 +267,6 @@ int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsi
 	     const void *data);
 
 /* ---- exceptions (except.c) ---- */
-enum {
-	X_DE = 0, X_DB = 1, X_NMI = 2, X_BP = 3, X_OF = 4, X_BR = 5, X_UD = 6, X_NM = 7,
-	X_DF = 8, X_TS = 10, X_NP = 11, X_SS = 12, X_GP = 13, X_PF = 14, X_MF = 16,
-	X_AC = 17, X_MC = 18, X_XM = 19,
-};
 /* Queue an exception for delivery; returns EXEC_FAULT. */
 int cpu_fault(struct soft_cpu *cpu, int vector, uint32_t error);   /* with error code */
 int cpu_fault_noerr(struct soft_cpu *cpu, int vector);
@@ -302,13 +290,9 @@ void cpu_set_rflags(struct soft_cpu *cpu, uint64_t v);
 bool cpu_cond(struct soft_cpu *cpu, unsigned cc); /* condition code 0..15 as in Jcc */
 
 /* ---- operands and stack (operand.c) ---- */
-uint64_t reg_read(struct soft_cpu *cpu, unsigned reg, unsigned size);
-void reg_write(struct soft_cpu *cpu, unsigned reg, unsigned size, uint64_t v); /* 32-bit writes zero-extend */
+void reg_write(struct soft_cpu *cpu, unsigned reg, unsigned size, uint64_t v); /* INTERIM */
 int op_read(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *v);
 int op_write(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t v);
-int op_addr(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *off); /* effective offset */
-int cpu_push(struct soft_cpu *cpu, uint64_t v, unsigned size);
-int cpu_pop(struct soft_cpu *cpu, uint64_t *v, unsigned size);
 
 /* ---- decoded-code cache (decode_cache.c) ---- */
 void code_cache_invalidate_page(struct soft_vm *vm, uint64_t gpage);
@@ -328,18 +312,6 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
 /* About 0.1-1 ms of string work between two looks at kicks (cpu->string_work). */
 #define STRING_WORK_BUDGET 65536
 int cpu_run_loop(struct soft_cpu *cpu);
-
-/*
- * System forms of mnemonics that the integer ISA shares (CPU-SYSTEM's
- * handlers; decode.c routes these forms here instead of table[mnemonic]):
- * MOV to/from CRn, MOV to/from DRn, far JMP/CALL (OP_PTR or m16:16/32/64),
- * far RET (lret [imm16]). MOV/POP to a segment register use seg_load().
- */
-int exec_mov_cr(struct soft_cpu *cpu, const struct insn *in);
-int exec_mov_dr(struct soft_cpu *cpu, const struct insn *in);
-int exec_far_jmp(struct soft_cpu *cpu, const struct insn *in);
-int exec_far_call(struct soft_cpu *cpu, const struct insn *in);
-int exec_far_ret(struct soft_cpu *cpu, const struct insn *in);
 
 /*
  * The execute loop (run.c), called by soft_cpu_run() after any pending

@@ -11,8 +11,6 @@
 
 #include "vcpu/soft/sys.h"
 
-#define KVM_MAX_CPUID_ENTRIES 256
-
 /* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH */
 #define L1_EDX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | \
 		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19))
@@ -74,7 +72,7 @@ int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid)
 {
 	struct kvm_cpuid_entry2 *t = NULL;
 
-	if (cpuid->nent > KVM_MAX_CPUID_ENTRIES)
+	if (cpuid->nent > SOFT_MAX_CPUID_ENTRIES)
 		return -E2BIG;
 	if (cpuid->nent) {
 		t = calloc(cpuid->nent, sizeof(*t));

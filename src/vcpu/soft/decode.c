@@ -5,8 +5,10 @@
  * functions fill by mnemonic, so that the run loop only calls in->fn.
  * Anything without a handler runs exec_undefined (#UD, logged once).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <Zydis/Zydis.h>
@@ -14,31 +16,43 @@
 #include "vcpu/soft/exec.h"
 
 static ZydisDecoder dec16, dec32, dec64;
-static insn_fn table[INSN_TABLE_SIZE];
-static uint8_t sys_mnemonic[INSN_TABLE_SIZE]; /* handled by exec_system_register */
+static struct insn_table table;
 static pthread_once_t decode_once = PTHREAD_ONCE_INIT;
 
 static void decode_setup(void)
 {
-	insn_fn sys[INSN_TABLE_SIZE] = { 0 };
-	unsigned i;
+	unsigned m;
+	int rc;
 
 	ZydisDecoderInit(&dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
 	ZydisDecoderInit(&dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	ZydisDecoderInit(&dec64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	exec_alu_register(table);
-	exec_muldiv_register(table);
-	exec_bit_register(table);
-	exec_misc_register(table);
-	exec_ctl_register(table);
-	exec_string_register(table);
-	/* System handlers win for their mnemonics and end the block. */
-	exec_system_register(sys);
-	for (i = 0; i < INSN_TABLE_SIZE; i++) {
-		if (sys[i]) {
-			table[i] = sys[i];
-			sys_mnemonic[i] = 1;
-		}
+	rc = insn_table_build(&table, insn_groups, insn_ngroups, &m);
+	if (rc) {
+		/* a bug in insn_table.c, which its unit test catches first */
+		fprintf(stderr, "soft cpu: handler table: mnemonic %s (%u): %s\n",
+			ZydisMnemonicGetString((ZydisMnemonic)m), m, strerror(-rc));
+		abort();
+	}
+	{ /* INTERIM until io.c/exec_string.c join insn_table.c */
+		insn_fn tmp[INSN_TABLE_SIZE] = {0};
+
+		system_io_register(tmp);
+		for (m = 0; m < INSN_TABLE_SIZE; m++)
+			if (tmp[m]) {
+				if (table.fn[m])
+					abort();
+				table.fn[m] = tmp[m];
+				table.system[m] = true;
+				tmp[m] = NULL;
+			}
+		exec_string_register(tmp);
+		for (m = 0; m < INSN_TABLE_SIZE; m++)
+			if (tmp[m]) {
+				if (table.fn[m])
+					abort();
+				table.fn[m] = tmp[m];
+			}
 	}
 }
 
@@ -128,7 +142,7 @@ static bool conv_operand(const ZydisDecodedOperand *z, struct operand *o)
 	}
 }
 
-static int exec_gp0(struct soft_cpu *cpu, const struct insn *in)
+int exec_gp0(struct soft_cpu *cpu, const struct insn *in)
 {
 	return cpu_fault(cpu, X_GP, 0);
 }
@@ -149,48 +163,121 @@ static bool lockable(unsigned m)
 	}
 }
 
-int exec_mov_sreg(struct soft_cpu *cpu, const struct insn *in);
-int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in);
+static bool is_sreg(const struct operand *o)
+{
+	return o->kind == OP_REG && o->reg >= R_ES && o->reg <= R_GS;
+}
 
-/* Forms of shared mnemonics that go to a specific handler. */
-static void route(const ZydisDecodedInstruction *zi, struct insn *in)
+static bool is_cr(const struct operand *o)
+{
+	return o->kind == OP_REG && o->reg >= R_CR0 && o->reg < R_CR0 + 16;
+}
+
+static bool is_dr(const struct operand *o)
+{
+	return o->kind == OP_REG && o->reg >= R_DR0 && o->reg < R_DR0 + 8;
+}
+
+/*
+ * The system forms of mnemonics the integer ISA shares, which run a
+ * system handler instead of the mnemonic's: far JMP/CALL/RET, MOV to or
+ * from a control, debug or segment register, POP to a segment register.
+ * NULL for every other instruction.
+ */
+static insn_fn system_form(const struct insn *in, bool far)
 {
 	unsigned i;
 
-	if (zi->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
-		in->iflags |= INSN_F_END;
-		if (in->mnemonic == ZYDIS_MNEMONIC_JMP)
-			in->fn = exec_far_jmp;
-		else if (in->mnemonic == ZYDIS_MNEMONIC_CALL)
-			in->fn = exec_far_call;
-		else if (in->mnemonic == ZYDIS_MNEMONIC_RET)
-			in->fn = exec_far_ret;
-		return;
+	if (far) {
+		switch (in->mnemonic) {
+		case ZYDIS_MNEMONIC_JMP:
+			return exec_far_jmp;
+		case ZYDIS_MNEMONIC_CALL:
+			return exec_far_call;
+		case ZYDIS_MNEMONIC_RET:
+			return exec_far_ret;
+		default:
+			return NULL;
+		}
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_MOV) {
 		for (i = 0; i < in->nops; i++) {
-			unsigned r = in->op[i].kind == OP_REG ? in->op[i].reg : R_NONE;
-
-			if (r >= R_CR0 && r < R_CR0 + 16) {
-				in->fn = exec_mov_cr;
-				in->iflags |= INSN_F_END;
-			} else if (r >= R_DR0 && r < R_DR0 + 8) {
-				in->fn = exec_mov_dr;
-				in->iflags |= INSN_F_END;
-			} else if (r >= R_ES && r <= R_GS) {
-				in->fn = exec_mov_sreg;
-				if (i == 0)
-					in->iflags |= INSN_F_END;
-			}
+			if (is_cr(&in->op[i]))
+				return exec_mov_cr;
+			if (is_dr(&in->op[i]))
+				return exec_mov_dr;
+			if (is_sreg(&in->op[i]))
+				return exec_mov_sreg;
 		}
-	} else if (in->mnemonic == ZYDIS_MNEMONIC_LSS || in->mnemonic == ZYDIS_MNEMONIC_LDS ||
-		   in->mnemonic == ZYDIS_MNEMONIC_LES || in->mnemonic == ZYDIS_MNEMONIC_LFS ||
-		   in->mnemonic == ZYDIS_MNEMONIC_LGS) {
-		in->iflags |= INSN_F_END; /* segment state changes */
-	} else if (in->mnemonic == ZYDIS_MNEMONIC_POP && in->op[0].kind == OP_REG &&
-		   in->op[0].reg >= R_ES && in->op[0].reg <= R_GS) {
-		in->fn = exec_pop_sreg;
-		in->iflags |= INSN_F_END;
+	}
+	if (in->mnemonic == ZYDIS_MNEMONIC_POP && is_sreg(&in->op[0]))
+		return exec_pop_sreg;
+	return NULL;
+}
+
+/* Whether a register operand is not a general-purpose register (integer handlers index gpr[]). */
+static bool has_non_gpr(const struct insn *in)
+{
+	unsigned i;
+
+	for (i = 0; i < in->nops; i++)
+		if (in->op[i].kind == OP_REG && in->op[i].reg > R_BH)
+			return true;
+	return false;
+}
+
+/*
+ * The handler of a decoded instruction, NULL for #UD. In this order of
+ * precedence:
+ *  1. a LOCK prefix where the SDM allows none (not a lockable mnemonic,
+ *     or no memory destination): #UD;
+ *  2. the system form of a shared mnemonic (system_form());
+ *  3. a system mnemonic: its handler, which takes every operand form;
+ *  4. an operand the interpreter cannot model (ok false), or a register
+ *     other than a GPR on an integer handler (PUSH takes segment
+ *     registers itself): #UD;
+ *  5. a handler specialised for the operand form (exec_fast.c);
+ *  6. the mnemonic's handler from the table, if any.
+ */
+static insn_fn choose_handler(const struct insn *in, bool far, bool ok)
+{
+	unsigned m = in->mnemonic;
+	insn_fn f;
+
+	if ((in->prefix & PFX_LOCK) && (!lockable(m) || in->nops < 1 || in->op[0].kind != OP_MEM))
+		return NULL;
+	f = system_form(in, far);
+	if (f)
+		return f;
+	if (table.system[m])
+		return table.fn[m];
+	if (!ok || (m != ZYDIS_MNEMONIC_PUSH && has_non_gpr(in)) || !table.fn[m])
+		return NULL;
+	f = fast_specialize(in);
+	return f ? f : table.fn[m];
+}
+
+/*
+ * Whether a record ends its decoded block: the instruction may change
+ * the mode, paging, IF or the interrupt shadow, or the segment state
+ * later records were decoded under.
+ */
+static bool ends_block(const struct insn *in, bool far)
+{
+	switch (in->mnemonic) {
+	case ZYDIS_MNEMONIC_MOV:
+		return is_cr(&in->op[0]) || is_cr(&in->op[1]) || is_dr(&in->op[0]) ||
+		       is_dr(&in->op[1]) || is_sreg(&in->op[0]);
+	case ZYDIS_MNEMONIC_POP:
+		return is_sreg(&in->op[0]);
+	case ZYDIS_MNEMONIC_LSS:
+	case ZYDIS_MNEMONIC_LDS:
+	case ZYDIS_MNEMONIC_LES:
+	case ZYDIS_MNEMONIC_LFS:
+	case ZYDIS_MNEMONIC_LGS:
+		return true;
+	default:
+		return far || table.system[in->mnemonic];
 	}
 }
 
@@ -232,7 +319,7 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 	const ZydisDecoder *d;
 	ZyanStatus st;
 	unsigned i, n, ndecoded = 0;
-	bool ok = true;
+	bool ok = true, far;
 
 	decode_init();
 	d = cpu->code_bits == 64 ? &dec64 : cpu->code_bits == 32 ? &dec32 : &dec16;
@@ -279,40 +366,14 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 		    z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
 			in->aux = gs_seg(z->mem.segment);
 	}
-	if (zi.mnemonic >= INSN_TABLE_SIZE) {
-		in->fn = exec_undefined;
-		return 0;
-	}
-	in->fn = table[zi.mnemonic];
-	if (sys_mnemonic[zi.mnemonic])
+	far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
+	in->fn = choose_handler(in, far, ok);
+	if (ends_block(in, far) || !in->fn)
 		in->iflags |= INSN_F_END;
-	else if (!ok)
-		in->fn = NULL;
-	route(&zi, in);
-	if (in->fn && in->fn == table[zi.mnemonic] && !sys_mnemonic[zi.mnemonic] &&
-	    zi.mnemonic != ZYDIS_MNEMONIC_PUSH) {
-		/* integer handlers index gpr[] with register operands: only GPRs */
-		for (i = 0; i < in->nops; i++)
-			if (in->op[i].kind == OP_REG && in->op[i].reg > R_BH)
-				in->fn = NULL;
-	}
-	if (ok && in->fn && in->fn == table[zi.mnemonic] && !sys_mnemonic[zi.mnemonic]) {
-		insn_fn f = exec_fast_specialize(in);
-
-		if (!f)
-			f = exec_fast_specialize1(in);
-		if (f)
-			in->fn = f;
-	}
+	if (!in->fn)
+		in->fn = exec_undefined;
 	if (zi.mnemonic == ZYDIS_MNEMONIC_INT3)
 		in->iflags |= INSN_F_INT3;
-	if ((in->prefix & PFX_LOCK) &&
-	    (!lockable(zi.mnemonic) || in->nops < 1 || in->op[0].kind != OP_MEM))
-		in->fn = NULL;
-	if (!in->fn) {
-		in->fn = exec_undefined;
-		in->iflags |= INSN_F_END;
-	}
 	return 0;
 }
 

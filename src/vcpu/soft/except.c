@@ -73,11 +73,6 @@ static int write_frame(struct soft_cpu *cpu, const struct seg *ss, uint64_t sp, 
 	return EXEC_OK;
 }
 
-static void set_sp(struct soft_cpu *cpu, uint64_t sp, uint64_t mask)
-{
-	cpu->gpr[R_RSP] = mask == 0xffff ? (cpu->gpr[R_RSP] & ~0xffffULL) | sp : sp;
-}
-
 /* Real mode: the IVT at IDTR.base, FLAGS/CS/IP pushed on SS:SP. */
 static int deliver_real(struct soft_cpu *cpu, unsigned vec, uint64_t ret)
 {
@@ -85,7 +80,7 @@ static int deliver_real(struct soft_cpu *cpu, unsigned vec, uint64_t ret)
 	uint64_t fl = cpu_get_rflags(cpu), sp;
 	struct frame f = { { fl & 0xffff, cpu->seg[SEG_CS].sel, ret & 0xffff }, 3 };
 	struct seg *ss = &cpu->seg[SEG_SS];
-	uint64_t mask = ss->db ? 0xffffffffULL : 0xffff;
+	unsigned width = stack_width(cpu);
 	int rc;
 
 	if (vec * 4 + 3 > cpu->idtr.limit)
@@ -93,11 +88,11 @@ static int deliver_real(struct soft_cpu *cpu, unsigned vec, uint64_t ret)
 	rc = mem_read_lin(cpu, cpu->idtr.base + vec * 4, &ent, 4, ACC_SUPER);
 	if (rc)
 		return rc;
-	rc = write_frame(cpu, ss, cpu->gpr[R_RSP], mask, 2, &f, ACC_SUPER, &sp);
+	rc = write_frame(cpu, ss, cpu->gpr[R_RSP], size_mask(width), 2, &f, ACC_SUPER, &sp);
 	if (rc)
 		return rc;
-	set_sp(cpu, sp, mask);
-	cpu_set_rflags(cpu, fl & ~(RF_IF | RF_TF | RF_AC | RF_RF));
+	stack_set_sp(cpu, width, sp);
+	cpu_set_rflags(cpu, fl & ~(FL_IF | FL_TF | FL_AC | FL_RF));
 	cpu->seg[SEG_CS].sel = (uint16_t)(ent >> 16);
 	cpu->seg[SEG_CS].base = (uint64_t)(ent >> 16) << 4;
 	cpu->rip = ent & 0xffff;
@@ -120,7 +115,7 @@ static int gate_target(struct soft_cpu *cpu, const struct gate *g, uint32_t ext,
 		return rc;
 	}
 	seg_from_desc(cs, g->sel, *desc);
-	if (!cs->s || !(cs->type & 8) || cs->dpl > cpu->cpl)
+	if (!cs->s || !(cs->type & SEG_TYPE_CODE) || cs->dpl > cpu->cpl)
 		return cpu_fault(cpu, X_GP, (g->sel & 0xfffc) | ext);
 	if (cpu_long_mode(cpu) && (!cs->l || cs->db))
 		return cpu_fault(cpu, X_GP, (g->sel & 0xfffc) | ext);
@@ -179,12 +174,12 @@ static int tss_read(struct soft_cpu *cpu, uint64_t off, void *dst, unsigned size
 static void commit_cs(struct soft_cpu *cpu, struct seg *cs, unsigned cpl, uint64_t rip,
 		      uint64_t flags, bool int_gate)
 {
-	cs->type |= 1;
+	cs->type |= SEG_TYPE_ACCESSED;
 	cs->sel = (uint16_t)((cs->sel & ~3u) | cpl);
 	cpu->seg[SEG_CS] = *cs;
-	flags &= ~(RF_TF | RF_NT | RF_RF | RF_VM);
+	flags &= ~(FL_TF | FL_NT | FL_RF | FL_VM);
 	if (int_gate)
-		flags &= ~RF_IF;
+		flags &= ~FL_IF;
 	cpu_set_rflags(cpu, flags);
 	cpu->rip = rip;
 	cpu->next_rip = rip;
@@ -207,7 +202,7 @@ static int deliver_long(struct soft_cpu *cpu, unsigned vec, int kind, bool has_e
 		rc = gate_target(cpu, &g, ext, &cs, &desc);
 	if (rc)
 		return rc;
-	new_cpl = (cs.type & 4) ? cpu->cpl : cs.dpl;
+	new_cpl = (cs.type & SEG_TYPE_DC) ? cpu->cpl : cs.dpl;
 	if (!is_canonical(g.off))
 		return cpu_fault(cpu, X_GP, ext);
 	sp = cpu->gpr[R_RSP];
@@ -252,18 +247,18 @@ static int deliver_prot(struct soft_cpu *cpu, unsigned vec, int kind, bool has_e
 	struct gate g;
 	struct seg cs, nss;
 	uint64_t desc, sp, new_sp, mask, dss;
-	unsigned new_cpl, size;
+	unsigned new_cpl, size, width;
 	struct frame f;
 	int rc;
 
-	if (cpu->rflags & RF_VM)
+	if (cpu->rflags & FL_VM)
 		return cpu_fault(cpu, X_GP, 0); /* virtual-8086 mode is not implemented */
 	rc = read_gate(cpu, vec, kind, &g);
 	if (!rc)
 		rc = gate_target(cpu, &g, ext, &cs, &desc);
 	if (rc)
 		return rc;
-	new_cpl = (cs.type & 4) ? cpu->cpl : cs.dpl;
+	new_cpl = (cs.type & SEG_TYPE_DC) ? cpu->cpl : cs.dpl;
 	size = (g.type & 8) ? 4 : 2;
 	if (g.off > cs.limit)
 		return cpu_fault(cpu, X_GP, ext);
@@ -286,26 +281,28 @@ static int deliver_prot(struct soft_cpu *cpu, unsigned vec, int kind, bool has_e
 		if (rc)
 			return rc;
 		seg_from_desc(&nss, ssel, dss);
-		if ((ssel & 3) != new_cpl || nss.dpl != new_cpl || !nss.s || (nss.type & 0xa) != 2)
+		if ((ssel & 3) != new_cpl || nss.dpl != new_cpl || !nss.s ||
+		    (nss.type & (SEG_TYPE_CODE | SEG_TYPE_WR)) != SEG_TYPE_WR)
 			return cpu_fault(cpu, X_TS, (ssel & 0xfffc) | ext);
 		if (!nss.present)
 			return cpu_fault(cpu, X_SS, (ssel & 0xfffc) | ext);
-		nss.type |= 1;
+		nss.type |= SEG_TYPE_ACCESSED;
 		sp = esp;
 		f.v[f.n++] = cpu->seg[SEG_SS].sel;
-		f.v[f.n++] = cpu->gpr[R_RSP] & (cpu->seg[SEG_SS].db ? 0xffffffffULL : 0xffff);
+		f.v[f.n++] = cpu->gpr[R_RSP] & stack_mask(cpu);
 	} else {
 		nss = cpu->seg[SEG_SS];
 		sp = cpu->gpr[R_RSP];
 	}
-	mask = nss.db ? 0xffffffffULL : 0xffff;
+	width = stack_width_of(cpu, &nss);
+	mask = size_mask(width);
 	f.v[f.n++] = pushed_flags;
 	f.v[f.n++] = cpu->seg[SEG_CS].sel;
 	f.v[f.n++] = ret;
 	if (has_err)
 		f.v[f.n++] = err;
 	sp &= mask;
-	if (!(nss.type & 4) && (sp - f.n * size) > sp)
+	if (!(nss.type & SEG_TYPE_DC) && (sp - f.n * size) > sp)
 		return cpu_fault(cpu, X_SS, new_cpl < cpu->cpl ? ((nss.sel & 0xfffc) | ext) : ext);
 	rc = write_frame(cpu, &nss, sp, mask, size, &f, new_cpl < 3 ? ACC_SUPER : 0, &new_sp);
 	if (rc)
@@ -316,10 +313,7 @@ static int deliver_prot(struct soft_cpu *cpu, unsigned vec, int kind, bool has_e
 	cpu->seg[SEG_SS] = nss;
 	if (new_cpl < cpu->cpl)
 		cpu->seg[SEG_SS].dpl = (uint8_t)new_cpl;
-	if (mask == 0xffff)
-		cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~0xffffULL) | new_sp;
-	else
-		cpu->gpr[R_RSP] = new_sp;
+	stack_set_sp(cpu, width, new_sp);
 	commit_cs(cpu, &cs, new_cpl, g.off, cpu_get_rflags(cpu), !(g.type & 1));
 	return EXEC_OK;
 }
@@ -332,7 +326,7 @@ int cpu_deliver_event(struct soft_cpu *cpu, unsigned vector, bool has_error, uin
 	uint64_t flags = cpu_get_rflags(cpu);
 
 	if (kind == EV_EXCEPTION && fault_class(vector))
-		flags |= RF_RF;
+		flags |= FL_RF;
 	cpu->halted = false;
 	cpu->exc.pending = false;
 	if (!cpu_protected(cpu))
@@ -414,7 +408,7 @@ int cpu_deliver_irq(struct soft_cpu *cpu)
 {
 	int rc;
 
-	if (!cpu->irq_pending || !(cpu_get_rflags(cpu) & RF_IF) || cpu->int_shadow)
+	if (!cpu->irq_pending || !(cpu_get_rflags(cpu) & FL_IF) || cpu->int_shadow)
 		return 0;
 	cpu->irq_pending = false;
 	cpu->next_rip = cpu->rip;

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "vcpu/soft/cpu.h"
+#include "vcpu/soft/handlers.h"
 
 /* struct insn.iflags: what the run loop must know about a record */
 enum {
@@ -18,14 +18,6 @@ enum {
 	INSN_F_INT3 = 2,  /* int3: KVM_GUESTDBG_USE_SW_BP exits here */
 	INSN_F_NOCACHE = 4, /* decoded from bytes of two pages: never cached */
 };
-
-/* Extra handler families (decode.c calls them with the cpu.h ones). */
-void exec_muldiv_register(insn_fn *table);
-void exec_bit_register(insn_fn *table);
-void exec_misc_register(insn_fn *table);
-/* A handler specialised for this record's operand form, or NULL (exec_fast.c). */
-insn_fn exec_fast_specialize(const struct insn *in);
-insn_fn exec_fast_specialize1(const struct insn *in);
 
 /* ---- lazy flags (flags.c) ---- */
 enum lf_op {
@@ -36,22 +28,6 @@ enum lf_op {
 	LF_INC,   /* src1 + 1 = res, src2 = CF kept from before */
 	LF_DEC,   /* src1 - 1 = res, src2 = CF kept from before */
 };
-
-#define FL_CF 0x001ULL
-#define FL_PF 0x004ULL
-#define FL_AF 0x010ULL
-#define FL_ZF 0x040ULL
-#define FL_SF 0x080ULL
-#define FL_TF 0x100ULL
-#define FL_IF 0x200ULL
-#define FL_DF 0x400ULL
-#define FL_OF 0x800ULL
-#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
-
-static inline uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
 
 static inline uint64_t sign_bit(unsigned size)
 {
@@ -117,6 +93,25 @@ static inline void reg_set(struct soft_cpu *cpu, unsigned reg, unsigned size, ui
 	}
 }
 
+/*
+ * Effective address (offset in its segment) of memory operand i: base,
+ * scaled index and displacement (RIP-relative from the next
+ * instruction), wrapped at the address size.
+ */
+static inline uint64_t op_ea(const struct soft_cpu *cpu, const struct insn *in, int i)
+{
+	const struct operand *o = &in->op[i];
+	uint64_t a = (uint64_t)o->disp;
+
+	if (o->base == R_RIP)
+		a += cpu->next_rip;
+	else if (o->base < 16)
+		a += cpu->gpr[o->base];
+	if (o->index < 16)
+		a += cpu->gpr[o->index] * o->scale;
+	return a & size_mask(in->addrsize);
+}
+
 /* Operand fast paths: register and immediate inline, memory out of line. */
 int op_read_mem(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *v);
 int op_write_mem(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t v);
@@ -158,22 +153,47 @@ typedef uint64_t (*rmw_fn)(uint64_t old, uint64_t arg, uint64_t arg2);
 int mem_rmw(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, bool locked, rmw_fn f,
 	    uint64_t arg, uint64_t arg2, uint64_t *oldp, uint64_t *newp);
 
-/* Stack pointer width for implicit stack accesses: 8, 4 or 2. */
-unsigned stack_size(const struct soft_cpu *cpu);
-/* Mask an instruction pointer to the operand size of a near branch. */
-static inline uint64_t ip_mask(const struct soft_cpu *cpu, uint64_t ip, unsigned opsize)
+/* ---- the stack (stack.c) ---- */
+
+/* Width of the stack pointer with stack segment ss: 8 in 64-bit mode, else 4 or 2 by SS.B. */
+static inline unsigned stack_width_of(const struct soft_cpu *cpu, const struct seg *ss)
 {
-	if (opsize == 8)
-		return ip;
-	return ip & size_mask(opsize);
+	return cpu->code_bits == 64 ? 8 : ss->db ? 4 : 2;
 }
+
+static inline unsigned stack_width(const struct soft_cpu *cpu)
+{
+	return stack_width_of(cpu, &cpu->seg[SEG_SS]);
+}
+
+static inline uint64_t stack_mask(const struct soft_cpu *cpu)
+{
+	return size_mask(stack_width(cpu));
+}
+
+/* RSP = sp at stack width w: a 16-bit stack changes SP only, a 32-bit one zero-extends. */
+static inline void stack_set_sp(struct soft_cpu *cpu, unsigned w, uint64_t sp)
+{
+	reg_set(cpu, R_RSP, w, sp);
+}
+
+/* size bytes at SS:RSP + off, and at SS:RSP - depth, without moving RSP. */
+int stack_read(struct soft_cpu *cpu, uint64_t off, unsigned size, uint64_t *v);
+int stack_write(struct soft_cpu *cpu, uint64_t depth, unsigned size, uint64_t v);
+int stack_push(struct soft_cpu *cpu, uint64_t v, unsigned size);
+int stack_pop(struct soft_cpu *cpu, uint64_t *v, unsigned size);
+/*
+ * The SS of a return to outer privilege level rpl (far RET, IRET) with
+ * new code segment cs: selector ssel checked and loaded into *ss, its
+ * descriptor in *desc (0 for a null SS) to set accessed at commit.
+ */
+int stack_return_ss(struct soft_cpu *cpu, uint16_t ssel, unsigned rpl, const struct seg *cs,
+		    struct seg *ss, uint64_t *desc);
 
 /* ---- decode (decode.c) and cache (decode_cache.c) ---- */
 /* Decode bytes at buf[0..avail) in the cpu's current mode into *in. */
 int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct insn *in);
 void decode_init(void);
-/* Handlers of unknown opcodes and of decode errors. */
-int exec_undefined(struct soft_cpu *cpu, const struct insn *in);
 
 /*
  * Decoded records of one guest-physical page in one decode mode. Records

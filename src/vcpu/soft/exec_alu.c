@@ -100,27 +100,27 @@ int mem_rmw(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, bool loc
 /* ---- the two-operand ALU family ---- */
 enum alu_kind { K_ADD, K_OR, K_ADC, K_SBB, K_AND, K_SUB, K_XOR, K_CMP, K_TEST };
 
-static uint64_t f_add(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_add(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a + b + c;
 }
 
-static uint64_t f_sub(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_sub(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a - b - c;
 }
 
-static uint64_t f_and(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_and(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a & b;
 }
 
-static uint64_t f_or(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_or(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a | b;
 }
 
-static uint64_t f_xor(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_xor(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a ^ b;
 }
@@ -140,11 +140,13 @@ static inline __attribute__((always_inline)) int alu(struct soft_cpu *cpu, const
 		c = lf_cf(cpu);
 	if (__builtin_expect(in->op[0].kind == OP_MEM && k != K_CMP && k != K_TEST, 0)) {
 		uint64_t off;
-		rmw_fn f = k == K_ADD || k == K_ADC ? f_add :
-			   k == K_SUB || k == K_SBB ? f_sub :
-			   k == K_AND ? f_and : k == K_OR ? f_or : f_xor;
+		rmw_fn f = k == K_ADD || k == K_ADC   ? rmw_add
+			   : k == K_SUB || k == K_SBB ? rmw_sub
+			   : k == K_AND		      ? rmw_and
+			   : k == K_OR		      ? rmw_or
+						      : rmw_xor;
 
-		op_addr(cpu, in, 0, &off);
+		off = op_ea(cpu, in, 0);
 		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, f, b, c, &a, &r);
 		if (rc)
 			return rc;
@@ -193,37 +195,40 @@ static inline __attribute__((always_inline)) int alu(struct soft_cpu *cpu, const
 	return EXEC_OK;
 }
 
-#define ALU_HANDLER(name, kind) \
-	static int name(struct soft_cpu *cpu, const struct insn *in) { return alu(cpu, in, kind); }
-ALU_HANDLER(h_add, K_ADD)
-ALU_HANDLER(h_or, K_OR)
-ALU_HANDLER(h_adc, K_ADC)
-ALU_HANDLER(h_sbb, K_SBB)
-ALU_HANDLER(h_and, K_AND)
-ALU_HANDLER(h_sub, K_SUB)
-ALU_HANDLER(h_xor, K_XOR)
-ALU_HANDLER(h_cmp, K_CMP)
-ALU_HANDLER(h_test, K_TEST)
+#define ALU_HANDLER(name, kind)                                                                    \
+	int name(struct soft_cpu *cpu, const struct insn *in)                                      \
+	{                                                                                          \
+		return alu(cpu, in, kind);                                                         \
+	}
+ALU_HANDLER(exec_add, K_ADD)
+ALU_HANDLER(exec_or, K_OR)
+ALU_HANDLER(exec_adc, K_ADC)
+ALU_HANDLER(exec_sbb, K_SBB)
+ALU_HANDLER(exec_and, K_AND)
+ALU_HANDLER(exec_sub, K_SUB)
+ALU_HANDLER(exec_xor, K_XOR)
+ALU_HANDLER(exec_cmp, K_CMP)
+ALU_HANDLER(exec_test, K_TEST)
 
 /* ---- one-operand: inc/dec/neg/not ---- */
 enum un_kind { U_INC, U_DEC, U_NEG, U_NOT };
 
-static uint64_t f_inc(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_inc(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a + 1;
 }
 
-static uint64_t f_dec(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_dec(uint64_t a, uint64_t b, uint64_t c)
 {
 	return a - 1;
 }
 
-static uint64_t f_neg(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_neg(uint64_t a, uint64_t b, uint64_t c)
 {
 	return -a;
 }
 
-static uint64_t f_not(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_not(uint64_t a, uint64_t b, uint64_t c)
 {
 	return ~a;
 }
@@ -237,9 +242,12 @@ static inline __attribute__((always_inline)) int unary(struct soft_cpu *cpu,
 
 	if (in->op[0].kind == OP_MEM) {
 		uint64_t off;
-		rmw_fn f = k == U_INC ? f_inc : k == U_DEC ? f_dec : k == U_NEG ? f_neg : f_not;
+		rmw_fn f = k == U_INC	? rmw_inc
+			   : k == U_DEC ? rmw_dec
+			   : k == U_NEG ? rmw_neg
+					: rmw_not;
 
-		op_addr(cpu, in, 0, &off);
+		off = op_ea(cpu, in, 0);
 		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, f, 0, 0, &a, &r);
 		if (rc)
 			return rc;
@@ -264,38 +272,38 @@ static inline __attribute__((always_inline)) int unary(struct soft_cpu *cpu,
 	return EXEC_OK;
 }
 
-static int h_inc(struct soft_cpu *cpu, const struct insn *in)
+int exec_inc(struct soft_cpu *cpu, const struct insn *in)
 {
 	return unary(cpu, in, U_INC);
 }
 
-static int h_dec(struct soft_cpu *cpu, const struct insn *in)
+int exec_dec(struct soft_cpu *cpu, const struct insn *in)
 {
 	return unary(cpu, in, U_DEC);
 }
 
-static int h_neg(struct soft_cpu *cpu, const struct insn *in)
+int exec_neg(struct soft_cpu *cpu, const struct insn *in)
 {
 	return unary(cpu, in, U_NEG);
 }
 
-static int h_not(struct soft_cpu *cpu, const struct insn *in)
+int exec_not(struct soft_cpu *cpu, const struct insn *in)
 {
 	return unary(cpu, in, U_NOT);
 }
 
 /* ---- exchanges ---- */
-static uint64_t f_xchg(uint64_t a, uint64_t b, uint64_t c)
+static uint64_t rmw_xchg(uint64_t a, uint64_t b, uint64_t c)
 {
 	return b;
 }
 
-static uint64_t f_cmpxchg(uint64_t a, uint64_t expect, uint64_t src)
+static uint64_t rmw_cmpxchg(uint64_t a, uint64_t expect, uint64_t src)
 {
 	return a == expect ? src : a;
 }
 
-static int h_xchg(struct soft_cpu *cpu, const struct insn *in)
+int exec_xchg(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t a, b, r;
@@ -308,8 +316,8 @@ static int h_xchg(struct soft_cpu *cpu, const struct insn *in)
 		uint64_t off;
 
 		/* xchg with memory is locked even without the prefix */
-		op_addr(cpu, in, 0, &off);
-		rc = mem_rmw(cpu, in->op[0].seg, off, size, true, f_xchg, b, 0, &a, &r);
+		off = op_ea(cpu, in, 0);
+		rc = mem_rmw(cpu, in->op[0].seg, off, size, true, rmw_xchg, b, 0, &a, &r);
 		if (rc)
 			return rc;
 		return opw(cpu, in, 1, a);
@@ -320,7 +328,7 @@ static int h_xchg(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_xadd(struct soft_cpu *cpu, const struct insn *in)
+int exec_xadd(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t a, b, r;
@@ -330,8 +338,8 @@ static int h_xadd(struct soft_cpu *cpu, const struct insn *in)
 	if (in->op[0].kind == OP_MEM) {
 		uint64_t off;
 
-		op_addr(cpu, in, 0, &off);
-		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, f_add, b, 0,
+		off = op_ea(cpu, in, 0);
+		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, rmw_add, b, 0,
 			     &a, &r);
 		if (rc)
 			return rc;
@@ -346,7 +354,7 @@ static int h_xadd(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_cmpxchg(struct soft_cpu *cpu, const struct insn *in)
+int exec_cmpxchg(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t m = size_mask(size), acc = cpu->gpr[R_RAX] & m, src, a, r;
@@ -356,8 +364,8 @@ static int h_cmpxchg(struct soft_cpu *cpu, const struct insn *in)
 	if (in->op[0].kind == OP_MEM) {
 		uint64_t off;
 
-		op_addr(cpu, in, 0, &off);
-		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, f_cmpxchg, acc,
+		off = op_ea(cpu, in, 0);
+		rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK, rmw_cmpxchg, acc,
 			     src, &a, &r);
 		if (rc)
 			return rc;
@@ -373,7 +381,7 @@ static int h_cmpxchg(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* cmpxchg8b m64 / cmpxchg16b m128: EDX:EAX (RDX:RAX) against memory. */
-static int h_cmpxchg_wide(struct soft_cpu *cpu, const struct insn *in)
+int exec_cmpxchg_wide(struct soft_cpu *cpu, const struct insn *in)
 {
 	bool wide = in->mnemonic == ZYDIS_MNEMONIC_CMPXCHG16B;
 	unsigned half = wide ? 8 : 4, size = 2 * half;
@@ -387,7 +395,7 @@ static int h_cmpxchg_wide(struct soft_cpu *cpu, const struct insn *in)
 
 	if (in->op[0].kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
-	op_addr(cpu, in, 0, &off);
+	off = op_ea(cpu, in, 0);
 	if (wide && (off & 15))
 		return cpu_fault(cpu, X_GP, 0);
 	if (in->prefix & PFX_LOCK)
@@ -438,26 +446,4 @@ static int h_cmpxchg_wide(struct soft_cpu *cpu, const struct insn *in)
 	}
 	lf_update(cpu, FL_ZF, eq ? FL_ZF : 0);
 	return EXEC_OK;
-}
-
-void exec_alu_register(insn_fn *t)
-{
-	t[ZYDIS_MNEMONIC_ADD] = h_add;
-	t[ZYDIS_MNEMONIC_OR] = h_or;
-	t[ZYDIS_MNEMONIC_ADC] = h_adc;
-	t[ZYDIS_MNEMONIC_SBB] = h_sbb;
-	t[ZYDIS_MNEMONIC_AND] = h_and;
-	t[ZYDIS_MNEMONIC_SUB] = h_sub;
-	t[ZYDIS_MNEMONIC_XOR] = h_xor;
-	t[ZYDIS_MNEMONIC_CMP] = h_cmp;
-	t[ZYDIS_MNEMONIC_TEST] = h_test;
-	t[ZYDIS_MNEMONIC_INC] = h_inc;
-	t[ZYDIS_MNEMONIC_DEC] = h_dec;
-	t[ZYDIS_MNEMONIC_NEG] = h_neg;
-	t[ZYDIS_MNEMONIC_NOT] = h_not;
-	t[ZYDIS_MNEMONIC_XCHG] = h_xchg;
-	t[ZYDIS_MNEMONIC_XADD] = h_xadd;
-	t[ZYDIS_MNEMONIC_CMPXCHG] = h_cmpxchg;
-	t[ZYDIS_MNEMONIC_CMPXCHG8B] = h_cmpxchg_wide;
-	t[ZYDIS_MNEMONIC_CMPXCHG16B] = h_cmpxchg_wide;
 }

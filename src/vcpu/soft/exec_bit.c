@@ -118,7 +118,7 @@ static bool shift(struct soft_cpu *cpu, unsigned k, unsigned size, uint64_t a, u
 	return true;
 }
 
-static int h_shl(struct soft_cpu *cpu, const struct insn *in)
+int exec_shift_rotate(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t a, c = 1, r;
@@ -142,7 +142,7 @@ static int h_shl(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* shld/shrd dest, src, count */
-static int h_shxd(struct soft_cpu *cpu, const struct insn *in)
+int exec_shxd(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size, bits = size * 8, c;
 	uint64_t a, b, cnt, r, m = size_mask(size), sb = sign_bit(size), cf, of;
@@ -194,22 +194,22 @@ static int h_shxd(struct soft_cpu *cpu, const struct insn *in)
 /* ---- bit tests ---- */
 enum bt_kind { B_BT, B_BTS, B_BTR, B_BTC };
 
-static uint64_t f_bts(uint64_t a, uint64_t bit, uint64_t c)
+static uint64_t rmw_bts(uint64_t a, uint64_t bit, uint64_t c)
 {
 	return a | bit;
 }
 
-static uint64_t f_btr(uint64_t a, uint64_t bit, uint64_t c)
+static uint64_t rmw_btr(uint64_t a, uint64_t bit, uint64_t c)
 {
 	return a & ~bit;
 }
 
-static uint64_t f_btc(uint64_t a, uint64_t bit, uint64_t c)
+static uint64_t rmw_btc(uint64_t a, uint64_t bit, uint64_t c)
 {
 	return a ^ bit;
 }
 
-static int h_bt(struct soft_cpu *cpu, const struct insn *in)
+int exec_bt(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size, bits = size * 8, k;
 	uint64_t off, a, r, bitoff, mask;
@@ -232,7 +232,7 @@ static int h_bt(struct soft_cpu *cpu, const struct insn *in)
 	if (rc)
 		return rc;
 	if (in->op[0].kind == OP_MEM) {
-		op_addr(cpu, in, 0, &off);
+		off = op_ea(cpu, in, 0);
 		if (in->op[1].kind == OP_REG) {
 			/* the register offset is signed and may reach outside the operand */
 			int64_t s = sign_extend(bitoff, in->op[1].size);
@@ -248,7 +248,10 @@ static int h_bt(struct soft_cpu *cpu, const struct insn *in)
 				return rc;
 		} else {
 			rc = mem_rmw(cpu, in->op[0].seg, off, size, in->prefix & PFX_LOCK,
-				     k == B_BTS ? f_bts : k == B_BTR ? f_btr : f_btc, mask, 0, &a, &r);
+				     k == B_BTS	  ? rmw_bts
+				     : k == B_BTR ? rmw_btr
+						  : rmw_btc,
+				     mask, 0, &a, &r);
 			if (rc)
 				return rc;
 		}
@@ -265,7 +268,7 @@ static int h_bt(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* ---- bit scans and counts ---- */
-static int h_bsf(struct soft_cpu *cpu, const struct insn *in)
+int exec_bsf(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t v, r = 0;
@@ -286,7 +289,7 @@ static int h_bsf(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_tzcnt(struct soft_cpu *cpu, const struct insn *in)
+int exec_tzcnt(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size, bits = size * 8;
 	uint64_t v, r;
@@ -304,7 +307,7 @@ static int h_tzcnt(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_popcnt(struct soft_cpu *cpu, const struct insn *in)
+int exec_popcnt(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t v, r;
@@ -318,26 +321,4 @@ static int h_popcnt(struct soft_cpu *cpu, const struct insn *in)
 	cpu->lf.res = v ? 0 : FL_ZF;
 	cpu->lf.op = LF_RAW;
 	return EXEC_OK;
-}
-
-void exec_bit_register(insn_fn *t)
-{
-	t[ZYDIS_MNEMONIC_ROL] = h_shl;
-	t[ZYDIS_MNEMONIC_ROR] = h_shl;
-	t[ZYDIS_MNEMONIC_RCL] = h_shl;
-	t[ZYDIS_MNEMONIC_RCR] = h_shl;
-	t[ZYDIS_MNEMONIC_SHL] = h_shl;
-	t[ZYDIS_MNEMONIC_SHR] = h_shl;
-	t[ZYDIS_MNEMONIC_SAR] = h_shl;
-	t[ZYDIS_MNEMONIC_SHLD] = h_shxd;
-	t[ZYDIS_MNEMONIC_SHRD] = h_shxd;
-	t[ZYDIS_MNEMONIC_BT] = h_bt;
-	t[ZYDIS_MNEMONIC_BTS] = h_bt;
-	t[ZYDIS_MNEMONIC_BTR] = h_bt;
-	t[ZYDIS_MNEMONIC_BTC] = h_bt;
-	t[ZYDIS_MNEMONIC_BSF] = h_bsf;
-	t[ZYDIS_MNEMONIC_BSR] = h_bsf;
-	t[ZYDIS_MNEMONIC_TZCNT] = h_tzcnt;
-	t[ZYDIS_MNEMONIC_LZCNT] = h_tzcnt;
-	t[ZYDIS_MNEMONIC_POPCNT] = h_popcnt;
 }

@@ -8,16 +8,11 @@
 
 #include "vcpu/soft/exec.h"
 
-static inline bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* Set the branch target: #GP(0) for a non-canonical target in 64-bit mode. */
 static inline int branch_to(struct soft_cpu *cpu, uint64_t target, unsigned opsize)
 {
-	target = ip_mask(cpu, target, opsize);
-	if (cpu->code_bits == 64 && __builtin_expect(!canonical(target), 0))
+	target = ip_mask(target, opsize);
+	if (cpu->code_bits == 64 && __builtin_expect(!is_canonical(target), 0))
 		return cpu_fault(cpu, X_GP, 0);
 	cpu->next_rip = target;
 	return EXEC_OK;
@@ -33,7 +28,7 @@ static inline int target_of(struct soft_cpu *cpu, const struct insn *in, uint64_
 	return opr(cpu, in, 0, t);
 }
 
-static int h_jmp(struct soft_cpu *cpu, const struct insn *in)
+int exec_jmp(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t t;
 	int rc = target_of(cpu, in, &t);
@@ -43,41 +38,41 @@ static int h_jmp(struct soft_cpu *cpu, const struct insn *in)
 	return branch_to(cpu, t, in->opsize);
 }
 
-static int h_jcc(struct soft_cpu *cpu, const struct insn *in)
+int exec_jcc(struct soft_cpu *cpu, const struct insn *in)
 {
 	if (!cpu_cond(cpu, in->cc))
 		return EXEC_OK;
 	return branch_to(cpu, cpu->next_rip + (uint64_t)in->op[0].disp, in->opsize);
 }
 
-static int h_call(struct soft_cpu *cpu, const struct insn *in)
+int exec_call(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t t;
 	int rc = target_of(cpu, in, &t);
 
 	if (rc)
 		return rc;
-	t = ip_mask(cpu, t, in->opsize);
-	if (cpu->code_bits == 64 && !canonical(t))
+	t = ip_mask(t, in->opsize);
+	if (cpu->code_bits == 64 && !is_canonical(t))
 		return cpu_fault(cpu, X_GP, 0);
-	rc = cpu_push(cpu, cpu->next_rip, in->opsize);
+	rc = stack_push(cpu, cpu->next_rip, in->opsize);
 	if (rc)
 		return rc;
 	cpu->next_rip = t;
 	return EXEC_OK;
 }
 
-static int h_ret(struct soft_cpu *cpu, const struct insn *in)
+int exec_ret(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize;
+	unsigned ss = stack_width(cpu), size = in->opsize;
 	uint64_t sp = cpu->gpr[R_RSP] & size_mask(ss), t = 0;
 	int rc;
 
 	rc = mem_read(cpu, SEG_SS, sp, &t, size);
 	if (rc)
 		return rc;
-	t = ip_mask(cpu, t, size);
-	if (cpu->code_bits == 64 && !canonical(t))
+	t = ip_mask(t, size);
+	if (cpu->code_bits == 64 && !is_canonical(t))
 		return cpu_fault(cpu, X_GP, 0);
 	sp += size;
 	if (in->nops && in->op[0].kind == OP_IMM)
@@ -88,7 +83,7 @@ static int h_ret(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* loop/loope/loopne and jcxz: the counter is rCX at the address size */
-static int h_loop(struct soft_cpu *cpu, const struct insn *in)
+int exec_loop(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned as = in->addrsize;
 	uint64_t cx = (cpu->gpr[R_RCX] - 1) & size_mask(as);
@@ -108,26 +103,26 @@ static int h_loop(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_jcxz(struct soft_cpu *cpu, const struct insn *in)
+int exec_jcxz(struct soft_cpu *cpu, const struct insn *in)
 {
 	if (cpu->gpr[R_RCX] & size_mask(in->addrsize))
 		return EXEC_OK;
 	return branch_to(cpu, cpu->next_rip + (uint64_t)in->op[0].disp, in->opsize);
 }
 
-static int h_push(struct soft_cpu *cpu, const struct insn *in)
+int exec_push(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = op_read(cpu, in, 0, &v); /* generic: also segment registers */
 
 	if (rc)
 		return rc;
-	return cpu_push(cpu, v & size_mask(in->opsize), in->opsize);
+	return stack_push(cpu, v & size_mask(in->opsize), in->opsize);
 }
 
-static int h_pop(struct soft_cpu *cpu, const struct insn *in)
+int exec_pop(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize;
+	unsigned ss = stack_width(cpu), size = in->opsize;
 	uint64_t sp = cpu->gpr[R_RSP] & size_mask(ss), old = cpu->gpr[R_RSP], v = 0;
 	int rc;
 
@@ -142,9 +137,9 @@ static int h_pop(struct soft_cpu *cpu, const struct insn *in)
 	return rc;
 }
 
-static int h_pusha(struct soft_cpu *cpu, const struct insn *in)
+int exec_pusha(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize, i;
+	unsigned ss = stack_width(cpu), size = in->opsize, i;
 	uint64_t sp = cpu->gpr[R_RSP] & size_mask(ss);
 	int rc;
 
@@ -161,9 +156,9 @@ static int h_pusha(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_popa(struct soft_cpu *cpu, const struct insn *in)
+int exec_popa(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize, i;
+	unsigned ss = stack_width(cpu), size = in->opsize, i;
 	uint64_t sp = cpu->gpr[R_RSP] & size_mask(ss), v[8] = { 0 };
 	int rc;
 
@@ -181,9 +176,9 @@ static int h_popa(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_enter(struct soft_cpu *cpu, const struct insn *in)
+int exec_enter(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize, level, i;
+	unsigned ss = stack_width(cpu), size = in->opsize, level, i;
 	uint64_t sm = size_mask(ss), alloc, sp = cpu->gpr[R_RSP] & sm;
 	uint64_t bp = cpu->gpr[R_RBP] & sm, frame, v;
 	int rc;
@@ -219,9 +214,9 @@ static int h_enter(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_leave(struct soft_cpu *cpu, const struct insn *in)
+int exec_leave(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize;
+	unsigned ss = stack_width(cpu), size = in->opsize;
 	uint64_t sp = cpu->gpr[R_RBP] & size_mask(ss), v = 0;
 	int rc;
 
@@ -231,35 +226,4 @@ static int h_leave(struct soft_cpu *cpu, const struct insn *in)
 	reg_set(cpu, R_RSP, ss, sp + size);
 	reg_set(cpu, R_RBP, size, v);
 	return EXEC_OK;
-}
-
-void exec_ctl_register(insn_fn *t)
-{
-	static const unsigned jcc[] = {
-		ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB, ZYDIS_MNEMONIC_JNB,
-		ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
-		ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP, ZYDIS_MNEMONIC_JNP,
-		ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE,
-	};
-	unsigned i;
-
-	for (i = 0; i < sizeof(jcc) / sizeof(jcc[0]); i++)
-		t[jcc[i]] = h_jcc;
-	t[ZYDIS_MNEMONIC_JMP] = h_jmp;
-	t[ZYDIS_MNEMONIC_CALL] = h_call;
-	t[ZYDIS_MNEMONIC_RET] = h_ret;
-	t[ZYDIS_MNEMONIC_LOOP] = h_loop;
-	t[ZYDIS_MNEMONIC_LOOPE] = h_loop;
-	t[ZYDIS_MNEMONIC_LOOPNE] = h_loop;
-	t[ZYDIS_MNEMONIC_JCXZ] = h_jcxz;
-	t[ZYDIS_MNEMONIC_JECXZ] = h_jcxz;
-	t[ZYDIS_MNEMONIC_JRCXZ] = h_jcxz;
-	t[ZYDIS_MNEMONIC_PUSH] = h_push;
-	t[ZYDIS_MNEMONIC_POP] = h_pop;
-	t[ZYDIS_MNEMONIC_PUSHA] = h_pusha;
-	t[ZYDIS_MNEMONIC_PUSHAD] = h_pusha;
-	t[ZYDIS_MNEMONIC_POPA] = h_popa;
-	t[ZYDIS_MNEMONIC_POPAD] = h_popa;
-	t[ZYDIS_MNEMONIC_ENTER] = h_enter;
-	t[ZYDIS_MNEMONIC_LEAVE] = h_leave;
 }

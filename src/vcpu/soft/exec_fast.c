@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Specialised handlers for the most common operand forms: the decoder
- * asks exec_fast_specialize() once per decoded instruction, and when the
+ * asks fast_specialize() once per decoded instruction, and when the
  * form is one of these (32/64-bit register, register/immediate or simple
  * memory operands, no prefixes that change meaning) the record runs a
  * handler with the size and the form compiled in, instead of the generic
@@ -14,20 +14,6 @@
 #include "vcpu/soft/exec.h"
 
 #define GREG(cpu, r) ((cpu)->gpr[(r)])
-
-static inline uint64_t ea(const struct soft_cpu *cpu, const struct insn *in, int i)
-{
-	const struct operand *o = &in->op[i];
-	uint64_t a = (uint64_t)o->disp;
-
-	if (o->base == R_RIP)
-		a += cpu->next_rip;
-	else if (o->base < 16)
-		a += cpu->gpr[o->base];
-	if (o->index < 16)
-		a += cpu->gpr[o->index] * o->scale;
-	return a & size_mask(in->addrsize);
-}
 
 /* ---- two-operand ALU, register destination ---- */
 #define ALU_OP_add(a, b) ((a) + (b))
@@ -55,38 +41,38 @@ static inline uint64_t ea(const struct soft_cpu *cpu, const struct insn *in, int
 #define T_8 uint64_t
 #define T_4 uint32_t
 
-#define DEF_ALU(k, sz)                                                                   \
-	static int f_##k##_rr##sz(struct soft_cpu *cpu, const struct insn *in)           \
-	{                                                                                 \
-		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                              \
-		T_##sz b = (T_##sz)GREG(cpu, in->op[1].reg);                              \
-		T_##sz r = ALU_OP_##k(a, b);                                              \
-		if (ALU_WB_##k)                                                           \
-			GREG(cpu, in->op[0].reg) = r;                                      \
-		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
-		return EXEC_OK;                                                            \
-	}                                                                                 \
-	static int f_##k##_ri##sz(struct soft_cpu *cpu, const struct insn *in)           \
-	{                                                                                 \
-		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                              \
-		T_##sz b = (T_##sz)in->op[1].disp;                                         \
-		T_##sz r = ALU_OP_##k(a, b);                                              \
-		if (ALU_WB_##k)                                                           \
-			GREG(cpu, in->op[0].reg) = r;                                      \
-		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
-		return EXEC_OK;                                                            \
-	}                                                                                 \
-	static int f_##k##_rm##sz(struct soft_cpu *cpu, const struct insn *in)           \
-	{                                                                                 \
-		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg), b = 0, r;                     \
-		int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &b, sz);             \
-		if (rc)                                                                    \
-			return rc;                                                         \
-		r = ALU_OP_##k(a, b);                                                     \
-		if (ALU_WB_##k)                                                           \
-			GREG(cpu, in->op[0].reg) = r;                                      \
-		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                     \
-		return EXEC_OK;                                                            \
+#define DEF_ALU(k, sz)                                                                             \
+	static int exec_fast_##k##_rr##sz(struct soft_cpu *cpu, const struct insn *in)             \
+	{                                                                                          \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                                       \
+		T_##sz b = (T_##sz)GREG(cpu, in->op[1].reg);                                       \
+		T_##sz r = ALU_OP_##k(a, b);                                                       \
+		if (ALU_WB_##k)                                                                    \
+			GREG(cpu, in->op[0].reg) = r;                                              \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                              \
+		return EXEC_OK;                                                                    \
+	}                                                                                          \
+	static int exec_fast_##k##_ri##sz(struct soft_cpu *cpu, const struct insn *in)             \
+	{                                                                                          \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg);                                       \
+		T_##sz b = (T_##sz)in->op[1].disp;                                                 \
+		T_##sz r = ALU_OP_##k(a, b);                                                       \
+		if (ALU_WB_##k)                                                                    \
+			GREG(cpu, in->op[0].reg) = r;                                              \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                              \
+		return EXEC_OK;                                                                    \
+	}                                                                                          \
+	static int exec_fast_##k##_rm##sz(struct soft_cpu *cpu, const struct insn *in)             \
+	{                                                                                          \
+		T_##sz a = (T_##sz)GREG(cpu, in->op[0].reg), b = 0, r;                             \
+		int rc = mem_read(cpu, in->op[1].seg, op_ea(cpu, in, 1), &b, sz);                  \
+		if (rc)                                                                            \
+			return rc;                                                                 \
+		r = ALU_OP_##k(a, b);                                                              \
+		if (ALU_WB_##k)                                                                    \
+			GREG(cpu, in->op[0].reg) = r;                                              \
+		lf_set(cpu, ALU_LF_##k, sz, a, b, r);                                              \
+		return EXEC_OK;                                                                    \
 	}
 
 #define DEF_ALU_SIZES(k) DEF_ALU(k, 8) DEF_ALU(k, 4)
@@ -99,34 +85,34 @@ DEF_ALU_SIZES(cmp)
 DEF_ALU_SIZES(test)
 
 /* ---- mov ---- */
-static int f_mov_rr8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_rr8(struct soft_cpu *cpu, const struct insn *in)
 {
 	GREG(cpu, in->op[0].reg) = GREG(cpu, in->op[1].reg);
 	return EXEC_OK;
 }
 
-static int f_mov_rr4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_rr4(struct soft_cpu *cpu, const struct insn *in)
 {
 	GREG(cpu, in->op[0].reg) = (uint32_t)GREG(cpu, in->op[1].reg);
 	return EXEC_OK;
 }
 
-static int f_mov_ri8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_ri8(struct soft_cpu *cpu, const struct insn *in)
 {
 	GREG(cpu, in->op[0].reg) = (uint64_t)in->op[1].disp;
 	return EXEC_OK;
 }
 
-static int f_mov_ri4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_ri4(struct soft_cpu *cpu, const struct insn *in)
 {
 	GREG(cpu, in->op[0].reg) = (uint32_t)in->op[1].disp;
 	return EXEC_OK;
 }
 
-static int f_mov_rm8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_rm8(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
-	int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &v, 8);
+	int rc = mem_read(cpu, in->op[1].seg, op_ea(cpu, in, 1), &v, 8);
 
 	if (rc)
 		return rc;
@@ -134,10 +120,10 @@ static int f_mov_rm8(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int f_mov_rm4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_rm4(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint32_t v;
-	int rc = mem_read(cpu, in->op[1].seg, ea(cpu, in, 1), &v, 4);
+	int rc = mem_read(cpu, in->op[1].seg, op_ea(cpu, in, 1), &v, 4);
 
 	if (rc)
 		return rc;
@@ -145,43 +131,43 @@ static int f_mov_rm4(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int f_mov_mr8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_mr8(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v = GREG(cpu, in->op[1].reg);
 
-	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 8);
+	return mem_write(cpu, in->op[0].seg, op_ea(cpu, in, 0), &v, 8);
 }
 
-static int f_mov_mr4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_mr4(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint32_t v = (uint32_t)GREG(cpu, in->op[1].reg);
 
-	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 4);
+	return mem_write(cpu, in->op[0].seg, op_ea(cpu, in, 0), &v, 4);
 }
 
-static int f_mov_mi8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_mi8(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v = (uint64_t)in->op[1].disp; /* imm32 sign-extended by the decoder */
 
-	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 8);
+	return mem_write(cpu, in->op[0].seg, op_ea(cpu, in, 0), &v, 8);
 }
 
-static int f_mov_mi4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_mov_mi4(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint32_t v = (uint32_t)in->op[1].disp;
 
-	return mem_write(cpu, in->op[0].seg, ea(cpu, in, 0), &v, 4);
+	return mem_write(cpu, in->op[0].seg, op_ea(cpu, in, 0), &v, 4);
 }
 
-static int f_lea8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_lea8(struct soft_cpu *cpu, const struct insn *in)
 {
-	GREG(cpu, in->op[0].reg) = ea(cpu, in, 1);
+	GREG(cpu, in->op[0].reg) = op_ea(cpu, in, 1);
 	return EXEC_OK;
 }
 
-static int f_lea4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_lea4(struct soft_cpu *cpu, const struct insn *in)
 {
-	GREG(cpu, in->op[0].reg) = (uint32_t)ea(cpu, in, 1);
+	GREG(cpu, in->op[0].reg) = (uint32_t)op_ea(cpu, in, 1);
 	return EXEC_OK;
 }
 
@@ -195,13 +181,13 @@ static int f_lea4(struct soft_cpu *cpu, const struct insn *in)
 		lf_set(cpu, lfop, sz, a, cf, r);                                 \
 		return EXEC_OK;                                                  \
 	}
-DEF_INCDEC(f_inc8, LF_INC, 1, uint64_t, 8)
-DEF_INCDEC(f_inc4, LF_INC, 1, uint32_t, 4)
-DEF_INCDEC(f_dec8, LF_DEC, -1, uint64_t, 8)
-DEF_INCDEC(f_dec4, LF_DEC, -1, uint32_t, 4)
+DEF_INCDEC(exec_fast_inc8, LF_INC, 1, uint64_t, 8)
+DEF_INCDEC(exec_fast_inc4, LF_INC, 1, uint32_t, 4)
+DEF_INCDEC(exec_fast_dec8, LF_DEC, -1, uint64_t, 8)
+DEF_INCDEC(exec_fast_dec4, LF_DEC, -1, uint32_t, 4)
 
 /* ---- jcc with the common flag producers decided inline ---- */
-static int f_jcc(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_jcc(struct soft_cpu *cpu, const struct insn *in)
 {
 	bool t;
 
@@ -214,7 +200,7 @@ static int f_jcc(struct soft_cpu *cpu, const struct insn *in)
 
 		if (in->opsize != 8)
 			target &= size_mask(in->opsize);
-		else if ((uint64_t)((int64_t)(target << 16) >> 16) != target)
+		else if (!is_canonical(target))
 			return cpu_fault(cpu, X_GP, 0);
 		cpu->next_rip = target;
 	}
@@ -241,15 +227,15 @@ static int f_jcc(struct soft_cpu *cpu, const struct insn *in)
 		lf_result(cpu, sz, r, (cf ? FL_CF : 0) | (of ? FL_OF : 0));             \
 		return EXEC_OK;                                                         \
 	}
-DEF_SHIFT(f_shl8, uint64_t, 8, a << c, (a >> (64 - c)) & 1, ((r >> 63) & 1) ^ cf)
-DEF_SHIFT(f_shl4, uint32_t, 4, a << c, (a >> (32 - c)) & 1, ((r >> 31) & 1) ^ cf)
-DEF_SHIFT(f_shr8, uint64_t, 8, a >> c, (a >> (c - 1)) & 1, (a >> 63) & 1)
-DEF_SHIFT(f_shr4, uint32_t, 4, a >> c, (a >> (c - 1)) & 1, (a >> 31) & 1)
-DEF_SHIFT(f_sar8, uint64_t, 8, (uint64_t)((int64_t)a >> c), ((int64_t)a >> (c - 1)) & 1, 0)
-DEF_SHIFT(f_sar4, uint32_t, 4, (uint32_t)((int32_t)a >> c), ((int32_t)a >> (c - 1)) & 1, 0)
+DEF_SHIFT(exec_fast_shl8, uint64_t, 8, a << c, (a >> (64 - c)) & 1, ((r >> 63) & 1) ^ cf)
+DEF_SHIFT(exec_fast_shl4, uint32_t, 4, a << c, (a >> (32 - c)) & 1, ((r >> 31) & 1) ^ cf)
+DEF_SHIFT(exec_fast_shr8, uint64_t, 8, a >> c, (a >> (c - 1)) & 1, (a >> 63) & 1)
+DEF_SHIFT(exec_fast_shr4, uint32_t, 4, a >> c, (a >> (c - 1)) & 1, (a >> 31) & 1)
+DEF_SHIFT(exec_fast_sar8, uint64_t, 8, (uint64_t)((int64_t)a >> c), ((int64_t)a >> (c - 1)) & 1, 0)
+DEF_SHIFT(exec_fast_sar4, uint32_t, 4, (uint32_t)((int32_t)a >> c), ((int32_t)a >> (c - 1)) & 1, 0)
 
 /* ---- imul r, r/m[, imm] at 32/64 bits ---- */
-static int f_imul8(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_imul8(struct soft_cpu *cpu, const struct insn *in)
 {
 	int64_t x, y, r;
 	uint64_t v;
@@ -270,7 +256,7 @@ static int f_imul8(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int f_imul4(struct soft_cpu *cpu, const struct insn *in)
+static int exec_fast_imul4(struct soft_cpu *cpu, const struct insn *in)
 {
 	int64_t p;
 	uint64_t v, w;
@@ -303,16 +289,19 @@ struct fast_alu {
 	insn_fn rr8, ri8, rm8, rr4, ri4, rm4;
 };
 
-#define FA(m, k)                                                                     \
-	{ ZYDIS_MNEMONIC_##m, f_##k##_rr8, f_##k##_ri8, f_##k##_rm8, f_##k##_rr4,        \
-	  f_##k##_ri4, f_##k##_rm4 }
+#define FA(m, k)                                                                                   \
+	{                                                                                          \
+		ZYDIS_MNEMONIC_##m, exec_fast_##k##_rr8, exec_fast_##k##_ri8, exec_fast_##k##_rm8, \
+		    exec_fast_##k##_rr4, exec_fast_##k##_ri4, exec_fast_##k##_rm4                  \
+	}
 
 static const struct fast_alu fast_alu[] = {
 	FA(ADD, add), FA(SUB, sub), FA(AND, and), FA(OR, or),
 	FA(XOR, xor), FA(CMP, cmp), FA(TEST, test),
 };
 
-insn_fn exec_fast_specialize(const struct insn *in)
+/* Two-operand and three-operand forms. */
+static insn_fn specialize_binary(const struct insn *in)
 {
 	const struct operand *a = &in->op[0], *b = &in->op[1];
 	unsigned i, sz;
@@ -326,14 +315,14 @@ insn_fn exec_fast_specialize(const struct insn *in)
 	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
 	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
 	case ZYDIS_MNEMONIC_JZ:
-		return in->nops == 1 && a->kind == OP_IMM ? f_jcc : NULL;
+		return in->nops == 1 && a->kind == OP_IMM ? exec_fast_jcc : NULL;
 	default:
 		break;
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && in->nops == 3 && plain_reg(a, a->size) &&
 	    (a->size == 8 || a->size == 4) && (plain_reg(b, a->size) || plain_mem(b, a->size)) &&
 	    in->op[2].kind == OP_IMM)
-		return a->size == 8 ? f_imul8 : f_imul4;
+		return a->size == 8 ? exec_fast_imul8 : exec_fast_imul4;
 	if (in->nops != 2)
 		return NULL;
 	sz = a->size;
@@ -341,34 +330,34 @@ insn_fn exec_fast_specialize(const struct insn *in)
 		return NULL;
 	if (in->mnemonic == ZYDIS_MNEMONIC_MOV) {
 		if (plain_reg(a, sz) && plain_reg(b, sz))
-			return sz == 8 ? f_mov_rr8 : f_mov_rr4;
+			return sz == 8 ? exec_fast_mov_rr8 : exec_fast_mov_rr4;
 		if (plain_reg(a, sz) && b->kind == OP_IMM)
-			return sz == 8 ? f_mov_ri8 : f_mov_ri4;
+			return sz == 8 ? exec_fast_mov_ri8 : exec_fast_mov_ri4;
 		if (plain_reg(a, sz) && plain_mem(b, sz))
-			return sz == 8 ? f_mov_rm8 : f_mov_rm4;
+			return sz == 8 ? exec_fast_mov_rm8 : exec_fast_mov_rm4;
 		if (plain_mem(a, sz) && plain_reg(b, sz))
-			return sz == 8 ? f_mov_mr8 : f_mov_mr4;
+			return sz == 8 ? exec_fast_mov_mr8 : exec_fast_mov_mr4;
 		if (plain_mem(a, sz) && b->kind == OP_IMM)
-			return sz == 8 ? f_mov_mi8 : f_mov_mi4;
+			return sz == 8 ? exec_fast_mov_mi8 : exec_fast_mov_mi4;
 		return NULL;
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_LEA && plain_reg(a, sz) && b->kind == OP_MEM)
-		return sz == 8 ? f_lea8 : f_lea4;
+		return sz == 8 ? exec_fast_lea8 : exec_fast_lea4;
 	if (plain_reg(a, sz) && (b->kind == OP_IMM || (b->kind == OP_REG && b->reg == R_RCX))) {
 		switch (in->mnemonic) {
 		case ZYDIS_MNEMONIC_SHL:
-			return sz == 8 ? f_shl8 : f_shl4;
+			return sz == 8 ? exec_fast_shl8 : exec_fast_shl4;
 		case ZYDIS_MNEMONIC_SHR:
-			return sz == 8 ? f_shr8 : f_shr4;
+			return sz == 8 ? exec_fast_shr8 : exec_fast_shr4;
 		case ZYDIS_MNEMONIC_SAR:
-			return sz == 8 ? f_sar8 : f_sar4;
+			return sz == 8 ? exec_fast_sar8 : exec_fast_sar4;
 		default:
 			break;
 		}
 	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && plain_reg(a, sz) &&
 	    (plain_reg(b, sz) || plain_mem(b, sz)))
-		return sz == 8 ? f_imul8 : f_imul4;
+		return sz == 8 ? exec_fast_imul8 : exec_fast_imul4;
 	for (i = 0; i < sizeof(fast_alu) / sizeof(fast_alu[0]); i++) {
 		const struct fast_alu *f = &fast_alu[i];
 
@@ -387,8 +376,8 @@ insn_fn exec_fast_specialize(const struct insn *in)
 	return NULL;
 }
 
-/* inc/dec have one operand: asked separately by the decoder. */
-insn_fn exec_fast_specialize1(const struct insn *in)
+/* One-operand forms: inc/dec. */
+static insn_fn specialize_unary(const struct insn *in)
 {
 	const struct operand *a = &in->op[0];
 
@@ -397,8 +386,15 @@ insn_fn exec_fast_specialize1(const struct insn *in)
 	if (a->size != 8 && a->size != 4)
 		return NULL;
 	if (in->mnemonic == ZYDIS_MNEMONIC_INC)
-		return a->size == 8 ? f_inc8 : f_inc4;
+		return a->size == 8 ? exec_fast_inc8 : exec_fast_inc4;
 	if (in->mnemonic == ZYDIS_MNEMONIC_DEC)
-		return a->size == 8 ? f_dec8 : f_dec4;
+		return a->size == 8 ? exec_fast_dec8 : exec_fast_dec4;
 	return NULL;
+}
+
+insn_fn fast_specialize(const struct insn *in)
+{
+	insn_fn f = specialize_binary(in);
+
+	return f ? f : specialize_unary(in);
 }

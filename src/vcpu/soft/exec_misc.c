@@ -9,7 +9,7 @@
 
 #include "vcpu/soft/exec.h"
 
-static int h_mov(struct soft_cpu *cpu, const struct insn *in)
+int exec_mov(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = opr(cpu, in, 1, &v);
@@ -19,7 +19,7 @@ static int h_mov(struct soft_cpu *cpu, const struct insn *in)
 	return opw(cpu, in, 0, v);
 }
 
-static int h_movzx(struct soft_cpu *cpu, const struct insn *in)
+int exec_movzx(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = opr(cpu, in, 1, &v);
@@ -29,7 +29,7 @@ static int h_movzx(struct soft_cpu *cpu, const struct insn *in)
 	return opw(cpu, in, 0, v & size_mask(in->op[1].size));
 }
 
-static int h_movsx(struct soft_cpu *cpu, const struct insn *in)
+int exec_movsx(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = opr(cpu, in, 1, &v);
@@ -39,18 +39,18 @@ static int h_movsx(struct soft_cpu *cpu, const struct insn *in)
 	return opw(cpu, in, 0, (uint64_t)sign_extend(v, in->op[1].size));
 }
 
-static int h_lea(struct soft_cpu *cpu, const struct insn *in)
+int exec_lea(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t off;
 
 	if (in->op[1].kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
-	op_addr(cpu, in, 1, &off);
+	off = op_ea(cpu, in, 1);
 	reg_set(cpu, in->op[0].reg, in->op[0].size, off);
 	return EXEC_OK;
 }
 
-static int h_cmov(struct soft_cpu *cpu, const struct insn *in)
+int exec_cmov(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = opr(cpu, in, 1, &v); /* the source is read (and may fault) either way */
@@ -64,13 +64,13 @@ static int h_cmov(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_setcc(struct soft_cpu *cpu, const struct insn *in)
+int exec_setcc(struct soft_cpu *cpu, const struct insn *in)
 {
 	return opw(cpu, in, 0, cpu_cond(cpu, in->cc));
 }
 
 /* cbw/cwde/cdqe: sign-extend the low half of the accumulator into it */
-static int h_cbw(struct soft_cpu *cpu, const struct insn *in)
+int exec_cbw(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->opsize;
 
@@ -79,7 +79,7 @@ static int h_cbw(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* cwd/cdq/cqo: the accumulator's sign into rDX */
-static int h_cwd(struct soft_cpu *cpu, const struct insn *in)
+int exec_cwd(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->opsize;
 	bool neg = cpu->gpr[R_RAX] & sign_bit(size);
@@ -88,7 +88,7 @@ static int h_cwd(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_bswap(struct soft_cpu *cpu, const struct insn *in)
+int exec_bswap(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned r = in->op[0].reg, size = in->op[0].size;
 	uint64_t v = cpu->gpr[r];
@@ -103,12 +103,12 @@ static int h_bswap(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_nop(struct soft_cpu *cpu, const struct insn *in)
+int exec_nop(struct soft_cpu *cpu, const struct insn *in)
 {
 	return EXEC_OK;
 }
 
-static int h_lahf(struct soft_cpu *cpu, const struct insn *in)
+int exec_lahf(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t f = (cpu_get_rflags(cpu) & 0xd7) | 2;
 
@@ -116,7 +116,7 @@ static int h_lahf(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_sahf(struct soft_cpu *cpu, const struct insn *in)
+int exec_sahf(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t ah = (cpu->gpr[R_RAX] >> 8) & 0xff;
 
@@ -124,38 +124,38 @@ static int h_sahf(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_clc(struct soft_cpu *cpu, const struct insn *in)
+int exec_clc(struct soft_cpu *cpu, const struct insn *in)
 {
 	lf_update(cpu, FL_CF, 0);
 	return EXEC_OK;
 }
 
-static int h_stc(struct soft_cpu *cpu, const struct insn *in)
+int exec_stc(struct soft_cpu *cpu, const struct insn *in)
 {
 	lf_update(cpu, FL_CF, FL_CF);
 	return EXEC_OK;
 }
 
-static int h_cmc(struct soft_cpu *cpu, const struct insn *in)
+int exec_cmc(struct soft_cpu *cpu, const struct insn *in)
 {
 	lf_update(cpu, FL_CF, lf_cf(cpu) ? 0 : FL_CF);
 	return EXEC_OK;
 }
 
-static int h_cld(struct soft_cpu *cpu, const struct insn *in)
+int exec_cld(struct soft_cpu *cpu, const struct insn *in)
 {
 	cpu->rflags &= ~FL_DF;
 	return EXEC_OK;
 }
 
-static int h_std(struct soft_cpu *cpu, const struct insn *in)
+int exec_std(struct soft_cpu *cpu, const struct insn *in)
 {
 	cpu->rflags |= FL_DF;
 	return EXEC_OK;
 }
 
 /* xlat: AL = [seg:rBX + AL], rBX at address size; aux holds the segment */
-static int h_xlat(struct soft_cpu *cpu, const struct insn *in)
+int exec_xlat(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t off = (cpu->gpr[R_RBX] + (cpu->gpr[R_RAX] & 0xff)) & size_mask(in->addrsize);
 	uint8_t v;
@@ -168,8 +168,6 @@ static int h_xlat(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* ---- segment registers (the descriptor load itself is seg_load's) ---- */
-int exec_mov_sreg(struct soft_cpu *cpu, const struct insn *in);
-int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in);
 
 int exec_mov_sreg(struct soft_cpu *cpu, const struct insn *in)
 {
@@ -195,7 +193,7 @@ int exec_mov_sreg(struct soft_cpu *cpu, const struct insn *in)
 		uint64_t off;
 		uint16_t sel = v;
 
-		op_addr(cpu, in, 0, &off);
+		off = op_ea(cpu, in, 0);
 		return mem_write(cpu, d->seg, off, &sel, 2); /* always a 16-bit store */
 	}
 	reg_set(cpu, d->reg, d->size, v); /* zero-extended into 32/64-bit registers */
@@ -204,7 +202,7 @@ int exec_mov_sreg(struct soft_cpu *cpu, const struct insn *in)
 
 int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in)
 {
-	unsigned ss = stack_size(cpu), size = in->opsize;
+	unsigned ss = stack_width(cpu), size = in->opsize;
 	uint64_t sp = cpu->gpr[R_RSP] & size_mask(ss), v = 0;
 	int s = in->op[0].reg - R_ES, rc;
 
@@ -221,7 +219,7 @@ int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* lds/les/lfs/lgs/lss reg, m16:16/32/64: offset first, then the selector */
-static int h_load_far_ptr(struct soft_cpu *cpu, const struct insn *in)
+int exec_load_far_ptr(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size;
 	uint64_t off, v = 0;
@@ -246,7 +244,7 @@ static int h_load_far_ptr(struct soft_cpu *cpu, const struct insn *in)
 	}
 	if (in->op[1].kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
-	op_addr(cpu, in, 1, &off);
+	off = op_ea(cpu, in, 1);
 	rc = mem_read(cpu, in->op[1].seg, off, &v, size);
 	if (rc)
 		return rc;
@@ -261,7 +259,7 @@ static int h_load_far_ptr(struct soft_cpu *cpu, const struct insn *in)
 }
 
 /* ---- BCD adjustments (invalid in 64-bit mode) ---- */
-static int h_bcd(struct soft_cpu *cpu, const struct insn *in)
+int exec_bcd(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t al = cpu->gpr[R_RAX] & 0xff, ax = cpu->gpr[R_RAX] & 0xffff;
 	bool cf = lf_cf(cpu), af = lf_arith(cpu) & FL_AF, ncf = false, naf = false;
@@ -327,79 +325,4 @@ static int h_bcd(struct soft_cpu *cpu, const struct insn *in)
 		lf_result(cpu, 1, al, 0);
 		return EXEC_OK;
 	}
-}
-
-void exec_misc_register(insn_fn *t)
-{
-	t[ZYDIS_MNEMONIC_MOV] = h_mov;
-	t[ZYDIS_MNEMONIC_MOVZX] = h_movzx;
-	t[ZYDIS_MNEMONIC_MOVSX] = h_movsx;
-	t[ZYDIS_MNEMONIC_MOVSXD] = h_movsx;
-	t[ZYDIS_MNEMONIC_LEA] = h_lea;
-	t[ZYDIS_MNEMONIC_CMOVB] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVBE] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVL] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVLE] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNB] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNBE] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNL] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNLE] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNO] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNP] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNS] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVNZ] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVO] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVP] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVS] = h_cmov;
-	t[ZYDIS_MNEMONIC_CMOVZ] = h_cmov;
-	t[ZYDIS_MNEMONIC_SETB] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETBE] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETL] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETLE] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNB] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNBE] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNL] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNLE] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNO] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNP] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNS] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETNZ] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETO] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETP] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETS] = h_setcc;
-	t[ZYDIS_MNEMONIC_SETZ] = h_setcc;
-	t[ZYDIS_MNEMONIC_CBW] = h_cbw;
-	t[ZYDIS_MNEMONIC_CWDE] = h_cbw;
-	t[ZYDIS_MNEMONIC_CDQE] = h_cbw;
-	t[ZYDIS_MNEMONIC_CWD] = h_cwd;
-	t[ZYDIS_MNEMONIC_CDQ] = h_cwd;
-	t[ZYDIS_MNEMONIC_CQO] = h_cwd;
-	t[ZYDIS_MNEMONIC_BSWAP] = h_bswap;
-	t[ZYDIS_MNEMONIC_NOP] = h_nop;
-	t[ZYDIS_MNEMONIC_ENDBR32] = h_nop;
-	t[ZYDIS_MNEMONIC_ENDBR64] = h_nop;
-	t[ZYDIS_MNEMONIC_PREFETCHT0] = h_nop;
-	t[ZYDIS_MNEMONIC_PREFETCHT1] = h_nop;
-	t[ZYDIS_MNEMONIC_PREFETCHT2] = h_nop;
-	t[ZYDIS_MNEMONIC_PREFETCHNTA] = h_nop;
-	t[ZYDIS_MNEMONIC_PREFETCHW] = h_nop;
-	t[ZYDIS_MNEMONIC_LAHF] = h_lahf;
-	t[ZYDIS_MNEMONIC_SAHF] = h_sahf;
-	t[ZYDIS_MNEMONIC_CLC] = h_clc;
-	t[ZYDIS_MNEMONIC_STC] = h_stc;
-	t[ZYDIS_MNEMONIC_CMC] = h_cmc;
-	t[ZYDIS_MNEMONIC_CLD] = h_cld;
-	t[ZYDIS_MNEMONIC_STD] = h_std;
-	t[ZYDIS_MNEMONIC_XLAT] = h_xlat;
-	t[ZYDIS_MNEMONIC_LDS] = h_load_far_ptr;
-	t[ZYDIS_MNEMONIC_LES] = h_load_far_ptr;
-	t[ZYDIS_MNEMONIC_LFS] = h_load_far_ptr;
-	t[ZYDIS_MNEMONIC_LGS] = h_load_far_ptr;
-	t[ZYDIS_MNEMONIC_LSS] = h_load_far_ptr;
-	t[ZYDIS_MNEMONIC_DAA] = h_bcd;
-	t[ZYDIS_MNEMONIC_DAS] = h_bcd;
-	t[ZYDIS_MNEMONIC_AAA] = h_bcd;
-	t[ZYDIS_MNEMONIC_AAS] = h_bcd;
-	t[ZYDIS_MNEMONIC_AAM] = h_bcd;
-	t[ZYDIS_MNEMONIC_AAD] = h_bcd;
 }

@@ -27,7 +27,7 @@ static void mul_flags(struct soft_cpu *cpu, unsigned size, uint64_t lo, bool ove
 	lf_result(cpu, size, lo, overflow ? FL_CF | FL_OF : 0);
 }
 
-static int h_mul(struct soft_cpu *cpu, const struct insn *in)
+int exec_mul(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size, bits = size * 8;
 	uint64_t m = size_mask(size), b, a = cpu->gpr[R_RAX] & m, lo, hi;
@@ -52,7 +52,7 @@ static int h_mul(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_imul(struct soft_cpu *cpu, const struct insn *in)
+int exec_imul(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size, bits;
 	uint64_t m, x, y, lo, hi;
@@ -94,7 +94,7 @@ static int h_imul(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int h_div(struct soft_cpu *cpu, const struct insn *in)
+int exec_div(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned size = in->op[0].size, bits = size * 8;
 	uint64_t m = size_mask(size), d, lo, hi, q, r;
@@ -136,12 +136,4 @@ static int h_div(struct soft_cpu *cpu, const struct insn *in)
 	}
 	set_pair(cpu, size, q, r);
 	return EXEC_OK;
-}
-
-void exec_muldiv_register(insn_fn *t)
-{
-	t[ZYDIS_MNEMONIC_MUL] = h_mul;
-	t[ZYDIS_MNEMONIC_IMUL] = h_imul;
-	t[ZYDIS_MNEMONIC_DIV] = h_div;
-	t[ZYDIS_MNEMONIC_IDIV] = h_div;
 }

@@ -24,21 +24,6 @@ enum {
 	TP_LARGE = 128, /* from a 2M/4M/1G page: INVLPG cannot find it by index */
 };
 
-#define PF_P 1u
-#define PF_W 2u
-#define PF_U 4u
-#define PF_RSVD 8u
-#define PF_ID 16u
-
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_U (1ULL << 2)
-#define PTE_A (1ULL << 5)
-#define PTE_D (1ULL << 6)
-#define PTE_PS (1ULL << 7)
-#define PTE_G (1ULL << 8)
-#define PTE_NX (1ULL << 63)
-
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -115,17 +100,18 @@ int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int a
 		return EXEC_OK;
 	}
 	s = &cpu->seg[seg];
-	if (cpu_protected(cpu) && !(cpu->rflags & RF_VM)) {
+	if (cpu_protected(cpu) && !(cpu->rflags & FL_VM)) {
 		if (s->unusable)
 			return seg_fault(cpu, seg);
 		if (acc & ACC_WRITE) {
-			if ((s->type & 8) || !(s->type & 2))
+			if ((s->type & SEG_TYPE_CODE) || !(s->type & SEG_TYPE_WR))
 				return seg_fault(cpu, seg);
-		} else if ((acc & ACC_READ) && (s->type & 0xa) == 8) {
+		} else if ((acc & ACC_READ) &&
+			   (s->type & (SEG_TYPE_CODE | SEG_TYPE_WR)) == SEG_TYPE_CODE) {
 			return seg_fault(cpu, seg); /* execute-only code */
 		}
 	}
-	if (!(s->type & 8) && (s->type & 4)) {
+	if (!(s->type & SEG_TYPE_CODE) && (s->type & SEG_TYPE_DC)) {
 		/* expand-down data segment: valid offsets are (limit, top] */
 		uint64_t top = s->db ? 0xffffffffULL : 0xffffULL;
 
@@ -618,8 +604,9 @@ static inline int to_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigne
 		const struct seg *s = &cpu->seg[seg];
 		uint64_t last = off + (size ? size - 1 : 0);
 
-		if (likely(!s->unusable && (s->type & 0xe) == 2 && last <= s->limit &&
-			   last >= off)) {
+		if (likely(!s->unusable &&
+			   (s->type & (SEG_TYPE_CODE | SEG_TYPE_DC | SEG_TYPE_WR)) == SEG_TYPE_WR &&
+			   last <= s->limit && last >= off)) {
 			*lin = (s->base + off) & 0xffffffffULL;
 			return EXEC_OK;
 		}

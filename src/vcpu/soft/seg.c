@@ -18,7 +18,7 @@ void cpu_update_mode(struct soft_cpu *cpu)
 	if (!cpu_protected(cpu)) {
 		cpu->cpl = 0;
 		cpu->code_bits = 16;
-	} else if (cpu->rflags & RF_VM) {
+	} else if (cpu->rflags & FL_VM) {
 		cpu->cpl = 3;
 		cpu->code_bits = 16;
 	} else {
@@ -110,7 +110,7 @@ int seg_load(struct soft_cpu *cpu, int seg, uint16_t sel)
 
 	if (seg == SEG_CS || seg > SEG_GS)
 		return cpu_fault_noerr(cpu, X_UD);
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM)) {
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM)) {
 		s->sel = sel;
 		s->base = (uint64_t)sel << 4;
 		s->unusable = 0;
@@ -134,15 +134,17 @@ int seg_load(struct soft_cpu *cpu, int seg, uint16_t sel)
 		return rc;
 	seg_from_desc(&n, sel, d);
 	if (seg == SEG_SS) {
-		if (rpl != cpu->cpl || !n.s || (n.type & 0xa) != 2 || n.dpl != cpu->cpl)
+		if (rpl != cpu->cpl || !n.s ||
+		    (n.type & (SEG_TYPE_CODE | SEG_TYPE_WR)) != SEG_TYPE_WR || n.dpl != cpu->cpl)
 			return cpu_fault(cpu, X_GP, sel & 0xfffc);
 		if (!n.present)
 			return cpu_fault(cpu, X_SS, sel & 0xfffc);
 	} else {
-		if (!n.s || (n.type & 0xa) == 8)
+		if (!n.s || (n.type & (SEG_TYPE_CODE | SEG_TYPE_WR)) == SEG_TYPE_CODE)
 			return cpu_fault(cpu, X_GP, sel & 0xfffc);
 		/* data or non-conforming code: RPL and CPL must not exceed DPL */
-		if ((!(n.type & 8) || !(n.type & 4)) && (rpl > n.dpl || cpu->cpl > n.dpl))
+		if ((!(n.type & SEG_TYPE_CODE) || !(n.type & SEG_TYPE_DC)) &&
+		    (rpl > n.dpl || cpu->cpl > n.dpl))
 			return cpu_fault(cpu, X_GP, sel & 0xfffc);
 		if (!n.present)
 			return cpu_fault(cpu, X_NP, sel & 0xfffc);
@@ -150,7 +152,7 @@ int seg_load(struct soft_cpu *cpu, int seg, uint16_t sel)
 	rc = seg_set_accessed(cpu, sel, d);
 	if (rc)
 		return rc;
-	n.type |= 1;
+	n.type |= SEG_TYPE_ACCESSED;
 	*s = n;
 	if (seg == SEG_SS)
 		cpu->int_shadow = true;
@@ -164,7 +166,8 @@ void seg_null_outer(struct soft_cpu *cpu)
 
 	for (i = 0; i < 4; i++) {
 		struct seg *s = &cpu->seg[segs[i]];
-		bool conforming_code = (s->type & 0xc) == 0xc;
+		bool conforming_code =
+		    (s->type & (SEG_TYPE_CODE | SEG_TYPE_DC)) == (SEG_TYPE_CODE | SEG_TYPE_DC);
 
 		if (s->unusable || (s->sel & ~3u) == 0)
 			continue;
@@ -179,46 +182,12 @@ void seg_null_outer(struct soft_cpu *cpu)
 	}
 }
 
-/* ---- stack helpers that do not move RSP until the instruction commits ---- */
-
-static unsigned stack_bytes(const struct soft_cpu *cpu)
-{
-	if (cpu->code_bits == 64)
-		return 8;
-	return cpu->seg[SEG_SS].db ? 4 : 2;
-}
-
-static uint64_t stack_mask(const struct soft_cpu *cpu)
-{
-	unsigned b = stack_bytes(cpu);
-
-	return b == 8 ? ~0ULL : b == 4 ? 0xffffffffULL : 0xffffULL;
-}
-
-static int stack_peek(struct soft_cpu *cpu, uint64_t off, unsigned size, uint64_t *v)
-{
-	*v = 0;
-	return mem_read(cpu, SEG_SS, (cpu->gpr[R_RSP] + off) & stack_mask(cpu), v, size);
-}
-
-static void set_rsp(struct soft_cpu *cpu, uint64_t v)
-{
-	unsigned b = stack_bytes(cpu);
-
-	if (b == 2)
-		cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~0xffffULL) | (v & 0xffff);
-	else if (b == 4)
-		cpu->gpr[R_RSP] = v & 0xffffffffULL;
-	else
-		cpu->gpr[R_RSP] = v;
-}
-
 /* Check a code descriptor as the target of a far JMP/CALL (SDM JMP/CALL pseudo-code). */
 static int check_code_target(struct soft_cpu *cpu, uint16_t sel, const struct seg *n)
 {
-	if (!n->s || !(n->type & 8))
+	if (!n->s || !(n->type & SEG_TYPE_CODE))
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	if (n->type & 4) {
+	if (n->type & SEG_TYPE_DC) {
 		if (n->dpl > cpu->cpl)
 			return cpu_fault(cpu, X_GP, sel & 0xfffc);
 	} else if ((sel & 3) > cpu->cpl || n->dpl != cpu->cpl) {
@@ -248,19 +217,18 @@ int seg_far_transfer(struct soft_cpu *cpu, uint16_t sel, uint64_t off, bool call
 	struct seg n;
 	int rc;
 
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM)) {
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM)) {
 		if (opsize == 2)
 			off &= 0xffff;
 		if (call) {
 			uint64_t cs = cpu->seg[SEG_CS].sel, ip = cpu->next_rip;
 
-			rc = mem_write(cpu, SEG_SS, (sp - opsize) & stack_mask(cpu), &cs, opsize);
+			rc = stack_write(cpu, opsize, opsize, cs);
 			if (!rc)
-				rc = mem_write(cpu, SEG_SS, (sp - 2 * opsize) & stack_mask(cpu), &ip,
-					       opsize);
+				rc = stack_write(cpu, 2 * opsize, opsize, ip);
 			if (rc)
 				return rc;
-			set_rsp(cpu, sp - 2 * opsize);
+			stack_set_sp(cpu, stack_width(cpu), sp - 2 * opsize);
 		}
 		cpu->seg[SEG_CS].sel = sel;
 		cpu->seg[SEG_CS].base = (uint64_t)sel << 4;
@@ -278,19 +246,16 @@ int seg_far_transfer(struct soft_cpu *cpu, uint16_t sel, uint64_t off, bool call
 	rc = check_code_target(cpu, sel, &n);
 	if (rc)
 		return rc;
-	if (opsize == 2)
-		off &= 0xffff;
-	else if (opsize == 4)
-		off &= 0xffffffffULL;
+	off = ip_mask(off, opsize);
 	rc = check_offset(cpu, &n, off);
 	if (rc)
 		return rc;
 	if (call) {
 		uint64_t cs = cpu->seg[SEG_CS].sel, ip = cpu->next_rip;
 
-		rc = mem_write(cpu, SEG_SS, (sp - opsize) & stack_mask(cpu), &cs, opsize);
+		rc = stack_write(cpu, opsize, opsize, cs);
 		if (!rc)
-			rc = mem_write(cpu, SEG_SS, (sp - 2 * opsize) & stack_mask(cpu), &ip, opsize);
+			rc = stack_write(cpu, 2 * opsize, opsize, ip);
 		if (rc)
 			return rc;
 	}
@@ -298,8 +263,8 @@ int seg_far_transfer(struct soft_cpu *cpu, uint16_t sel, uint64_t off, bool call
 	if (rc)
 		return rc;
 	if (call)
-		set_rsp(cpu, sp - 2 * opsize);
-	n.type |= 1;
+		stack_set_sp(cpu, stack_width(cpu), sp - 2 * opsize);
+	n.type |= SEG_TYPE_ACCESSED;
 	n.sel = (uint16_t)((sel & ~3u) | cpu->cpl);
 	cpu->seg[SEG_CS] = n;
 	cpu->next_rip = off;
@@ -325,9 +290,7 @@ static int far_pointer(struct soft_cpu *cpu, const struct insn *in, uint16_t *se
 	}
 	if (o->kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
-	rc = op_addr(cpu, in, 0, &addr);
-	if (rc)
-		return rc;
+	addr = op_ea(cpu, in, 0);
 	rc = mem_read(cpu, o->seg, addr, &v, osz);
 	if (!rc)
 		rc = mem_read(cpu, o->seg, addr + osz, &s, 2);
@@ -371,19 +334,19 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in)
 	for (i = 0; i < in->nops; i++)
 		if (in->op[i].kind == OP_IMM)
 			imm = (uint64_t)in->op[i].disp & 0xffff;
-	rc = stack_peek(cpu, 0, osz, &ip);
+	rc = stack_read(cpu, 0, osz, &ip);
 	if (!rc)
-		rc = stack_peek(cpu, osz, osz, &csv);
+		rc = stack_read(cpu, osz, osz, &csv);
 	if (rc)
 		return rc;
 	sel = (uint16_t)csv;
 	rpl = sel & 3;
 	sp = cpu->gpr[R_RSP] + 2 * osz + imm;
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM)) {
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM)) {
 		cpu->seg[SEG_CS].sel = sel;
 		cpu->seg[SEG_CS].base = (uint64_t)sel << 4;
 		cpu->next_rip = osz == 2 ? ip & 0xffff : ip;
-		set_rsp(cpu, sp);
+		stack_set_sp(cpu, stack_width(cpu), sp);
 		return EXEC_OK;
 	}
 	if ((sel & ~3u) == 0)
@@ -392,18 +355,15 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in)
 	if (rc)
 		return rc;
 	seg_from_desc(&n, sel, d);
-	if (rpl < cpu->cpl || !n.s || !(n.type & 8))
+	if (rpl < cpu->cpl || !n.s || !(n.type & SEG_TYPE_CODE))
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	if ((n.type & 4) ? n.dpl > rpl : n.dpl != rpl)
+	if ((n.type & SEG_TYPE_DC) ? n.dpl > rpl : n.dpl != rpl)
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
 	if (!n.present)
 		return cpu_fault(cpu, X_NP, sel & 0xfffc);
 	if (cpu_long_mode(cpu) && n.l && n.db)
 		return cpu_fault(cpu, X_GP, sel & 0xfffc);
-	if (osz == 2)
-		ip &= 0xffff;
-	else if (osz == 4)
-		ip &= 0xffffffffULL;
+	ip = ip_mask(ip, osz);
 	rc = check_offset(cpu, &n, ip);
 	if (rc)
 		return rc;
@@ -412,39 +372,27 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in)
 		uint64_t nsp, dss;
 		uint16_t ssel;
 
-		rc = stack_peek(cpu, 2 * osz + imm, osz, &nsp);
+		rc = stack_read(cpu, 2 * osz + imm, osz, &nsp);
 		if (!rc)
-			rc = stack_peek(cpu, 3 * osz + imm, osz, &ssv);
+			rc = stack_read(cpu, 3 * osz + imm, osz, &ssv);
 		if (rc)
 			return rc;
 		ssel = (uint16_t)ssv;
-		if ((ssel & ~3u) == 0) {
-			if (!(cpu_long_mode(cpu) && n.l && rpl < 3))
-				return cpu_fault(cpu, X_GP, 0);
-			seg_load_null(&nss, ssel);
-			nss.dpl = (uint8_t)rpl;
-		} else {
-			rc = seg_read_desc(cpu, ssel, &dss, X_GP);
-			if (rc)
-				return rc;
-			seg_from_desc(&nss, ssel, dss);
-			if ((ssel & 3) != rpl || !nss.s || (nss.type & 0xa) != 2 || nss.dpl != rpl)
-				return cpu_fault(cpu, X_GP, ssel & 0xfffc);
-			if (!nss.present)
-				return cpu_fault(cpu, X_SS, ssel & 0xfffc);
+		rc = stack_return_ss(cpu, ssel, rpl, &n, &nss, &dss);
+		if (!rc && dss)
 			rc = seg_set_accessed(cpu, ssel, dss);
-			if (rc)
-				return rc;
-			nss.type |= 1;
-		}
+		if (rc)
+			return rc;
+		if (dss)
+			nss.type |= SEG_TYPE_ACCESSED;
 		rc = seg_set_accessed(cpu, sel, d);
 		if (rc)
 			return rc;
-		n.type |= 1;
+		n.type |= SEG_TYPE_ACCESSED;
 		cpu->seg[SEG_CS] = n;
 		cpu->seg[SEG_SS] = nss;
 		cpu_update_mode(cpu);
-		set_rsp(cpu, nsp + imm);
+		stack_set_sp(cpu, stack_width(cpu), nsp + imm);
 		cpu->next_rip = ip;
 		seg_null_outer(cpu);
 		return EXEC_OK;
@@ -452,9 +400,9 @@ int exec_far_ret(struct soft_cpu *cpu, const struct insn *in)
 	rc = seg_set_accessed(cpu, sel, d);
 	if (rc)
 		return rc;
-	n.type |= 1;
+	n.type |= SEG_TYPE_ACCESSED;
 	cpu->seg[SEG_CS] = n;
-	set_rsp(cpu, sp);
+	stack_set_sp(cpu, stack_width(cpu), sp);
 	cpu->next_rip = ip;
 	cpu_update_mode(cpu);
 	return EXEC_OK;
@@ -469,7 +417,7 @@ static int system_selector(struct soft_cpu *cpu, const struct insn *in, uint16_t
 	int rc;
 
 	*sel = 0;
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM))
 		return cpu_fault_noerr(cpu, X_UD);
 	if (cpu->cpl)
 		return cpu_fault(cpu, X_GP, 0);
@@ -507,7 +455,7 @@ static int load_system_desc(struct soft_cpu *cpu, uint16_t sel, unsigned types_o
 	return EXEC_OK;
 }
 
-static int exec_lldt(struct soft_cpu *cpu, const struct insn *in)
+int exec_lldt(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t d;
 	uint16_t sel;
@@ -528,7 +476,7 @@ static int exec_lldt(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_ltr(struct soft_cpu *cpu, const struct insn *in)
+int exec_ltr(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t d;
 	uint16_t sel;
@@ -549,16 +497,16 @@ static int exec_ltr(struct soft_cpu *cpu, const struct insn *in)
 	rc = mem_write_lin(cpu, cpu->gdtr.base + (sel & ~7u), &d, 8, ACC_SUPER);
 	if (rc)
 		return rc;
-	n.type |= 2;
+	n.type |= SEG_TYPE_WR;
 	cpu->tr = n;
 	return EXEC_OK;
 }
 
-static int exec_sldt_str(struct soft_cpu *cpu, const struct insn *in)
+int exec_sldt_str(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint16_t sel = in->mnemonic == ZYDIS_MNEMONIC_SLDT ? cpu->ldtr.sel : cpu->tr.sel;
 
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM))
 		return cpu_fault_noerr(cpu, X_UD);
 	/* to a register the selector is zero-extended to the operand size; to memory 16 bits */
 	return op_write(cpu, in, 0, sel);
@@ -589,19 +537,19 @@ static bool desc_visible(struct soft_cpu *cpu, uint16_t sel, uint64_t *d, int *r
 		return false;
 	seg_from_desc(&n, sel, *d);
 	/* conforming code is visible at any level */
-	if (n.s && (n.type & 0xc) == 0xc)
+	if (n.s && (n.type & (SEG_TYPE_CODE | SEG_TYPE_DC)) == (SEG_TYPE_CODE | SEG_TYPE_DC))
 		return true;
 	return n.dpl >= cpu->cpl && n.dpl >= (sel & 3);
 }
 
-static int exec_lar_lsl(struct soft_cpu *cpu, const struct insn *in)
+int exec_lar_lsl(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v, d = 0;
 	struct seg n;
 	bool lar = in->mnemonic == ZYDIS_MNEMONIC_LAR, ok;
 	int rc;
 
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM))
 		return cpu_fault_noerr(cpu, X_UD);
 	rc = op_read(cpu, in, 1, &v);
 	if (rc)
@@ -629,14 +577,14 @@ static int exec_lar_lsl(struct soft_cpu *cpu, const struct insn *in)
 	return op_write(cpu, in, 0, n.limit);
 }
 
-static int exec_verr_verw(struct soft_cpu *cpu, const struct insn *in)
+int exec_verr_verw(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v, d = 0;
 	struct seg n;
 	bool ok;
 	int rc;
 
-	if (!cpu_protected(cpu) || (cpu->rflags & RF_VM))
+	if (!cpu_protected(cpu) || (cpu->rflags & FL_VM))
 		return cpu_fault_noerr(cpu, X_UD);
 	rc = op_read(cpu, in, 0, &v);
 	if (rc)
@@ -649,22 +597,10 @@ static int exec_verr_verw(struct soft_cpu *cpu, const struct insn *in)
 		if (!n.s)
 			ok = false;
 		else if (in->mnemonic == ZYDIS_MNEMONIC_VERW)
-			ok = !(n.type & 8) && (n.type & 2);
+			ok = !(n.type & SEG_TYPE_CODE) && (n.type & SEG_TYPE_WR);
 		else
-			ok = !(n.type & 8) || (n.type & 2);
+			ok = !(n.type & SEG_TYPE_CODE) || (n.type & SEG_TYPE_WR);
 	}
 	set_zf(cpu, ok);
 	return EXEC_OK;
-}
-
-void system_seg_register(insn_fn *table)
-{
-	table[ZYDIS_MNEMONIC_LLDT] = exec_lldt;
-	table[ZYDIS_MNEMONIC_LTR] = exec_ltr;
-	table[ZYDIS_MNEMONIC_SLDT] = exec_sldt_str;
-	table[ZYDIS_MNEMONIC_STR] = exec_sldt_str;
-	table[ZYDIS_MNEMONIC_LAR] = exec_lar_lsl;
-	table[ZYDIS_MNEMONIC_LSL] = exec_lar_lsl;
-	table[ZYDIS_MNEMONIC_VERR] = exec_verr_verw;
-	table[ZYDIS_MNEMONIC_VERW] = exec_verr_verw;
 }

@@ -33,7 +33,7 @@ static void cpu_reset(struct soft_cpu *cpu)
 	cpu->rip = 0xfff0;
 	cpu->next_rip = cpu->rip;
 	memset(&cpu->lf, 0, sizeof(cpu->lf));
-	cpu_set_rflags(cpu, RF_FIXED);
+	cpu_set_rflags(cpu, FL_FIXED);
 	seg_reset(&cpu->seg[SEG_CS], 0xf000, 0xffff0000ULL, 0xb, 1);
 	for (i = 0; i < 6; i++)
 		if (i != SEG_CS)
@@ -129,7 +129,7 @@ void soft_cpu_set_regs(struct soft_cpu *cpu, const struct kvm_regs *r)
 	cpu->rip = r->rip;
 	cpu->next_rip = r->rip;
 	/* bit 1 always reads as one; the reserved upper bits are dropped */
-	cpu_set_rflags(cpu, (r->rflags & 0x3f7fd7ULL) | RF_FIXED);
+	cpu_set_rflags(cpu, (r->rflags & 0x3f7fd7ULL) | FL_FIXED);
 	/* new state: whatever was half done for an I/O exit is void */
 	cpu->io.read_done = false;
 }
@@ -292,7 +292,7 @@ int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value)
 static void run_save(struct soft_cpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
-	bool if_flag = cpu_get_rflags(cpu) & RF_IF;
+	bool if_flag = cpu_get_rflags(cpu) & FL_IF;
 
 	run->if_flag = if_flag;
 	run->cr8 = cpu->cr8;
@@ -309,8 +309,7 @@ static void run_save(struct soft_cpu *cpu)
  */
 static void complete_pending_insn(struct soft_cpu *cpu)
 {
-	uint64_t mask = cpu->code_bits == 64 ? ~0ULL : 0xffffffffULL;
-	uint64_t ripmask = cpu->code_bits == 64 ? ~0ULL : cpu->code_bits == 32 ? 0xffffffffULL : 0xffff;
+	uint64_t mask = lin_wrap_mask(cpu->code_bits);
 	uint64_t lin = (cpu->seg[SEG_CS].base + cpu->rip) & mask, gpa;
 	const uint8_t *host;
 	unsigned avail, n;
@@ -332,7 +331,7 @@ static void complete_pending_insn(struct soft_cpu *cpu)
 	cpu->exc.pending = false;
 	if (decode_insn(cpu, buf, n, &in))
 		return;
-	cpu->next_rip = (cpu->rip + in.len) & ripmask;
+	cpu->next_rip = (cpu->rip + in.len) & rip_wrap_mask(cpu->code_bits);
 	rc = in.fn(cpu, &in);
 	if (rc == EXEC_OK || rc == EXEC_YIELD) {
 		cpu->rip = cpu->next_rip;

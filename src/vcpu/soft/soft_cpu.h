@@ -30,6 +30,9 @@ struct soft_cpu_stats {
 struct soft_vm *soft_vm_create(void);
 void soft_vm_destroy(struct soft_vm *vm);
 
+/* Memory slots a soft VM holds (KVM_CAP_NR_MEMSLOTS of the soft provider). */
+#define SOFT_NR_MEMSLOTS 32
+
 /*
  * Install (size > 0) or delete (size == 0) memory slot `slot`. The caller
  * (soft_kvm.c) has validated alignment and overlap as KVM does. The CPU
@@ -53,6 +56,8 @@ int soft_cpu_get_msr(struct soft_cpu *cpu, uint32_t index, uint64_t *value);
 int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value);
 
 /* The CPUID leaves this CPU can honour (for KVM_GET_SUPPORTED_CPUID). */
+/* Entries a CPUID table may have at most (the kernel's KVM_MAX_CPUID_ENTRIES). */
+#define SOFT_MAX_CPUID_ENTRIES 256
 int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries);
 int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid); /* 0 or -errno */
 

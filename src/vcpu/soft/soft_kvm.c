@@ -44,11 +44,9 @@
 #define SOFT_VCPU_MMAP_SIZE (3 * PAGE_SIZE)
 
 /* Limits: the vCPU ones are x86 KVM's; slots are what soft_vm holds. */
-#define SOFT_NR_MEMSLOTS 32
 #define SOFT_MAX_VCPUS 1024
 #define SOFT_MAX_VCPU_ID 4096
 #define SOFT_RECOMMENDED_VCPUS 2
-#define SOFT_MAX_CPUID_ENTRIES 256 /* KVM_MAX_CPUID_ENTRIES */
 #define SOFT_MAX_IO_MSRS 256	   /* KVM's MAX_IO_MSRS */
 /* KVM_MEM_MAX_NR_PAGES and x86-64's TASK_SIZE_MAX (4-level paging). */
 #define SOFT_MEM_MAX_NR_PAGES ((1ULL << 31) - 1)

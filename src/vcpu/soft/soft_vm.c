@@ -53,7 +53,7 @@ int soft_vm_set_slot(struct soft_vm *vm, uint32_t slot, uint64_t gpa, uint64_t s
 	struct soft_slot *s;
 	int rc;
 
-	if (slot >= SOFT_MAX_SLOTS)
+	if (slot >= SOFT_NR_MEMSLOTS)
 		return -EINVAL;
 	if (size && (!hva || gpa + size < gpa))
 		return -EINVAL;
@@ -80,7 +80,7 @@ const struct soft_slot *soft_vm_slot(const struct soft_vm *vm, uint64_t gpa, uin
 
 	if (gpa + len < gpa)
 		return NULL;
-	for (i = 0; i < SOFT_MAX_SLOTS; i++) {
+	for (i = 0; i < SOFT_NR_MEMSLOTS; i++) {
 		const struct soft_slot *s = &vm->slot[i];
 
 		if (!s->used || gpa < s->gpa)

@@ -7,61 +7,11 @@
 #ifndef MINIVMM_SOFT_SYS_H
 #define MINIVMM_SOFT_SYS_H
 
-#include "vcpu/soft/cpu.h"
+#include "vcpu/soft/exec.h"
 
-/* Architectural bits used across these files. */
-#define CR0_PE (1ULL << 0)
-#define CR0_MP (1ULL << 1)
-#define CR0_EM (1ULL << 2)
-#define CR0_TS (1ULL << 3)
-#define CR0_ET (1ULL << 4)
-#define CR0_NE (1ULL << 5)
-#define CR0_WP (1ULL << 16)
-#define CR0_AM (1ULL << 18)
-#define CR0_NW (1ULL << 29)
-#define CR0_CD (1ULL << 30)
-#define CR0_PG (1ULL << 31)
-
-#define CR4_VME (1ULL << 0)
-#define CR4_PVI (1ULL << 1)
-#define CR4_TSD (1ULL << 2)
-#define CR4_DE (1ULL << 3)
-#define CR4_PSE (1ULL << 4)
-#define CR4_PAE (1ULL << 5)
-#define CR4_MCE (1ULL << 6)
-#define CR4_PGE (1ULL << 7)
-#define CR4_PCE (1ULL << 8)
-#define CR4_OSFXSR (1ULL << 9)
-#define CR4_OSXMMEXCPT (1ULL << 10)
-#define CR4_FSGSBASE (1ULL << 16)
-
-#define EFER_SCE (1ULL << 0)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
-
-#define RF_CF (1ULL << 0)
-#define RF_FIXED (1ULL << 1)
-#define RF_TF (1ULL << 8)
-#define RF_IF (1ULL << 9)
-#define RF_DF (1ULL << 10)
-#define RF_IOPL (3ULL << 12)
-#define RF_NT (1ULL << 14)
-#define RF_RF (1ULL << 16)
-#define RF_VM (1ULL << 17)
-#define RF_AC (1ULL << 18)
-#define RF_VIF (1ULL << 19)
-#define RF_VIP (1ULL << 20)
-#define RF_ID (1ULL << 21)
-
-/* Physical address width this CPU implements (CPUID 0x80000008). */
-#define SOFT_MAXPHYADDR 48
-#define SOFT_MAXLINADDR 48
-
-static inline bool is_canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
+/* INTERIM: io.c's names until it moves to x86.h's FL_* */
+#define RF_DF FL_DF
+#define RF_VM FL_VM
 
 static inline bool cpu_long_mode(const struct soft_cpu *cpu)
 {
@@ -113,10 +63,5 @@ uint64_t cpu_tsc(struct soft_cpu *cpu);
 
 /* cpuid.c */
 void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
-
-/* registration of the system handlers, one per file */
-void system_io_register(insn_fn *table);
-void system_seg_register(insn_fn *table);
-void system_except_register(insn_fn *table);
 
 #endif

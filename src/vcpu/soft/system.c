@@ -11,13 +11,6 @@
 
 #include "vcpu/soft/sys.h"
 
-static uint64_t stack_mask_of(const struct soft_cpu *cpu)
-{
-	if (cpu->code_bits == 64)
-		return ~0ULL;
-	return cpu->seg[SEG_SS].db ? 0xffffffffULL : 0xffffULL;
-}
-
 static int need_cpl0(struct soft_cpu *cpu)
 {
 	return cpu->cpl ? cpu_fault(cpu, X_GP, 0) : EXEC_OK;
@@ -118,10 +111,10 @@ int exec_mov_cr(struct soft_cpu *cpu, const struct insn *in)
 		return rc;
 	if (!to_cr) {
 		v = cpu_read_cr(cpu, n);
-		reg_write(cpu, in->op[0].reg, cpu->code_bits == 64 ? 8 : 4, v);
+		reg_set(cpu, in->op[0].reg, cpu->code_bits == 64 ? 8 : 4, v);
 		return EXEC_OK;
 	}
-	v = reg_read(cpu, in->op[1].reg, cpu->code_bits == 64 ? 8 : 4);
+	v = reg_get(cpu, in->op[1].reg, cpu->code_bits == 64 ? 8 : 4);
 	return cpu_write_cr(cpu, n, v);
 }
 
@@ -142,10 +135,10 @@ int exec_mov_dr(struct soft_cpu *cpu, const struct insn *in)
 		n += 2;
 	}
 	if (!to_dr) {
-		reg_write(cpu, in->op[0].reg, size, cpu->dr[n]);
+		reg_set(cpu, in->op[0].reg, size, cpu->dr[n]);
 		return EXEC_OK;
 	}
-	v = reg_read(cpu, in->op[1].reg, size);
+	v = reg_get(cpu, in->op[1].reg, size);
 	if (n >= 6 && (v >> 32))
 		return cpu_fault(cpu, X_GP, 0);
 	if (n == 6)
@@ -158,7 +151,7 @@ int exec_mov_dr(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- LGDT/LIDT/SGDT/SIDT, SMSW/LMSW, CLTS ---- */
 
-static int exec_lgdt_lidt(struct soft_cpu *cpu, const struct insn *in)
+int exec_lgdt_lidt(struct soft_cpu *cpu, const struct insn *in)
 {
 	const struct operand *o = &in->op[0];
 	uint16_t limit;
@@ -168,8 +161,7 @@ static int exec_lgdt_lidt(struct soft_cpu *cpu, const struct insn *in)
 	if (o->kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
 	rc = need_cpl0(cpu);
-	if (!rc)
-		rc = op_addr(cpu, in, 0, &off);
+	off = op_ea(cpu, in, 0);
 	if (!rc)
 		rc = mem_read(cpu, o->seg, off, &limit, 2);
 	if (!rc)
@@ -192,20 +184,17 @@ static int exec_lgdt_lidt(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_sgdt_sidt(struct soft_cpu *cpu, const struct insn *in)
+int exec_sgdt_sidt(struct soft_cpu *cpu, const struct insn *in)
 {
 	const struct operand *o = &in->op[0];
 	const struct dtable *t = in->mnemonic == ZYDIS_MNEMONIC_SGDT ? &cpu->gdtr : &cpu->idtr;
 	uint8_t buf[10];
 	unsigned n = cpu->code_bits == 64 ? 10 : 6;
 	uint64_t off;
-	int rc;
 
 	if (o->kind != OP_MEM)
 		return cpu_fault_noerr(cpu, X_UD);
-	rc = op_addr(cpu, in, 0, &off);
-	if (rc)
-		return rc;
+	off = op_ea(cpu, in, 0);
 	buf[0] = (uint8_t)t->limit;
 	buf[1] = (uint8_t)(t->limit >> 8);
 	for (unsigned i = 0; i < 8; i++)
@@ -213,19 +202,17 @@ static int exec_sgdt_sidt(struct soft_cpu *cpu, const struct insn *in)
 	return mem_write(cpu, o->seg, off, buf, n);
 }
 
-static int exec_smsw(struct soft_cpu *cpu, const struct insn *in)
+int exec_smsw(struct soft_cpu *cpu, const struct insn *in)
 {
 	if (in->op[0].kind == OP_MEM) {
-		uint64_t off;
 		uint16_t v = (uint16_t)cpu->cr0;
-		int rc = op_addr(cpu, in, 0, &off);
 
-		return rc ? rc : mem_write(cpu, in->op[0].seg, off, &v, 2);
+		return mem_write(cpu, in->op[0].seg, op_ea(cpu, in, 0), &v, 2);
 	}
 	return op_write(cpu, in, 0, cpu->cr0);
 }
 
-static int exec_lmsw(struct soft_cpu *cpu, const struct insn *in)
+int exec_lmsw(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = need_cpl0(cpu);
@@ -239,7 +226,7 @@ static int exec_lmsw(struct soft_cpu *cpu, const struct insn *in)
 	return cpu_write_cr(cpu, 0, v);
 }
 
-static int exec_clts(struct soft_cpu *cpu, const struct insn *in)
+int exec_clts(struct soft_cpu *cpu, const struct insn *in)
 {
 	int rc = need_cpl0(cpu);
 
@@ -250,7 +237,7 @@ static int exec_clts(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- HLT, CLI/STI, PUSHF/POPF ---- */
 
-static int exec_hlt(struct soft_cpu *cpu, const struct insn *in)
+int exec_hlt(struct soft_cpu *cpu, const struct insn *in)
 {
 	int rc = need_cpl0(cpu);
 
@@ -276,58 +263,58 @@ static unsigned iopl(const struct soft_cpu *cpu)
 	return (cpu->rflags >> 12) & 3;
 }
 
-static int exec_cli_sti(struct soft_cpu *cpu, const struct insn *in)
+int exec_cli_sti(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t f = cpu_get_rflags(cpu);
 
 	if (cpu_protected(cpu) && cpu->cpl > iopl(cpu))
 		return cpu_fault(cpu, X_GP, 0);
 	if (in->mnemonic == ZYDIS_MNEMONIC_CLI) {
-		cpu_set_rflags(cpu, f & ~RF_IF);
+		cpu_set_rflags(cpu, f & ~FL_IF);
 	} else {
 		/* interrupts stay blocked until after the next instruction */
-		if (!(f & RF_IF))
+		if (!(f & FL_IF))
 			cpu->int_shadow = true;
-		cpu_set_rflags(cpu, f | RF_IF);
+		cpu_set_rflags(cpu, f | FL_IF);
 	}
 	return EXEC_OK;
 }
 
-static int exec_pushf(struct soft_cpu *cpu, const struct insn *in)
+int exec_pushf(struct soft_cpu *cpu, const struct insn *in)
 {
-	uint64_t f = cpu_get_rflags(cpu) & ~(RF_VM | RF_RF);
+	uint64_t f = cpu_get_rflags(cpu) & ~(FL_VM | FL_RF);
 
-	if ((cpu->rflags & RF_VM) && iopl(cpu) < 3)
+	if ((cpu->rflags & FL_VM) && iopl(cpu) < 3)
 		return cpu_fault(cpu, X_GP, 0);
-	return cpu_push(cpu, f, in->opsize);
+	return stack_push(cpu, f, in->opsize);
 }
 
-static int exec_popf(struct soft_cpu *cpu, const struct insn *in)
+int exec_popf(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v, f = cpu_get_rflags(cpu), mask;
 	int rc;
 
-	if ((cpu->rflags & RF_VM) && iopl(cpu) < 3)
+	if ((cpu->rflags & FL_VM) && iopl(cpu) < 3)
 		return cpu_fault(cpu, X_GP, 0);
-	rc = cpu_pop(cpu, &v, in->opsize);
+	rc = stack_pop(cpu, &v, in->opsize);
 	if (rc)
 		return rc;
-	mask = 0xcd5ULL | RF_TF | RF_DF | RF_NT | RF_AC | RF_ID; /* arithmetic + TF DF NT AC ID */
+	mask = 0xcd5ULL | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID; /* arithmetic + TF DF NT AC ID */
 	if (!cpu_protected(cpu) || cpu->cpl == 0)
-		mask |= RF_IOPL | RF_IF;
+		mask |= FL_IOPL | FL_IF;
 	else if (cpu->cpl <= iopl(cpu))
-		mask |= RF_IF;
+		mask |= FL_IF;
 	if (in->opsize == 2)
 		mask &= 0xffff;
 	f = (f & ~mask) | (v & mask);
-	f &= ~RF_RF;
-	cpu_set_rflags(cpu, f | RF_FIXED);
+	f &= ~FL_RF;
+	cpu_set_rflags(cpu, f | FL_FIXED);
 	return EXEC_OK;
 }
 
 /* ---- INT n, INT3, INTO, INT1, IRET ---- */
 
-static int exec_int(struct soft_cpu *cpu, const struct insn *in)
+int exec_int(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v = 0;
 
@@ -341,7 +328,7 @@ static int exec_int(struct soft_cpu *cpu, const struct insn *in)
 	case ZYDIS_MNEMONIC_INT1:
 		return cpu_deliver_event(cpu, X_DB, false, 0, EV_ICEBP);
 	default:
-		if ((cpu->rflags & RF_VM) && iopl(cpu) < 3)
+		if ((cpu->rflags & FL_VM) && iopl(cpu) < 3)
 			return cpu_fault(cpu, X_GP, 0);
 		op_read(cpu, in, 0, &v);
 		return cpu_soft_interrupt(cpu, (int)(v & 0xff));
@@ -350,58 +337,31 @@ static int exec_int(struct soft_cpu *cpu, const struct insn *in)
 
 static int iret_real(struct soft_cpu *cpu, unsigned osz)
 {
-	uint64_t ip = 0, cs = 0, fl = 0, sp = cpu->gpr[R_RSP], m = stack_mask_of(cpu), f, mask;
+	uint64_t ip = 0, cs = 0, fl = 0, f, mask;
 	int rc;
 
-	rc = mem_read(cpu, SEG_SS, sp & m, &ip, osz);
+	rc = stack_read(cpu, 0, osz, &ip);
 	if (!rc)
-		rc = mem_read(cpu, SEG_SS, (sp + osz) & m, &cs, osz);
+		rc = stack_read(cpu, osz, osz, &cs);
 	if (!rc)
-		rc = mem_read(cpu, SEG_SS, (sp + 2 * osz) & m, &fl, osz);
+		rc = stack_read(cpu, 2 * osz, osz, &fl);
 	if (rc)
 		return rc;
 	mask = osz == 2 ? 0xffffULL : 0x257fd5ULL;
 	f = (cpu_get_rflags(cpu) & ~mask) | (fl & mask);
-	cpu_set_rflags(cpu, (f & ~RF_VM) | RF_FIXED);
+	cpu_set_rflags(cpu, (f & ~FL_VM) | FL_FIXED);
 	cpu->seg[SEG_CS].sel = (uint16_t)cs;
 	cpu->seg[SEG_CS].base = (cs & 0xffff) << 4;
 	cpu->next_rip = osz == 2 ? ip & 0xffff : ip & 0xffffffffULL;
-	sp += 3 * osz;
-	cpu->gpr[R_RSP] = m == 0xffff ? (cpu->gpr[R_RSP] & ~0xffffULL) | (sp & 0xffff) : sp & m;
+	stack_set_sp(cpu, stack_width(cpu), cpu->gpr[R_RSP] + 3 * osz);
 	return EXEC_OK;
 }
 
-static int load_ret_ss(struct soft_cpu *cpu, uint16_t ssel, unsigned rpl, const struct seg *cs,
-		       struct seg *ss, uint64_t *desc)
-{
-	int rc;
-
-	if ((ssel & ~3u) == 0) {
-		/* null SS only when returning to 64-bit code below ring 3 */
-		if (!(cpu_long_mode(cpu) && cs->l && rpl < 3))
-			return cpu_fault(cpu, X_GP, 0);
-		seg_load_null(ss, ssel);
-		ss->dpl = (uint8_t)rpl;
-		*desc = 0;
-		return EXEC_OK;
-	}
-	rc = seg_read_desc(cpu, ssel, desc, X_GP);
-	if (rc)
-		return rc;
-	seg_from_desc(ss, ssel, *desc);
-	if ((ssel & 3) != rpl || !ss->s || (ss->type & 0xa) != 2 || ss->dpl != rpl)
-		return cpu_fault(cpu, X_GP, ssel & 0xfffc);
-	if (!ss->present)
-		return cpu_fault(cpu, X_SS, ssel & 0xfffc);
-	return EXEC_OK;
-}
-
-static int exec_iret(struct soft_cpu *cpu, const struct insn *in)
+int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 {
 	unsigned osz = in->mnemonic == ZYDIS_MNEMONIC_IRETQ ? 8
 		       : in->mnemonic == ZYDIS_MNEMONIC_IRETD ? 4 : 2;
-	uint64_t ip = 0, csv = 0, fl = 0, nsp = 0, ssv = 0, sp = cpu->gpr[R_RSP];
-	uint64_t m = stack_mask_of(cpu), d, dss = 0, f, mask;
+	uint64_t ip = 0, csv = 0, fl = 0, nsp = 0, ssv = 0, d, dss = 0, f, mask;
 	unsigned rpl, old_cpl = cpu->cpl;
 	bool pop_ss;
 	struct seg cs, ss;
@@ -409,18 +369,18 @@ static int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 
 	if (!cpu_protected(cpu))
 		return iret_real(cpu, osz);
-	if ((cpu->rflags & RF_VM) || ((cpu->rflags & RF_NT) && !cpu_long_mode(cpu)))
+	if ((cpu->rflags & FL_VM) || ((cpu->rflags & FL_NT) && !cpu_long_mode(cpu)))
 		return cpu_fault(cpu, X_GP, 0); /* v8086 and task returns: not implemented */
-	rc = mem_read(cpu, SEG_SS, sp & m, &ip, osz);
+	rc = stack_read(cpu, 0, osz, &ip);
 	if (!rc)
-		rc = mem_read(cpu, SEG_SS, (sp + osz) & m, &csv, osz);
+		rc = stack_read(cpu, osz, osz, &csv);
 	if (!rc)
-		rc = mem_read(cpu, SEG_SS, (sp + 2 * osz) & m, &fl, osz);
+		rc = stack_read(cpu, 2 * osz, osz, &fl);
 	if (rc)
 		return rc;
-	if ((cpu->rflags & RF_NT) && cpu_long_mode(cpu))
+	if ((cpu->rflags & FL_NT) && cpu_long_mode(cpu))
 		return cpu_fault(cpu, X_GP, 0);
-	if ((fl & RF_VM) && old_cpl == 0 && osz == 4 && !cpu_long_mode(cpu))
+	if ((fl & FL_VM) && old_cpl == 0 && osz == 4 && !cpu_long_mode(cpu))
 		return cpu_fault(cpu, X_GP, 0); /* return to v8086: not implemented */
 	rpl = csv & 3;
 	if ((csv & 0xfffc) == 0)
@@ -429,8 +389,8 @@ static int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 	if (rc)
 		return rc;
 	seg_from_desc(&cs, (uint16_t)csv, d);
-	if (rpl < old_cpl || !cs.s || !(cs.type & 8) ||
-	    ((cs.type & 4) ? cs.dpl > rpl : cs.dpl != rpl))
+	if (rpl < old_cpl || !cs.s || !(cs.type & SEG_TYPE_CODE) ||
+	    ((cs.type & SEG_TYPE_DC) ? cs.dpl > rpl : cs.dpl != rpl))
 		return cpu_fault(cpu, X_GP, csv & 0xfffc);
 	if (cpu_long_mode(cpu) && cs.l && cs.db)
 		return cpu_fault(cpu, X_GP, csv & 0xfffc);
@@ -438,18 +398,15 @@ static int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 		return cpu_fault(cpu, X_NP, csv & 0xfffc);
 	pop_ss = rpl > old_cpl || cpu->code_bits == 64;
 	if (pop_ss) {
-		rc = mem_read(cpu, SEG_SS, (sp + 3 * osz) & m, &nsp, osz);
+		rc = stack_read(cpu, 3 * osz, osz, &nsp);
 		if (!rc)
-			rc = mem_read(cpu, SEG_SS, (sp + 4 * osz) & m, &ssv, osz);
+			rc = stack_read(cpu, 4 * osz, osz, &ssv);
 		if (!rc)
-			rc = load_ret_ss(cpu, (uint16_t)ssv, rpl, &cs, &ss, &dss);
+			rc = stack_return_ss(cpu, (uint16_t)ssv, rpl, &cs, &ss, &dss);
 		if (rc)
 			return rc;
 	}
-	if (osz == 2)
-		ip &= 0xffff;
-	else if (osz == 4)
-		ip &= 0xffffffffULL;
+	ip = ip_mask(ip, osz);
 	if (cpu_long_mode(cpu) && cs.l) {
 		if (!is_canonical(ip))
 			return cpu_fault(cpu, X_GP, 0);
@@ -462,33 +419,27 @@ static int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 		rc = seg_set_accessed(cpu, (uint16_t)ssv, dss);
 	if (rc)
 		return rc;
-	mask = 0xcd5ULL | RF_TF | RF_DF | RF_NT | RF_AC | RF_ID | RF_RF;
+	mask = 0xcd5ULL | FL_TF | FL_DF | FL_NT | FL_AC | FL_ID | FL_RF;
 	if (old_cpl == 0)
-		mask |= RF_IOPL | RF_VIF | RF_VIP;
+		mask |= FL_IOPL | FL_VIF | FL_VIP;
 	if (old_cpl <= iopl(cpu))
-		mask |= RF_IF;
+		mask |= FL_IF;
 	if (osz == 2)
 		mask &= 0xffff;
 	f = (cpu_get_rflags(cpu) & ~mask) | (fl & mask);
-	cpu_set_rflags(cpu, f | RF_FIXED);
-	cs.type |= 1;
+	cpu_set_rflags(cpu, f | FL_FIXED);
+	cs.type |= SEG_TYPE_ACCESSED;
 	cpu->seg[SEG_CS] = cs;
 	if (pop_ss) {
 		if (dss)
-			ss.type |= 1;
+			ss.type |= SEG_TYPE_ACCESSED;
 		cpu->seg[SEG_SS] = ss;
 	}
-	if (pop_ss) {
-		if (cpu->code_bits == 64)
-			cpu->gpr[R_RSP] = nsp; /* from 64-bit mode: the whole RSP */
-		else if (ss.db)
-			cpu->gpr[R_RSP] = nsp & 0xffffffffULL;
-		else
-			cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~0xffffULL) | (nsp & 0xffff);
-	} else {
-		sp = (sp + 3 * osz) & m;
-		cpu->gpr[R_RSP] = m == 0xffff ? (cpu->gpr[R_RSP] & ~0xffffULL) | sp : sp;
-	}
+	/* at the width of the new SS, in the mode IRET ran in (64-bit: the whole RSP) */
+	if (pop_ss)
+		stack_set_sp(cpu, stack_width_of(cpu, &ss), nsp);
+	else
+		stack_set_sp(cpu, stack_width(cpu), cpu->gpr[R_RSP] + 3 * osz);
 	cpu_update_mode(cpu);
 	cpu->next_rip = ip;
 	if (rpl > old_cpl)
@@ -514,7 +465,7 @@ static void flat_seg(struct seg *s, uint16_t sel, bool code, unsigned dpl, bool 
 	s->unusable = 0;
 }
 
-static int exec_syscall(struct soft_cpu *cpu, const struct insn *in)
+int exec_syscall(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint16_t sel = (uint16_t)(cpu->star >> 32) & 0xfffc;
 	uint64_t f = cpu_get_rflags(cpu);
@@ -523,23 +474,23 @@ static int exec_syscall(struct soft_cpu *cpu, const struct insn *in)
 		return cpu_fault_noerr(cpu, X_UD);
 	if (cpu_long_mode(cpu)) {
 		cpu->gpr[R_RCX] = cpu->next_rip;
-		cpu->gpr[R_R11] = f & ~RF_RF;
+		cpu->gpr[R_R11] = f & ~FL_RF;
 		flat_seg(&cpu->seg[SEG_CS], sel, true, 0, true);
 		flat_seg(&cpu->seg[SEG_SS], (uint16_t)(sel + 8), false, 0, false);
 		cpu->next_rip = cpu->code_bits == 64 ? cpu->lstar : cpu->cstar;
-		cpu_set_rflags(cpu, (f & ~(cpu->fmask | RF_RF)) | RF_FIXED);
+		cpu_set_rflags(cpu, (f & ~(cpu->fmask | FL_RF)) | FL_FIXED);
 	} else {
 		cpu->gpr[R_RCX] = (uint32_t)cpu->next_rip;
 		flat_seg(&cpu->seg[SEG_CS], sel, true, 0, false);
 		flat_seg(&cpu->seg[SEG_SS], (uint16_t)(sel + 8), false, 0, false);
 		cpu->next_rip = (uint32_t)cpu->star;
-		cpu_set_rflags(cpu, f & ~(RF_VM | RF_IF | RF_RF));
+		cpu_set_rflags(cpu, f & ~(FL_VM | FL_IF | FL_RF));
 	}
 	cpu_update_mode(cpu);
 	return EXEC_OK;
 }
 
-static int exec_sysret(struct soft_cpu *cpu, const struct insn *in)
+int exec_sysret(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint16_t sel = (uint16_t)(cpu->star >> 48);
 	bool to64 = in->opsize == 8;
@@ -560,21 +511,21 @@ static int exec_sysret(struct soft_cpu *cpu, const struct insn *in)
 	/* SS keeps a selector from STAR; the cached attributes are fixed (SDM SYSRET) */
 	flat_seg(&cpu->seg[SEG_SS], (uint16_t)((sel + 8) | 3), false, 3, false);
 	if (cpu_long_mode(cpu))
-		cpu_set_rflags(cpu, (cpu->gpr[R_R11] & 0x3c7fd7ULL) | RF_FIXED);
+		cpu_set_rflags(cpu, (cpu->gpr[R_R11] & 0x3c7fd7ULL) | FL_FIXED);
 	else
-		cpu_set_rflags(cpu, cpu_get_rflags(cpu) | RF_IF);
+		cpu_set_rflags(cpu, cpu_get_rflags(cpu) | FL_IF);
 	cpu_update_mode(cpu);
 	return EXEC_OK;
 }
 
-static int exec_sysenter(struct soft_cpu *cpu, const struct insn *in)
+int exec_sysenter(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint16_t sel = (uint16_t)cpu->sysenter_cs & 0xfffc;
 	bool lm = cpu_long_mode(cpu);
 
 	if (!cpu_protected(cpu) || !sel)
 		return cpu_fault(cpu, X_GP, 0);
-	cpu_set_rflags(cpu, cpu_get_rflags(cpu) & ~(RF_VM | RF_IF | RF_RF));
+	cpu_set_rflags(cpu, cpu_get_rflags(cpu) & ~(FL_VM | FL_IF | FL_RF));
 	flat_seg(&cpu->seg[SEG_CS], sel, true, 0, lm);
 	flat_seg(&cpu->seg[SEG_SS], (uint16_t)(sel + 8), false, 0, false);
 	cpu->gpr[R_RSP] = lm ? cpu->sysenter_esp : (uint32_t)cpu->sysenter_esp;
@@ -583,7 +534,7 @@ static int exec_sysenter(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_sysexit(struct soft_cpu *cpu, const struct insn *in)
+int exec_sysexit(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint16_t sel = (uint16_t)cpu->sysenter_cs & 0xfffc;
 	bool to64 = in->opsize == 8;
@@ -607,7 +558,7 @@ static int exec_sysexit(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_swapgs(struct soft_cpu *cpu, const struct insn *in)
+int exec_swapgs(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t t;
 
@@ -629,7 +580,7 @@ static void set_edx_eax(struct soft_cpu *cpu, uint64_t v)
 	cpu->gpr[R_RDX] = v >> 32;
 }
 
-static int exec_rdtsc(struct soft_cpu *cpu, const struct insn *in)
+int exec_rdtsc(struct soft_cpu *cpu, const struct insn *in)
 {
 	if ((cpu->cr4 & CR4_TSD) && cpu->cpl && cpu_protected(cpu))
 		return cpu_fault(cpu, X_GP, 0);
@@ -639,7 +590,7 @@ static int exec_rdtsc(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_cpuid(struct soft_cpu *cpu, const struct insn *in)
+int exec_cpuid(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint32_t r[4];
 
@@ -652,7 +603,7 @@ static int exec_cpuid(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_rdmsr(struct soft_cpu *cpu, const struct insn *in)
+int exec_rdmsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v;
 	int rc = need_cpl0(cpu);
@@ -666,7 +617,7 @@ static int exec_rdmsr(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_wrmsr(struct soft_cpu *cpu, const struct insn *in)
+int exec_wrmsr(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t v = (cpu->gpr[R_RDX] << 32) | (uint32_t)cpu->gpr[R_RAX];
 	int rc = need_cpl0(cpu);
@@ -681,15 +632,14 @@ static int exec_wrmsr(struct soft_cpu *cpu, const struct insn *in)
 
 /* ---- INVLPG, no-ops, UD2 ---- */
 
-static int exec_invlpg(struct soft_cpu *cpu, const struct insn *in)
+int exec_invlpg(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t off, lin;
 	int rc = need_cpl0(cpu);
 
-	if (!rc)
-		rc = op_addr(cpu, in, 0, &off);
 	if (rc)
 		return rc;
+	off = op_ea(cpu, in, 0);
 	if (cpu->code_bits == 64) {
 		lin = off;
 		if (in->op[0].seg == SEG_FS || in->op[0].seg == SEG_GS)
@@ -702,66 +652,12 @@ static int exec_invlpg(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_priv_nop(struct soft_cpu *cpu, const struct insn *in)
+int exec_priv_nop(struct soft_cpu *cpu, const struct insn *in)
 {
 	return need_cpl0(cpu);
 }
 
-static int exec_nop(struct soft_cpu *cpu, const struct insn *in)
-{
-	return EXEC_OK;
-}
-
-static int exec_ud2(struct soft_cpu *cpu, const struct insn *in)
+int exec_ud2(struct soft_cpu *cpu, const struct insn *in)
 {
 	return cpu_fault_noerr(cpu, X_UD);
-}
-
-void exec_system_register(insn_fn *table)
-{
-	table[ZYDIS_MNEMONIC_LGDT] = exec_lgdt_lidt;
-	table[ZYDIS_MNEMONIC_LIDT] = exec_lgdt_lidt;
-	table[ZYDIS_MNEMONIC_SGDT] = exec_sgdt_sidt;
-	table[ZYDIS_MNEMONIC_SIDT] = exec_sgdt_sidt;
-	table[ZYDIS_MNEMONIC_SMSW] = exec_smsw;
-	table[ZYDIS_MNEMONIC_LMSW] = exec_lmsw;
-	table[ZYDIS_MNEMONIC_CLTS] = exec_clts;
-	table[ZYDIS_MNEMONIC_HLT] = exec_hlt;
-	table[ZYDIS_MNEMONIC_CLI] = exec_cli_sti;
-	table[ZYDIS_MNEMONIC_STI] = exec_cli_sti;
-	table[ZYDIS_MNEMONIC_PUSHF] = exec_pushf;
-	table[ZYDIS_MNEMONIC_PUSHFD] = exec_pushf;
-	table[ZYDIS_MNEMONIC_PUSHFQ] = exec_pushf;
-	table[ZYDIS_MNEMONIC_POPF] = exec_popf;
-	table[ZYDIS_MNEMONIC_POPFD] = exec_popf;
-	table[ZYDIS_MNEMONIC_POPFQ] = exec_popf;
-	table[ZYDIS_MNEMONIC_INT] = exec_int;
-	table[ZYDIS_MNEMONIC_INT3] = exec_int;
-	table[ZYDIS_MNEMONIC_INTO] = exec_int;
-	table[ZYDIS_MNEMONIC_INT1] = exec_int;
-	table[ZYDIS_MNEMONIC_IRET] = exec_iret;
-	table[ZYDIS_MNEMONIC_IRETD] = exec_iret;
-	table[ZYDIS_MNEMONIC_IRETQ] = exec_iret;
-	table[ZYDIS_MNEMONIC_SYSCALL] = exec_syscall;
-	table[ZYDIS_MNEMONIC_SYSRET] = exec_sysret;
-	table[ZYDIS_MNEMONIC_SYSENTER] = exec_sysenter;
-	table[ZYDIS_MNEMONIC_SYSEXIT] = exec_sysexit;
-	table[ZYDIS_MNEMONIC_SWAPGS] = exec_swapgs;
-	table[ZYDIS_MNEMONIC_RDTSC] = exec_rdtsc;
-	table[ZYDIS_MNEMONIC_RDTSCP] = exec_rdtsc;
-	table[ZYDIS_MNEMONIC_CPUID] = exec_cpuid;
-	table[ZYDIS_MNEMONIC_RDMSR] = exec_rdmsr;
-	table[ZYDIS_MNEMONIC_WRMSR] = exec_wrmsr;
-	table[ZYDIS_MNEMONIC_INVLPG] = exec_invlpg;
-	table[ZYDIS_MNEMONIC_WBINVD] = exec_priv_nop;
-	table[ZYDIS_MNEMONIC_INVD] = exec_priv_nop;
-	table[ZYDIS_MNEMONIC_CLFLUSH] = exec_nop;
-	table[ZYDIS_MNEMONIC_CLFLUSHOPT] = exec_nop;
-	table[ZYDIS_MNEMONIC_LFENCE] = exec_nop;
-	table[ZYDIS_MNEMONIC_SFENCE] = exec_nop;
-	table[ZYDIS_MNEMONIC_MFENCE] = exec_nop;
-	table[ZYDIS_MNEMONIC_PAUSE] = exec_nop;
-	table[ZYDIS_MNEMONIC_UD2] = exec_ud2;
-	system_io_register(table);
-	system_seg_register(table);
 }
