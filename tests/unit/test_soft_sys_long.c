@@ -342,6 +342,53 @@ START_TEST(mmio_read_and_write)
 }
 END_TEST
 
+/*
+ * A read-only slot under 4-level paging (api.rst, KVM_MEM_READONLY): the
+ * read is ordinary memory and caches the page in the TLB; the write to
+ * the same page must still exit as MMIO and leave the slot unchanged.
+ *   mov rcx, 0x400000; mov rax, [rcx]; mov byte [rcx + 8], 0x5a; hlt
+ */
+static const uint8_t c_rom[] = {
+    0x48, 0xc7, 0xc1, 0x00, 0x00, 0x40, 0x00, 0x48, 0x8b, 0x01, 0xc6, 0x41, 0x08, 0x5a, 0xf4,
+};
+
+START_TEST(readonly_slot_write_exits)
+{
+	struct kvm_regs r;
+	uint8_t *rom;
+
+	OPEN_LONG(h);
+	rom = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(rom, MAP_FAILED);
+	memset(rom, 0xee, 4096);
+	memcpy(rom, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	if (h.kvm) {
+		struct kvm_userspace_memory_region m = {1, KVM_MEM_READONLY, 0x400000, 4096,
+							(uintptr_t)rom};
+
+		ck_assert_int_eq(ioctl(h.vmfd, KVM_SET_USER_MEMORY_REGION, &m), 0);
+	} else {
+		ck_assert_int_eq(soft_vm_set_slot(h.vm, 1, 0x400000, 4096, rom, KVM_MEM_READONLY),
+				 0);
+	}
+	/* PD entry 2: the 2 MiB page at 4 MiB, writable in the page tables */
+	wr64(&h, PD + 2 * 8,
+	     0x400000ULL | X86_PTE_P | X86_PTE_W | X86_PTE_PS | X86_PTE_A | X86_PTE_D);
+	put_code(&h, CODE, c_rom, sizeof(c_rom));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_MMIO);
+	ck_assert_uint_eq(h.run->mmio.phys_addr, 0x400008);
+	ck_assert_uint_eq(h.run->mmio.len, 1);
+	ck_assert_uint_eq(h.run->mmio.is_write, 1);
+	ck_assert_uint_eq(h.run->mmio.data[0], 0x5a);
+	ck_assert_uint_eq(rom[8], 0xee);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rax, 0x0807060504030201ULL);
+	h_close(&h);
+	munmap(rom, 4096);
+}
+END_TEST
+
 START_TEST(rep_outsb_is_one_exit)
 {
 	struct kvm_regs r;
@@ -851,6 +898,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, in_completes_on_reentry, 0, 2);
 	tcase_add_loop_test(tc, in_completes_with_immediate_exit, 0, 2);
 	tcase_add_loop_test(tc, mmio_read_and_write, 0, 2);
+	tcase_add_loop_test(tc, readonly_slot_write_exits, 0, 2);
 	tcase_add_loop_test(tc, rep_outsb_is_one_exit, 0, 2);
 	tcase_add_loop_test(tc, rep_insw_completes, 0, 2);
 	tcase_add_loop_test(tc, pf_not_present, 0, 2);
