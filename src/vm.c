@@ -16,6 +16,7 @@
 #include "devices/disk_spec.h"
 #include "devices/solo5_hvt.h"
 #include "devices/virtio_setup.h"
+#include "gdb/server.h"
 #include "loader/loader.h"
 #include "loader/solo5.h"
 #include "memory.h"
@@ -39,6 +40,8 @@ struct vm {
 	enum boot_mode mode;		      /* BOOT_MODE_SOLO5_HVT or not, before loading */
 	struct solo5_image solo5;	      /* the Solo5 notes, when mode says so */
 	struct solo5_hvt hvt;		      /* its hypercall device */
+	/* NULL unless --gdb */
+	struct gdb_server *gdb;
 };
 
 void vm_config_init(struct vm_config *cfg)
@@ -250,11 +253,17 @@ static int vm_execute(struct vm *vm)
 		}
 		vm_stats_start(vm);
 	}
+	if (vm->cfg->gdb) {
+		vm->gdb = gdb_server_start(vm->cfg->gdb, vm->cfg->gdb_wait, &vm->cpu, &vm->mem);
+		if (!vm->gdb)
+			return MINIVMM_EXIT_VMM_FAILURE;
+	}
 	vm_signals_install(&vm->cpu, &vm->console, vm->cfg->timeout_s);
 	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
 
 	vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
 
+	gdb_server_vm_ended(vm->gdb, &stop);
 	vm_signals_restore();
 	uart_console_restore(&vm->console);
 	report_stop(vm, &stop);
@@ -295,6 +304,7 @@ int vm_run(const struct vm_config *cfg)
 	if (!status)
 		status = vm_execute(vm);
 out:
+	gdb_server_destroy(vm->gdb);
 	if (vm->kvm.prov) {
 		vcpu_destroy(&vm->cpu);
 		kvm_vm_destroy(&vm->kvm);

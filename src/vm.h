@@ -47,6 +47,8 @@ struct vm_config {
 	char *const *args; /* the arguments after KERNEL, appended to the command line */
 	unsigned nr_args;
 	struct stats_options stats;
+	const char *gdb; /* --gdb tcp:[HOST:]PORT | unix:PATH, NULL: no gdb server */
+	bool gdb_wait;	 /* --gdb-wait: hold the vCPU until a debugger resumes it */
 };
 
 /*

@@ -12,12 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdb/transport.h"
+
 enum {
 	OPT_INITRD = 0x100,
 	OPT_ACCEL,
 	OPT_SERIAL,
 	OPT_STATS,
 	OPT_TIMEOUT,
+	OPT_GDB,
+	OPT_GDB_WAIT,
 };
 
 static const struct option long_options[] = {
@@ -30,6 +34,8 @@ static const struct option long_options[] = {
     {"disk", required_argument, NULL, 'd'},
     {"stats", optional_argument, NULL, OPT_STATS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"gdb", required_argument, NULL, OPT_GDB},
+    {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -63,6 +69,11 @@ void cli_print_help(FILE *out)
 		"      --stats[=text|json|json:PATH]\n"
 		"                         print exit accounting when the VM stops\n"
 		"      --timeout SECONDS  stop the guest after SECONDS (exit status 124)\n"
+		"      --gdb tcp:[HOST:]PORT|unix:PATH\n"
+		"                         serve the GDB remote protocol there (HOST defaults\n"
+		"                         to 127.0.0.1)\n"
+		"      --gdb-wait         with --gdb: hold the guest at its first instruction\n"
+		"                         until gdb attaches and continues\n"
 		"  -v, --verbose          say what is loaded where, name unclaimed accesses\n"
 		"  -h, --help             print this help\n"
 		"  -V, --version          print the version\n"
@@ -177,6 +188,17 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg, FILE *
 	return CLI_RUN;
 }
 
+static enum cli_result parse_gdb(const char *arg, struct vm_config *cfg, FILE *err)
+{
+	struct gdb_addr a;
+	char why[400];
+
+	if (gdb_addr_parse(arg, &a, why, sizeof(why)))
+		return usage_error(err, "--gdb: %s", why);
+	cfg->gdb = arg;
+	return CLI_RUN;
+}
+
 static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, FILE *err)
 {
 	switch (c) {
@@ -212,6 +234,11 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		return CLI_RUN;
 	case OPT_TIMEOUT:
 		return parse_timeout(arg, cfg, err);
+	case OPT_GDB:
+		return parse_gdb(arg, cfg, err);
+	case OPT_GDB_WAIT:
+		cfg->gdb_wait = true;
+		return CLI_RUN;
 	case 'v':
 		cfg->verbose = true;
 		return CLI_RUN;
@@ -255,6 +282,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		return usage_error(err, "no kernel given: minivmm [options] KERNEL [--] [ARGS...]");
 	if (!*argv[optind])
 		return usage_error(err, "empty kernel file name");
+	if (cfg->gdb_wait && !cfg->gdb)
+		return usage_error(err, "--gdb-wait needs --gdb");
 	cfg->kernel = argv[optind++];
 	/* ARGS (after an optional "--") are appended to the kernel command line. */
 	if (optind < argc && !strcmp(argv[optind], "--"))

@@ -33,6 +33,13 @@ int vcpu_pending_signal(const struct vcpu *cpu)
 	return cpu->kick_signal;
 }
 
+void vcpu_request_debug_stop(struct vcpu *cpu)
+{
+	cpu->debug_request = 1;
+	if (cpu->run)
+		cpu->run->immediate_exit = 1;
+}
+
 static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int status, bool dump,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -117,6 +124,30 @@ static void stop_for_system_event(struct kvm_run *run, struct vcpu_stop *stop)
 	}
 }
 
+static bool debugger_trap(struct vcpu *cpu, struct vcpu_stop *stop)
+{
+	const struct vcpu_debugger *d = cpu->debugger;
+	struct vcpu_debug_event ev = {
+	    .trap = true,
+	    .exception = cpu->run->debug.arch.exception,
+	    .pc = cpu->run->debug.arch.pc,
+	    .dr6 = cpu->run->debug.arch.dr6,
+	};
+
+	return d->stopped(d->ctx, cpu, &ev, stop);
+}
+
+/* A stop vcpu_request_debug_stop() asked for, with the guest between two KVM_RUNs. */
+static bool debugger_request(struct vcpu *cpu, struct vcpu_stop *stop)
+{
+	const struct vcpu_debugger *d = cpu->debugger;
+	struct vcpu_debug_event ev = {.trap = false};
+
+	cpu->debug_request = 0;
+	cpu->run->immediate_exit = 0;
+	return d->stopped(d->ctx, cpu, &ev, stop);
+}
+
 /*
  * Handle one exit. Returns true when the VM must stop (then *stop is set).
  */
@@ -169,6 +200,11 @@ static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st, str
 	case KVM_EXIT_SYSTEM_EVENT:
 		stop_for_system_event(run, stop);
 		return true;
+	case KVM_EXIT_DEBUG:
+		if (cpu->debugger)
+			return debugger_trap(cpu, stop);
+		/* nobody asked for guest debugging */
+		__attribute__((fallthrough));
 	default:
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
 			  "unhandled exit reason %u", run->exit_reason);
@@ -187,6 +223,11 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 		if (cpu->kick_signal) {
 			stop_for_signal(stop, cpu->kick_signal);
 			break;
+		}
+		if (cpu->debug_request && cpu->debugger) {
+			if (debugger_request(cpu, stop))
+				break;
+			continue;
 		}
 		if (p->ioctl(cpu->fd, KVM_RUN, NULL) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

@@ -54,12 +54,18 @@ int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem,
 		      const struct guest_range *ro, unsigned nr_ro, bool *ro_mapped);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
+struct vcpu_debugger;
+
 struct vcpu {
 	struct kvm_vm *vm;
 	int fd;
 	struct kvm_run *run; /* mmap of the vCPU fd */
 	/* The signal vcpu_kick() asked to stop for (0: none); read by vcpu_run(). */
 	volatile sig_atomic_t kick_signal;
+	/* NULL unless a debugger (--gdb) is attached to the run loop; see vcpu_debugger. */
+	const struct vcpu_debugger *debugger;
+	/* Set by vcpu_request_debug_stop() (from a SIGIO handler); read by vcpu_run(). */
+	volatile sig_atomic_t debug_request;
 };
 
 /* Why the run loop stopped. */
@@ -70,6 +76,7 @@ enum vcpu_stop_kind {
 	VCPU_STOP_TIMEOUT, /* --timeout expired */
 	VCPU_STOP_CRASH,   /* triple fault, entry failure, internal error, unhandled exit */
 	VCPU_STOP_FAILURE, /* KVM_RUN itself failed */
+	VCPU_STOP_KILLED,  /* the debugger (gdb's kill) ended the VM */
 };
 
 struct vcpu_stop {
@@ -111,5 +118,61 @@ int vcpu_pending_signal(const struct vcpu *cpu);
  * against CLOCK_MONOTONIC over 10 ms.
  */
 uint64_t vcpu_tsc_hz(struct vcpu *cpu);
+/* ---- what a debugger (src/gdb/) needs: plain structs, no KVM types (vcpu_debug.c) ---- */
+
+/* Registers in gdb's amd64 order; all return 0 or -errno. */
+struct vcpu_regs {
+	uint64_t gpr[16]; /* rax rbx rcx rdx rsi rdi rbp rsp r8 .. r15 */
+	uint64_t rip, rflags;
+	uint16_t sel[6]; /* cs ss ds es fs gs */
+	uint64_t fs_base, gs_base;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+};
+
+int vcpu_get_regs(struct vcpu *cpu, struct vcpu_regs *r);
+/*
+ * Writes everything but the selectors, which only a descriptor load can
+ * change: a selector other than the current one is -EINVAL, nothing written.
+ */
+int vcpu_set_regs(struct vcpu *cpu, const struct vcpu_regs *r);
+
+/* KVM_SET_GUEST_DEBUG: addr[] and dr7 as the x86 debug registers DR0-3, DR7. */
+struct vcpu_guest_debug {
+	bool single_step; /* KVM_EXIT_DEBUG after one instruction */
+	bool sw_bp;	  /* int3 exits to the VMM instead of the guest's #BP */
+	bool hw_bp;	  /* addr[]/dr7 are breakpoints and watchpoints */
+	uint64_t addr[4];
+	uint64_t dr7;
+};
+
+int vcpu_set_guest_debug(struct vcpu *cpu, const struct vcpu_guest_debug *d);
+
+/* KVM_TRANSLATE: guest-virtual to guest-physical by the page tables; -EFAULT if unmapped. */
+int vcpu_translate(struct vcpu *cpu, uint64_t gva, uint64_t *gpa);
+
+/* Why the run loop handed the vCPU to the debugger. */
+struct vcpu_debug_event {
+	bool trap;	    /* KVM_EXIT_DEBUG (breakpoint, watchpoint, step), else requested */
+	unsigned exception; /* trap: 1 (#DB) or 3 (#BP) */
+	uint64_t pc, dr6;   /* trap: linear rip; DR6 bits B0-B3 name the debug register that hit */
+};
+
+/*
+ * A debugger hooked into the run loop (struct vcpu's debugger). stopped()
+ * is called with the guest stopped, on KVM_EXIT_DEBUG and after
+ * vcpu_request_debug_stop(); it returns when the guest may run again
+ * (false) or when the VM must end (true, *stop set).
+ */
+struct vcpu_debugger {
+	void *ctx;
+	bool (*stopped)(void *ctx, struct vcpu *cpu, const struct vcpu_debug_event *ev,
+			struct vcpu_stop *stop);
+};
+
+/*
+ * Async-signal-safe: the running vCPU stops at the next opportunity and
+ * its debugger's stopped() is called (a no-op without a debugger).
+ */
+void vcpu_request_debug_stop(struct vcpu *cpu);
 
 #endif

@@ -172,6 +172,8 @@ struct soft_cpu {
 	uint64_t debug_bp[4];
 	uint64_t debug_dr7;  /* arch.debugreg[7]: which debug_bp are enabled, and how */
 	bool debug_resume;   /* run.c: skip the hw breakpoint at rip once after its exit */
+	uint8_t watch_mask;  /* watch.c: debug registers that are data breakpoints */
+	uint8_t watch_hits;  /* watch.c: those hit by the current instruction (DR6 B0-B3) */
 
 	/* set by soft_cpu_kick() (async-signal-safe): KVM_RUN returns -EINTR */
 	volatile int kick;
@@ -225,6 +227,7 @@ enum {
 	ACC_WRITE = 2,
 	ACC_EXEC = 4,
 	ACC_SUPER = 8, /* implicit supervisor access (GDT, IDT, TSS) even at CPL 3 */
+	ACC_PROBE = 16, /* a debugger's look (KVM_TRANSLATE): no #PF, no CR2, no A/D bits */
 };
 
 /* Logical accesses: segment checks, then paging; MMIO goes to io_read/io_write. */
@@ -252,6 +255,19 @@ int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const
 /* Segment-relative address -> linear, with limit/canonical checks (EXEC_FAULT). */
 int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
 	       uint64_t *lin);
+/*
+ * KVM_TRANSLATE: walk the guest's page tables for linear address lin as a
+ * supervisor read would, without side effects. true with *gpa when mapped.
+ */
+bool mem_probe_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, bool *writeable);
+/* ---- data breakpoints (watch.c) ---- */
+/* After KVM_SET_GUEST_DEBUG: which debug registers watch data; flushes the TLB. */
+void watch_configure(struct soft_cpu *cpu);
+/* lin's page holds a watched byte: keep it out of the TLB so accesses reach watch_access(). */
+bool watch_page(const struct soft_cpu *cpu, uint64_t lin);
+/* An access of the slow path: note the data breakpoints it hits in watch_hits. */
+void watch_access(struct soft_cpu *cpu, uint64_t lin, unsigned size, bool write);
+
 void tlb_flush(struct soft_cpu *cpu);
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin);
 

@@ -128,6 +128,8 @@ int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int a
 
 static int page_fault(struct soft_cpu *cpu, uint64_t lin, int acc, uint32_t err)
 {
+	if (acc & ACC_PROBE)
+		return EXEC_FAULT; /* a debugger's look changes nothing the guest sees */
 	if (acc & ACC_WRITE)
 		err |= PF_W;
 	if (acc_user(cpu, acc))
@@ -331,7 +333,7 @@ static int walk_check(struct soft_cpu *cpu, uint64_t lin, int acc, const struct 
 	if (!(p & tlb_need(cpu, acc)))
 		return page_fault(cpu, lin, acc, PF_P);
 
-	for (i = 0; i < w->n; i++)
+	for (i = 0; i < w->n && !(acc & ACC_PROBE); i++)
 		walk_set_bits(cpu, w, i, PTE_A);
 	if (acc & ACC_WRITE)
 		walk_set_bits(cpu, w, w->n - 1, PTE_D);
@@ -413,12 +415,32 @@ static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa,
 			return EXEC_OK;
 		}
 	}
+	*host = h + (lin & 0xfff);
+	if (unlikely(cpu->watch_mask) && watch_page(cpu, lin))
+		return EXEC_OK; /* uncached: every access must reach watch_access() */
 	e->vpage = (lin & ~0xfffULL) | TLB_VALID;
 	e->host = h;
 	e->gpage = g & ~0xfffULL;
 	e->perm = (uint8_t)perm;
-	*host = h + (lin & 0xfff);
 	return EXEC_OK;
+}
+
+bool mem_probe_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, bool *writeable)
+{
+	unsigned perm = 0;
+
+	if (!(cpu->cr0 & CR0_PG)) {
+		/* as KVM's nonpaging_gva_to_gpa: the address is the physical one, untruncated */
+		*gpa = lin;
+		*writeable = true;
+		return true;
+	}
+	if (cpu_long_mode(cpu) ? !is_canonical(lin) : lin > 0xffffffffULL)
+		return false;
+	if (walk(cpu, lin, ACC_READ | ACC_SUPER | ACC_PROBE, gpa, &perm) != EXEC_OK)
+		return false;
+	*writeable = perm & TP_WS;
+	return true;
 }
 
 static uint64_t lin_add(const struct soft_cpu *cpu, uint64_t lin, uint64_t n)
@@ -483,6 +505,8 @@ static __attribute__((noinline)) int read_slow(struct soft_cpu *cpu, uint64_t li
 			if (rc)
 				return rc;
 		}
+		if (unlikely(cpu->watch_mask))
+			watch_access(cpu, l, n, false);
 		done += n;
 	}
 	return EXEC_OK;
@@ -540,6 +564,8 @@ static __attribute__((noinline)) int write_slow(struct soft_cpu *cpu, uint64_t l
 				return rc;
 		}
 	}
+	if (unlikely(cpu->watch_mask))
+		watch_access(cpu, lin, size, true);
 	return EXEC_OK;
 }
 
@@ -645,6 +671,8 @@ void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, in
 	*rc = translate(cpu, lin, ACC_READ | ACC_WRITE, &gpa, &h);
 	if (*rc || !h)
 		return NULL;
+	if (unlikely(cpu->watch_mask))
+		watch_access(cpu, lin, size, true);
 	code_cache_note_write(cpu->vm, gpa, size);
 	return h;
 }

@@ -159,7 +159,7 @@ static bool hw_breakpoint(struct soft_cpu *cpu, uint64_t lin, unsigned *which)
 
 		if (!((dr7 >> (2 * i)) & 3))
 			continue;
-		if ((dr7 >> (16 + 4 * i)) & 3) /* data breakpoints are not modelled */
+		if ((dr7 >> (16 + 4 * i)) & 3) /* a data breakpoint: watch.c */
 			continue;
 		if (cpu->debug_bp[i] == lin) {
 			*which = i;
@@ -167,6 +167,14 @@ static bool hw_breakpoint(struct soft_cpu *cpu, uint64_t lin, unsigned *which)
 		}
 	}
 	return false;
+}
+
+/* A data breakpoint hit: a trap after the instruction (watch.c). */
+static int watch_exit(struct soft_cpu *cpu)
+{
+	debug_exit(cpu, X_DB, DR6_ACTIVE_LOW | cpu->watch_hits);
+	cpu->watch_hits = 0;
+	return 1;
 }
 
 /* One instruction with every check: 0 go on, 1 exit. */
@@ -180,6 +188,9 @@ static int step_one(struct soft_cpu *cpu)
 	unsigned bp;
 	int rc;
 
+	/* a hit of the last instruction whose own exit (I/O) was reported first */
+	if (cpu->watch_hits)
+		return watch_exit(cpu);
 	/*
 	 * As KVM (measured on this host): an execution breakpoint fires on
 	 * every KVM_RUN that starts at it; the debugger steps over it by
@@ -220,6 +231,8 @@ static int step_one(struct soft_cpu *cpu)
 	} else if (finish(cpu, rc)) {
 		return 1;
 	}
+	if (cpu->watch_hits)
+		return watch_exit(cpu);
 	if (dbg && (cpu->debug_control & KVM_GUESTDBG_SINGLESTEP)) {
 		debug_exit(cpu, X_DB, DR6_ACTIVE_LOW | DR6_BS);
 		return 1;

@@ -275,7 +275,19 @@ int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug 
 	/* the debugger's DR7 is its own; the guest keeps seeing its DR7 */
 	cpu->debug_dr7 = (cpu->debug_control & KVM_GUESTDBG_USE_HW_BP) ? dbg->arch.debugreg[7] : 0;
 	cpu->debug_resume = false;
+	watch_configure(cpu);
 	return 0;
+}
+
+void soft_cpu_translate(struct soft_cpu *cpu, struct kvm_translation *tr)
+{
+	uint64_t gpa = 0;
+	bool writeable = false;
+
+	tr->valid = mem_probe_translate(cpu, tr->linear_address, &gpa, &writeable);
+	tr->physical_address = tr->valid ? gpa : 0;
+	tr->writeable = writeable;
+	tr->usermode = 0;
 }
 
 int soft_cpu_get_msr(struct soft_cpu *cpu, uint32_t index, uint64_t *value)

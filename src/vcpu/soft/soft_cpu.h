@@ -67,6 +67,9 @@ int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector);
 /* KVM_SET_GUEST_DEBUG: single-step and hardware/software breakpoints. */
 int soft_cpu_set_guest_debug(struct soft_cpu *cpu, const struct kvm_guest_debug *dbg);
 
+/* KVM_TRANSLATE: linear -> guest-physical through the guest's page tables, no side effects. */
+void soft_cpu_translate(struct soft_cpu *cpu, struct kvm_translation *tr);
+
 /*
  * KVM_RUN: complete a pending IN/MMIO read with the data userspace left
  * in kvm_run, then execute until the next exit, which is described in

@@ -655,6 +655,11 @@ static int vcpu_ioctl_locked(struct sk_vcpu *vcpu, unsigned long req, void *arg)
 			return fail(EFAULT);
 		rc = soft_cpu_set_guest_debug(vcpu->cpu, arg);
 		return rc < 0 ? fail(-rc) : 0;
+	case KVM_TRANSLATE:
+		if (!arg)
+			return fail(EFAULT);
+		soft_cpu_translate(vcpu->cpu, arg);
+		return 0;
 	case KVM_GET_STATS_FD:
 		rc = soft_kvm_stats_fd(&vcpu->stats, vcpu->id, soft_cpu_get_stats(vcpu->cpu));
 		return rc < 0 ? fail(-rc) : rc;
