@@ -26,7 +26,7 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -MMD -MP
 # libelf and zlib are linked statically: two fewer shared libraries to load
 # cut ~0.1 ms (7%) from a ~1.5 ms launch-to-exit of hello.elf (issue 5's
 # launch benchmark). Zydis stays shared: Debian ships no static libZydis.
-LDLIBS  := -Wl,-Bstatic -lelf -lz -Wl,-Bdynamic -lZydis
+LDLIBS  := -Wl,-Bstatic -lelf -lz -lseccomp -Wl,-Bdynamic -lZydis
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 

@@ -417,31 +417,44 @@ void stats_print_json(const struct stats *st, FILE *out)
 	fprintf(out, "\n  }\n}\n");
 }
 
-int stats_report(const struct stats *st, const struct stats_options *opt)
+FILE *stats_output_open(const struct stats_options *opt)
 {
-	FILE *f;
+	if (opt->format == STATS_JSON && opt->path)
+		return fopen(opt->path, "w");
+	return stderr;
+}
+
+int stats_report_to(const struct stats *st, const struct stats_options *opt, FILE *out)
+{
 	int err = 0;
 
 	switch (opt->format) {
 	case STATS_OFF:
-		return 0;
+		break;
 	case STATS_TEXT:
-		stats_print_text(st, stderr);
-		return 0;
+		stats_print_text(st, out);
+		break;
 	case STATS_JSON:
-		if (!opt->path) {
-			stats_print_json(st, stderr);
-			return 0;
-		}
-		f = fopen(opt->path, "w");
-		if (!f)
-			return -errno;
-		stats_print_json(st, f);
-		if (ferror(f))
-			err = -EIO;
-		if (fclose(f) != 0 && !err)
-			err = -errno;
-		return err;
+		stats_print_json(st, out);
+		break;
 	}
-	return -EINVAL;
+	if (out == stderr)
+		return 0;
+	if (ferror(out))
+		err = -EIO;
+	if (fclose(out) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+int stats_report(const struct stats *st, const struct stats_options *opt)
+{
+	FILE *out;
+
+	if (opt->format == STATS_OFF)
+		return 0;
+	out = stats_output_open(opt);
+	if (!out)
+		return -errno;
+	return stats_report_to(st, opt, out);
 }

@@ -180,4 +180,13 @@ void stats_print_json(const struct stats *st, FILE *out);
  */
 int stats_report(const struct stats *st, const struct stats_options *opt);
 
+/*
+ * The same in two steps, for a VMM that may open nothing once the guest
+ * runs (the sandbox): where the report goes (stderr, or the json:PATH file
+ * created now), NULL with errno if it cannot be opened; then the report,
+ * which closes a file (not stderr). Returns 0 or -errno.
+ */
+FILE *stats_output_open(const struct stats_options *opt);
+int stats_report_to(const struct stats *st, const struct stats_options *opt, FILE *out);
+
 #endif

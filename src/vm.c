@@ -20,6 +20,7 @@
 #include "loader/loader.h"
 #include "loader/solo5.h"
 #include "memory.h"
+#include "sandbox/sandbox.h"
 #include "vcpu/kvm_stats.h"
 #include "vcpu/provider.h"
 #include "vcpu/vcpu.h"
@@ -51,6 +52,7 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->accel = "auto";
 	cfg->serial = UART_CONSOLE_STDIO;
 	cfg->stats.format = STATS_OFF;
+	cfg->sandbox = true;
 }
 
 /*
@@ -231,12 +233,66 @@ static void counter_to_stats(void *opaque, const char *name, uint64_t value)
 	stats_set_counter(opaque, name, value);
 }
 
-static void vm_stats_report(struct vm *vm)
+/*
+ * Set-up is over: from here on minivmm may make only the system calls
+ * that running the guest needs (src/sandbox/); each part adds its own.
+ */
+static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
+{
+	struct vcpu_ioctl ioctls[VCPU_MAX_RUNTIME_IOCTLS];
+	struct sandbox sb;
+	unsigned n;
+
+	if (!vm->cfg->sandbox || vm->cfg->gdb) {
+		/* The gdb stub's socket calls are not on the allowlist (yet): no sandbox with --gdb. */
+		if (vm->cfg->verbose)
+			fprintf(stderr, "minivmm: sandbox: off (%s)\n",
+				vm->cfg->gdb ? "--gdb" : "--sandbox off");
+		return 0;
+	}
+	if (sandbox_init(&sb, vm->cfg->verbose))
+		return -1;
+	vm_signals_sandbox_allow(&sb);
+	n = vcpu_runtime_ioctls(&vm->cpu, ioctls);
+	for (unsigned i = 0; i < n; i++)
+		sandbox_allow_ioctl(&sb, ioctls[i].fd, ioctls[i].request);
+	/* --stats: the provider's counters, read after the run; the json:PATH report. */
+	if (stats_fd >= 0)
+		sandbox_allow_arg0(&sb, SCMP_SYS(pread64), stats_fd);
+	if (stats_out && stats_out != stderr)
+		sandbox_allow_arg0(&sb, SCMP_SYS(write), fileno(stats_out));
+	return sandbox_enter(&sb, vm_signals_restore_tty);
+}
+
+/* --stats: the table, and what must be open before the sandbox: the report file, the counters. */
+static int vm_stats_prepare(struct vm *vm, FILE **out, int *provider_fd)
+{
+	vm->stats = calloc(1, sizeof(*vm->stats));
+	if (!vm->stats) {
+		fprintf(stderr, "minivmm: --stats: out of memory\n");
+		return MINIVMM_EXIT_VMM_FAILURE;
+	}
+	vm_stats_start(vm);
+	*out = stats_output_open(&vm->cfg->stats);
+	if (!*out) {
+		fprintf(stderr, "minivmm: --stats: cannot write %s: %s\n", vm->cfg->stats.path,
+			strerror(errno));
+		return MINIVMM_EXIT_USAGE;
+	}
+	/* A provider without binary statistics: our own counters only. */
+	*provider_fd = kvm_stats_open(vm->kvm.prov, vm->cpu.fd);
+	return 0;
+}
+
+static void vm_stats_report(struct vm *vm, FILE *out, int provider_fd)
 {
 	/* The provider's own counters (in-kernel or soft CPU), beside ours. */
-	if (kvm_stats_collect(vm->kvm.prov, vm->cpu.fd, counter_to_stats, vm->stats) >= 0)
-		stats_set_provider(vm->stats, vm->kvm.prov->name);
-	if (stats_report(vm->stats, &vm->cfg->stats) != 0)
+	if (provider_fd >= 0) {
+		if (kvm_stats_read(provider_fd, counter_to_stats, vm->stats) >= 0)
+			stats_set_provider(vm->stats, vm->kvm.prov->name);
+		vm->kvm.prov->close(provider_fd);
+	}
+	if (stats_report_to(vm->stats, &vm->cfg->stats, out) != 0)
 		fprintf(stderr, "minivmm: --stats: cannot write %s: %s\n",
 			vm->cfg->stats.path ? vm->cfg->stats.path : "the report", strerror(errno));
 }
@@ -244,14 +300,13 @@ static void vm_stats_report(struct vm *vm)
 static int vm_execute(struct vm *vm)
 {
 	struct vcpu_stop stop;
+	FILE *stats_out = NULL;
+	int stats_fd = -1, status;
 
 	if (vm->cfg->stats.format != STATS_OFF) {
-		vm->stats = calloc(1, sizeof(*vm->stats));
-		if (!vm->stats) {
-			fprintf(stderr, "minivmm: --stats: out of memory\n");
-			return MINIVMM_EXIT_VMM_FAILURE;
-		}
-		vm_stats_start(vm);
+		status = vm_stats_prepare(vm, &stats_out, &stats_fd);
+		if (status)
+			return status;
 	}
 	if (vm->cfg->gdb) {
 		vm->gdb = gdb_server_start(vm->cfg->gdb, vm->cfg->gdb_wait, &vm->cpu, &vm->mem);
@@ -261,7 +316,13 @@ static int vm_execute(struct vm *vm)
 	vm_signals_install(&vm->cpu, &vm->console, vm->cfg->timeout_s);
 	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
 
-	vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
+	if (vm_enter_sandbox(vm, stats_out, stats_fd) == 0)
+		vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
+	else
+		stop = (struct vcpu_stop){
+		    .kind = VCPU_STOP_FAILURE,
+		    .status = MINIVMM_EXIT_VMM_FAILURE,
+		    .reason = "guest not started: no sandbox (--sandbox off runs without)"};
 
 	gdb_server_vm_ended(vm->gdb, &stop);
 	vm_signals_restore();
@@ -272,7 +333,7 @@ static int vm_execute(struct vm *vm)
 			(unsigned long long)vm->bus.unclaimed, vm->bus.unclaimed == 1 ? "" : "es",
 			(unsigned long long)vm->uart.tx_bytes);
 	if (vm->stats)
-		vm_stats_report(vm);
+		vm_stats_report(vm, stats_out, stats_fd);
 	return stop.status;
 }
 

@@ -49,6 +49,7 @@ struct vm_config {
 	struct stats_options stats;
 	const char *gdb; /* --gdb tcp:[HOST:]PORT | unix:PATH, NULL: no gdb server */
 	bool gdb_wait;	 /* --gdb-wait: hold the vCPU until a debugger resumes it */
+	bool sandbox; /* --sandbox on (default): seccomp allowlist once set up */
 };
 
 /*

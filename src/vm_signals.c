@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include "devices/uart.h"
+#include "sandbox/sandbox.h"
 #include "vcpu/vcpu.h"
 
 /* What the handlers act on: set before they are installed, cleared after they are removed. */
@@ -30,12 +31,17 @@ static void on_stop_signal(int sig)
 		vcpu_kick(cpu, sig);
 }
 
-static void on_fatal_signal(int sig)
+void vm_signals_restore_tty(void)
 {
 	struct uart_console *c = tty_owner;
 
 	if (c)
 		uart_console_restore_tty(c);
+}
+
+static void on_fatal_signal(int sig)
+{
+	vm_signals_restore_tty();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -81,4 +87,13 @@ void vm_signals_restore(void)
 		signal(fatal_signals[i], SIG_DFL);
 	kick_target = NULL;
 	tty_owner = NULL;
+}
+
+void vm_signals_sandbox_allow(struct sandbox *sb)
+{
+	/* vm_signals_restore() and on_fatal_signal() reset these to their defaults. */
+	for (size_t i = 0; i < NR(stop_signals); i++)
+		sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), stop_signals[i]);
+	for (size_t i = 0; i < NR(fatal_signals); i++)
+		sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), fatal_signals[i]);
 }

@@ -11,7 +11,9 @@
  * The one other process-wide table is below the KVM API: the soft
  * provider's fd -> object table (src/vcpu/soft/soft_kvm.c), process-wide
  * for the same reason the kernel's fd table is (an ioctl names its object
- * by fd number alone).
+ * by fd number alone). And the sandbox's (src/sandbox/): the seccomp
+ * filter is per process in the kernel, and its SIGSYS handler is signal
+ * plumbing too.
  */
 #ifndef MINIVMM_VM_SIGNALS_H
 #define MINIVMM_VM_SIGNALS_H
@@ -30,5 +32,13 @@ void vm_signals_install(struct vcpu *cpu, struct uart_console *console, double t
 
 /* Disarm the alarm, restore the default dispositions, forget the VM. */
 void vm_signals_restore(void);
+
+struct sandbox;
+
+/* Let the sandbox allow what the above does once the guest runs (rt_sigaction per signal). */
+void vm_signals_sandbox_allow(struct sandbox *sb);
+
+/* Async-signal-safe: give the running VM's terminal back (the sandbox's SIGSYS handler). */
+void vm_signals_restore_tty(void);
 
 #endif

@@ -22,6 +22,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_GDB,
 	OPT_GDB_WAIT,
+	OPT_SANDBOX,
 };
 
 static const struct option long_options[] = {
@@ -36,6 +37,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"gdb", required_argument, NULL, OPT_GDB},
     {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
+    {"sandbox", required_argument, NULL, OPT_SANDBOX},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -74,6 +76,8 @@ void cli_print_help(FILE *out)
 		"                         to 127.0.0.1)\n"
 		"      --gdb-wait         with --gdb: hold the guest at its first instruction\n"
 		"                         until gdb attaches and continues\n"
+		"      --sandbox on|off   seccomp allowlist once set up (default on); a\n"
+		"                         forbidden system call kills minivmm (SIGSYS)\n"
 		"  -v, --verbose          say what is loaded where, name unclaimed accesses\n"
 		"  -h, --help             print this help\n"
 		"  -V, --version          print the version\n"
@@ -82,7 +86,7 @@ void cli_print_help(FILE *out)
 		"a Solo5 guest's HALT status; 0 guest halted or reset; 2 usage error or\n"
 		"bad disk (Solo5: disks and manifest disagree); 3 bad kernel, initrd or Solo5\n"
 		"notes; 4 could not start the guest; 5 guest crashed or broke the Solo5 ABI;\n"
-		"124 timeout; 128+N signal N.\n"
+		"124 timeout; 128+N signal N; 159 (SIGSYS) a system call the sandbox forbids.\n"
 		"See minivmm(1).\n",
 		VIRTIO_MAX_DISKS);
 }
@@ -238,6 +242,11 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		return parse_gdb(arg, cfg, err);
 	case OPT_GDB_WAIT:
 		cfg->gdb_wait = true;
+		return CLI_RUN;
+	case OPT_SANDBOX:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			return usage_error(err, "--sandbox: '%s' is not on or off", arg);
+		cfg->sandbox = !strcmp(arg, "on");
 		return CLI_RUN;
 	case 'v':
 		cfg->verbose = true;

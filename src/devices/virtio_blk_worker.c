@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
+
 int blk_xfer_fd(int fd, struct iovec *iov, unsigned cnt, uint64_t off, uint64_t len, bool write)
 {
 	while (len) {
@@ -79,6 +81,13 @@ static void *worker_main(void *arg)
 {
 	struct blk_worker *w = arg;
 
+	/*
+	 * Started under the sandbox (on the first big read): keep only what
+	 * copying needs. If that fails the thread ends; every job posted to it
+	 * is then taken back and done by the submitter (blk_worker_wait).
+	 */
+	if (sandbox_confine_thread(SANDBOX_ROLE_BLK_WORKER) != 0)
+		return NULL;
 	for (;;) {
 		if (!spin_for(&w->state, BLK_JOB_POSTED, WORKER_SPIN_NS)) {
 			pthread_mutex_lock(&w->lock);

@@ -68,14 +68,26 @@ static int read_counters(int fd, kvm_stats_counter_fn fn, void *opaque)
 	return nr;
 }
 
+int kvm_stats_open(const struct kvm_provider *prov, int vcpu_fd)
+{
+	int fd = prov->ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int kvm_stats_read(int stats_fd, kvm_stats_counter_fn fn, void *opaque)
+{
+	return read_counters(stats_fd, fn, opaque);
+}
+
 int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, kvm_stats_counter_fn fn,
 		      void *opaque)
 {
 	int fd, nr;
 
-	fd = prov->ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	fd = kvm_stats_open(prov, vcpu_fd);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	nr = read_counters(fd, fn, opaque);
 	prov->close(fd);
 	return nr;

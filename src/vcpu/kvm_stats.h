@@ -24,6 +24,15 @@ typedef void (*kvm_stats_counter_fn)(void *opaque, const char *name, uint64_t va
 int kvm_stats_collect(const struct kvm_provider *prov, int vcpu_fd, kvm_stats_counter_fn fn,
 		      void *opaque);
 
+/*
+ * The same in two steps, for a VMM that may open nothing once the guest
+ * runs (the sandbox): the statistics fd (live: reads see current values),
+ * or -errno; later, read it like kvm_stats_collect. The caller closes it
+ * with the provider's close.
+ */
+int kvm_stats_open(const struct kvm_provider *prov, int vcpu_fd);
+int kvm_stats_read(int stats_fd, kvm_stats_counter_fn fn, void *opaque);
+
 /* "IO", "MMIO", "HLT", ... for a KVM_EXIT_* code; "UNKNOWN" otherwise. */
 const char *kvm_exit_reason_name(uint32_t reason);
 

@@ -175,4 +175,15 @@ struct vcpu_debugger {
  */
 void vcpu_request_debug_stop(struct vcpu *cpu);
 
+/* A KVM ioctl the vCPU makes once the guest runs: for the sandbox's allowlist. */
+struct vcpu_ioctl {
+	int fd;
+	unsigned long request;
+};
+
+#define VCPU_MAX_RUNTIME_IOCTLS 4
+
+/* Fill out[VCPU_MAX_RUNTIME_IOCTLS] with those ioctls; returns how many. */
+unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
+
 #endif

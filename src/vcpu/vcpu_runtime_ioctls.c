@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KVM ioctls the vCPU makes once the guest runs, as data for the
+ * sandbox (the VM adds each to the allowlist on its one fd). With /dev/kvm
+ * these are real ioctl(2) calls; the soft provider answers them in this
+ * process (no system call), and on its memfds the same ioctls would only
+ * fail with ENOTTY, so the list is the same for both providers. A part
+ * that needs another KVM ioctl after set-up (an interrupt line, a
+ * debugger's register access) adds it here, one request at a time;
+ * allowing every request on the KVM fds would be the fallback if the list
+ * ever grew as long as the API.
+ */
+#include "vcpu/vcpu.h"
+
+#include <linux/kvm.h>
+
+unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
+{
+	unsigned n = 0;
+
+	/* The run loop (vcpu/run_loop.c). */
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_RUN};
+	/* The register dump when a guest crashes (vcpu_dump_registers), after the run. */
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_REGS};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_SREGS};
+	return n;
+}
