@@ -253,6 +253,8 @@ static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
 	if (sandbox_init(&sb, vm->cfg->verbose))
 		return -1;
 	vm_signals_sandbox_allow(&sb);
+	if (vm->mode == BOOT_MODE_SOLO5_HVT)
+		solo5_hvt_sandbox_allow(&vm->hvt, &sb);
 	n = vcpu_runtime_ioctls(&vm->cpu, ioctls);
 	for (unsigned i = 0; i < n; i++)
 		sandbox_allow_ioctl(&sb, ioctls[i].fd, ioctls[i].request);

@@ -69,6 +69,11 @@ int solo5_hvt_register(struct solo5_hvt *dev, struct bus *bus, const struct gues
 /* Close the images (none before solo5_hvt_attach_disks() ran). Idempotent. */
 void solo5_hvt_close(struct solo5_hvt *dev);
 
+struct sandbox;
+
+/* Add the system calls the hypercalls make once the guest runs (its disks' fds, POLL's sleep). */
+void solo5_hvt_sandbox_allow(const struct solo5_hvt *dev, struct sandbox *sb);
+
 /* The bus stop reason of a HALT hypercall: the guest chose its status. */
 extern const char solo5_hvt_halt_reason[];
 

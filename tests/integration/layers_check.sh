@@ -36,7 +36,7 @@ violation() {
 }
 
 violation "device includes the vCPU" devices/uart.c '#include "vcpu/vcpu.h"' \
-	"layer devices may include memory, sandbox (devices never see a vCPU"
+	"layer devices may include memory, sandbox, abi (devices never see a vCPU"
 violation "stats includes the vCPU" stats.c '#include "vcpu/kvm_stats.h"' \
 	"layer stats may include nothing outside itself (stats is a leaf"
 violation "stats includes the bus" stats.h '#include "devices/bus.h"' "stats is a leaf"
