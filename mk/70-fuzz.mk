@@ -85,3 +85,14 @@ check: fuzz-regress
 # SOAK_ARGS passes options to bench/soak.py, e.g. SOAK_ARGS='--hello 100 --disk 10'.
 soak: all $(BUILD)/bench/measure guest-kernels/disktest.elf
 	python3 bench/soak.py $(if $(ACCEL),--accel $(ACCEL)) $(SOAK_ARGS)
+
+# tests/fuzz/known/NAME/: inputs that find a bug whose fix has not landed
+# yet (not run by check). Each moves to tests/fuzz/corpus/NAME/ with its fix;
+# `make fuzz-known` shows which still fail.
+.PHONY: fuzz-known
+fuzz-known: $(FUZZ_BINS)
+	@for d in $(wildcard tests/fuzz/known/*); do t=$$(basename $$d); \
+	  for f in $$d/*; do \
+	    if $(BUILD)/fuzz/fuzz_$$t $$f >/dev/null 2>&1; then echo "fixed: $$f"; \
+	    else echo "still fails: $$f"; fi; \
+	  done; done
