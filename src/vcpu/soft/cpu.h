@@ -42,6 +42,9 @@ enum exec_result {
 	EXEC_YIELD = 3, /* as EXEC_OK, and the loop must look at kicks before going on */
 };
 
+/* Exits one instruction may make for its accesses outside RAM (cpu->io). */
+#define IO_MAX_PIECES 64
+
 /* ---- registers ---- */
 enum {
 	R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI,
@@ -156,15 +159,31 @@ struct soft_cpu {
 	bool int_shadow; /* interrupts blocked for one more instruction */
 	bool halted;
 
-	/* I/O and MMIO exit bookkeeping (io.c) */
+	/*
+	 * I/O and MMIO exit bookkeeping (io.c). An instruction may need
+	 * several accesses outside RAM (a page-crossing or wider-than-8-byte
+	 * access, a far pointer, an IRET frame): as KVM's emulator, each
+	 * piece of at most 8 bytes is one exit. Reads stop the instruction;
+	 * it is re-executed after each and takes the reads completed so far
+	 * in order (rd). Writes are queued (wr) and leave one per KVM_RUN
+	 * after the instruction committed.
+	 */
 	struct {
-		bool read_done;      /* a completed read waits for re-execution */
-		bool is_mmio;
-		uint64_t addr;
-		uint32_t size, count;
-		uint8_t data[4096]; /* IN/INS data returned by userspace */
-		bool write_pending;  /* a write exit is queued: exit after commit */
-		bool read_exit;      /* a read exit is outstanding (io.c/soft_cpu.c) */
+		struct io_piece {
+			uint64_t addr;
+			uint32_t size, count;
+			bool mmio;
+			uint8_t data[8]; /* MMIO data; port data is in pio_data */
+		} rd[IO_MAX_PIECES], wr[IO_MAX_PIECES];
+		uint8_t nrd;	 /* reads in rd[] (the last one outstanding while read_exit) */
+		uint8_t rd_next; /* the next read a re-execution takes from rd[] */
+		uint8_t nwr;	 /* writes in wr[] */
+		uint8_t wr_next; /* the next write to hand to the VMM */
+		bool replay;	 /* re-executing the instruction whose reads are in rd[] */
+		bool read_done;	 /* rd[] is complete: re-execute the instruction first */
+		bool read_exit;	 /* a read exit is outstanding (io.c/soft_cpu.c) */
+		bool write_pending; /* a write exit is in kvm_run: exit after commit */
+		uint8_t pio_data[4096]; /* IN/INS data returned by userspace */
 	} io;
 
 	/* guest debug (KVM_SET_GUEST_DEBUG) */
@@ -252,6 +271,11 @@ void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, in
  */
 int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const uint8_t **host,
 			unsigned *avail);
+/*
+ * Whether the page of linear address lin is guest RAM for access acc
+ * (false: MMIO, one exit per piece). EXEC_FAULT as the access would.
+ */
+int mem_lin_is_ram(struct soft_cpu *cpu, uint64_t lin, int acc, bool *ram);
 /* Segment-relative address -> linear, with limit/canonical checks (EXEC_FAULT). */
 int seg_linear(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc,
 	       uint64_t *lin);
@@ -281,6 +305,8 @@ int io_read(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsig
 /* A write: fills kvm_run, returns EXEC_OK; the loop exits after the instruction commits. */
 int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
 	     const void *data);
+/* The instruction faulted instead of committing: forget its writes. */
+void io_drop_writes(struct soft_cpu *cpu);
 
 /* ---- exceptions (except.c) ---- */
 /* Queue an exception for delivery; returns EXEC_FAULT. */
@@ -325,6 +351,12 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
 }
 
 /* ---- the execute loop (run.c): runs until kvm_run holds an exit ---- */
+/*
+ * On KVM_RUN after a read exit: re-execute the instruction waiting for
+ * the data alone, before anything else (as KVM's complete_userspace_io).
+ * 1 when kvm_run holds an exit (its next read, its write...), else 0.
+ */
+int cpu_complete_io(struct soft_cpu *cpu);
 /* About 0.1-1 ms of string work between two looks at kicks (cpu->string_work). */
 #define STRING_WORK_BUDGET 65536
 int cpu_run_loop(struct soft_cpu *cpu);

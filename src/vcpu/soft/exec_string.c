@@ -187,8 +187,12 @@ static int rep_loop(struct soft_cpu *cpu, const struct insn *in, const struct st
 		}
 		if (cx == 1)
 			break;
-		if (cpu->io.write_pending) {
-			/* more to do: run this instruction again after the exit */
+		if (cpu->io.write_pending | cpu->io.replay) {
+			/*
+			 * More to do: run this instruction again after the exit,
+			 * or, when this element took I/O data the VMM completed,
+			 * afresh, so that the next element's reads are new ones.
+			 */
 			cpu->next_rip = cpu->rip;
 			break;
 		}

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * Port and MMIO exits, as KVM makes them: a read stops the instruction
- * before it commits and fills kvm_run; the next KVM_RUN hands back the
- * data (soft_cpu.c) and the instruction is executed again, this time
- * finding its data here. A write fills kvm_run and lets the instruction
- * commit; the loop leaves after it. Also the port instructions
- * IN/OUT/INS/OUTS with their I/O privilege checks.
+ * Port and MMIO exits, as KVM makes them. An access outside RAM is cut
+ * into pieces of at most 8 bytes (as KVM's emulator does with its MMIO
+ * fragments), one exit each.
+ *
+ * A read piece stops the instruction before it commits and fills
+ * kvm_run; the next KVM_RUN hands back the data (io_complete_read) and
+ * re-executes the instruction alone (run.c), which takes the pieces read
+ * so far in order and exits again for the next one until it completes.
+ *
+ * A write piece lets the instruction go on: the first fills kvm_run and
+ * the loop exits after the instruction commits; the others are queued
+ * and each following KVM_RUN hands one to the VMM (io_next_write) before
+ * anything runs. Also the port instructions IN/OUT/INS/OUTS with their
+ * I/O privilege checks.
  */
 #include <string.h>
 
@@ -16,6 +24,7 @@
 /* The I/O data page: the second page of the vCPU's kvm_run mapping, like KVM. */
 #define IO_DATA_OFFSET 4096
 #define IO_DATA_MAX 4096
+#define MMIO_PIECE_MAX 8 /* sizeof(kvm_run.mmio.data) */
 
 static void fill_pio(struct soft_cpu *cpu, bool in, uint64_t port, unsigned size, unsigned count)
 {
@@ -40,69 +49,164 @@ static void fill_mmio(struct soft_cpu *cpu, bool write, uint64_t addr, unsigned 
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 }
 
+/* The instruction cannot be completed: KVM's emulation failure. */
 static int io_too_big(struct soft_cpu *cpu)
 {
 	memset(&cpu->run->internal, 0, sizeof(cpu->run->internal));
 	cpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	cpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	cpu->io.nwr = 0;
+	cpu->io.write_pending = false;
 	return EXEC_EXIT;
 }
 
-int io_read(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
-	    void *data)
+static bool piece_is(const struct io_piece *p, bool mmio, uint64_t addr, unsigned size,
+		     unsigned count)
 {
-	if (cpu->io.read_done) {
-		cpu->io.read_done = false;
-		if (cpu->io.is_mmio == mmio && cpu->io.addr == addr && cpu->io.size == size &&
-		    cpu->io.count == count) {
-			memcpy(data, cpu->io.data, (size_t)size * count);
+	return p->mmio == mmio && p->addr == addr && p->size == size && p->count == count;
+}
+
+/* One read piece: taken from rd[] on a re-execution, else a new exit. */
+static int read_piece(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+		      void *data)
+{
+	struct io_piece *p;
+	unsigned i;
+
+	if (!cpu->io.replay) {
+		cpu->io.nrd = 0; /* a new instruction: what was read is void */
+	} else if (cpu->io.rd_next < cpu->io.nrd) {
+		p = &cpu->io.rd[cpu->io.rd_next];
+		if (piece_is(p, mmio, addr, size, count)) {
+			memcpy(data, mmio ? p->data : cpu->io.pio_data, (size_t)size * count);
+			cpu->io.rd_next++;
 			return EXEC_OK;
 		}
-		/* A different access than the one completed: ask again. */
+		/* not the access made before (the guest changed it): ask again from here */
+		cpu->io.nrd = cpu->io.rd_next;
 	}
-	if (mmio ? (size > sizeof(cpu->run->mmio.data) || count != 1)
-		 : ((size_t)size * count > IO_DATA_MAX || !count))
+	if (cpu->io.nrd == IO_MAX_PIECES)
 		return io_too_big(cpu);
+	/* one port data buffer: an instruction reads one port (IN, INS) */
+	for (i = 0; !mmio && i < cpu->io.nrd; i++)
+		if (!cpu->io.rd[i].mmio)
+			return io_too_big(cpu);
+	p = &cpu->io.rd[cpu->io.nrd++];
+	*p = (struct io_piece){.addr = addr, .size = size, .count = count, .mmio = mmio};
 	if (mmio)
 		fill_mmio(cpu, false, addr, size);
 	else
 		fill_pio(cpu, true, addr, size, count);
 	cpu->io.read_exit = true;
-	cpu->io.is_mmio = mmio;
-	cpu->io.addr = addr;
-	cpu->io.size = size;
-	cpu->io.count = count;
+	/* the instruction is abandoned: its writes so far are made again */
+	cpu->io.nwr = 0;
+	cpu->io.write_pending = false;
 	return EXEC_EXIT;
+}
+
+/* One write piece: into kvm_run if it is the instruction's first exit, else queued. */
+static int write_piece(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size,
+		       unsigned count, const void *data)
+{
+	struct io_piece *p;
+
+	if (!cpu->io.write_pending) {
+		if (mmio) {
+			fill_mmio(cpu, true, addr, size);
+			memcpy(cpu->run->mmio.data, data, size);
+		} else {
+			fill_pio(cpu, false, addr, size, count);
+			memcpy((uint8_t *)cpu->run + IO_DATA_OFFSET, data, (size_t)size * count);
+		}
+		cpu->io.write_pending = true;
+		return EXEC_OK;
+	}
+	/* only MMIO pieces queue: an instruction writing a port writes nothing else outside RAM */
+	if (!mmio || cpu->io.nwr == IO_MAX_PIECES)
+		return io_too_big(cpu);
+	p = &cpu->io.wr[cpu->io.nwr++];
+	*p = (struct io_piece){.addr = addr, .size = size, .count = 1, .mmio = true};
+	memcpy(p->data, data, size);
+	return EXEC_OK;
+}
+
+/*
+ * An access of the instruction outside RAM: a port access is one piece
+ * (of up to a data page for INS/OUTS), an MMIO access is cut into pieces
+ * of at most 8 bytes (the data kvm_run.mmio carries).
+ */
+static int io_access(struct soft_cpu *cpu, bool write, bool mmio, uint64_t addr, unsigned size,
+		     unsigned count, uint8_t *data)
+{
+	unsigned done, n;
+	int rc;
+
+	if (!mmio) {
+		if ((size_t)size * count > IO_DATA_MAX || !count)
+			return io_too_big(cpu);
+		return write ? write_piece(cpu, false, addr, size, count, data)
+			     : read_piece(cpu, false, addr, size, count, data);
+	}
+	if (count != 1 || size > IO_DATA_MAX)
+		return io_too_big(cpu);
+	for (done = 0; done < size; done += n) {
+		n = size - done < MMIO_PIECE_MAX ? size - done : MMIO_PIECE_MAX;
+		rc = write ? write_piece(cpu, true, addr + done, n, 1, data + done)
+			   : read_piece(cpu, true, addr + done, n, 1, data + done);
+		if (rc)
+			return rc;
+	}
+	return EXEC_OK;
+}
+
+int io_read(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
+	    void *data)
+{
+	return io_access(cpu, false, mmio, addr, size, count, data);
 }
 
 int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsigned count,
 	     const void *data)
 {
-	if (mmio ? (size > sizeof(cpu->run->mmio.data) || count != 1)
-		 : ((size_t)size * count > IO_DATA_MAX || !count))
-		return io_too_big(cpu);
-	if (mmio) {
-		fill_mmio(cpu, true, addr, size);
-		memcpy(cpu->run->mmio.data, data, size);
-	} else {
-		fill_pio(cpu, false, addr, size, count);
-		memcpy((uint8_t *)cpu->run + IO_DATA_OFFSET, data, (size_t)size * count);
+	/* io_access() only reads the data of a write */
+	return io_access(cpu, true, mmio, addr, size, count, (uint8_t *)(uintptr_t)data);
+}
+
+/* The instruction did not commit (it faulted): its writes never happened. */
+void io_drop_writes(struct soft_cpu *cpu)
+{
+	cpu->io.nwr = 0;
+	cpu->io.write_pending = false;
+}
+
+bool io_next_write(struct soft_cpu *cpu)
+{
+	const struct io_piece *p;
+
+	if (cpu->io.wr_next >= cpu->io.nwr) {
+		cpu->io.nwr = cpu->io.wr_next = 0;
+		return false;
 	}
-	cpu->io.write_pending = true;
-	return EXEC_OK;
+	p = &cpu->io.wr[cpu->io.wr_next++];
+	fill_mmio(cpu, true, p->addr, p->size);
+	memcpy(cpu->run->mmio.data, p->data, p->size);
+	return true;
 }
 
 /* Called by soft_cpu_run() on re-entry: take the data userspace left in kvm_run. */
 void io_complete_read(struct soft_cpu *cpu)
 {
+	struct io_piece *p;
+
 	if (!cpu->io.read_exit)
 		return;
 	cpu->io.read_exit = false;
-	if (cpu->io.is_mmio)
-		memcpy(cpu->io.data, cpu->run->mmio.data, cpu->io.size);
+	p = &cpu->io.rd[cpu->io.nrd - 1];
+	if (p->mmio)
+		memcpy(p->data, cpu->run->mmio.data, p->size);
 	else
-		memcpy(cpu->io.data, (uint8_t *)cpu->run + IO_DATA_OFFSET,
-		       (size_t)cpu->io.size * cpu->io.count);
+		memcpy(cpu->io.pio_data, (uint8_t *)cpu->run + IO_DATA_OFFSET,
+		       (size_t)p->size * p->count);
 	cpu->io.read_done = true;
 }
 
@@ -195,13 +299,18 @@ static uint64_t addr_mask(const struct insn *in)
 /*
  * How many elements one exit moves: the remaining count, capped to the
  * data page and to the guest page the string pointer is in (so that the
- * memory side is one contiguous access), at least one.
+ * memory side is one contiguous access), at least one. When that memory
+ * is MMIO, one element, as KVM: its exits then retire an element each
+ * instead of a page of 8-byte pieces before any progress.
  */
 static unsigned string_count(struct soft_cpu *cpu, const struct insn *in, uint64_t lin,
-			     unsigned size)
+			     unsigned size, bool ram)
 {
 	uint64_t left = (in->prefix & (PFX_REP | PFX_REPNE)) ? cpu->gpr[R_RCX] & addr_mask(in) : 1;
 	uint64_t n, room;
+
+	if (!ram)
+		return 1;
 
 	if (cpu->rflags & RF_DF)
 		room = ((lin & 0xfff) + size) / size;
@@ -270,6 +379,7 @@ static int string_io_setup(struct soft_cpu *cpu, const struct insn *in, unsigned
 			   int acc, struct string_io *sio, bool *done)
 {
 	uint64_t lin;
+	bool ram;
 	int rc;
 
 	sio->size = string_size(in);
@@ -281,9 +391,11 @@ static int string_io_setup(struct soft_cpu *cpu, const struct insn *in, unsigned
 	rc = io_permitted(cpu, sio->port, sio->size);
 	if (!rc)
 		rc = seg_linear(cpu, seg, sio->p, sio->size, acc, &lin);
+	if (!rc)
+		rc = mem_lin_is_ram(cpu, lin, acc, &ram);
 	if (rc)
 		return rc;
-	sio->n = string_count(cpu, in, lin, sio->size);
+	sio->n = string_count(cpu, in, lin, sio->size, ram);
 	return EXEC_OK;
 }
 

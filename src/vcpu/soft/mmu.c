@@ -677,6 +677,16 @@ void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, in
 	return h;
 }
 
+int mem_lin_is_ram(struct soft_cpu *cpu, uint64_t lin, int acc, bool *ram)
+{
+	uint64_t gpa;
+	uint8_t *h = NULL;
+	int rc = translate(cpu, lin, acc, &gpa, &h);
+
+	*ram = h != NULL;
+	return rc;
+}
+
 int mem_fetch_translate(struct soft_cpu *cpu, uint64_t lin, uint64_t *gpa, const uint8_t **host,
 			unsigned *avail)
 {

@@ -142,6 +142,7 @@ static int finish(struct soft_cpu *cpu, int rc)
 		}
 		return 0;
 	case EXEC_FAULT:
+		io_drop_writes(cpu);
 		return deliver(cpu);
 	default:
 		return 1;
@@ -177,8 +178,12 @@ static int watch_exit(struct soft_cpu *cpu)
 	return 1;
 }
 
-/* One instruction with every check: 0 go on, 1 exit. */
-static int step_one(struct soft_cpu *cpu)
+/*
+ * One instruction with every check: 0 go on, 1 exit. completing: the
+ * instruction already started and waits for its I/O data, so its
+ * breakpoint was already reported.
+ */
+static int step_one(struct soft_cpu *cpu, bool completing)
 {
 	struct insn tmp;
 	const struct insn *in;
@@ -196,7 +201,7 @@ static int step_one(struct soft_cpu *cpu)
 	 * every KVM_RUN that starts at it; the debugger steps over it by
 	 * removing it or single-stepping without it.
 	 */
-	if (dbg && hw_breakpoint(cpu, lin, &bp)) {
+	if (dbg && !completing && hw_breakpoint(cpu, lin, &bp)) {
 		debug_exit(cpu, X_DB, DR6_ACTIVE_LOW | (1ULL << bp));
 		return 1;
 	}
@@ -259,7 +264,7 @@ static int run_block(struct soft_cpu *cpu)
 		return 1;
 	pg = cc_page_get(vm, gpa >> 12, cpu->code_bits, host - (lin & 0xfff));
 	if (!pg)
-		return step_one(cpu);
+		return step_one(cpu, false);
 	delta = (lin & ~0xfffULL) - cpu->seg[SEG_CS].base;
 	off = lin & 0xfff;
 	host -= off; /* mem_fetch_translate() points at lin itself; keep the page start */
@@ -301,7 +306,7 @@ static int run_block(struct soft_cpu *cpu)
 	return 0;
 slow:
 	cpu->stats.insns += n;
-	return step_one(cpu);
+	return step_one(cpu, false);
 }
 
 static int exit_intr(struct soft_cpu *cpu)
@@ -309,6 +314,21 @@ static int exit_intr(struct soft_cpu *cpu)
 	cpu->run->exit_reason = KVM_EXIT_INTR;
 	post_run(cpu);
 	return -EINTR;
+}
+
+int cpu_complete_io(struct soft_cpu *cpu)
+{
+	int r;
+
+	cpu->io.read_done = false;
+	cpu->io.replay = true;
+	cpu->io.rd_next = 0;
+	cpu->string_work = STRING_WORK_BUDGET;
+	r = step_one(cpu, true);
+	cpu->io.replay = false;
+	if (r)
+		post_run(cpu);
+	return r;
 }
 
 int cpu_run_loop(struct soft_cpu *cpu)
@@ -344,7 +364,7 @@ int cpu_run_loop(struct soft_cpu *cpu)
 		cpu->string_work = STRING_WORK_BUDGET;
 		if ((cpu->debug_control & KVM_GUESTDBG_ENABLE) || (cpu->rflags & FL_TF) ||
 		    cpu->int_shadow)
-			r = step_one(cpu);
+			r = step_one(cpu, false);
 		else
 			r = run_block(cpu);
 		if (r)

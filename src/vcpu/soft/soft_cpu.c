@@ -313,47 +313,12 @@ static void run_save(struct soft_cpu *cpu)
 	run->flags = 0;
 }
 
-/*
- * Execute the one instruction at RIP (the IN/INS or MMIO read that waits
- * for its data), as KVM's complete_userspace_io does before it looks at
- * immediate_exit: the data and the new RIP land even though KVM_RUN
- * returns -EINTR.
- */
-static void complete_pending_insn(struct soft_cpu *cpu)
+/* An exit made by KVM_RUN before the loop runs: what the loop does when it leaves. */
+static int exit_now(struct soft_cpu *cpu)
 {
-	uint64_t mask = lin_wrap_mask(cpu->code_bits);
-	uint64_t lin = (cpu->seg[SEG_CS].base + cpu->rip) & mask, gpa;
-	const uint8_t *host;
-	unsigned avail, n;
-	uint8_t buf[15];
-	struct insn in;
-	int rc;
-
-	rc = mem_fetch_translate(cpu, lin, &gpa, &host, &avail);
-	if (rc)
-		goto fault;
-	n = avail < sizeof(buf) ? avail : sizeof(buf);
-	memcpy(buf, host, n);
-	if (n < sizeof(buf) && !mem_fetch_translate(cpu, (lin + n) & mask, &gpa, &host, &avail)) {
-		unsigned more = sizeof(buf) - n < avail ? sizeof(buf) - n : avail;
-
-		memcpy(buf + n, host, more);
-		n += more;
-	}
-	cpu->exc.pending = false;
-	if (decode_insn(cpu, buf, n, &in))
-		return;
-	cpu->next_rip = (cpu->rip + in.len) & rip_wrap_mask(cpu->code_bits);
-	rc = in.fn(cpu, &in);
-	if (rc == EXEC_OK || rc == EXEC_YIELD) {
-		cpu->rip = cpu->next_rip;
-		cpu->stats.insns++;
-		cpu->io.write_pending = false;
-		return;
-	}
-fault:
-	if (rc == EXEC_FAULT)
-		cpu_deliver_exception(cpu);
+	run_save(cpu);
+	cpu->stats.exits++;
+	return 0;
 }
 
 int soft_cpu_run(struct soft_cpu *cpu)
@@ -362,22 +327,27 @@ int soft_cpu_run(struct soft_cpu *cpu)
 
 	/* Userspace may have written guest RAM since the last exit (decode_cache.c). */
 	cpu->vm->run_epoch++;
-	/* As KVM: a pending read completes first, even with immediate_exit. */
+	if (cpu->tlb_generation != cpu->vm->generation)
+		tlb_flush(cpu);
+	cpu->cr8 = run->cr8 & 15; /* userspace may change the TPR, as with KVM */
+	cpu->io.write_pending = false;
+	/*
+	 * As KVM's complete_userspace_io, before immediate_exit is looked
+	 * at: the next queued write piece is the exit, or a pending read
+	 * completes (its data and the new RIP land) unless it needs another
+	 * exit. Only then does immediate_exit return -EINTR.
+	 */
+	if (io_next_write(cpu))
+		return exit_now(cpu);
 	io_complete_read(cpu);
-	if (run->immediate_exit && cpu->io.read_done) {
-		complete_pending_insn(cpu);
-		cpu->io.read_done = false;
-	}
+	if (cpu->io.read_done && cpu_complete_io(cpu))
+		return 0;
 	if (run->immediate_exit) {
 		/* KVM returns -EINTR here without touching exit_reason */
 		run_save(cpu);
 		cpu->stats.exits++;
 		return -EINTR;
 	}
-	if (cpu->tlb_generation != cpu->vm->generation)
-		tlb_flush(cpu);
-	cpu->cr8 = run->cr8 & 15; /* userspace may change the TPR, as with KVM */
-	cpu->io.write_pending = false;
 	return cpu_run_loop(cpu);
 }
 

@@ -31,6 +31,8 @@ void tlb_flush_nonglobal(struct soft_cpu *cpu);
 
 /* io.c: on KVM_RUN re-entry, take the data of an outstanding read exit */
 void io_complete_read(struct soft_cpu *cpu);
+/* io.c: on KVM_RUN re-entry, put the next queued write in kvm_run; false when none is left */
+bool io_next_write(struct soft_cpu *cpu);
 
 /* seg.c */
 /* Read the 8-byte descriptor of selector sel (GDT or LDT); EXEC_FAULT with #GP(sel) if beyond the limit. */
