@@ -182,7 +182,7 @@ struct soft_cpu {
 		bool replay;	 /* re-executing the instruction whose reads are in rd[] */
 		bool read_done;	 /* rd[] is complete: re-execute the instruction first */
 		bool read_exit;	 /* a read exit is outstanding (io.c/soft_cpu.c) */
-		bool write_pending; /* a write exit is in kvm_run: exit after commit */
+		bool exit_after_commit; /* kvm_run holds an exit (write, HLT): leave after commit */
 		uint8_t pio_data[4096]; /* IN/INS data returned by userspace */
 	} io;
 
@@ -332,7 +332,6 @@ void cpu_set_rflags(struct soft_cpu *cpu, uint64_t v);
 bool cpu_cond(struct soft_cpu *cpu, unsigned cc); /* condition code 0..15 as in Jcc */
 
 /* ---- operands and stack (operand.c) ---- */
-void reg_write(struct soft_cpu *cpu, unsigned reg, unsigned size, uint64_t v); /* INTERIM */
 int op_read(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t *v);
 int op_write(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t v);
 
@@ -366,7 +365,7 @@ int cpu_run_loop(struct soft_cpu *cpu);
  * read was completed. Returns 0 with kvm_run describing the exit, or
  * -EINTR (run->exit_reason = KVM_EXIT_INTR) after soft_cpu_kick().
  * A handler that must exit *after* committing (OUT, MMIO write, HLT...)
- * fills kvm_run, sets cpu->io.write_pending and returns EXEC_OK.
+ * fills kvm_run, sets cpu->io.exit_after_commit and returns EXEC_OK.
  * (cpu_run_loop is declared above.)
  */
 /* Free the decoded-code cache (soft_vm_destroy calls it). */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Decode: Zydis -> struct insn. The handler is chosen here, once per
- * decoded instruction, from the table that the exec_*_register()
- * functions fill by mnemonic, so that the run loop only calls in->fn.
+ * decoded instruction, from the table insn_table.c lists by mnemonic,
+ * so that the run loop only calls in->fn.
  * Anything without a handler runs exec_undefined (#UD, logged once).
  */
 #include <errno.h>
@@ -33,26 +33,6 @@ static void decode_setup(void)
 		fprintf(stderr, "soft cpu: handler table: mnemonic %s (%u): %s\n",
 			ZydisMnemonicGetString((ZydisMnemonic)m), m, strerror(-rc));
 		abort();
-	}
-	{ /* INTERIM until io.c/exec_string.c join insn_table.c */
-		insn_fn tmp[INSN_TABLE_SIZE] = {0};
-
-		system_io_register(tmp);
-		for (m = 0; m < INSN_TABLE_SIZE; m++)
-			if (tmp[m]) {
-				if (table.fn[m])
-					abort();
-				table.fn[m] = tmp[m];
-				table.system[m] = true;
-				tmp[m] = NULL;
-			}
-		exec_string_register(tmp);
-		for (m = 0; m < INSN_TABLE_SIZE; m++)
-			if (tmp[m]) {
-				if (table.fn[m])
-					abort();
-				table.fn[m] = tmp[m];
-			}
 	}
 }
 

@@ -187,7 +187,7 @@ static int rep_loop(struct soft_cpu *cpu, const struct insn *in, const struct st
 		}
 		if (cx == 1)
 			break;
-		if (cpu->io.write_pending | cpu->io.replay) {
+		if (cpu->io.exit_after_commit | cpu->io.replay) {
 			/*
 			 * More to do: run this instruction again after the exit,
 			 * or, when this element took I/O data the VMM completed,
@@ -207,7 +207,7 @@ yield:
 	return EXEC_YIELD;
 }
 
-static int h_string(struct soft_cpu *cpu, const struct insn *in)
+int exec_string(struct soft_cpu *cpu, const struct insn *in)
 {
 	const struct str_desc *d = desc_of(in->mnemonic);
 	uint64_t step;
@@ -218,12 +218,4 @@ static int h_string(struct soft_cpu *cpu, const struct insn *in)
 	if (!(in->prefix & (PFX_REP | PFX_REPNE)))
 		return element(cpu, in, d->kind, d->size, step);
 	return rep_loop(cpu, in, d, step);
-}
-
-void exec_string_register(insn_fn *t)
-{
-	unsigned i;
-
-	for (i = 0; i < sizeof(str_table) / sizeof(str_table[0]); i++)
-		t[str_table[i].mnemonic] = h_string;
 }

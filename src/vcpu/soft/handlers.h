@@ -50,8 +50,6 @@ int insn_table_build(struct insn_table *t, const struct insn_group *groups, unsi
 
 /* A handler specialised for this record's operand form, or NULL (exec_fast.c). */
 insn_fn fast_specialize(const struct insn *in);
-void system_io_register(insn_fn *t);   /* INTERIM */
-void exec_string_register(insn_fn *t); /* INTERIM */
 
 /* exec_alu.c: add/sub/logic, inc/dec/neg/not, xchg/xadd/cmpxchg */
 int exec_inc(struct soft_cpu *cpu, const struct insn *in);
@@ -109,6 +107,9 @@ int exec_pop_sreg(struct soft_cpu *cpu, const struct insn *in);
 int exec_load_far_ptr(struct soft_cpu *cpu, const struct insn *in);
 int exec_bcd(struct soft_cpu *cpu, const struct insn *in);
 
+/* exec_string.c: movs/stos/lods/cmps/scas with rep/repe/repne */
+int exec_string(struct soft_cpu *cpu, const struct insn *in);
+
 /* exec_ctl.c: near branches, calls, loops and the stack */
 int exec_jmp(struct soft_cpu *cpu, const struct insn *in);
 int exec_jcc(struct soft_cpu *cpu, const struct insn *in);
@@ -149,6 +150,12 @@ int exec_wrmsr(struct soft_cpu *cpu, const struct insn *in);
 int exec_invlpg(struct soft_cpu *cpu, const struct insn *in);
 int exec_priv_nop(struct soft_cpu *cpu, const struct insn *in);
 int exec_ud2(struct soft_cpu *cpu, const struct insn *in);
+
+/* io.c: port I/O with its privilege checks */
+int exec_in(struct soft_cpu *cpu, const struct insn *in);
+int exec_out(struct soft_cpu *cpu, const struct insn *in);
+int exec_ins(struct soft_cpu *cpu, const struct insn *in);
+int exec_outs(struct soft_cpu *cpu, const struct insn *in);
 
 /* seg.c: far transfers and segment-descriptor instructions */
 int exec_far_jmp(struct soft_cpu *cpu, const struct insn *in);

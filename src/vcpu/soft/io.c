@@ -56,7 +56,7 @@ static int io_too_big(struct soft_cpu *cpu)
 	cpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 	cpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	cpu->io.nwr = 0;
-	cpu->io.write_pending = false;
+	cpu->io.exit_after_commit = false;
 	return EXEC_EXIT;
 }
 
@@ -100,7 +100,7 @@ static int read_piece(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned s
 	cpu->io.read_exit = true;
 	/* the instruction is abandoned: its writes so far are made again */
 	cpu->io.nwr = 0;
-	cpu->io.write_pending = false;
+	cpu->io.exit_after_commit = false;
 	return EXEC_EXIT;
 }
 
@@ -110,7 +110,7 @@ static int write_piece(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned 
 {
 	struct io_piece *p;
 
-	if (!cpu->io.write_pending) {
+	if (!cpu->io.exit_after_commit) {
 		if (mmio) {
 			fill_mmio(cpu, true, addr, size);
 			memcpy(cpu->run->mmio.data, data, size);
@@ -118,7 +118,7 @@ static int write_piece(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned 
 			fill_pio(cpu, false, addr, size, count);
 			memcpy((uint8_t *)cpu->run + IO_DATA_OFFSET, data, (size_t)size * count);
 		}
-		cpu->io.write_pending = true;
+		cpu->io.exit_after_commit = true;
 		return EXEC_OK;
 	}
 	/* only MMIO pieces queue: an instruction writing a port writes nothing else outside RAM */
@@ -176,7 +176,7 @@ int io_write(struct soft_cpu *cpu, bool mmio, uint64_t addr, unsigned size, unsi
 void io_drop_writes(struct soft_cpu *cpu)
 {
 	cpu->io.nwr = 0;
-	cpu->io.write_pending = false;
+	cpu->io.exit_after_commit = false;
 }
 
 bool io_next_write(struct soft_cpu *cpu)
@@ -222,7 +222,7 @@ static int io_permitted(struct soft_cpu *cpu, unsigned port, unsigned size)
 	uint16_t base, bits;
 	uint64_t off;
 
-	if (!cpu_protected(cpu) || (cpu->cpl <= iopl && !(cpu->rflags & RF_VM)))
+	if (!cpu_protected(cpu) || (cpu->cpl <= iopl && !(cpu->rflags & FL_VM)))
 		return EXEC_OK;
 	/* only a 32/64-bit TSS has a bitmap */
 	if (cpu->tr.unusable || !cpu->tr.present || ((cpu->tr.type & 7) != 1 && (cpu->tr.type & 7) != 3) ||
@@ -240,7 +240,7 @@ static int io_permitted(struct soft_cpu *cpu, unsigned port, unsigned size)
 	return EXEC_OK;
 }
 
-static int exec_in(struct soft_cpu *cpu, const struct insn *in)
+int exec_in(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t port, v = 0;
 	unsigned size = in->op[0].size;
@@ -259,7 +259,7 @@ static int exec_in(struct soft_cpu *cpu, const struct insn *in)
 	return op_write(cpu, in, 0, v);
 }
 
-static int exec_out(struct soft_cpu *cpu, const struct insn *in)
+int exec_out(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint64_t port, v;
 	unsigned size = in->op[1].size;
@@ -291,11 +291,6 @@ static unsigned string_size(const struct insn *in)
 	}
 }
 
-static uint64_t addr_mask(const struct insn *in)
-{
-	return in->addrsize == 8 ? ~0ULL : in->addrsize == 4 ? 0xffffffffULL : 0xffffULL;
-}
-
 /*
  * How many elements one exit moves: the remaining count, capped to the
  * data page and to the guest page the string pointer is in (so that the
@@ -306,13 +301,14 @@ static uint64_t addr_mask(const struct insn *in)
 static unsigned string_count(struct soft_cpu *cpu, const struct insn *in, uint64_t lin,
 			     unsigned size, bool ram)
 {
-	uint64_t left = (in->prefix & (PFX_REP | PFX_REPNE)) ? cpu->gpr[R_RCX] & addr_mask(in) : 1;
+	uint64_t am = size_mask(in->addrsize);
+	uint64_t left = (in->prefix & (PFX_REP | PFX_REPNE)) ? cpu->gpr[R_RCX] & am : 1;
 	uint64_t n, room;
 
 	if (!ram)
 		return 1;
 
-	if (cpu->rflags & RF_DF)
+	if (cpu->rflags & FL_DF)
 		room = ((lin & 0xfff) + size) / size;
 	else
 		room = (4096 - (lin & 0xfff)) / size;
@@ -328,15 +324,15 @@ static unsigned string_count(struct soft_cpu *cpu, const struct insn *in, uint64
 static void string_advance(struct soft_cpu *cpu, const struct insn *in, unsigned reg, unsigned n,
 			   unsigned size)
 {
-	uint64_t delta = (uint64_t)n * size, v = cpu->gpr[reg];
+	uint64_t delta = (uint64_t)n * size, v = cpu->gpr[reg], am = size_mask(in->addrsize);
 	bool rep = in->prefix & (PFX_REP | PFX_REPNE);
 
-	v = (cpu->rflags & RF_DF) ? v - delta : v + delta;
-	reg_write(cpu, reg, in->addrsize, v & addr_mask(in));
+	v = (cpu->rflags & FL_DF) ? v - delta : v + delta;
+	reg_set(cpu, reg, in->addrsize, v & am);
 	if (rep) {
-		uint64_t c = ((cpu->gpr[R_RCX] & addr_mask(in)) - n) & addr_mask(in);
+		uint64_t c = ((cpu->gpr[R_RCX] & am) - n) & am;
 
-		reg_write(cpu, R_RCX, in->addrsize, c);
+		reg_set(cpu, R_RCX, in->addrsize, c);
 		if (c)
 			cpu->next_rip = cpu->rip; /* the rest on the next pass */
 	}
@@ -346,8 +342,8 @@ static void string_advance(struct soft_cpu *cpu, const struct insn *in, unsigned
 static uint64_t block_start(struct soft_cpu *cpu, uint64_t p, unsigned n, unsigned size,
 			    const struct insn *in)
 {
-	if (cpu->rflags & RF_DF)
-		return (p - (uint64_t)(n - 1) * size) & addr_mask(in);
+	if (cpu->rflags & FL_DF)
+		return (p - (uint64_t)(n - 1) * size) & size_mask(in->addrsize);
 	return p;
 }
 
@@ -378,14 +374,14 @@ struct string_io {
 static int string_io_setup(struct soft_cpu *cpu, const struct insn *in, unsigned reg, int seg,
 			   int acc, struct string_io *sio, bool *done)
 {
-	uint64_t lin;
+	uint64_t lin, am = size_mask(in->addrsize);
 	bool ram;
 	int rc;
 
 	sio->size = string_size(in);
 	sio->port = cpu->gpr[R_RDX] & 0xffff;
-	sio->p = cpu->gpr[reg] & addr_mask(in);
-	*done = (in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & addr_mask(in));
+	sio->p = cpu->gpr[reg] & am;
+	*done = (in->prefix & (PFX_REP | PFX_REPNE)) && !(cpu->gpr[R_RCX] & am);
 	if (*done)
 		return EXEC_OK;
 	rc = io_permitted(cpu, sio->port, sio->size);
@@ -399,7 +395,7 @@ static int string_io_setup(struct soft_cpu *cpu, const struct insn *in, unsigned
 	return EXEC_OK;
 }
 
-static int exec_ins(struct soft_cpu *cpu, const struct insn *in)
+int exec_ins(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint8_t buf[IO_DATA_MAX];
 	struct string_io sio;
@@ -412,7 +408,7 @@ static int exec_ins(struct soft_cpu *cpu, const struct insn *in)
 	rc = io_read(cpu, false, sio.port, sio.size, sio.n, buf);
 	if (rc)
 		return rc;
-	if (cpu->rflags & RF_DF)
+	if (cpu->rflags & FL_DF)
 		reverse_elems(buf, sio.n, sio.size);
 	rc = mem_write(cpu, SEG_ES, block_start(cpu, sio.p, sio.n, sio.size, in), buf,
 		       sio.n * sio.size);
@@ -422,7 +418,7 @@ static int exec_ins(struct soft_cpu *cpu, const struct insn *in)
 	return EXEC_OK;
 }
 
-static int exec_outs(struct soft_cpu *cpu, const struct insn *in)
+int exec_outs(struct soft_cpu *cpu, const struct insn *in)
 {
 	uint8_t buf[IO_DATA_MAX];
 	struct string_io sio;
@@ -437,23 +433,11 @@ static int exec_outs(struct soft_cpu *cpu, const struct insn *in)
 		      sio.n * sio.size);
 	if (rc)
 		return rc;
-	if (cpu->rflags & RF_DF)
+	if (cpu->rflags & FL_DF)
 		reverse_elems(buf, sio.n, sio.size);
 	rc = io_write(cpu, false, sio.port, sio.size, sio.n, buf);
 	if (rc)
 		return rc;
 	string_advance(cpu, in, R_RSI, sio.n, sio.size);
 	return EXEC_OK;
-}
-
-void system_io_register(insn_fn *table)
-{
-	table[ZYDIS_MNEMONIC_IN] = exec_in;
-	table[ZYDIS_MNEMONIC_OUT] = exec_out;
-	table[ZYDIS_MNEMONIC_INSB] = exec_ins;
-	table[ZYDIS_MNEMONIC_INSW] = exec_ins;
-	table[ZYDIS_MNEMONIC_INSD] = exec_ins;
-	table[ZYDIS_MNEMONIC_OUTSB] = exec_outs;
-	table[ZYDIS_MNEMONIC_OUTSW] = exec_outs;
-	table[ZYDIS_MNEMONIC_OUTSD] = exec_outs;
 }

@@ -60,9 +60,3 @@ int op_write(struct soft_cpu *cpu, const struct insn *in, int i, uint64_t v)
 		return EXEC_OK;
 	return opw(cpu, in, i, v);
 }
-
-/* INTERIM: io.c's name until it uses reg_set() */
-void reg_write(struct soft_cpu *cpu, unsigned reg, unsigned size, uint64_t v)
-{
-	reg_set(cpu, reg, size, v);
-}

@@ -25,19 +25,9 @@ void soft_cpu_kick(struct soft_cpu *cpu)
 	__atomic_store_n(&cpu->kick, 1, __ATOMIC_RELEASE);
 }
 
-static inline uint64_t lin_mask(const struct soft_cpu *cpu)
-{
-	return cpu->code_bits == 64 ? ~0ULL : 0xffffffffULL;
-}
-
-static inline uint64_t rip_mask(const struct soft_cpu *cpu)
-{
-	return cpu->code_bits == 64 ? ~0ULL : cpu->code_bits == 32 ? 0xffffffffULL : 0xffffULL;
-}
-
 static inline uint64_t linear_rip(const struct soft_cpu *cpu)
 {
-	return (cpu->seg[SEG_CS].base + cpu->rip) & lin_mask(cpu);
+	return (cpu->seg[SEG_CS].base + cpu->rip) & lin_wrap_mask(cpu->code_bits);
 }
 
 static bool interruptible(const struct soft_cpu *cpu)
@@ -110,7 +100,8 @@ static int fetch(struct soft_cpu *cpu, struct insn *tmp, const struct insn **out
 	}
 	/* The instruction continues on the next page: decode from a copy. */
 	memcpy(buf, host, avail);
-	rc = mem_fetch_translate(cpu, (lin + avail) & lin_mask(cpu), &gpa2, &host2, &avail2);
+	rc = mem_fetch_translate(cpu, (lin + avail) & lin_wrap_mask(cpu->code_bits), &gpa2, &host2,
+				 &avail2);
 	if (rc)
 		return rc;
 	if (avail2 > 15 - avail)
@@ -136,8 +127,8 @@ static int finish(struct soft_cpu *cpu, int rc)
 	case EXEC_YIELD: /* run_block() has ended the block: the loop looks at kicks next */
 		cpu->rip = cpu->next_rip;
 		cpu->stats.insns++;
-		if (cpu->io.write_pending) {
-			cpu->io.write_pending = false;
+		if (cpu->io.exit_after_commit) {
+			cpu->io.exit_after_commit = false;
 			return 1;
 		}
 		return 0;
@@ -215,7 +206,7 @@ static int step_one(struct soft_cpu *cpu, bool completing)
 		debug_exit(cpu, X_BP, 0);
 		return 1;
 	}
-	cpu->next_rip = (cpu->rip + in->len) & rip_mask(cpu);
+	cpu->next_rip = (cpu->rip + in->len) & rip_wrap_mask(cpu->code_bits);
 	rc = in->fn(cpu, in);
 	if (rc == EXEC_YIELD)
 		rc = EXEC_OK; /* one instruction per step: the loop looks at kicks anyway */
@@ -229,8 +220,8 @@ static int step_one(struct soft_cpu *cpu, bool completing)
 		cpu_fault_noerr(cpu, X_DB);
 		if (deliver(cpu))
 			return 1;
-		if (cpu->io.write_pending) {
-			cpu->io.write_pending = false;
+		if (cpu->io.exit_after_commit) {
+			cpu->io.exit_after_commit = false;
 			return 1;
 		}
 	} else if (finish(cpu, rc)) {
@@ -249,7 +240,8 @@ static int step_one(struct soft_cpu *cpu, bool completing)
 static int run_block(struct soft_cpu *cpu)
 {
 	struct soft_vm *vm = cpu->vm;
-	uint64_t lin = linear_rip(cpu), gpa, delta, lmask = lin_mask(cpu), rmask = rip_mask(cpu);
+	uint64_t lin = linear_rip(cpu), gpa, delta, lmask = lin_wrap_mask(cpu->code_bits),
+		 rmask = rip_wrap_mask(cpu->code_bits);
 	const uint8_t *host;
 	unsigned avail, off, n = 0;
 	struct cc_page *pg;
@@ -288,8 +280,8 @@ static int run_block(struct soft_cpu *cpu)
 		cpu->rip = cpu->next_rip;
 		n++;
 		/* one test for everything that ends the block */
-		if (__builtin_expect(cpu->io.write_pending | (in->iflags & INSN_F_END) | pg->dead |
-					     (n >= BLOCK_BUDGET),
+		if (__builtin_expect(cpu->io.exit_after_commit | (in->iflags & INSN_F_END) |
+					 pg->dead | (n >= BLOCK_BUDGET),
 				     0))
 			break;
 		off = ((cpu->rip - delta) & lmask);
@@ -299,8 +291,8 @@ static int run_block(struct soft_cpu *cpu)
 	cpu->stats.insns += n;
 	if (rc != EXEC_OK)
 		return finish(cpu, rc);
-	if (cpu->io.write_pending) {
-		cpu->io.write_pending = false;
+	if (cpu->io.exit_after_commit) {
+		cpu->io.exit_after_commit = false;
 		return 1;
 	}
 	return 0;

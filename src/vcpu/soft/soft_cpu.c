@@ -330,7 +330,7 @@ int soft_cpu_run(struct soft_cpu *cpu)
 	if (cpu->tlb_generation != cpu->vm->generation)
 		tlb_flush(cpu);
 	cpu->cr8 = run->cr8 & 15; /* userspace may change the TPR, as with KVM */
-	cpu->io.write_pending = false;
+	cpu->io.exit_after_commit = false;
 	/*
 	 * As KVM's complete_userspace_io, before immediate_exit is looked
 	 * at: the next queued write piece is the exit, or a pending read

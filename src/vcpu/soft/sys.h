@@ -9,10 +9,6 @@
 
 #include "vcpu/soft/exec.h"
 
-/* INTERIM: io.c's names until it moves to x86.h's FL_* */
-#define RF_DF FL_DF
-#define RF_VM FL_VM
-
 static inline bool cpu_long_mode(const struct soft_cpu *cpu)
 {
 	return cpu->efer & EFER_LMA;

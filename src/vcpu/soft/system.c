@@ -254,7 +254,7 @@ int exec_hlt(struct soft_cpu *cpu, const struct insn *in)
 	    (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP))
 		return EXEC_OK;
 	cpu->run->exit_reason = KVM_EXIT_HLT;
-	cpu->io.write_pending = true;
+	cpu->io.exit_after_commit = true;
 	return EXEC_OK;
 }
 
