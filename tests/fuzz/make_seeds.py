@@ -171,3 +171,26 @@ write("loader", "elf64-pvh", elf())
 write("loader", "elf64-long", elf(pvh=False))
 write("loader", "elf32-pvh", elf(is64=False))
 write("loader", "elf64-bss", elf(filesz=0x10, memsz=0x10000))
+
+
+# --- gdb: what gdb 13 sends in a session, framed as on the wire ---
+def gdb_packet(payload):
+    return b"$" + payload + b"#" + b"%02x" % (sum(payload) & 0xff)
+
+
+def gdb_session(*payloads):
+    return b"+" + b"".join(gdb_packet(p) + b"+" for p in payloads)
+
+
+write("gdb", "attach", gdb_session(
+    b"qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;xmlRegisters=i386",
+    b"qXfer:features:read:target.xml:0,ffb", b"?", b"qAttached", b"qC",
+    b"qfThreadInfo", b"qsThreadInfo", b"Hg0", b"g"))
+write("gdb", "memory", gdb_session(
+    b"m10000,40", b"M10010,4:deadbeef", b"X10020,2:}\x03}]", b"m0,8", b"mffffffffffffffff,10"))
+write("gdb", "registers", gdb_session(b"p10", b"P10=0100000000000000", b"p99", b"G" + b"0" * 64))
+write("gdb", "breakpoints", gdb_session(
+    b"Z0,10004,1", b"Z1,10008,1", b"Z2,10010,4", b"Z3,10018,8", b"Z4,10020,2",
+    b"z0,10004,1", b"z2,10010,4", b"vCont?", b"vCont;s:1", b"vCont;c", b"s", b"c"))
+write("gdb", "hostile", b"\x03-+" + gdb_packet(b"m10000") + b"$m10000,4#00"
+      + b"$" + b"a" * 5000 + b"#00" + b"$abc$" + gdb_packet(b"D") + gdb_packet(b"k"))
