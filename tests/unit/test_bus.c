@@ -8,6 +8,7 @@
 
 #include "devices/bus.h"
 #include "devices/devices.h"
+#include "support/run_suite.h"
 
 struct probe {
 	uint64_t offset;
@@ -290,11 +291,5 @@ static Suite *bus_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(bus_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(bus_suite());
 }

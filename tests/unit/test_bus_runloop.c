@@ -15,6 +15,7 @@
 #include "devices/bus.h"
 #include "vcpu/provider.h"
 #include "vcpu/vcpu.h"
+#include "support/run_suite.h"
 
 #define RUN_SIZE 8192
 #define MAX_SCRIPT 8
@@ -342,11 +343,5 @@ static Suite *runloop_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(runloop_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(runloop_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gdb/session.h"
+#include "support/run_suite.h"
 
 #define MEM_BASE 0x10000ULL
 #define MEM_SIZE 0x4000ULL
@@ -377,11 +378,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

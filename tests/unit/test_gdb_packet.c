@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gdb/packet.h"
+#include "support/run_suite.h"
 
 static struct gdb_rx rx;
 
@@ -225,11 +226,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

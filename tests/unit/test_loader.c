@@ -18,6 +18,7 @@
 
 #include "loader/loader.h"
 #include "memory.h"
+#include "support/run_suite.h"
 
 #define RAM_SIZE (4u << 20)
 #define KBASE 0x100000u
@@ -736,11 +737,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(loader_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(loader_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "memory.h"
+#include "support/run_suite.h"
 
 START_TEST(ptr_bounds_in_one_region)
 {
@@ -131,11 +132,5 @@ static Suite *memory_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(memory_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(memory_suite());
 }

@@ -29,6 +29,7 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_report.h"
 #include "vcpu/vcpu.h"
+#include "support/run_suite.h"
 
 struct outcome {
 	int status;    /* from waitpid */
@@ -456,11 +457,5 @@ static Suite *sandbox_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sandbox_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(sandbox_suite());
 }

@@ -15,6 +15,7 @@
  * access hits; a breakpoint on another address does not fire.
  */
 #include "test_soft_isa_harness.h"
+#include "support/run_suite.h"
 
 static struct guest g;
 
@@ -197,11 +198,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

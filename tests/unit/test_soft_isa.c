@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "test_soft_isa_harness.h"
+#include "support/run_suite.h"
 
 static struct guest g;
 
@@ -642,11 +643,5 @@ static Suite *soft_isa_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(soft_isa_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(soft_isa_suite());
 }

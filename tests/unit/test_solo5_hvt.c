@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/solo5_hvt.h"
+#include "support/run_suite.h"
 
 #define RAM_SIZE (4U << 20)
 #define ARG_GPA 0x1000ULL
@@ -297,11 +298,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "loader/solo5.h"
+#include "support/run_suite.h"
 
 #define IMG_MAX 16384
 
@@ -261,11 +262,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "devices/uart.h"
+#include "support/run_suite.h"
 
 enum {
 	RBR = 0,
@@ -382,11 +383,5 @@ static Suite *uart_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(uart_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(uart_suite());
 }

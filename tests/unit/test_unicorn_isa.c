@@ -21,6 +21,7 @@
 #include <Zydis/Zydis.h>
 
 #include "test_soft_isa_harness.h"
+#include "support/run_suite.h"
 
 #define CF 0x001u
 #define PF 0x004u
@@ -1058,11 +1059,5 @@ static Suite *isa_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(isa_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(isa_suite());
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "test_virt_harness.h"
+#include "support/run_suite.h"
 
 #define IMG (64 * 1024)
 
@@ -824,11 +825,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }

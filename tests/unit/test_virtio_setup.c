@@ -11,6 +11,7 @@
 #include "devices/bus.h"
 #include "devices/virtio_setup.h"
 #include "test_virt_harness.h"
+#include "support/run_suite.h"
 
 static struct bus bus;
 static struct virtio_devices devs;
@@ -261,11 +262,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(suite());
 }
