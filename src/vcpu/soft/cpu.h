@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "vcpu/soft/fpu.h"
 #include "vcpu/soft/soft_cpu.h"
 #include "vcpu/soft/x86.h"
 
@@ -208,6 +209,11 @@ struct soft_cpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	uint32_t cpuid_nent;
 
+	/* x87/MMX/SSE state (fpu.h): the one home of the FPU registers */
+	struct fpu_state fpu;
+	/* the in-"kernel" local APIC (lapic.c), NULL until KVM_CREATE_IRQCHIP */
+	struct lapic *lapic;
+
 	struct tlb_entry tlb[TLB_ENTRIES];
 	uint32_t tlb_generation; /* soft_vm generation the TLB was filled under */
 
@@ -225,7 +231,8 @@ struct soft_slot {
 	bool used;
 };
 
-struct code_cache; /* decode_cache.c */
+struct code_cache;    /* decode_cache.c */
+struct soft_irqchip; /* irqchip.c: PIC, IOAPIC, PIT and the VM clock */
 
 struct soft_vm {
 	struct soft_slot slot[SOFT_NR_MEMSLOTS];
@@ -235,6 +242,7 @@ struct soft_vm {
 	struct code_cache *cc;
 	uint32_t generation; /* bumped on slot changes: TLBs and caches revalidate */
 	uint32_t run_epoch;  /* bumped on every KVM_RUN: the VMM may have written RAM */
+	struct soft_irqchip *irqchip; /* NULL until KVM_CREATE_IRQCHIP */
 };
 
 /* Host pointer of [gpa, gpa+len) if inside one slot, else NULL (never touches outside). */
