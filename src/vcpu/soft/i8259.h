@@ -16,11 +16,12 @@
 struct i8259_chip {
 	uint8_t irr, imr, isr;
 	uint8_t last_irr;      /* line levels seen last: edge detection */
-	uint8_t priority_add;  /* lowest-priority IR after rotation */
+	uint8_t priority_add;  /* IR of highest priority (rotation moves it; KVM's meaning) */
 	uint8_t irq_base;      /* ICW2 vector base */
 	uint8_t read_reg_select, poll, special_mask, init_state, auto_eoi,
 		rotate_on_auto_eoi, special_fully_nested_mode, init4, elcr, elcr_mask;
 	bool single_mode; /* ICW1 SNGL */
+	bool level_all;	  /* ICW1 LTIM: every IR level-sensitive (no field in kvm_pic_state) */
 };
 
 struct i8259 {
