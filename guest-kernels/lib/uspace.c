@@ -114,9 +114,13 @@ int uspace_map_io(struct uspace *as, uint64_t pa, uint64_t len, uint64_t *user_v
 
 int uspace_map_page(struct uspace *as, uint64_t va, uint64_t pa)
 {
-	if (va % PAGE || va < USER_BASE + as->mem_size || va >= USER_BASE + USER_MEM_MAX)
+	if (va % PAGE || va < USER_BASE + as->mem_size || va >= USER_BASE + USER_MEM_MAX ||
+	    map_user_page(phys_to_virt(as->pml4_pa), va, pa, PTE_W))
 		return -1;
-	return map_user_page(phys_to_virt(as->pml4_pa), va, pa, PTE_W);
+	/* A translation may be cached from before (SDM vol. 3, 4.10.4.3): drop it. */
+	if ((read_cr3() & ADDR_MASK) == as->pml4_pa)
+		invlpg((const void *)(uintptr_t)va);
+	return 0;
 }
 
 void uspace_unmap_page(struct uspace *as, uint64_t va)

@@ -3,7 +3,12 @@
  * micro's synchronous IPC: send, receive, call, reply and reply-and-wait.
  *
  * A message is four words in registers; word 3 also says how many bytes
- * to copy from the sender's IPC window to the receiver's (the bulk path).
+ * to copy from the sender's IPC window to the receiver's (the copy path).
+ * A call may also grant one page of the caller's memory (the grant path,
+ * abi.h): the kernel maps the caller's own physical page into the callee
+ * at GRANT_VA when the message is delivered and unmaps it when the callee
+ * replies, so bulk data crosses address spaces without being copied; the
+ * price is a page-table update and a TLB invalidation at each end.
  * Nothing is buffered in the kernel: a message moves only when both sides
  * are ready (rendezvous), so a sender blocks until its receiver arrives.
  * When a call or a reply meets a waiting partner the CPU goes straight to
@@ -14,21 +19,68 @@
  * the kernel has one stack and keeps nothing on it between two entries.
  */
 #include "abi.h"
+#include "guest.h"
 #include "kstring.h"
 #include "micro.h"
+
+#define PAGE 4096ul
 
 static struct thread *cur(struct kernel *k)
 {
 	return &k->threads[k->current];
 }
 
-/* The message the current thread put in its registers. */
-static void outgoing(const struct thread *t, uint64_t msg[4])
+/*
+ * The message the current thread put in its registers, with the page it
+ * grants (r9) checked against what it owns: a page of its own memory, or
+ * the page it holds at GRANT_VA (passed on in a nested call). 0 or E_*.
+ */
+static int64_t outgoing(const struct thread *t, uint64_t nr, struct ipc_msg *m)
 {
-	msg[0] = t->regs.rsi;
-	msg[1] = t->regs.rdx;
-	msg[2] = t->regs.r10;
-	msg[3] = t->regs.r8;
+	uint64_t va = t->regs.r9;
+	const void *own;
+
+	*m = (struct ipc_msg){{t->regs.rsi, t->regs.rdx, t->regs.r10, t->regs.r8}, false, 0};
+	if (!va)
+		return 0;
+	if (nr != SYS_CALL)
+		return E_INVAL;
+	own = va % PAGE ? NULL : uspace_ptr(&t->as, va, PAGE);
+	if (own)
+		m->grant_pa = virt_to_phys(own);
+	else if (va == GRANT_VA && t->grant.held)
+		m->grant_pa = t->grant.pa;
+	else
+		return E_FAULT;
+	m->grant = true;
+	return 0;
+}
+
+/* End thread t's grant, and every grant it passed on (nested calls: a chain, no cycle). */
+static void grant_revoke(struct kernel *k, unsigned t)
+{
+	struct thread *h = &k->threads[t];
+
+	if (!h->grant.held)
+		return;
+	uspace_unmap_page(&h->as, GRANT_VA);
+	h->grant.held = false;
+	/* A call of ours still waiting to pass the page on loses it too. */
+	if (h->state == T_SENDING && h->msg.grant && h->msg.grant_pa == h->grant.pa)
+		h->msg.grant = false;
+	for (unsigned i = 0; i < k->nthreads; i++)
+		if (k->threads[i].grant.held && k->threads[i].grant.from == t)
+			grant_revoke(k, i);
+}
+
+/* Map the granted page into `to` for the call from `from`; false if it cannot be. */
+static bool grant_map(struct kernel *k, unsigned from, struct thread *to, uint64_t pa)
+{
+	if (to->grant.held || uspace_map_page(&to->as, GRANT_VA, pa))
+		return false;
+	to->grant = (struct held_grant){true, from, pa};
+	k->counts.grants++;
+	return true;
 }
 
 static void set_result(struct thread *t, int64_t status)
@@ -45,27 +97,36 @@ static struct thread *partner(struct kernel *k, uint64_t id)
 }
 
 /* Both windows exist and the bulk length fits (checked before anything moves). */
-static int bulk_ok(const struct thread *from, const uint64_t msg[4])
+static int bulk_ok(const struct thread *from, const struct ipc_msg *m)
 {
-	return msg[3] == 0 || (from->window && msg[3] <= IPC_WINDOW);
+	return m->w[3] == 0 || (from->window && m->w[3] <= IPC_WINDOW);
 }
 
-/* Hand msg from `from` to `to`: registers, and the window bytes through the kernel. */
-static void deliver(struct kernel *k, unsigned from, struct thread *to, const uint64_t msg[4])
+/*
+ * Hand m from `from` to `to`: registers, the window bytes through the
+ * kernel, the granted page into to's page tables. The callers checked
+ * that `to` holds no grant, so a grant is dropped only if no page table
+ * can be had (then the receiver sees r9 = 0 and answers as to a message
+ * without data).
+ */
+static void deliver(struct kernel *k, unsigned from, struct thread *to, const struct ipc_msg *m)
 {
 	struct thread *f = &k->threads[from];
+	bool granted = m->grant && grant_map(k, from, to, m->grant_pa);
 
-	if (msg[3] && to->window) {
+	if (m->w[3] && to->window) {
 		memcpy(uspace_ptr(&to->as, to->window, IPC_WINDOW),
-		       uspace_ptr(&f->as, f->window, IPC_WINDOW), msg[3]);
-		k->counts.bytes_copied += msg[3];
+		       uspace_ptr(&f->as, f->window, IPC_WINDOW), m->w[3]);
+		k->counts.bytes_copied += m->w[3];
 	}
 	to->regs.rax = 0;
 	to->regs.rdi = from;
-	to->regs.rsi = msg[0];
-	to->regs.rdx = msg[1];
-	to->regs.r10 = msg[2];
-	to->regs.r8 = to->window ? msg[3] : 0;
+	to->regs.rsi = m->w[0];
+	to->regs.rdx = m->w[1];
+	to->regs.r10 = m->w[2];
+	to->regs.r8 = to->window ? m->w[3] : 0;
+	to->regs.r9 = granted ? GRANT_VA : 0;
+	to->regs.rbx = granted && to->dma ? m->grant_pa : 0;
 	to->state = T_READY;
 	k->counts.messages++;
 }
@@ -95,7 +156,12 @@ static int receive(struct kernel *k)
 
 		if (s->state != T_SENDING || s->partner != k->current)
 			continue;
-		deliver(k, i, cur(k), s->msg);
+		if (s->msg.grant && cur(k)->grant.held) {
+			s->state = T_READY;
+			set_result(s, E_BUSY);
+			continue;
+		}
+		deliver(k, i, cur(k), &s->msg);
 		if (s->is_call) {
 			s->state = T_AWAIT_REPLY;
 		} else {
@@ -110,20 +176,24 @@ static int receive(struct kernel *k)
 static int send(struct kernel *k, uint64_t to, int is_call)
 {
 	struct thread *self = cur(k), *d = partner(k, to);
-	uint64_t msg[4];
+	struct ipc_msg m;
+	int64_t st = outgoing(self, is_call ? SYS_CALL : SYS_SEND, &m);
 
-	outgoing(self, msg);
-	if (!d || !bulk_ok(self, msg)) {
-		set_result(self, E_INVAL);
+	if (!st && (!d || !bulk_ok(self, &m)))
+		st = E_INVAL;
+	if (!st && m.grant && d->state == T_RECEIVING && d->grant.held)
+		st = E_BUSY;
+	if (st) {
+		set_result(self, st);
 		return (int)k->current;
 	}
 	self->partner = (unsigned)to;
 	self->is_call = is_call;
 	if (d->state != T_RECEIVING) {
-		memcpy(self->msg, msg, sizeof(msg));
+		self->msg = m;
 		return block(k, T_SENDING);
 	}
-	deliver(k, k->current, d, msg);
+	deliver(k, k->current, d, &m);
 	if (!is_call) {
 		set_result(self, 0);
 		return (int)k->current;
@@ -135,15 +205,18 @@ static int send(struct kernel *k, uint64_t to, int is_call)
 static int reply(struct kernel *k, uint64_t to, int then_wait)
 {
 	struct thread *self = cur(k), *c = partner(k, to);
-	uint64_t msg[4];
+	struct ipc_msg m;
 	int next;
 
-	outgoing(self, msg);
-	if (!c || c->state != T_AWAIT_REPLY || c->partner != k->current || !bulk_ok(self, msg)) {
+	if (outgoing(self, SYS_REPLY, &m) || !c || c->state != T_AWAIT_REPLY ||
+	    c->partner != k->current || !bulk_ok(self, &m)) {
 		set_result(self, E_INVAL);
 		return (int)k->current;
 	}
-	deliver(k, k->current, c, msg);
+	/* The call is over: the page it granted leaves our address space before the caller runs. */
+	if (self->grant.held && self->grant.from == to)
+		grant_revoke(k, k->current);
+	deliver(k, k->current, c, &m);
 	if (!then_wait) {
 		set_result(self, 0);
 		return (int)k->current;
@@ -194,6 +267,10 @@ int ipc_syscall(struct kernel *k, uint64_t nr)
 void ipc_thread_died(struct kernel *k, unsigned t)
 {
 	k->threads[t].state = T_DEAD;
+	grant_revoke(k, t);
+	for (unsigned i = 0; i < k->nthreads; i++)
+		if (k->threads[i].grant.held && k->threads[i].grant.from == t)
+			grant_revoke(k, i);
 	for (unsigned i = 0; i < k->nthreads; i++) {
 		struct thread *o = &k->threads[i];
 

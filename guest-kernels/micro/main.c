@@ -13,15 +13,21 @@
  *           runs lib/virtio_blk.c in ring 3 and polls for completions
  *           (interrupts would arrive as messages once the interrupt issue
  *           gives us a timer and IRQ lines; until then nothing needs them);
+ *           it is the one thread trusted with DMA;
  *   file    (thread 2) serves records to clients, checks them against the
  *           disk's size, and talks to the block server;
- *   the workload (thread 3) and two hostile programs are clients.
+ *   the workload (thread 3) and three hostile programs are clients.
+ * Records travel by the grant path (ipc.c): the client grants the page
+ * holding the record to the file server, which passes it on to the block
+ * server, whose device reads or writes that page directly; the text the
+ * serial server prints travels by the copy path.
  *
  * Where the switches happen: every system call is two ring transitions
  * (on_syscall); every message is counted where ipc.c delivers it; a thread
  * switch loads the other thread's CR3 (switch_to), so a workload read is
  * client -> file -> block -> file -> client: four messages, four thread
- * and address-space switches, against one system call in mono.
+ * and address-space switches, two page grants (each a map and an unmap),
+ * against one system call in mono.
  */
 #include "abi.h"
 #include "bootinfo.h"
@@ -35,6 +41,7 @@
 
 #define PROCESS_MEM (USER_MEM_MAX / 8)
 #define TID_WORKLOAD 3
+#define HOSTILE_THREADS 3
 
 extern const char prog_serial_start[], prog_serial_end[];
 extern const char prog_block_start[], prog_block_end[];
@@ -55,16 +62,18 @@ static void print_stats(void)
 	    at_exit.syscalls - at_start.syscalls,
 	    at_exit.messages - at_start.messages,
 	    at_exit.bytes_copied - at_start.bytes_copied,
+	    at_exit.grants - at_start.grants,
 	    at_exit.ring_transitions - at_start.ring_transitions,
 	    at_exit.as_switches - at_start.as_switches,
 	    at_exit.ctx_switches - at_start.ctx_switches,
 	};
 
 	kprintf("stats: arch=micro records=%lu syscalls=%lu ring_transitions=%lu messages=%lu "
-		"bytes_copied=%lu as_switches=%lu ctx_switches=%lu cycles=%lu "
+		"bytes_copied=%lu grants=%lu as_switches=%lu ctx_switches=%lu cycles=%lu "
 		"cycles_per_record=%lu\n",
 		params.records, d.syscalls, d.ring_transitions, d.messages, d.bytes_copied,
-		d.as_switches, d.ctx_switches, workload_cycles, workload_cycles / params.records);
+		d.grants, d.as_switches, d.ctx_switches, workload_cycles,
+		workload_cycles / params.records);
 }
 
 /* No thread can run any more (the servers wait for messages that will not come). */
@@ -74,7 +83,7 @@ static void finish(void)
 	print_stats();
 	kprintf("micro: workload exit %ld, hostile programs killed %lu\n", (long)workload_status,
 		killed);
-	debug_exit(workload_status == 0 && killed == 2 ? 0 : 1);
+	debug_exit(workload_status == 0 && killed == HOSTILE_THREADS ? 0 : 1);
 }
 
 /* Make thread t current: its page tables, its I/O permissions, its registers into tf. */
@@ -193,12 +202,15 @@ static int boot_threads(const char *cmdline)
 	struct thread *work = spawn("workload", prog_workload_start, prog_workload_end);
 	struct thread *h0 = spawn("hostile-memory", prog_hostile_start, prog_hostile_end);
 	struct thread *h1 = spawn("hostile-port", prog_hostile_start, prog_hostile_end);
+	struct thread *h2 = spawn("hostile-grantee", prog_hostile_start, prog_hostile_end);
 
-	if (!serial || !block || !file || !work || !h0 || !h1)
+	if (!serial || !block || !file || !work || !h0 || !h1 || !h2)
 		return -1;
 	serial->uart_ports = true;
+	block->dma = true;
 	give_cmdline(work, cmdline);
 	h1->regs.rdi = 1;
+	h2->regs.rdi = 2;
 	return grant_disk(block, cmdline);
 }
 

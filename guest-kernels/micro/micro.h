@@ -19,6 +19,20 @@ enum thread_state {
 	T_DEAD,
 };
 
+/* A message in flight: four register words and, for a call, maybe one granted page. */
+struct ipc_msg {
+	uint64_t w[4];
+	bool grant;
+	uint64_t grant_pa; /* the page's physical address (checked against its owner) */
+};
+
+/* The page a thread holds at GRANT_VA while it serves the call that granted it. */
+struct held_grant {
+	bool held;
+	unsigned from; /* the caller whose reply ends it */
+	uint64_t pa;
+};
+
 /* A thread, in its own address space (one thread per process here). */
 struct thread {
 	const char *name;
@@ -27,13 +41,16 @@ struct thread {
 	enum thread_state state;
 	unsigned partner;
 	bool is_call;
-	uint64_t msg[4];
+	struct ipc_msg msg; /* while T_SENDING */
+	struct held_grant grant;
 	uint64_t window; /* user address of the IPC window, 0 before SYS_WINDOW */
 	bool uart_ports; /* granted COM1 through the TSS I/O bitmap */
+	bool dma;	 /* trusted with DMA: learns granted pages' physical addresses */
 };
 
 struct micro_counts {
-	uint64_t syscalls, messages, bytes_copied, ring_transitions, as_switches, ctx_switches;
+	uint64_t syscalls, messages, bytes_copied, grants, ring_transitions, as_switches,
+	    ctx_switches;
 };
 
 struct kernel {

@@ -29,11 +29,21 @@ arch_hostile_lines() {
 		# The device window is mapped only in the block server: #PF error 0x4 =
 		# not present | user read. COM1 is in the I/O bitmap only for the
 		# serial server: #GP(0). -22: a message longer than the IPC window;
-		# -1: the block server serves the file server only.
+		# -1: the block server serves the file server only. Grants (micro/abi.h):
+		# -14 for a page the caller does not own, -22 outside a call; a page
+		# granted for a call is mapped in the callee (it read the pattern
+		# hostile.c wrote) and gone after its reply (#PF, not present).
 		echo '^micro: killed hostile-memory \(thread 4\): #PF error 0x4 at user rip 0x[0-9a-f]+$'
 		echo '^micro: killed hostile-port \(thread 5\): #GP error 0x0 at user rip 0x[0-9a-f]+$'
+		echo '^micro: killed hostile-grantee \(thread 6\): #PF error 0x4 at user rip 0x[0-9a-f]+$'
 		echo '^hostile: oversized message returned -22$'
-		echo '^hostile: block server write returned -1$' ;;
+		echo '^hostile: block server write returned -1$'
+		echo '^hostile: grant of a kernel address returned -14$'
+		echo '^hostile: grant of GRANT_VA, holding none returned -14$'
+		echo '^hostile: grant with a send returned -22$'
+		echo '^hostile: grant of its own page returned 0$'
+		echo '^hostile: the grantee read 0x6772616e74656421$'
+		echo '^micro: workload exit 0, hostile programs killed 3$' ;;
 	exo)
 		# Blocks and pages of the library OSes are bound to them: -1 is E_PERM;
 		# the other's cache page is not mapped here: #PF error 0x4.

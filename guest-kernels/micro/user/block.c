@@ -5,23 +5,36 @@
  * and passed: a0 = its user address, a1 = the physical address of our own
  * memory (the device does DMA by physical address and there is no IOMMU,
  * so a DMA-capable driver is trusted with memory, a known limit of
- * user-mode drivers), a2 = the window's size. Data travels in the IPC
- * window, which is also the DMA buffer. It serves the file server only:
- * the kernel fills in who sent a message, so a client cannot go around the
- * file server's checks by talking to the disk directly.
+ * user-mode drivers), a2 = the window's size. A read or write comes with
+ * the page that holds the record granted for the call (abi.h): the kernel
+ * tells us its physical address, and the device reads or writes that page
+ * itself, so the data is never copied on its way. It serves the file
+ * server only: the kernel fills in who sent a message, so a client cannot
+ * go around the file server's checks by talking to the disk directly.
  */
 #include "guest.h"
 #include "uspace.h"
 #include "ulib.h"
 #include "virtio_blk.h"
 
-static uint8_t window[IPC_WINDOW] __attribute__((aligned(4096)));
-static uint64_t memory_pa;
+#define PAGE 4096u
+#define SECTOR 512u
 
-/* What lib/virtio_blk.c calls for DMA addresses when built for ring 3 (guest.h). */
+static uint8_t window[IPC_WINDOW] __attribute__((aligned(4096)));
+static uint64_t memory_pa, grant_pa;
+
+/*
+ * What lib/virtio_blk.c calls for DMA addresses when built for ring 3
+ * (guest.h): the page granted for the current request, or our own memory
+ * (the virtqueue, request headers and status bytes).
+ */
 uint64_t user_virt_to_phys(const void *p)
 {
-	return (uint64_t)(uintptr_t)p - USER_BASE + memory_pa;
+	uint64_t va = (uint64_t)(uintptr_t)p;
+
+	if (va - GRANT_VA < PAGE)
+		return grant_pa + (va - GRANT_VA);
+	return va - USER_BASE + memory_pa;
 }
 
 static uint64_t serve(struct vblk *d, const struct msg *m, uint64_t r[4])
@@ -35,13 +48,12 @@ static uint64_t serve(struct vblk *d, const struct msg *m, uint64_t r[4])
 		r[1] = d->capacity;
 		return 0;
 	case BLK_READ:
-		st = vblk_rw(d, VIRTIO_BLK_T_IN, m->w[1], window, 512);
-		r[3] = st == VIRTIO_BLK_S_OK ? 512 : 0;
-		return st == VIRTIO_BLK_S_OK ? 0 : (uint64_t)E_IO;
 	case BLK_WRITE:
-		if (m->w[3] != 512)
+		if (m->grant != GRANT_VA || !m->grant_pa || m->w[2] > PAGE - SECTOR)
 			return (uint64_t)E_INVAL;
-		st = vblk_rw(d, VIRTIO_BLK_T_OUT, m->w[1], window, 512);
+		grant_pa = m->grant_pa;
+		st = vblk_rw(d, m->w[0] == BLK_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT, m->w[1],
+			     (void *)(uintptr_t)(GRANT_VA + m->w[2]), SECTOR);
 		return st == VIRTIO_BLK_S_OK ? 0 : (uint64_t)E_IO;
 	default:
 		return (uint64_t)E_INVAL;

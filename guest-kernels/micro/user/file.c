@@ -1,27 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * micro's file server (thread 2): clients read and write 512-byte records
- * by sector; the server checks the sector against the disk's size (which
- * it asked the block server for) and forwards the request. Data passes
- * through this server's window: client -> file -> block for a write,
- * block -> file -> client for a read (two kernel copies each way).
+ * by sector, each call granting the page that holds the record (w2: its
+ * offset in the page). The server checks the sector against the disk's
+ * size (which it asked the block server for) and the offset against the
+ * page, and forwards the request to the block server, passing the granted
+ * page on (it grants GRANT_VA, the page it holds for this call). The data
+ * goes between the device and the client's page: no copy on the way.
  */
 #include "ulib.h"
 
-static uint8_t window[IPC_WINDOW] __attribute__((aligned(4096)));
+#define PAGE 4096u
+#define SECTOR 512u
 
-static uint64_t serve(uint64_t capacity, const struct msg *m, uint64_t r[4])
+static uint64_t serve(uint64_t capacity, const struct msg *m)
 {
-	uint64_t req[4] = {0, m->w[1], 0, 0};
+	uint64_t req[4] = {0, m->w[1], m->w[2], 0};
 	struct msg a;
 
-	if ((m->w[0] != FS_READ && m->w[0] != FS_WRITE) || m->w[1] >= capacity)
+	if ((m->w[0] != FS_READ && m->w[0] != FS_WRITE) || m->w[1] >= capacity ||
+	    m->grant != GRANT_VA || m->w[2] > PAGE - SECTOR)
 		return (uint64_t)E_INVAL;
 	req[0] = m->w[0] == FS_READ ? BLK_READ : BLK_WRITE;
-	req[3] = m->w[0] == FS_WRITE ? m->w[3] : 0;
-	if (ipc_call(TID_BLOCK, req, &a) || a.w[0])
+	if (ipc_call_grant(TID_BLOCK, req, (const void *)GRANT_VA, &a) || a.w[0])
 		return (uint64_t)E_IO;
-	r[3] = a.w[3]; /* a read's data is in our window now: pass it on */
 	return 0;
 }
 
@@ -34,14 +36,13 @@ int main(uint64_t a0, uint64_t a1, uint64_t a2)
 	(void)a0;
 	(void)a1;
 	(void)a2;
-	ipc_window(window);
 	if (ipc_call(TID_BLOCK, ask, &m) == 0)
 		capacity = m.w[1];
 	ipc_recv(&m);
 	for (;;) {
 		uint64_t r[4] = {0, 0, 0, 0};
 
-		r[0] = serve(capacity, &m, r);
+		r[0] = serve(capacity, &m);
 		ipc_reply_wait(m.from, r, &m);
 	}
 }

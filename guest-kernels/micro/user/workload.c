@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
  * micro's workload client: the shared workload (lib/workload.h) with every
- * record read and written by a call to the file server and every line
- * printed by a call to the serial server.
+ * record read and written by a call to the file server, granting it the
+ * page the record is in (the device reads or writes that page), and every
+ * line printed by a call to the serial server (copied through the window).
  */
 #include "kstring.h"
 #include "ulib.h"
 #include "workload.h"
 
 static char window[IPC_WINDOW] __attribute__((aligned(4096)));
+/* The one page we grant: workload buffers are not page-aligned, and a grant shows a whole page. */
+static char record_page[4096] __attribute__((aligned(4096)));
 
 static int record_io(uint64_t op, uint64_t sector, void *buf, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t w[4] = {op, sector + i, 0, op == FS_WRITE ? WL_RECORD_BYTES : 0};
+		uint64_t w[4] = {op, sector + i, 0, 0};
 		char *b = (char *)buf + i * WL_RECORD_BYTES;
 		struct msg r;
 
 		if (op == FS_WRITE)
-			memcpy(window, b, WL_RECORD_BYTES);
-		if (ipc_call(TID_FILE, w, &r) || r.w[0] ||
-		    (op == FS_READ && r.w[3] != WL_RECORD_BYTES))
+			memcpy(record_page, b, WL_RECORD_BYTES);
+		if (ipc_call_grant(TID_FILE, w, record_page, &r) || r.w[0])
 			return -1;
 		if (op == FS_READ)
-			memcpy(b, window, WL_RECORD_BYTES);
+			memcpy(b, record_page, WL_RECORD_BYTES);
 	}
 	return 0;
 }
