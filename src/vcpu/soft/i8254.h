@@ -16,18 +16,24 @@
 #define I8254_HZ 1193182ULL
 
 struct i8254_channel {
-	uint32_t count;	     /* reload value (0 means 0x10000) */
-	uint64_t load_ns;    /* when counting started from count */
+	uint32_t count;	  /* count in the counting element (a written 0 is kept as 0x10000) */
+	uint64_t load_ns; /* when counting started from count (moved on by time spent suspended) */
 	uint16_t latched_count;
 	uint8_t count_latched, status_latched, status, read_state, write_state, write_latch,
-		rw_mode, mode, bcd, gate;
-	bool null_count;
+	    rw_mode, mode, bcd, gate;
+	bool null_count;      /* a written count not yet in the counting element */
+	bool counting;	      /* the counting element holds a count (modes 1/5: triggered) */
+	uint32_t cr;	      /* count register: the last count written, 0x10000 for 0 */
+	uint64_t transfer_ns; /* when cr enters the counting element (UINT64_MAX: at a gate edge) */
+	uint64_t
+	    frozen_ns; /* counting suspended since (gate low, mode 0 half-written), or UINT64_MAX */
 };
 
 struct i8254 {
 	struct i8254_channel ch[3];
-	uint64_t irq0_edges_ns; /* time up to which i8254_advance() counted edges */
-	uint32_t flags;	        /* KVM_PIT_FLAGS_*, as in struct kvm_pit_state2 */
+	uint64_t irq0_edges_ns;	 /* time up to which i8254_advance() counted edges */
+	unsigned pending_edges;	 /* OUT0 rises counted there, or caused by a reprogramming */
+	uint32_t flags;		 /* KVM_PIT_FLAGS_*, as in struct kvm_pit_state2 */
 	uint8_t speaker_data_on; /* port 0x61 bit 1 */
 };
 
@@ -42,7 +48,10 @@ bool i8254_io(struct i8254 *p, uint16_t port, bool write, uint8_t *val, uint64_t
  */
 unsigned i8254_advance(struct i8254 *p, uint64_t now);
 
-/* The VM-clock time of counter 0's next rising edge after now, or UINT64_MAX. */
+/*
+ * The VM-clock time of counter 0's next rising edge after now, or UINT64_MAX;
+ * now itself when edges wait for i8254_advance() (a reprogramming raised OUT0).
+ */
 uint64_t i8254_next_edge(const struct i8254 *p, uint64_t now);
 
 /* Counter 0's output level at now (for the PIC line between edges). */
