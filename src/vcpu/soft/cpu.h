@@ -365,7 +365,7 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
  */
 int cpu_complete_io(struct soft_cpu *cpu);
 /* About 0.1-1 ms of string work between two looks at kicks (cpu->string_work). */
-#define STRING_WORK_BUDGET 65536
+#define STRING_WORK_BUDGET 8192
 int cpu_run_loop(struct soft_cpu *cpu);
 
 /*
