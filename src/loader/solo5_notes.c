@@ -47,6 +47,17 @@ static int check_entry(const struct solo5_image *img, uint32_t i, char *err, siz
 	if (e->name[SOLO5_MFT_NAME_SIZE - 1] != '\0')
 		return loader_fail(err, err_len,
 				   "Solo5 manifest entry %u: name is not NUL-terminated", i);
+	/*
+	 * Names are matched against --disk NAME=... and printed in messages:
+	 * a byte outside printable ASCII would put control characters from
+	 * an untrusted file on the user's terminal (fuzz_solo5 found it).
+	 */
+	for (const char *c = e->name; *c; c++)
+		if (*c <= ' ' || *c > '~')
+			return loader_fail(err, err_len,
+					   "Solo5 manifest entry %u: name has byte 0x%02x (want "
+					   "printable ASCII without spaces)",
+					   i, (unsigned)(uint8_t)*c);
 	if (e->attached)
 		return loader_fail(err, err_len,
 				   "Solo5 manifest entry %u ('%s'): marked attached in the file", i,

@@ -194,3 +194,47 @@ write("gdb", "breakpoints", gdb_session(
     b"z0,10004,1", b"z2,10010,4", b"vCont?", b"vCont;s:1", b"vCont;c", b"s", b"c"))
 write("gdb", "hostile", b"\x03-+" + gdb_packet(b"m10000") + b"$m10000,4#00"
       + b"$" + b"a" * 5000 + b"#00" + b"$abc$" + gdb_packet(b"D") + gdb_packet(b"k"))
+
+
+# --- solo5: control byte, then an ELF with Solo5 notes or a bare manifest ---
+# Layouts: Solo5's elf_abi.h / mft_abi.h (src/abi/solo5_abi.h): a note is
+# namesz 6, descsz, type, "Solo5\0" padded to 8; ABI1 content 4-aligned,
+# MFT1 content 8-aligned (4 bytes of padding); manifest entries 104 bytes.
+MFT_ENTRY_SIZE, RESERVED_FIRST, BLOCK_BASIC, NET_BASIC = 104, 1 << 30, 1, 2
+
+
+def solo5_note(ntype, content, pad=0):
+    body = b"\0" * pad + content
+    note = struct.pack("<III", 6, len(body), ntype) + b"Solo5\0\0\0" + body
+    return note + b"\0" * (-len(note) % 4)
+
+
+def mft_entry(name, etype):
+    return (name.encode() + b"\0" * (68 - len(name))) + struct.pack("<I", etype) + \
+        b"\0" * (MFT_ENTRY_SIZE - 72)
+
+
+def manifest(*devices):
+    entries = [mft_entry("", RESERVED_FIRST)] + [mft_entry(n, t) for n, t in devices]
+    return struct.pack("<II", 1, len(entries)) + b"".join(entries)
+
+
+def solo5_elf(mft):
+    ehsize, phsize = 64, 56
+    notes_off = ehsize + 2 * phsize
+    abi = solo5_note(0x31494241, struct.pack("<IIII", 1, 2, 0, 0))
+    mft_off = notes_off + len(abi)
+    mft_off += -mft_off % 8
+    mftn = solo5_note(0x3154464d, mft, pad=4)
+    eh = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack(
+        "<HHIQQQIHHHHHH", 2, 62, 1, 0x100000, ehsize, 0, 0, ehsize, phsize, 2, 0, 0, 0)
+    ph_abi = struct.pack("<IIQQQQQQ", 4, 4, notes_off, 0, 0, len(abi), len(abi), 4)
+    ph_mft = struct.pack("<IIQQQQQQ", 4, 4, mft_off, 0, 0, len(mftn), len(mftn), 8)
+    out = eh + ph_abi + ph_mft + abi
+    return out + b"\0" * (mft_off - len(out)) + mftn
+
+
+write("solo5", "image-two-devices",
+      b"\0" + solo5_elf(manifest(("storage", BLOCK_BASIC), ("service", NET_BASIC))))
+write("solo5", "image-no-devices", b"\0" + solo5_elf(manifest()))
+write("solo5", "manifest", b"\1" + manifest(("disk0", BLOCK_BASIC), ("disk1", BLOCK_BASIC)))

@@ -171,6 +171,28 @@ START_TEST(abi_refusals)
 }
 END_TEST
 
+/*
+ * A name with control characters is refused without echoing them: the
+ * message is printable (fuzz_solo5 found a newline in an error line).
+ */
+START_TEST(manifest_unprintable_name)
+{
+	struct mft2 m = good_mft();
+
+	strcpy(m.e[2].name, "disk\n\x1b[2J");
+	m.e[2].attached = true; /* the refusal that used to print the name */
+	build(&hvt2, &m, sizeof(m));
+	expect_refused("byte 0x0a");
+	for (const char *c = err; *c; c++)
+		ck_assert_msg(*c >= ' ' && *c <= '~', "unprintable byte 0x%02x in '%s'",
+			      (unsigned)(unsigned char)*c, err);
+	m = good_mft();
+	strcpy(m.e[1].name, "two words");
+	build(&hvt2, &m, sizeof(m));
+	expect_refused("byte 0x20");
+}
+END_TEST
+
 /* The rules of Solo5's mft_validate(), plus names and types minivmm requires. */
 START_TEST(manifest_refusals)
 {
@@ -256,6 +278,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, abi_refusals);
 	tcase_add_test(tc, manifest_refusals);
 	tcase_add_test(tc, truncated_notes);
+	tcase_add_test(tc, manifest_unprintable_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
