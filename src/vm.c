@@ -243,11 +243,9 @@ static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
 	struct sandbox sb;
 	unsigned n;
 
-	if (!vm->cfg->sandbox || vm->cfg->gdb) {
-		/* The gdb stub's socket calls are not on the allowlist (yet): no sandbox with --gdb. */
+	if (!vm->cfg->sandbox) {
 		if (vm->cfg->verbose)
-			fprintf(stderr, "minivmm: sandbox: off (%s)\n",
-				vm->cfg->gdb ? "--gdb" : "--sandbox off");
+			fprintf(stderr, "minivmm: sandbox: off (--sandbox off)\n");
 		return 0;
 	}
 	if (sandbox_init(&sb, vm->cfg->verbose))
@@ -258,6 +256,12 @@ static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
 	n = vcpu_runtime_ioctls(&vm->cpu, ioctls);
 	for (unsigned i = 0; i < n; i++)
 		sandbox_allow_ioctl(&sb, ioctls[i].fd, ioctls[i].request);
+	if (vm->gdb) {
+		gdb_server_sandbox_allow(vm->gdb, &sb);
+		n = vcpu_debugger_ioctls(&vm->cpu, ioctls);
+		for (unsigned i = 0; i < n; i++)
+			sandbox_allow_ioctl(&sb, ioctls[i].fd, ioctls[i].request);
+	}
 	/* --stats: the provider's counters, read after the run; the json:PATH report. */
 	if (stats_fd >= 0)
 		sandbox_allow_arg0(&sb, SCMP_SYS(pread64), stats_fd);

@@ -15,12 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "gdb/conn.h"
 #include "gdb/session.h"
 #include "gdb/transport.h"
+#include "sandbox/sandbox.h"
 
 /* How long the last reply (W/X) waits for gdb's acknowledgement. */
 #define ACK_WAIT_MS 1000
@@ -36,6 +40,14 @@ struct gdb_server {
 	struct vcpu_debugger debugger;
 	bool wait_for_client; /* --gdb-wait, until the first client resumes the guest */
 	struct sigaction old_sigio;
+	/*
+	 * unix:PATH: the socket's directory (O_PATH) and its name there, so
+	 * that the socket file goes at the end with unlinkat() on this one
+	 * directory, which the sandbox can allow by its fd (it cannot look
+	 * at a path).
+	 */
+	int unix_dir_fd;
+	char unix_name[sizeof(((struct gdb_addr *)0)->path)];
 };
 
 /* What the SIGIO handler acts on: set while the server exists (signal plumbing). */
@@ -272,6 +284,20 @@ static bool stopped(void *ctx, struct vcpu *cpu, const struct vcpu_debug_event *
 	return serve(srv, stop);
 }
 
+/* unix:PATH: keep the socket's directory and name for the unlinkat() at the end. */
+static void open_unix_dir(struct gdb_server *srv)
+{
+	char dir[sizeof(srv->addr.path)], base[sizeof(srv->addr.path)];
+
+	srv->unix_dir_fd = -1;
+	if (!srv->addr.is_unix)
+		return;
+	snprintf(dir, sizeof(dir), "%s", srv->addr.path);
+	snprintf(base, sizeof(base), "%s", srv->addr.path);
+	snprintf(srv->unix_name, sizeof(srv->unix_name), "%s", basename(base));
+	srv->unix_dir_fd = open(dirname(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 struct gdb_server *gdb_server_start(const char *spec, bool wait, struct vcpu *cpu,
 				    const struct guest_mem *mem)
 {
@@ -290,6 +316,7 @@ struct gdb_server *gdb_server_start(const char *spec, bool wait, struct vcpu *cp
 		return NULL;
 	}
 	gdb_addr_describe(&srv->addr, srv->where, sizeof(srv->where));
+	open_unix_dir(srv);
 	gdb_conn_init(&srv->conn);
 	srv->cpu = cpu;
 	gdb_vcpu_target_init(&srv->target, cpu, mem);
@@ -349,7 +376,28 @@ void gdb_server_destroy(struct gdb_server *srv)
 	sigio_target = NULL;
 	gdb_conn_close(&srv->conn);
 	close(srv->listen_fd);
-	if (srv->addr.is_unix)
-		unlink(srv->addr.path);
+	if (srv->unix_dir_fd >= 0) {
+		unlinkat(srv->unix_dir_fd, srv->unix_name, 0);
+		close(srv->unix_dir_fd);
+	}
 	free(srv);
+}
+
+void gdb_server_sandbox_allow(const struct gdb_server *srv, struct sandbox *sb)
+{
+	/* A client connects (again, after one detached) on the listening socket only. */
+	sandbox_allow_arg0(sb, SCMP_SYS(accept4), srv->listen_fd);
+	/* Packets in and out on the client socket (recv/send are these two on x86-64). */
+	sandbox_allow(sb, SCMP_SYS(recvfrom));
+	sandbox_allow(sb, SCMP_SYS(sendto));
+	/* The client socket: non-blocking, SIGIO to the vCPU thread (these three commands), */
+	sandbox_allow_arg1(sb, SCMP_SYS(fcntl), F_GETFL);
+	sandbox_allow_arg1(sb, SCMP_SYS(fcntl), F_SETFL);
+	sandbox_allow_arg1(sb, SCMP_SYS(fcntl), F_SETOWN_EX);
+	/* and no Nagle delay (TCP_NODELAY, the one option it sets). */
+	sandbox_allow_arg1(sb, SCMP_SYS(setsockopt), IPPROTO_TCP);
+	/* The SIGIO handler goes back to what it was when the server ends. */
+	sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), SIGIO);
+	if (srv->unix_dir_fd >= 0)
+		sandbox_allow_arg0(sb, SCMP_SYS(unlinkat), srv->unix_dir_fd);
 }

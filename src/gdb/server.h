@@ -36,4 +36,8 @@ void gdb_server_vm_ended(struct gdb_server *srv, const struct vcpu_stop *stop);
 
 void gdb_server_destroy(struct gdb_server *srv);
 
+struct sandbox;
+/* The system calls the server makes once the guest runs (the sandbox's allowlist). */
+void gdb_server_sandbox_allow(const struct gdb_server *srv, struct sandbox *sb);
+
 #endif

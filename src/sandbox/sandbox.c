@@ -150,6 +150,13 @@ void sandbox_allow_arg0(struct sandbox *sb, int nr, int value)
 	add_rule(sb, SCMP_ACT_ALLOW, nr, 1, &cmp);
 }
 
+void sandbox_allow_arg1(struct sandbox *sb, int nr, int value)
+{
+	struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)value);
+
+	add_rule(sb, SCMP_ACT_ALLOW, nr, 1, &cmp);
+}
+
 void sandbox_allow_ioctl(struct sandbox *sb, int fd, unsigned long request)
 {
 	struct scmp_arg_cmp cmp[2] = {

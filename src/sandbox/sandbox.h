@@ -52,6 +52,9 @@ void sandbox_allow(struct sandbox *sb, int nr);
  */
 void sandbox_allow_arg0(struct sandbox *sb, int nr, int value);
 
+/* Allow system call nr when its second argument (an fcntl command, a level) is value. */
+void sandbox_allow_arg1(struct sandbox *sb, int nr, int value);
+
 /* Allow ioctl(fd, request, ...) for this one request on this one fd. */
 void sandbox_allow_ioctl(struct sandbox *sb, int fd, unsigned long request);
 

@@ -181,9 +181,12 @@ struct vcpu_ioctl {
 	unsigned long request;
 };
 
-#define VCPU_MAX_RUNTIME_IOCTLS 4
+#define VCPU_MAX_RUNTIME_IOCTLS 8
 
 /* Fill out[VCPU_MAX_RUNTIME_IOCTLS] with those ioctls; returns how many. */
 unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
+
+/* The same for a debugger attached to the vCPU (vcpu_debug.c's calls, --gdb). */
+unsigned vcpu_debugger_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
 
 #endif

@@ -25,3 +25,16 @@ unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_SREGS};
 	return n;
 }
+
+unsigned vcpu_debugger_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
+{
+	unsigned n = 0;
+
+	/* Register reads and writes (g/G/p/P packets), breakpoints and stepping, */
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_REGS};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_SREGS};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_GUEST_DEBUG};
+	/* and guest-virtual memory, translated page by page (m/M/X packets). */
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_TRANSLATE};
+	return n;
+}

@@ -7,7 +7,8 @@
 # exit status it reports is the one gdb chose. Expected values come from
 # the guest's source (the #UD handler bumps
 # undefined_opcodes from 0 to 1; vector 6 is #UD in the SDM) and from the
-# command line the test passes.
+# command line the test passes. All of it runs under the seccomp sandbox,
+# which must be on while gdb is attached, and the socket file goes at the end.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/boot_common.bash
@@ -21,6 +22,11 @@ test_providers
 
 for p in "${PROVIDERS[@]}"; do
 	vm_start "$p-break" -- --accel "$p" --gdb-wait -a "x y" "$HELLO" || continue
+	# The guest waits for gdb inside the run: the seccomp filter is already on
+	# (mode 2 in /proc/PID/status), and gdb's session below runs under it.
+	vmm_pid=$(pgrep -P "$VM_PID" minivmm)
+	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$vmm_pid/status" ||
+		fail "$p: --gdb runs without the sandbox ($(grep Seccomp: "/proc/$vmm_pid/status"))"
 	gdb_batch "$p-break" "$HELLO" <<'GDB'
 info registers rip
 break guest_main
@@ -47,6 +53,7 @@ GDB
 	expect_gdb "$w" "[Inferior 1 (Remote target) exited normally]"
 	expect_rc "$w" 0
 	expect_out "$w" "hello: done, exiting with 0"
+	[ ! -e "$SOCK" ] || fail "$w: the unix socket $SOCK is left behind under the sandbox"
 
 	vm_start "$p-watch" -- --accel "$p" --gdb-wait "$HELLO" || continue
 	gdb_batch "$p-watch" "$HELLO" <<'GDB'
