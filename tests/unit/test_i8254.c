@@ -310,6 +310,38 @@ START_TEST(mode3_square_wave_odd)
 }
 END_TEST
 
+START_TEST(mode3_new_count_at_the_half_cycle_end)
+{
+	/* Written in the high half of 10: taken at its end (5), starting with 6's low half. */
+	program(0, 3, 10, T0);
+	out(CNT0, 6, clk(2));
+	out(CNT0, 0, clk(2));
+	ck_assert(i8254_out0(&pit, clk(4)));
+	ck_assert(!i8254_out0(&pit, clk(5)));
+	ck_assert_uint_eq(latched(0, clk(6)), 4);
+	ck_assert(!i8254_out0(&pit, clk(7)));
+	ck_assert(i8254_out0(&pit, clk(8)));
+	ck_assert(i8254_out0(&pit, clk(10)));
+	ck_assert(!i8254_out0(&pit, clk(11)));
+	ck_assert(i8254_out0(&pit, clk(14)));
+	ck_assert_uint_eq(i8254_advance(&pit, clk(15)), 2); /* rises at 8 and 14 */
+}
+END_TEST
+
+START_TEST(mode3_new_count_in_the_low_half_waits_for_the_cycle)
+{
+	program(0, 3, 10, T0);
+	out(CNT0, 6, clk(7));
+	out(CNT0, 0, clk(7));
+	ck_assert(!i8254_out0(&pit, clk(9)));
+	ck_assert(i8254_out0(&pit, clk(12)));
+	ck_assert(!i8254_out0(&pit, clk(13)));
+	ck_assert(!i8254_out0(&pit, clk(15)));
+	ck_assert(i8254_out0(&pit, clk(16)));
+	ck_assert_uint_eq(i8254_advance(&pit, clk(17)), 2); /* rises at 10 and 16 */
+}
+END_TEST
+
 START_TEST(mode3_linux_hz_rate_over_ten_seconds)
 {
 	/* LATCH for HZ=100: 11932. 10 s are 11,931,820 clocks: 999 full periods. */
@@ -572,6 +604,8 @@ static Suite *i8254_suite(void)
 	tcase_add_test(tc, mode2_gate_forces_out_high_and_reloads);
 	tcase_add_test(tc, mode3_square_wave_even);
 	tcase_add_test(tc, mode3_square_wave_odd);
+	tcase_add_test(tc, mode3_new_count_at_the_half_cycle_end);
+	tcase_add_test(tc, mode3_new_count_in_the_low_half_waits_for_the_cycle);
 	tcase_add_test(tc, mode3_linux_hz_rate_over_ten_seconds);
 	tcase_add_test(tc, mode4_software_strobe);
 	tcase_add_test(tc, mode4_gate_low_suspends);

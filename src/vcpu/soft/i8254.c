@@ -56,7 +56,7 @@ static void channel_sync(struct i8254_channel *c, uint64_t now)
 	if (!c->null_count || c->transfer_ns > now)
 		return;
 	c->count = c->cr;
-	c->load_ns = c->transfer_ns;
+	c->load_ns = c->cr_load_ns;
 	c->counting = true;
 	c->null_count = false;
 	c->transfer_ns = UINT64_MAX;
@@ -113,12 +113,31 @@ bool i8254_out0(const struct i8254 *p, uint64_t now)
 	return i8254_out_at(&p->ch[0], now);
 }
 
+/*
+ * A count written while modes 2 and 3 count is taken at the end of the
+ * cycle, or in mode 3 at the end of the current half-cycle (82C54: "the new
+ * count will be loaded at the end of the current half-cycle"); taken at the
+ * end of a high half, the new count starts with its own low half.
+ */
+static void schedule_transfer(struct i8254_channel *c, uint64_t now)
+{
+	struct i8254_ce ce = i8254_ce_at(c, now);
+	uint64_t d = i8254_ticks(c, &ce, now), start = d - d % ce.n, high = (ce.n + 1) / 2;
+	uint64_t new_high = (i8254_clocks(c->cr, c->bcd) + 1) / 2, back;
+
+	if (c->mode == 3 && d % ce.n < high) {
+		c->transfer_ns = i8254_tick_time(ce.load, start + high);
+		back = i8254_tick_time(0, new_high);
+		c->cr_load_ns = c->transfer_ns > back ? c->transfer_ns - back : 0;
+	} else {
+		c->transfer_ns = i8254_tick_time(ce.load, start + ce.n);
+		c->cr_load_ns = c->transfer_ns;
+	}
+}
+
 /* A complete count written to the count register: when each mode takes it. */
 static void write_count(struct i8254_channel *c, uint32_t raw, uint64_t now)
 {
-	uint64_t n, d;
-	struct i8254_ce ce;
-
 	c->cr = raw ? raw : 0x10000;
 	switch (c->mode) {
 	case 1:
@@ -132,13 +151,8 @@ static void write_count(struct i8254_channel *c, uint32_t raw, uint64_t now)
 			break;
 		c->null_count = true;
 		c->transfer_ns = UINT64_MAX; /* gate low: the rising edge reloads */
-		if (c->gate) {
-			/* Taken at the end of the current cycle. */
-			ce = i8254_ce_at(c, now);
-			n = ce.n;
-			d = i8254_ticks(c, &ce, now);
-			c->transfer_ns = i8254_tick_time(ce.load, (d / n + 1) * n);
-		}
+		if (c->gate)
+			schedule_transfer(c, now);
 		return;
 	default: /* 0 and 4 restart with the new count at once */
 		break;

@@ -25,8 +25,8 @@ struct i8254_channel {
 	bool counting;	      /* the counting element holds a count (modes 1/5: triggered) */
 	uint32_t cr;	      /* count register: the last count written, 0x10000 for 0 */
 	uint64_t transfer_ns; /* when cr enters the counting element (UINT64_MAX: at a gate edge) */
-	uint64_t
-	    frozen_ns; /* counting suspended since (gate low, mode 0 half-written), or UINT64_MAX */
+	uint64_t cr_load_ns;  /* the load_ns cr starts with then (earlier if it starts mid-cycle) */
+	uint64_t frozen_ns;   /* counting stopped since (gate low, half a count), or UINT64_MAX */
 };
 
 struct i8254 {

@@ -34,7 +34,7 @@ bool i8254_gate_suspends(uint8_t mode)
 struct i8254_ce i8254_ce_at(const struct i8254_channel *c, uint64_t now)
 {
 	if (c->null_count && c->transfer_ns <= now)
-		return (struct i8254_ce){i8254_clocks(c->cr, c->bcd), c->transfer_ns, true};
+		return (struct i8254_ce){i8254_clocks(c->cr, c->bcd), c->cr_load_ns, true};
 	return (struct i8254_ce){i8254_clocks(c->count, c->bcd), c->load_ns, c->counting};
 }
 
