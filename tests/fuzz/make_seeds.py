@@ -238,3 +238,77 @@ write("solo5", "image-two-devices",
       b"\0" + solo5_elf(manifest(("storage", BLOCK_BASIC), ("service", NET_BASIC))))
 write("solo5", "image-no-devices", b"\0" + solo5_elf(manifest()))
 write("solo5", "manifest", b"\1" + manifest(("disk0", BLOCK_BASIC), ("disk1", BLOCK_BASIC)))
+
+
+# --- irqchip: op stream of tests/fuzz/fuzz_irqchip.c ---
+def pic_w(port_idx, val):  # 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1
+    return bytes([0 | port_idx << 4, val])
+
+
+def pic_r(port_idx):
+    return bytes([1 | port_idx << 4])
+
+
+def line(irq, level):
+    return bytes([2 | level << 4, irq])
+
+
+INTA, HANDLER, ROUND_TRIP = bytes([3]), bytes([15]), bytes([11])
+
+
+def pit_w(port_idx, val):  # 0x40, 0x41, 0x42, 0x43, -, 0x61
+    return bytes([4 | port_idx << 4, val])
+
+
+def pit_r(port_idx):
+    return bytes([5 | port_idx << 4])
+
+
+def clock(ns):  # the smallest shift that holds ns (rounded down)
+    shift = 0
+    while ns >> (5 * shift) > 0xffff:
+        shift += 1
+    return bytes([6 | shift << 4]) + struct.pack("<H", ns >> (5 * shift))
+
+
+def ioapic_w(sel, val):
+    return bytes([7]) + struct.pack("<I", sel) + bytes([7 | 1 << 4]) + struct.pack("<I", val)
+
+
+def ioapic_r(sel):
+    return bytes([7]) + struct.pack("<I", sel) + bytes([8 | 1 << 4])
+
+
+def pin(p, level):
+    return bytes([9 | level << 4, p])
+
+
+def eoi(vector):
+    return bytes([10, vector])
+
+
+LINUX_PIC = (pic_w(0, 0x11) + pic_w(1, 0x30) + pic_w(1, 0x04) + pic_w(1, 0x01) +
+             pic_w(2, 0x11) + pic_w(3, 0x38) + pic_w(3, 0x02) + pic_w(3, 0x01) +
+             pic_w(1, 0xfa) + pic_w(3, 0xff))
+HZ100 = pit_w(3, 0x34) + pit_w(0, 11932 & 0xff) + pit_w(0, 11932 >> 8)
+write("irqchip", "linux-pic-pit", LINUX_PIC + HZ100 + clock(10_000_000) + HANDLER +
+      clock(25_000_000) + INTA + pic_w(0, 0x20) + ROUND_TRIP + clock(1_000_000_000) + HANDLER)
+write("irqchip", "calibrate", pit_r(5) + pit_w(5, 0x01) + pit_w(3, 0xb0) + pit_w(2, 0x2e) +
+      pit_w(2, 0x9b) + clock(49_000_000) + pit_r(5) + clock(2_000_000) + pit_r(5) +
+      pit_w(3, 0xe8) + pit_r(2) + pit_r(2) + pit_r(2) + ROUND_TRIP)
+write("irqchip", "pit-modes", b"".join(
+    pit_w(3, 0x30 | m << 1) + pit_w(0, 50) + pit_w(0, 0) + clock(30_000) + pit_w(3, 0x00) +
+    pit_r(0) + pit_r(0) + clock(50_000) + pit_w(3, 0xb0 | m << 1 | (m & 1)) + pit_w(2, 9) +
+    pit_w(2, 0) + pit_w(5, 1) + clock(5_000) + pit_w(5, 0) + pit_w(5, 1) + clock(20_000) +
+    pit_r(5) for m in range(6)) + ROUND_TRIP)
+write("irqchip", "pic-modes", LINUX_PIC + pic_w(1, 0) + pic_w(3, 0) + pic_w(4, 0x20) +
+      line(5, 1) + line(3, 1) + line(3, 0) + line(9, 1) + line(9, 0) + pic_w(0, 0x0c) +
+      pic_r(0) + INTA + pic_w(0, 0x68) + pic_w(1, 0x08) + line(6, 1) + INTA + pic_w(0, 0x48) +
+      pic_w(0, 0xc4) + pic_w(0, 0xa0) + pic_w(0, 0x80) + pic_w(0, 0x0b) + pic_r(0) +
+      line(5, 0) + INTA + HANDLER + pic_w(2, 0x11) + pic_w(3, 0x38) + pic_w(3, 0x02) +
+      pic_w(3, 0x03) + line(12, 1) + INTA + ROUND_TRIP)
+write("irqchip", "ioapic", ioapic_r(1) + ioapic_w(0x12, 0x02000000) + ioapic_w(0x13, 0x01000000) +
+      ioapic_w(0x12, 0x0000a049) + ioapic_w(0x14, 0x00000030) + pin(9, 1) + pin(9, 1) +
+      eoi(0x49) + pin(9, 0) + eoi(0x49) + pin(2, 1) + pin(2, 0) + ioapic_w(0x12, 0x00010049) +
+      pin(9, 1) + ioapic_w(0x12, 0x00008049) + ROUND_TRIP + eoi(0x49) +
+      LINUX_PIC + HZ100 + clock(30_000_000) + ioapic_r(0x14) + ioapic_r(0x15))
