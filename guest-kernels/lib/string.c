@@ -3,10 +3,22 @@
  * themselves. */
 #include "kstring.h"
 
+/*
+ * Eight bytes per store where it can: the kernels zero every process's
+ * memory (256 KiB each) at boot, and with a byte loop that zeroing was
+ * most of the guest instructions `make compare-archs` reports.
+ */
+typedef uint64_t __attribute__((may_alias)) word_alias;
+
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t word = 0x0101010101010101ull * (unsigned char)c;
 
+	for (; n && ((uintptr_t)d & 7); n--)
+		*d++ = (unsigned char)c;
+	for (; n >= 8; n -= 8, d += 8)
+		*(word_alias *)(void *)d = word;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

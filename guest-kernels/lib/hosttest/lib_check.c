@@ -3,7 +3,8 @@
  * Host-side check of the guest library's pure parts, run by
  * tests/integration/guest_lib.sh: ksnprintf() against glibc's snprintf()
  * (the reference) over seeded random values and every supported format,
- * kstrtou64() and cmdline_get*() against hand-derived expectations.
+ * kstrtou64() and cmdline_get*() against hand-derived expectations,
+ * memset() against a byte loop.
  * Prints one line per failure and a summary; exit status 1 on any failure.
  */
 #include <inttypes.h>
@@ -168,8 +169,27 @@ static void check_cmdline(void)
 	CHECK(cmdline_get_u64(cl, "quiet", &v) == -2, "empty number");
 }
 
+/* memset() (word stores between byte heads and tails) against a byte-by-byte reference. */
+static void check_memset(void)
+{
+	unsigned char got[96], want[96];
+
+	for (size_t off = 0; off < 16; off++) {
+		for (size_t n = 0; n + off <= sizeof(got); n++) {
+			for (size_t i = 0; i < sizeof(got); i++)
+				got[i] = want[i] = (unsigned char)(i * 7 + 1);
+			for (size_t i = off; i < off + n; i++)
+				want[i] = 0xa5;
+			CHECK(memset(got + off, 0xa5, n) == got + off, "memset's return value");
+			CHECK(memcmp(got, want, sizeof(got)) == 0, "memset(buf + %zu, 0xa5, %zu)",
+			      off, n);
+		}
+	}
+}
+
 int main(void)
 {
+	check_memset();
 	check_printf();
 	check_strtou64();
 	check_cmdline();
