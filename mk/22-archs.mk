@@ -41,7 +41,7 @@ endef
 
 $(eval $(call arch_guest,mono,workload hostile))
 $(eval $(call arch_guest,micro,serial block file workload hostile))
-$(eval $(call arch_guest,exo,libos_direct libos_batched hostile))
+$(eval $(call arch_guest,exo,libos_direct libos_batched hostile heir))
 
 # make compare-archs: the architectures side by side on every provider
 # (bench/compare_archs.py; ARCHS_RECORDS=n, ARCHS_RUNS=n). Not part of make check.

@@ -5,6 +5,11 @@
  * (negative: error). Each call names a raw resource and the kernel checks
  * that the caller owns it (a secure binding); it implements no abstraction
  * on top: no files, no cache, no scheduler policy.
+ *
+ * When an environment exits or is killed, the kernel revokes all its
+ * bindings: its pages are unmapped from it and zeroed before anyone else
+ * gets them, its blocks can be bound by another environment, and it gets
+ * no more time slices (a yield to it goes to the next live environment).
  */
 #ifndef EXO_ABI_H
 #define EXO_ABI_H
@@ -23,6 +28,8 @@
 /* Where page_alloc may map pages: above the environment's own memory, below this. */
 #define EXO_PAGE_WINDOW_END (0x8000000000ul + 0x200000ul)
 #define EXO_MAX_BLOCKS_PER_CALL 8
+/* The physical pages page_alloc hands out, all environments together. */
+#define EXO_FRAMES 32
 
 #define E_PERM (-1)   /* the resource belongs to someone else */
 #define E_IO (-5)     /* the device said no */

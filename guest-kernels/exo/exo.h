@@ -26,7 +26,7 @@ int64_t res_page_free(unsigned env, struct uspace *as, uint64_t va);
 int64_t res_block_bind(unsigned env, uint64_t first, uint64_t count);
 int64_t res_block_io(unsigned env, const struct uspace *as, int write, uint64_t first,
 		     uint64_t count, uint64_t va);
-/* An environment is gone: its pages and blocks become free. */
-void res_release(unsigned env);
+/* An environment is gone: its pages leave its page tables and become free, its blocks unbound. */
+void res_release(unsigned env, struct uspace *as);
 
 #endif

@@ -13,8 +13,11 @@
  *   env 1, libOS "batched": a cache page read ahead and a page written
  *          behind, 8 blocks per kernel call: the same workload on a small
  *          area of its own, side by side on the same disk;
- *   env 2, a hostile program that tries the others' blocks and pages.
- * The two library OSes pass the CPU to each other at every progress line
+ *   env 2, a hostile program that tries the others' blocks and pages;
+ *   env 3, an heir: once both library OSes have exited it binds their
+ *          blocks and takes every page, which works only because the
+ *          kernel revoked the dead environments' bindings (env_gone).
+ * The environments pass the CPU to each other at every progress line
  * (cooperative: no timer yet).
  *
  * Where the switches happen: each kernel call is two ring transitions
@@ -32,10 +35,12 @@
 #define ENV_MEM (USER_MEM_MAX / 8)
 #define ENV_DIRECT 0
 #define ENV_BATCHED 1
+#define ENV_HEIR 3
 
 extern const char prog_libos_direct_start[], prog_libos_direct_end[];
 extern const char prog_libos_batched_start[], prog_libos_batched_end[];
 extern const char prog_hostile_start[], prog_hostile_end[];
+extern const char prog_heir_start[], prog_heir_end[];
 
 static struct env envs[MAX_ENVS];
 static unsigned nenvs, current;
@@ -56,9 +61,13 @@ static void finish(void)
 		"as_switches=%lu ctx_switches=%lu cycles=%lu cycles_per_record=%lu\n",
 		params.records, e->calls, e->ring_transitions, e->calls, e->as_switches, e->slices,
 		e->cycles, e->cycles / params.records);
-	kprintf("exo: library OS exits %ld and %ld, hostile programs killed %lu\n",
-		(long)status[ENV_DIRECT], (long)status[ENV_BATCHED], killed);
-	debug_exit(status[ENV_DIRECT] == 0 && status[ENV_BATCHED] == 0 && killed == 1 ? 0 : 1);
+	kprintf("exo: library OS exits %ld and %ld, heir %ld, hostile programs killed %lu\n",
+		(long)status[ENV_DIRECT], (long)status[ENV_BATCHED], (long)status[ENV_HEIR],
+		killed);
+	debug_exit(status[ENV_DIRECT] == 0 && status[ENV_BATCHED] == 0 && status[ENV_HEIR] == 0 &&
+			   killed == 1
+		       ? 0
+		       : 1);
 }
 
 /* Give the CPU to environment t (its slice starts now), with its registers in tf. */
@@ -100,7 +109,7 @@ static void env_gone(unsigned e, int64_t code)
 {
 	envs[e].alive = 0;
 	status[e] = code;
-	res_release(e);
+	res_release(e, &envs[e].as);
 }
 
 static int64_t copy_cmdline(struct env *e, uint64_t va, uint64_t size)
@@ -221,7 +230,8 @@ int guest_main(const char *cmdline)
 	idt_set_handler(USER_SYSCALL_VEC, on_call);
 	if (spawn("libos-direct", prog_libos_direct_start, prog_libos_direct_end) ||
 	    spawn("libos-batched", prog_libos_batched_start, prog_libos_batched_end) ||
-	    spawn("hostile", prog_hostile_start, prog_hostile_end)) {
+	    spawn("hostile", prog_hostile_start, prog_hostile_end) ||
+	    spawn("heir", prog_heir_start, prog_heir_end)) {
 		kprintf("exo: out of memory for the environments\n");
 		return 5;
 	}

@@ -5,5 +5,6 @@
 USER_PROGRAM(prog_libos_direct, "libos_direct.bin")
 USER_PROGRAM(prog_libos_batched, "libos_batched.bin")
 USER_PROGRAM(prog_hostile, "hostile.bin")
+USER_PROGRAM(prog_heir, "heir.bin")
 
 	.section .note.GNU-stack, "", @progbits

@@ -13,9 +13,10 @@
 #include "bootinfo.h"
 #include "exo.h"
 #include "guest.h"
+#include "kstring.h"
 #include "virtio_blk.h"
 
-#define FRAMES 32
+#define FRAMES EXO_FRAMES
 #define MAX_EXTENTS 16
 #define NOBODY (-1)
 #define PAGE 4096ul
@@ -67,6 +68,8 @@ int64_t res_page_alloc(unsigned env, struct uspace *as, uint64_t va)
 			continue;
 		if (uspace_map_page(as, va, virt_to_phys(frame_mem[i])))
 			return E_NOMEM;
+		/* The previous owner's data must not reach the next one. */
+		memset(frame_mem[i], 0, PAGE);
 		frames[i] = (struct frame){(int)env, va};
 		return (int64_t)i;
 	}
@@ -138,12 +141,20 @@ int64_t res_block_io(unsigned env, const struct uspace *as, int write, uint64_t 
 	return st == VIRTIO_BLK_S_OK ? 0 : E_IO;
 }
 
-void res_release(unsigned env)
+void res_release(unsigned env, struct uspace *as)
 {
-	for (unsigned i = 0; i < FRAMES; i++)
-		if (frames[i].owner == (int)env)
-			frames[i].owner = NOBODY;
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < FRAMES; i++) {
+		if (frames[i].owner != (int)env)
+			continue;
+		uspace_unmap_page(as, frames[i].va);
+		frames[i].owner = NOBODY;
+	}
+	/* Drop its extents altogether: an extent left behind would still refuse overlapping binds.
+	 */
 	for (unsigned i = 0; i < nextents; i++)
-		if (extents[i].owner == (int)env)
-			extents[i].owner = NOBODY;
+		if (extents[i].owner != (int)env)
+			extents[kept++] = extents[i];
+	nextents = kept;
 }

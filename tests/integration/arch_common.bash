@@ -51,7 +51,15 @@ arch_hostile_lines() {
 		echo '^hostile: block_bind\(a block of libos-direct\) returned -1$'
 		echo '^hostile: block_read\(a range wrapping past 2\^64\) returned -22$'
 		echo '^hostile: page_free\(libos-batched.s cache page\) returned -1$'
-		echo '^exo: killed hostile \(env 2\): #PF error 0x4 at user rip 0x[0-9a-f]+$' ;;
+		echo '^exo: killed hostile \(env 2\): #PF error 0x4 at user rip 0x[0-9a-f]+$'
+		# The heir (exo/user/heir.c) is refused the library OSes' blocks while
+		# they run and gets them, and every page of the pool (EXO_FRAMES, 32,
+		# exo/abi.h) zeroed, once they have exited: their bindings were revoked.
+		echo '^heir: block_bind\(the library OSes. areas, while they run\) returned -1$'
+		echo '^heir: block_bind\(the library OSes. areas, after they exited\) returned 0$'
+		echo '^heir: block_read\(libos-direct.s first output block\) returned 0$'
+		echo '^heir: page_alloc gave 32 pages, all zeroed$'
+		echo '^exo: library OS exits 0 and 0, heir 0, hostile programs killed 1$' ;;
 	esac
 }
 

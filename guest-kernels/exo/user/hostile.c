@@ -12,24 +12,10 @@
 #include "ulib.h"
 #include "workload.h"
 
-static void say(const char *what, int64_t r)
-{
-	char line[96];
-
-	ksnprintf(line, sizeof(line), "hostile: %s returned %ld\n", what, (long)r);
-	exo_puts(line);
-}
-
-static void print(void *ctx, const char *text)
-{
-	(void)ctx;
-	exo_puts(text);
-}
-
 int main(uint64_t a0, uint64_t a1)
 {
 	static uint8_t buf[512];
-	const struct wl_io io = {NULL, NULL, NULL, print};
+	const struct wl_io io = {NULL, NULL, NULL, exo_print};
 	const char *cmdline = exo_cmdline();
 	struct wl_params p;
 
@@ -37,13 +23,14 @@ int main(uint64_t a0, uint64_t a1)
 	(void)a1;
 	if (!cmdline || wl_parse(cmdline, &p, &io))
 		return 4;
-	say("block_read(a block of libos-direct)",
-	    exo_call(EXO_BLOCK_READ, p.in, 1, (uint64_t)(uintptr_t)buf));
-	say("block_bind(a block of libos-direct)", exo_call(EXO_BLOCK_BIND, p.in, 1, 0));
-	say("block_read(a range wrapping past 2^64)",
-	    exo_call(EXO_BLOCK_READ, ~0ul - 2, 8, (uint64_t)(uintptr_t)buf));
-	say("page_free(libos-batched's cache page)",
-	    exo_call(EXO_PAGE_FREE, BATCHED_CACHE_VA, 0, 0));
+	exo_report("hostile", "block_read(a block of libos-direct)",
+		   exo_call(EXO_BLOCK_READ, p.in, 1, (uint64_t)(uintptr_t)buf));
+	exo_report("hostile", "block_bind(a block of libos-direct)",
+		   exo_call(EXO_BLOCK_BIND, p.in, 1, 0));
+	exo_report("hostile", "block_read(a range wrapping past 2^64)",
+		   exo_call(EXO_BLOCK_READ, ~0ul - 2, 8, (uint64_t)(uintptr_t)buf));
+	exo_report("hostile", "page_free(libos-batched's cache page)",
+		   exo_call(EXO_PAGE_FREE, BATCHED_CACHE_VA, 0, 0));
 	exo_puts("hostile: reading libos-batched's cache page\n");
 	return *(volatile uint8_t *)BATCHED_CACHE_VA;
 }

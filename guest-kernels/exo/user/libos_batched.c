@@ -13,7 +13,7 @@
 #include "ulib.h"
 #include "workload.h"
 
-#define RECORDS 16
+#define RECORDS BATCHED_RECORDS
 #define BATCH EXO_MAX_BLOCKS_PER_CALL
 #define READ_PAGE BATCHED_CACHE_VA
 #define WRITE_PAGE (BATCHED_CACHE_VA + 4096)

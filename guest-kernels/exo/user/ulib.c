@@ -2,6 +2,7 @@
 /* exo's user library: the entry and the raw kernel call (../abi.h). */
 #include "ulib.h"
 #include "kstring.h"
+#include "printf.h"
 
 __attribute__((section(".text.start"), noreturn)) void _start(uint64_t a0, uint64_t a1);
 
@@ -31,6 +32,20 @@ void exo_exit(int64_t code)
 void exo_puts(const char *s)
 {
 	exo_call(EXO_CONSOLE, (uint64_t)(uintptr_t)s, strlen(s), 0);
+}
+
+void exo_report(const char *who, const char *what, int64_t r)
+{
+	char line[128];
+
+	ksnprintf(line, sizeof(line), "%s: %s returned %ld\n", who, what, (long)r);
+	exo_puts(line);
+}
+
+void exo_print(void *ctx, const char *text)
+{
+	(void)ctx;
+	exo_puts(text);
 }
 
 const char *exo_cmdline(void)
