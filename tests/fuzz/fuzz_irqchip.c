@@ -25,9 +25,10 @@
  *    slave vector), never more than one per chip; an IRR bit appears only
  *    for the line just raised, or on master IR2 (the cascade); the state
  *    stays in range (priority_add < 8, init_state < 4);
- *  - 8254: after i8254_advance(t), i8254_next_edge(t) lies after t, and a
- *    later advance with no PIT access in between counts no edge before
- *    that time and at least one from it on; the state read back is in range;
+ *  - 8254: after i8254_advance(t), i8254_next_edge(t) lies after t, OUT0 is
+ *    low just before it and high at it, and a later advance with no PIT
+ *    access in between counts no edge before that time and at least one
+ *    from it on; the state read back is in range;
  *  - IOAPIC: a line change sends at most one message, with that entry's
  *    vector, and a level message leaves remote IRR set; an EOI sends only
  *    that vector, and afterwards exactly the entries it re-sent wait for an
@@ -205,6 +206,9 @@ static void clock_moves(struct rig *r, struct fuzz_in *in, unsigned arg)
 	if (delta > UINT64_MAX - r->now)
 		delta = UINT64_MAX - r->now;
 	r->now += delta;
+	/* The predicted edge is where OUT0 rises (asked before advance settles the counter). */
+	if (r->pit_edge != UINT64_MAX && !(r->pit.flags & KVM_PIT_FLAGS_HPET_LEGACY))
+		check(i8254_out0(&r->pit, r->pit_edge) && !i8254_out0(&r->pit, r->pit_edge - 1));
 	edges = i8254_advance(&r->pit, r->now);
 	if (r->pit_edge != UINT64_MAX) {
 		check(r->pit_edge > before);

@@ -316,6 +316,8 @@ START_TEST(mode3_new_count_at_the_half_cycle_end)
 	program(0, 3, 10, T0);
 	out(CNT0, 6, clk(2));
 	out(CNT0, 0, clk(2));
+	ck_assert_uint_gt(i8254_next_edge(&pit, clk(3)), clk(7)); /* the next rise is at 8 */
+	ck_assert_uint_le(i8254_next_edge(&pit, clk(3)), clk(8));
 	ck_assert(i8254_out0(&pit, clk(4)));
 	ck_assert(!i8254_out0(&pit, clk(5)));
 	ck_assert_uint_eq(latched(0, clk(6)), 4);

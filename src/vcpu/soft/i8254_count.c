@@ -103,7 +103,7 @@ bool i8254_out_at(const struct i8254_channel *c, uint64_t now)
 	case 1: /* low from the trigger until zero */
 		return !ce.counting || d >= ce.n;
 	case 2: /* low for the one clock at count 1; gate low forces it high */
-		return !ce.counting || !c->gate || d % ce.n != ce.n - 1;
+		return !ce.counting || !c->gate || ce.n < 2 || d % ce.n != ce.n - 1;
 	case 3: /* high for the first half (rounded up), low for the rest */
 		return !ce.counting || !c->gate || d % ce.n < (ce.n + 1) / 2;
 	case 4:
@@ -131,7 +131,8 @@ static uint64_t one_shot_rise(const struct i8254_channel *c, const struct i8254_
 
 static bool periodic(const struct i8254_channel *c, const struct i8254_ce *ce)
 {
-	/* A count of 1 is illegal in modes 2 and 3: OUT then never changes. */
+	/* A count of 1 is illegal in modes 2 and 3: OUT then stays high (as KVM and QEMU show it).
+	 */
 	return (c->mode == 2 || c->mode == 3) && ce->n >= 2;
 }
 
@@ -150,20 +151,33 @@ uint64_t i8254_rises_between(const struct i8254_channel *c, const struct i8254_c
 	return k && a < k && k <= b;
 }
 
-uint64_t i8254_next_rise(const struct i8254_channel *c, uint64_t now)
+/* The first rise of OUT after t for the counting element ce. */
+static uint64_t rise_after(const struct i8254_channel *c, const struct i8254_ce *ce, uint64_t t)
 {
-	struct i8254_ce ce = i8254_ce_at(c, now);
 	uint64_t d, k;
 
-	if (!ce.counting || c->frozen_ns != UINT64_MAX)
+	if (!ce->counting || c->frozen_ns != UINT64_MAX)
 		return UINT64_MAX;
-	d = i8254_ticks(c, &ce, now);
-	if (periodic(c, &ce)) {
-		k = (d / ce.n + 1) * ce.n;
+	d = i8254_ticks(c, ce, t);
+	if (periodic(c, ce)) {
+		k = (d / ce->n + 1) * ce->n;
 	} else {
-		k = one_shot_rise(c, &ce);
+		k = one_shot_rise(c, ce);
 		if (!k || k <= d)
 			return UINT64_MAX;
 	}
-	return i8254_tick_time(ce.load, k);
+	return i8254_tick_time(ce->load, k);
+}
+
+uint64_t i8254_next_rise(const struct i8254_channel *c, uint64_t now)
+{
+	struct i8254_ce ce = i8254_ce_at(c, now), next;
+	uint64_t t = rise_after(c, &ce, now);
+
+	/* A count taken mid-cycle (mode 3's half-cycle) ends the old waveform before its rise. */
+	if (c->null_count && c->transfer_ns > now && t > c->transfer_ns) {
+		next = (struct i8254_ce){i8254_clocks(c->cr, c->bcd), c->cr_load_ns, true};
+		t = rise_after(c, &next, c->transfer_ns);
+	}
+	return t;
 }
