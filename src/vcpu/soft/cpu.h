@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "vcpu/soft/clock.h"
 #include "vcpu/soft/fpu.h"
 #include "vcpu/soft/soft_cpu.h"
 #include "vcpu/soft/x86.h"
@@ -213,6 +214,23 @@ struct soft_cpu {
 	struct fpu_state fpu;
 	/* the in-"kernel" local APIC (lapic.c), NULL until KVM_CREATE_IRQCHIP */
 	struct lapic *lapic;
+	/*
+	 * In-"kernel" interrupts (irqchip.c). irq_work: another thread (or
+	 * this one) changed what this vCPU may take; the loop looks between
+	 * blocks, without returning to the VMM (unlike kick). A halted vCPU
+	 * sleeps on the futex word wake_seq (sleeping set meanwhile).
+	 * intr_ready: an interrupt waits for IF (computed under the lock).
+	 * NMI: pending (KVM_NMI, LAPIC) and blocked until IRET.
+	 */
+	volatile uint32_t irq_work;
+	uint32_t wake_seq, sleeping;
+	bool intr_ready;
+	bool nmi_pending, nmi_masked;
+	uint64_t timer_due_ns;	 /* earliest PIT/LAPIC timer expiry (host ns), UINT64_MAX none */
+	uint64_t timer_poll_insns; /* insns retired when the loop last read the clock */
+	/* kvmclock (pvclock.c): MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW */
+	uint64_t pvclock_msr, wall_clock_msr;
+	uint32_t pvclock_generation; /* clock generation the record was written for */
 
 	struct tlb_entry tlb[TLB_ENTRIES];
 	uint32_t tlb_generation; /* soft_vm generation the TLB was filled under */
@@ -243,6 +261,7 @@ struct soft_vm {
 	uint32_t generation; /* bumped on slot changes: TLBs and caches revalidate */
 	uint32_t run_epoch;  /* bumped on every KVM_RUN: the VMM may have written RAM */
 	struct soft_irqchip *irqchip; /* NULL until KVM_CREATE_IRQCHIP */
+	struct soft_clock clock;      /* host time, guest TSC, KVM clock (clock.h) */
 };
 
 /* Host pointer of [gpa, gpa+len) if inside one slot, else NULL (never touches outside). */
@@ -329,6 +348,11 @@ int cpu_soft_interrupt(struct soft_cpu *cpu, int vector);
  * EXEC_EXIT (2) when delivering it triple-faulted: kvm_run holds KVM_EXIT_SHUTDOWN.
  */
 int cpu_deliver_irq(struct soft_cpu *cpu);
+/*
+ * Deliver an acknowledged external interrupt or NMI (vector) now, whatever
+ * IF says (the caller checked): 1, or EXEC_EXIT after a triple fault.
+ */
+int cpu_deliver_external(struct soft_cpu *cpu, uint8_t vector);
 
 /* ---- modes and segments (seg.c) ---- */
 void cpu_update_mode(struct soft_cpu *cpu); /* recompute cpl/code_bits after CS/CR0/EFER */

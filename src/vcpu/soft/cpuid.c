@@ -3,12 +3,16 @@
  * CPUID: answered from the table the VMM set with KVM_SET_CPUID2, and the
  * table of what this CPU implements (KVM_GET_SUPPORTED_CPUID). Only
  * features the interpreter really executes are advertised: no x87/SSE,
- * no local APIC, no XSAVE.
+ * no XSAVE; the local APIC's bits only with KVM_CREATE_IRQCHIP (issue 11).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <asm/kvm_para.h>
+
+#include "vcpu/soft/clock.h"
+#include "vcpu/soft/lapic.h"
 #include "vcpu/soft/sys.h"
 
 /* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH */
@@ -16,6 +20,12 @@
 		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19))
 /* CPUID.1 ECX: CX16, POPCNT, hypervisor (the VMM may set it) */
 #define L1_ECX ((1u << 13) | (1u << 23) | (1u << 31))
+/* The local APIC's bits: CPUID.1 EDX.APIC, ECX.x2APIC and ECX.TSC-deadline (irqchip only) */
+#define L1_EDX_APIC (1u << 9)
+#define L1_ECX_APIC ((1u << 21) | (1u << 24))
+/* KVM paravirtual features (0x40000001 EAX): kvmclock MSRs, stable TSC, no I/O delay needed */
+#define KVM_FEATURES ((1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_NOP_IO_DELAY) | \
+		      (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 /* CPUID.80000001 ECX: LAHF/SAHF in 64-bit mode, LZCNT */
 #define X1_ECX ((1u << 0) | (1u << 5))
 /* CPUID.80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM */
@@ -41,11 +51,20 @@ static unsigned fill_supported(struct kvm_cpuid_entry2 *e)
 	unsigned n = 0, i;
 	uint32_t w[12];
 
-	/* "GenuineIntel", basic leaves up to 7 */
-	put(&e[n++], 0, 0, 0, 7, 0x756e6547, 0x6c65746e, 0x49656e69);
+	/* "GenuineIntel", basic leaves up to 0x16 */
+	put(&e[n++], 0, 0, 0, 0x16, 0x756e6547, 0x6c65746e, 0x49656e69);
 	/* family 6, model 6, stepping 3; CLFLUSH line 8 qwords */
-	put(&e[n++], 1, 0, 0, 0x663, 8 << 8, L1_ECX, L1_EDX);
+	put(&e[n++], 1, 0, 0, 0x663, 8 << 8, L1_ECX | L1_ECX_APIC, L1_EDX | L1_EDX_APIC);
 	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, 0, 0, 0);
+	/* TSC = crystal * EBX / EAX, crystal (ECX) = the LAPIC's 1 GHz bus clock (clock.h) */
+	put(&e[n++], 0x15, 0, 0, 1, (uint32_t)(SOFT_TSC_KHZ * 1000 / SOFT_CRYSTAL_HZ),
+	    (uint32_t)SOFT_CRYSTAL_HZ, 0);
+	/* base and maximum MHz, bus MHz */
+	put(&e[n++], 0x16, 0, 0, (uint32_t)(SOFT_TSC_KHZ / 1000), (uint32_t)(SOFT_TSC_KHZ / 1000),
+	    (uint32_t)(SOFT_CRYSTAL_HZ / 1000000), 0);
+	/* the KVM leaves: "KVMKVMKVM\0\0\0" and the paravirtual clock */
+	put(&e[n++], KVM_CPUID_SIGNATURE, 0, 0, KVM_CPUID_FEATURES, 0x4b4d564b, 0x564b4d56, 0x4d);
+	put(&e[n++], KVM_CPUID_FEATURES, 0, 0, KVM_FEATURES, 0, 0, 0);
 	put(&e[n++], 0x80000000, 0, 0, 0x80000008, 0, 0, 0);
 	put(&e[n++], 0x80000001, 0, 0, 0, 0, X1_ECX, X1_EDX);
 	memcpy(w, brand, sizeof(w));
@@ -58,7 +77,7 @@ static unsigned fill_supported(struct kvm_cpuid_entry2 *e)
 
 int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries)
 {
-	struct kvm_cpuid_entry2 e[16];
+	struct kvm_cpuid_entry2 e[24];
 	unsigned n = fill_supported(e);
 
 	if (max_entries < n)
@@ -127,4 +146,11 @@ void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out
 	out[1] = e->ebx;
 	out[2] = e->ecx;
 	out[3] = e->edx;
+	/* as KVM: CPUID.1 shows the APIC as IA32_APIC_BASE enables it; none without an irqchip */
+	if (leaf == 1) {
+		if (!cpu->lapic || !lapic_hw_enabled(cpu->lapic))
+			out[3] &= ~L1_EDX_APIC;
+		if (!cpu->lapic)
+			out[2] &= ~L1_ECX_APIC;
+	}
 }

@@ -411,12 +411,18 @@ int cpu_deliver_irq(struct soft_cpu *cpu)
 	if (!cpu->irq_pending || !(cpu_get_rflags(cpu) & FL_IF) || cpu->int_shadow)
 		return 0;
 	cpu->irq_pending = false;
-	cpu->next_rip = cpu->rip;
-	rc = cpu_deliver_event(cpu, cpu->irq_vector, false, 0, EV_EXTERNAL);
-	if (rc == EXEC_OK) {
+	rc = cpu_deliver_external(cpu, cpu->irq_vector);
+	if (rc == 1)
 		cpu->stats.irq_injected++;
-		return 1;
-	}
+	return rc;
+}
+
+int cpu_deliver_external(struct soft_cpu *cpu, uint8_t vector)
+{
+	int rc;
+
+	cpu->next_rip = cpu->rip;
+	rc = cpu_deliver_event(cpu, vector, false, 0, EV_EXTERNAL);
 	if (rc == EXEC_FAULT && deliver_chain(cpu, -1) == EXEC_EXIT)
 		return EXEC_EXIT;
 	return 1;

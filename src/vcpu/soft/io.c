@@ -19,6 +19,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/sys.h"
 
 /* The I/O data page: the second page of the vCPU's kvm_run mapping, like KVM. */
@@ -141,6 +142,15 @@ static int io_access(struct soft_cpu *cpu, bool write, bool mmio, uint64_t addr,
 	unsigned done, n;
 	int rc;
 
+	/* the in-"kernel" PIC, PIT, IOAPIC and LAPIC answer without an exit, as KVM's */
+	if (cpu->vm->irqchip) {
+		if (mmio ? count == 1 && size <= MMIO_PIECE_MAX &&
+			       irqchip_mmio(cpu, write, addr, size, data)
+			 : irqchip_pio(cpu, write, (uint16_t)addr, size, count, data)) {
+			cpu->stats.kernel_io++;
+			return EXEC_OK;
+		}
+	}
 	if (!mmio) {
 		if ((size_t)size * count > IO_DATA_MAX || !count)
 			return io_too_big(cpu);

@@ -39,6 +39,7 @@
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8ff
 #define MSR_TSC_DEADLINE 0x6e0
+#define MSR_IA32_APIC_BASE 0x1b
 
 /* Register offsets in the page (SDM table 11-1); x2APIC MSR = 0x800 + off / 16. */
 enum {

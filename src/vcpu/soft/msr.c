@@ -4,8 +4,8 @@
  * guest, KVM_GET/SET_MSRS from the VMM). Anything else raises #GP in the
  * guest and stops a KVM_GET/SET_MSRS batch, as KVM does.
  */
-#include <x86intrin.h>
-
+#include "vcpu/soft/irqchip.h"
+#include "vcpu/soft/pvclock.h"
 #include "vcpu/soft/sys.h"
 
 enum {
@@ -27,13 +27,26 @@ enum {
 	MSR_TSC_AUX = 0xc0000103,
 };
 
+/* The guest TSC: SOFT_TSC_KHZ from host time (clock.h), plus the vCPU's offset. */
 uint64_t cpu_tsc(struct soft_cpu *cpu)
 {
-	return __rdtsc() + cpu->tsc_offset;
+	return soft_tsc_from_ns(soft_clock_host_ns(&cpu->vm->clock)) + cpu->tsc_offset;
+}
+
+/* MSRs of other homes: the local APIC's and kvmclock's. 1 when none of them. */
+static int msr_read_elsewhere(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
+{
+	int rc = cpu->lapic ? irqchip_msr_read(cpu, index, v) : 1;
+
+	return rc == 1 ? pvclock_msr_read(cpu, index, v) : rc;
 }
 
 int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 {
+	int rc = msr_read_elsewhere(cpu, index, v);
+
+	if (rc != 1)
+		return rc;
 	switch (index) {
 	case MSR_TSC:
 		*v = cpu_tsc(cpu);
@@ -119,11 +132,18 @@ static int write_efer(struct soft_cpu *cpu, uint64_t v)
 	return 0;
 }
 
-int msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
+int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host)
 {
+	int rc = cpu->lapic ? irqchip_msr_write(cpu, index, v, host) : 1;
+
+	if (rc == 1)
+		rc = pvclock_msr_write(cpu, index, v);
+	if (rc != 1)
+		return rc;
 	switch (index) {
 	case MSR_TSC:
-		cpu->tsc_offset = v - __rdtsc();
+		cpu->tsc_offset = v - soft_tsc_from_ns(soft_clock_host_ns(&cpu->vm->clock));
+		cpu->pvclock_generation = cpu->vm->clock.generation - 1; /* republish */
 		break;
 	case MSR_APIC_BASE:
 		/* BSP (8), enable (11) and the base below MAXPHYADDR; no x2APIC */
@@ -183,4 +203,9 @@ int msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
 		return -1;
 	}
 	return 0;
+}
+
+int msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v)
+{
+	return msr_write_host(cpu, index, v, false);
 }

@@ -13,7 +13,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include <limits.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
 #include "vcpu/soft/exec.h"
+#include "vcpu/soft/irqchip.h"
 
 #define BLOCK_BUDGET 4096 /* instructions per block before the loop looks around */
 
@@ -22,7 +28,14 @@
 
 void soft_cpu_kick(struct soft_cpu *cpu)
 {
-	__atomic_store_n(&cpu->kick, 1, __ATOMIC_RELEASE);
+	int err = errno;
+
+	__atomic_store_n(&cpu->kick, 1, __ATOMIC_SEQ_CST);
+	/* a vCPU asleep in HLT wakes at once (futex(2) is async-signal-safe) */
+	__atomic_add_fetch(&cpu->wake_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&cpu->sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &cpu->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+	errno = err;
 }
 
 static inline uint64_t linear_rip(const struct soft_cpu *cpu)
@@ -42,8 +55,8 @@ static void post_run(struct soft_cpu *cpu)
 
 	run->if_flag = (cpu->rflags & FL_IF) != 0;
 	run->ready_for_interrupt_injection = interruptible(cpu) && !cpu->irq_pending;
-	run->cr8 = cpu->cr8;
-	run->apic_base = cpu->apic_base;
+	run->cr8 = cpu->lapic ? irqchip_cr8(cpu) : cpu->cr8;
+	run->apic_base = cpu_apic_base(cpu);
 	run->flags = 0;
 	cpu->stats.exits++;
 }
@@ -339,7 +352,16 @@ int cpu_run_loop(struct soft_cpu *cpu)
 				return exit_intr(cpu);
 		}
 		cc_collect(cpu->vm);
-		if (cpu->irq_pending && interruptible(cpu)) {
+		if (cpu->lapic) {
+			/* the in-"kernel" irqchip: timers, interrupts, HLT sleep (irqchip_cpu.c) */
+			if (irqchip_service(cpu))
+				break;
+			if (cpu->halted) {
+				if (irqchip_halt_wait(cpu))
+					return exit_intr(cpu);
+				continue;
+			}
+		} else if (cpu->irq_pending && interruptible(cpu)) {
 			run->exit_reason = KVM_EXIT_UNKNOWN;
 			if (cpu_deliver_irq(cpu)) {
 				cpu->halted = false;

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "vcpu/soft/exec.h"
+#include "vcpu/soft/irqchip.h"
+#include "vcpu/soft/pvclock.h"
 #include "vcpu/soft/sys.h"
 
 static void seg_reset(struct seg *s, uint16_t sel, uint64_t base, uint8_t type, uint8_t sbit)
@@ -74,6 +76,13 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 	cpu_reset(cpu);
 	if (id)
 		cpu->apic_base &= ~(1ULL << 8); /* only vCPU 0 is the bootstrap processor */
+	/* as KVM, the guest TSC starts near 0 when the vCPU is created */
+	cpu->tsc_offset = -soft_tsc_from_ns(soft_clock_host_ns(&vm->clock));
+	cpu->timer_due_ns = UINT64_MAX;
+	if (vm->irqchip && irqchip_attach_cpu(vm->irqchip, cpu)) {
+		free(cpu);
+		return NULL;
+	}
 	tlb_flush(cpu);
 	return cpu;
 }
@@ -82,6 +91,8 @@ void soft_cpu_destroy(struct soft_cpu *cpu)
 {
 	if (!cpu)
 		return;
+	if (cpu->lapic)
+		irqchip_detach_cpu(cpu->vm->irqchip, cpu);
 	free(cpu->cpuid);
 	free(cpu);
 }
@@ -186,9 +197,9 @@ void soft_cpu_get_sregs(struct soft_cpu *cpu, struct kvm_sregs *sr)
 	sr->cr2 = cpu->cr2;
 	sr->cr3 = cpu->cr3;
 	sr->cr4 = cpu->cr4;
-	sr->cr8 = cpu->cr8;
+	sr->cr8 = cpu->lapic ? irqchip_cr8(cpu) : cpu->cr8;
 	sr->efer = cpu->efer;
-	sr->apic_base = cpu->apic_base;
+	sr->apic_base = cpu_apic_base(cpu);
 	if (cpu->irq_pending)
 		sr->interrupt_bitmap[cpu->irq_vector / 64] = 1ULL << (cpu->irq_vector % 64);
 }
@@ -236,6 +247,10 @@ int soft_cpu_set_sregs(struct soft_cpu *cpu, const struct kvm_sregs *sr)
 	cpu->cr3 = sr->cr3;
 	cpu->cr4 = sr->cr4;
 	cpu->cr8 = sr->cr8 & 15;
+	if (cpu->lapic) {
+		irqchip_set_cr8(cpu, sr->cr8 & 15);
+		msr_write_host(cpu, MSR_IA32_APIC_BASE, sr->apic_base, true);
+	}
 	cpu->efer = sr->efer;
 	cpu->apic_base = sr->apic_base;
 	for (i = 0; i < 256; i++) {
@@ -255,6 +270,9 @@ int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector)
 {
 	if (vector > 255)
 		return -EINVAL;
+	/* as KVM: KVM_INTERRUPT is for a userspace irqchip only */
+	if (cpu->lapic)
+		return -ENXIO;
 	/* KVM without an in-kernel irqchip replaces a vector not yet delivered. */
 	cpu->irq_pending = true;
 	cpu->irq_vector = (uint8_t)vector;
@@ -297,7 +315,7 @@ int soft_cpu_get_msr(struct soft_cpu *cpu, uint32_t index, uint64_t *value)
 
 int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value)
 {
-	return msr_write(cpu, index, value);
+	return msr_write_host(cpu, index, value, true);
 }
 
 /* What KVM leaves in kvm_run after every KVM_RUN (the loop does it on its exits). */
@@ -307,8 +325,8 @@ static void run_save(struct soft_cpu *cpu)
 	bool if_flag = cpu_get_rflags(cpu) & FL_IF;
 
 	run->if_flag = if_flag;
-	run->cr8 = cpu->cr8;
-	run->apic_base = cpu->apic_base;
+	run->cr8 = cpu->lapic ? irqchip_cr8(cpu) : cpu->cr8;
+	run->apic_base = cpu_apic_base(cpu);
 	run->ready_for_interrupt_injection = if_flag && !cpu->int_shadow && !cpu->irq_pending;
 	run->flags = 0;
 }
@@ -329,7 +347,10 @@ int soft_cpu_run(struct soft_cpu *cpu)
 	cpu->vm->run_epoch++;
 	if (cpu->tlb_generation != cpu->vm->generation)
 		tlb_flush(cpu);
-	cpu->cr8 = run->cr8 & 15; /* userspace may change the TPR, as with KVM */
+	/* userspace may change the TPR, as with KVM without an in-kernel LAPIC */
+	if (!cpu->lapic)
+		cpu->cr8 = run->cr8 & 15;
+	pvclock_refresh(cpu);
 	cpu->io.exit_after_commit = false;
 	/*
 	 * As KVM's complete_userspace_io, before immediate_exit is looked

@@ -25,6 +25,10 @@ struct soft_cpu_stats {
 	uint64_t irq_injected; /* external interrupts delivered */
 	uint64_t exceptions;   /* exceptions delivered through the IDT */
 	uint64_t exits;        /* returns from soft_cpu_run() */
+	uint64_t nmi_injected;  /* NMIs delivered */
+	uint64_t halt_wakeups;  /* HLTs ended by an event (in-"kernel" irqchip) */
+	uint64_t timer_expiries; /* LAPIC timer expiries (each period counts) */
+	uint64_t kernel_io;     /* port/MMIO accesses the in-"kernel" devices answered (no exit) */
 };
 
 struct soft_vm *soft_vm_create(void);
@@ -85,5 +89,33 @@ int soft_cpu_run(struct soft_cpu *cpu);
 void soft_cpu_kick(struct soft_cpu *cpu);
 
 const struct soft_cpu_stats *soft_cpu_get_stats(const struct soft_cpu *cpu);
+
+/*
+ * ---- In-"kernel" interrupt controllers, timers and clocks (irqchip.c, issue 11) ----
+ * Each returns 0 or -errno as the KVM ioctl of the same name; the checks
+ * that need the fd layer (vCPUs created yet, user pointers) are soft_kvm.c's.
+ */
+int soft_vm_create_irqchip(struct soft_vm *vm);                     /* KVM_CREATE_IRQCHIP */
+bool soft_vm_has_irqchip(const struct soft_vm *vm);
+/* KVM_IRQ_LINE(_STATUS): GSI irq to level; *status as KVM's (<0 masked, 0 coalesced, >0 delivered). */
+int soft_vm_irq_line(struct soft_vm *vm, uint32_t irq, int level, int32_t *status);
+int soft_vm_get_irqchip(struct soft_vm *vm, struct kvm_irqchip *chip);
+int soft_vm_set_irqchip(struct soft_vm *vm, const struct kvm_irqchip *chip);
+int soft_vm_create_pit(struct soft_vm *vm, uint32_t flags);          /* KVM_CREATE_PIT2 */
+int soft_vm_get_pit(struct soft_vm *vm, struct kvm_pit_state2 *s);
+int soft_vm_set_pit(struct soft_vm *vm, const struct kvm_pit_state2 *s);
+int soft_vm_signal_msi(struct soft_vm *vm, const struct kvm_msi *msi); /* 1 delivered, 0 not */
+void soft_vm_get_clock(struct soft_vm *vm, struct kvm_clock_data *d);
+int soft_vm_set_clock(struct soft_vm *vm, const struct kvm_clock_data *d);
+/* Tests: every timer and the TSC read fn(opaque) (ns) instead of CLOCK_MONOTONIC. */
+void soft_vm_set_clock_hook(struct soft_vm *vm, uint64_t (*fn)(void *opaque), void *opaque);
+/* The guest TSC rate (KVM_GET_TSC_KHZ). */
+uint32_t soft_cpu_tsc_khz(void);
+
+int soft_cpu_get_lapic(struct soft_cpu *cpu, struct kvm_lapic_state *s); /* -EINVAL: no irqchip */
+int soft_cpu_set_lapic(struct soft_cpu *cpu, const struct kvm_lapic_state *s);
+void soft_cpu_get_mp_state(struct soft_cpu *cpu, struct kvm_mp_state *mp);
+int soft_cpu_set_mp_state(struct soft_cpu *cpu, const struct kvm_mp_state *mp);
+int soft_cpu_nmi(struct soft_cpu *cpu); /* KVM_NMI */
 
 #endif

@@ -258,7 +258,19 @@ static int check_extension(long cap)
 	case KVM_CAP_READONLY_MEM:
 	/* the CPU works on the VMM's pages themselves: changes show at once */
 	case KVM_CAP_SYNC_MMU:
+	/* the in-"kernel" irqchip, PIT and clocks (irqchip.c, issue 11) */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_USER_NMI:
 		return 1;
+	case KVM_CAP_ADJUST_CLOCK:
+		return KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME; /* the flags KVM_GET_CLOCK gives */
 	case KVM_CAP_NR_MEMSLOTS:
 		return SOFT_NR_MEMSLOTS;
 	case KVM_CAP_NR_VCPUS:
@@ -538,8 +550,106 @@ err:
 	return fail(rc);
 }
 
+static int create_irqchip(struct sk_vm *vm)
+{
+	int rc;
+
+	pthread_mutex_lock(&vm->lock);
+	/* as KVM: EEXIST for a second one, EINVAL once vCPUs exist */
+	rc = soft_vm_has_irqchip(vm->vm) ? -EEXIST
+	     : vm->nr_vcpus		  ? -EINVAL
+					  : soft_vm_create_irqchip(vm->vm);
+	pthread_mutex_unlock(&vm->lock);
+	return rc < 0 ? fail(-rc) : 0;
+}
+
+static int irq_line(struct sk_vm *vm, struct kvm_irq_level *l, bool status)
+{
+	int32_t st;
+	int rc;
+
+	if (!l)
+		return fail(EFAULT);
+	rc = soft_vm_irq_line(vm->vm, l->irq, (int)l->level, &st);
+	if (rc < 0)
+		return fail(-rc);
+	if (status)
+		l->status = st;
+	return 0;
+}
+
+/* The VM-fd ioctls of the irqchip, PIT and clock; -2 when req is none of them. */
+static int irqchip_ioctl(struct sk_vm *vm, unsigned long req, void *arg)
+{
+	struct soft_vm *v = vm->vm;
+	int rc;
+
+	switch (req) {
+	case KVM_CREATE_IRQCHIP:
+		return create_irqchip(vm);
+	case KVM_GET_TSC_KHZ:
+		return (int)soft_cpu_tsc_khz();
+	default:
+		break;
+	}
+	switch (req) {
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_CREATE_PIT2:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+	case KVM_SIGNAL_MSI:
+		if (!arg) /* each takes a struct */
+			return fail(EFAULT);
+		break;
+	default:
+		return -2;
+	}
+	switch (req) {
+	case KVM_IRQ_LINE:
+		return irq_line(vm, arg, false);
+	case KVM_IRQ_LINE_STATUS:
+		return irq_line(vm, arg, true);
+	case KVM_CREATE_PIT2:
+		rc = soft_vm_create_pit(v, ((struct kvm_pit_config *)arg)->flags);
+		break;
+	case KVM_GET_IRQCHIP:
+		rc = soft_vm_get_irqchip(v, arg);
+		break;
+	case KVM_SET_IRQCHIP:
+		rc = soft_vm_set_irqchip(v, arg);
+		break;
+	case KVM_GET_PIT2:
+		rc = soft_vm_get_pit(v, arg);
+		break;
+	case KVM_SET_PIT2:
+		rc = soft_vm_set_pit(v, arg);
+		break;
+	case KVM_GET_CLOCK:
+		soft_vm_get_clock(v, arg);
+		return 0;
+	case KVM_SET_CLOCK:
+		rc = soft_vm_set_clock(v, arg);
+		break;
+	case KVM_SIGNAL_MSI:
+		rc = soft_vm_signal_msi(v, arg);
+		return rc < 0 ? fail(-rc) : rc;
+	default:
+		return -2;
+	}
+	return rc < 0 ? fail(-rc) : 0;
+}
+
 static int vm_ioctl(struct sk_vm *vm, unsigned long req, void *arg)
 {
+	int rc = irqchip_ioctl(vm, req, arg);
+
+	if (rc != -2)
+		return rc;
 	switch (req) {
 	case KVM_CHECK_EXTENSION:
 		return check_extension((long)(unsigned long)arg);
@@ -660,6 +770,24 @@ static int vcpu_ioctl_locked(struct sk_vcpu *vcpu, unsigned long req, void *arg)
 			return fail(EFAULT);
 		soft_cpu_translate(vcpu->cpu, arg);
 		return 0;
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+	case KVM_GET_MP_STATE:
+	case KVM_SET_MP_STATE:
+		if (!arg)
+			return fail(EFAULT);
+		rc = req == KVM_GET_LAPIC   ? soft_cpu_get_lapic(vcpu->cpu, arg)
+		     : req == KVM_SET_LAPIC ? soft_cpu_set_lapic(vcpu->cpu, arg)
+		     : req == KVM_SET_MP_STATE ? soft_cpu_set_mp_state(vcpu->cpu, arg)
+					       : (soft_cpu_get_mp_state(vcpu->cpu, arg), 0);
+		return rc < 0 ? fail(-rc) : 0;
+	case KVM_NMI:
+		return soft_cpu_nmi(vcpu->cpu) < 0 ? fail(EINVAL) : 0;
+	case KVM_GET_TSC_KHZ:
+		return (int)soft_cpu_tsc_khz();
+	case KVM_SET_TSC_KHZ:
+		/* the rate is fixed: only asking for the same one succeeds */
+		return (unsigned long)arg == soft_cpu_tsc_khz() ? 0 : fail(EINVAL);
 	case KVM_GET_STATS_FD:
 		rc = soft_kvm_stats_fd(&vcpu->stats, vcpu->id, soft_cpu_get_stats(vcpu->cpu));
 		return rc < 0 ? fail(-rc) : rc;

@@ -31,6 +31,10 @@ enum {
 	ST_SOFT_MSR_READS,
 	ST_SOFT_MSR_WRITES,
 	ST_SOFT_EXCEPTIONS,
+	ST_HALT_WAKEUP,
+	ST_NMI_INJECTIONS,
+	ST_SOFT_TIMER_EXPIRIES,
+	ST_SOFT_KERNEL_IO,
 	ST_COUNT
 };
 
@@ -50,6 +54,11 @@ static const char *const stat_names[ST_COUNT] = {
     [ST_SOFT_MSR_READS] = "soft_msr_reads",
     [ST_SOFT_MSR_WRITES] = "soft_msr_writes",
     [ST_SOFT_EXCEPTIONS] = "soft_exceptions",
+    /* the in-"kernel" irqchip (issue 11): KVM's names where KVM counts the same */
+    [ST_HALT_WAKEUP] = "halt_wakeup",
+    [ST_NMI_INJECTIONS] = "nmi_injections",
+    [ST_SOFT_TIMER_EXPIRIES] = "soft_lapic_timer_expiries",
+    [ST_SOFT_KERNEL_IO] = "soft_kernel_io",
 };
 
 #define DESC_LEN (sizeof(struct kvm_stats_desc) + STATS_NAME_SIZE)
@@ -90,6 +99,10 @@ static void refresh(struct soft_kvm_stats *s, const struct soft_cpu_stats *c)
 	d[ST_SOFT_MSR_READS] = c->msr_read;
 	d[ST_SOFT_MSR_WRITES] = c->msr_write;
 	d[ST_SOFT_EXCEPTIONS] = c->exceptions;
+	d[ST_HALT_WAKEUP] = c->halt_wakeups;
+	d[ST_NMI_INJECTIONS] = c->nmi_injected;
+	d[ST_SOFT_TIMER_EXPIRIES] = c->timer_expiries;
+	d[ST_SOFT_KERNEL_IO] = c->kernel_io;
 }
 
 void soft_kvm_stats_account(struct soft_kvm_stats *s, const struct kvm_run *run, int rc,

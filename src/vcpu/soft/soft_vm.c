@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/sys.h"
 
 /* Decoded code is only tracked for pages below this address (bitmap size). */
@@ -23,6 +24,7 @@ void soft_vm_destroy(struct soft_vm *vm)
 	if (!vm)
 		return;
 	code_cache_destroy(vm);
+	soft_vm_irqchip_destroy(vm);
 	free(vm->code_bitmap);
 	free(vm);
 }

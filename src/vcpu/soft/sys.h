@@ -57,6 +57,8 @@ uint64_t cpu_read_cr(struct soft_cpu *cpu, unsigned n);
 /* msr.c */
 int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v);
 int msr_write(struct soft_cpu *cpu, uint32_t index, uint64_t v); /* -1: #GP */
+/* host: KVM_SET_MSRS/SREGS, which may make the APIC mode changes a guest may not */
+int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host);
 uint64_t cpu_tsc(struct soft_cpu *cpu);
 
 /* cpuid.c */

@@ -9,6 +9,7 @@
  */
 #include <Zydis/Zydis.h>
 
+#include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/sys.h"
 
 static int need_cpl0(struct soft_cpu *cpu)
@@ -30,7 +31,8 @@ uint64_t cpu_read_cr(struct soft_cpu *cpu, unsigned n)
 	case 4:
 		return cpu->cr4;
 	default:
-		return cpu->cr8;
+		/* with a local APIC, CR8 is its TPR[7:4] (SDM 10.8.6.5) */
+		return cpu->lapic ? irqchip_cr8(cpu) : cpu->cr8;
 	}
 }
 
@@ -90,7 +92,10 @@ int cpu_write_cr(struct soft_cpu *cpu, unsigned n, uint64_t v)
 	case 8:
 		if (v & ~15ULL)
 			return cpu_fault(cpu, X_GP, 0);
-		cpu->cr8 = v;
+		if (cpu->lapic)
+			irqchip_set_cr8(cpu, v);
+		else
+			cpu->cr8 = v;
 		return EXEC_OK;
 	}
 	return cpu_fault_noerr(cpu, X_UD);
@@ -243,8 +248,13 @@ int exec_hlt(struct soft_cpu *cpu, const struct insn *in)
 
 	if (rc)
 		return rc;
-	/* KVM with a userspace irqchip: exit with RIP after the HLT */
 	cpu->stats.hlt++;
+	/* with the in-"kernel" irqchip the vCPU sleeps in the run loop (irqchip_halt_wait) */
+	if (cpu->lapic) {
+		cpu->halted = true;
+		return EXEC_OK;
+	}
+	/* KVM with a userspace irqchip: exit with RIP after the HLT */
 	/*
 	 * Under KVM_GUESTDBG_SINGLESTEP this host's /dev/kvm reports the
 	 * step (KVM_EXIT_DEBUG after the HLT) instead of KVM_EXIT_HLT; the
@@ -367,6 +377,8 @@ int exec_iret(struct soft_cpu *cpu, const struct insn *in)
 	struct seg cs, ss;
 	int rc;
 
+	/* IRET ends NMI blocking, even when it faults (SDM 6.7.1) */
+	cpu->nmi_masked = false;
 	if (!cpu_protected(cpu))
 		return iret_real(cpu, osz);
 	if ((cpu->rflags & FL_VM) || ((cpu->rflags & FL_NT) && !cpu_long_mode(cpu)))
