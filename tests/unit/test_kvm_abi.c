@@ -564,6 +564,105 @@ static void sc_readonly_mem(const struct kvm_provider *p, struct rec *r)
 
 SCENARIO(sc_readonly_mem)
 
+/*
+ * The in-"kernel" irqchip, PIT, LAPIC, clock and MP-state ioctls (issue
+ * 11): kvm_vm_ioctl()'s and kvm_arch_vcpu_ioctl()'s checks in
+ * arch/x86/kvm/x86.c (ENXIO before KVM_CREATE_IRQCHIP, EEXIST twice,
+ * EINVAL once vCPUs exist), and values every KVM shows (LAPIC version
+ * 0x50014 without CMCI, the IOAPIC at 0xfec00000, vCPU 0 runnable).
+ */
+static void sc_irqchip(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_irq_level lvl = {.irq = 4, .level = 1};
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
+	struct kvm_irqchip chip;
+	struct kvm_pit_state2 ps;
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp = {.mp_state = 99};
+	struct kvm_clock_data clk;
+	struct kvm_interrupt intr = {.irq = 0x30};
+	int sys = p->open_system(), vm, vm2, cpu, cpu2;
+	uint32_t reg;
+
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	vm2 = IOC(p, sys, KVM_CREATE_VM, 0);
+	ck_assert(vm >= 0 && vm2 >= 0);
+	STEP(r, "CHECK_EXTENSION IRQCHIP", 1, 0, IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	STEP(r, "CHECK_EXTENSION PIT2", 1, 0, IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_PIT2));
+	STEP(r, "CHECK_EXTENSION PIT_STATE2", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_PIT_STATE2));
+	STEP(r, "CHECK_EXTENSION IRQ_INJECT_STATUS", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_INJECT_STATUS));
+	STEP(r, "CHECK_EXTENSION GET_TSC_KHZ", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ));
+	STEP(r, "CHECK_EXTENSION TSC_DEADLINE_TIMER", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER));
+	STEP(r, "CHECK_EXTENSION MP_STATE", 1, 0, IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE));
+	STEP(r, "CHECK_EXTENSION ADJUST_CLOCK > 0", ANY_POS, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK));
+	STEP(r, "CHECK_EXTENSION SIGNAL_MSI", 1, 0,
+	     IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI));
+	STEP(r, "CHECK_EXTENSION USER_NMI", 1, 0, IOC(p, vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_NMI));
+
+	STEP(r, "IRQ_LINE before CREATE_IRQCHIP", -1, ENXIO, IOC(p, vm, KVM_IRQ_LINE, &lvl));
+	chip = (struct kvm_irqchip){.chip_id = KVM_IRQCHIP_PIC_MASTER};
+	STEP(r, "GET_IRQCHIP before CREATE_IRQCHIP", -1, ENXIO, IOC(p, vm, KVM_GET_IRQCHIP, &chip));
+	STEP(r, "CREATE_IRQCHIP", 0, 0, IOC(p, vm, KVM_CREATE_IRQCHIP, 0));
+	STEP(r, "CREATE_IRQCHIP again", -1, EEXIST, IOC(p, vm, KVM_CREATE_IRQCHIP, 0));
+	STEP(r, "CREATE_PIT2 (speaker dummy)", 0, 0, IOC(p, vm, KVM_CREATE_PIT2, &pit));
+	STEP(r, "CREATE_PIT2 again", -1, EEXIST, IOC(p, vm, KVM_CREATE_PIT2, &pit));
+	STEP(r, "IRQ_LINE GSI 4 high", 0, 0, IOC(p, vm, KVM_IRQ_LINE, &lvl));
+	lvl = (struct kvm_irq_level){.irq = 20, .level = 1};
+	STEP(r, "IRQ_LINE_STATUS GSI 20", 0, 0, IOC(p, vm, KVM_IRQ_LINE_STATUS, &lvl));
+	STEP(r, "... status: IOAPIC pin masked at reset", -1, 0, lvl.status);
+	STEP(r, "GET_IRQCHIP PIC master", 0, 0, IOC(p, vm, KVM_GET_IRQCHIP, &chip));
+	STEP(r, "SET_IRQCHIP PIC master", 0, 0, IOC(p, vm, KVM_SET_IRQCHIP, &chip));
+	chip = (struct kvm_irqchip){.chip_id = KVM_IRQCHIP_IOAPIC};
+	STEP(r, "GET_IRQCHIP IOAPIC", 0, 0, IOC(p, vm, KVM_GET_IRQCHIP, &chip));
+	STEP(r, "... IOAPIC at 0xfec00000", 0xfec00000L, 0, (long)chip.chip.ioapic.base_address);
+	chip = (struct kvm_irqchip){.chip_id = 3};
+	STEP(r, "GET_IRQCHIP chip 3", -1, EINVAL, IOC(p, vm, KVM_GET_IRQCHIP, &chip));
+	STEP(r, "GET_PIT2", 0, 0, IOC(p, vm, KVM_GET_PIT2, &ps));
+	STEP(r, "SET_PIT2", 0, 0, IOC(p, vm, KVM_SET_PIT2, &ps));
+	memset(&clk, 0, sizeof(clk));
+	clk.flags = 1;
+	STEP(r, "SET_CLOCK unknown flag", -1, EINVAL, IOC(p, vm, KVM_SET_CLOCK, &clk));
+	clk = (struct kvm_clock_data){.clock = 5000000000ULL};
+	STEP(r, "SET_CLOCK 5 s", 0, 0, IOC(p, vm, KVM_SET_CLOCK, &clk));
+	STEP(r, "GET_CLOCK", 0, 0, IOC(p, vm, KVM_GET_CLOCK, &clk));
+	STEP(r, "... clock went on from 5 s", 1, 0,
+	     clk.clock >= 5000000000ULL && clk.clock < 65000000000ULL);
+
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	cpu2 = IOC(p, vm2, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0 && cpu2 >= 0);
+	STEP(r, "CREATE_IRQCHIP after a vCPU", -1, EINVAL, IOC(p, vm2, KVM_CREATE_IRQCHIP, 0));
+	STEP(r, "GET_LAPIC without irqchip", -1, EINVAL, IOC(p, cpu2, KVM_GET_LAPIC, &lapic));
+	STEP(r, "GET_LAPIC", 0, 0, IOC(p, cpu, KVM_GET_LAPIC, &lapic));
+	memcpy(&reg, lapic.regs + 0x30, 4);
+	STEP(r, "... version 0x50014", 0x50014, 0, reg);
+	memcpy(&reg, lapic.regs + 0x20, 4);
+	STEP(r, "... APIC ID 0", 0, 0, reg);
+	memcpy(&reg, lapic.regs + 0xf0, 4);
+	STEP(r, "... SVR 0xff (software-disabled)", 0xff, 0, reg);
+	STEP(r, "SET_LAPIC", 0, 0, IOC(p, cpu, KVM_SET_LAPIC, &lapic));
+	STEP(r, "GET_MP_STATE", 0, 0, IOC(p, cpu, KVM_GET_MP_STATE, &mp));
+	STEP(r, "... vCPU 0 runnable", KVM_MP_STATE_RUNNABLE, 0, mp.mp_state);
+	mp.mp_state = 99;
+	STEP(r, "SET_MP_STATE 99", -1, EINVAL, IOC(p, cpu, KVM_SET_MP_STATE, &mp));
+	STEP(r, "GET_TSC_KHZ > 0", ANY_POS, 0, IOC(p, cpu, KVM_GET_TSC_KHZ, 0));
+	STEP(r, "NMI", 0, 0, IOC(p, cpu, KVM_NMI, 0));
+	STEP(r, "INTERRUPT with an in-kernel irqchip", -1, ENXIO, IOC(p, cpu, KVM_INTERRUPT, &intr));
+	STEP(r, "INTERRUPT without one", 0, 0, IOC(p, cpu2, KVM_INTERRUPT, &intr));
+	p->close(cpu2);
+	p->close(cpu);
+	p->close(vm2);
+	p->close(vm);
+	p->close(sys);
+}
+
+SCENARIO(sc_irqchip)
+
 /* Soft-only facts (the kernel's answers depend on its host). */
 START_TEST(test_soft_tss_addr_below_4g)
 {
@@ -615,6 +714,7 @@ int main(void)
 	tcase_add_test(tc, test_sc_immediate_exit);
 	tcase_add_test(tc, test_sc_stats_fd);
 	tcase_add_test(tc, test_sc_readonly_mem);
+	tcase_add_test(tc, test_sc_irqchip);
 	tcase_add_test(tc, test_soft_tss_addr_below_4g);
 	tcase_add_test(tc, test_provider_choose);
 	tcase_set_timeout(tc, 30);

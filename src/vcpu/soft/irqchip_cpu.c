@@ -22,6 +22,14 @@
 
 /* Instructions between two looks at the clock while a timer is armed (about 10-40 us). */
 #define TIMER_POLL_INSNS 2048
+/*
+ * Longest HLT sleep without a timer. A VMM's signal handler that only sets
+ * immediate_exit (as minivmm's does) and runs between the check below and
+ * the futex wait would otherwise not be seen until the next event; KVM
+ * checks for pending signals inside the kernel, which a process cannot
+ * do atomically with a futex wait. 10 wake-ups per second cost nothing.
+ */
+#define HALT_MAX_SLEEP_NS 100000000ULL
 
 static uint64_t now_ns(const struct soft_cpu *cpu)
 {
@@ -222,7 +230,7 @@ int irqchip_halt_wait(struct soft_cpu *cpu)
 {
 	struct soft_irqchip *c = cpu->vm->irqchip;
 	uint32_t seq = __atomic_load_n(&cpu->wake_seq, __ATOMIC_SEQ_CST);
-	struct timespec ts, *tsp = NULL;
+	struct timespec ts;
 	uint64_t now;
 	bool ready;
 
@@ -237,15 +245,14 @@ int irqchip_halt_wait(struct soft_cpu *cpu)
 	ready = halt_event(cpu) || __atomic_load_n(&cpu->irq_work, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&c->lock);
 	if (!ready) {
-		if (cpu->timer_due_ns != UINT64_MAX) {
-			uint64_t rel = cpu->timer_due_ns > now ? cpu->timer_due_ns - now : 0;
+		uint64_t rel = cpu->timer_due_ns > now ? cpu->timer_due_ns - now : 0;
 
-			ts.tv_sec = (time_t)(rel / 1000000000ULL);
-			ts.tv_nsec = (long)(rel % 1000000000ULL);
-			tsp = &ts;
-		}
+		if (rel > HALT_MAX_SLEEP_NS)
+			rel = HALT_MAX_SLEEP_NS;
+		ts.tv_sec = (time_t)(rel / 1000000000ULL);
+		ts.tv_nsec = (long)(rel % 1000000000ULL);
 		/* returns at once if a waker bumped wake_seq since it was read */
-		syscall(SYS_futex, &cpu->wake_seq, FUTEX_WAIT_PRIVATE, seq, tsp, NULL, 0);
+		syscall(SYS_futex, &cpu->wake_seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
 	}
 	__atomic_store_n(&cpu->sleeping, 0, __ATOMIC_SEQ_CST);
 	/* the loop looks at the timers and events again */
