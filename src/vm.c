@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/devices.h"
 #include "devices/disk_spec.h"
 #include "devices/solo5_hvt.h"
@@ -24,6 +25,7 @@
 #include "vcpu/kvm_stats.h"
 #include "vcpu/provider.h"
 #include "vcpu/vcpu.h"
+#include "vm_acpi.h"
 #include "vm_signals.h"
 
 struct vm {
@@ -32,6 +34,7 @@ struct vm {
 	struct bus bus;
 	struct uart16550 uart;
 	struct uart_console console;
+	struct acpi_pm pm; /* the ACPI power registers (not for Solo5 guests) */
 	struct virtio_devices virtio;
 	struct boot_state boot;
 	struct kvm_vm kvm;
@@ -89,6 +92,8 @@ static int vm_setup_devices(struct vm *vm)
 	rc = uart_register(&vm->bus, &vm->uart, UART_COM1_BASE);
 	if (!rc)
 		rc = platform_devices_register(&vm->bus);
+	if (!rc && vm->mode != BOOT_MODE_SOLO5_HVT)
+		rc = acpi_pm_register(&vm->pm, &vm->bus);
 	if (rc) {
 		fprintf(stderr, "minivmm: cannot register the platform devices: %s\n",
 			strerror(-rc));
@@ -140,8 +145,9 @@ static int vm_detect(struct vm *vm)
 static int vm_load(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline,
-				   vm->mode == BOOT_MODE_SOLO5_HVT ? &vm->solo5 : NULL};
+	bool solo5 = vm->mode == BOOT_MODE_SOLO5_HVT;
+	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline, solo5 ? &vm->solo5 : NULL,
+				   solo5 ? 0 : BOOT_ACPI_GPA};
 	const char *path;
 	char err[256];
 
@@ -164,8 +170,8 @@ static int vm_load(struct vm *vm)
 				(unsigned long long)vm->boot.initrd_gpa);
 		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
 	}
-	if (vm->mode != BOOT_MODE_SOLO5_HVT)
-		return 0;
+	if (!solo5)
+		return vm_acpi_build(&vm->mem, vm->virtio.nr_open) ? MINIVMM_EXIT_VMM_FAILURE : 0;
 	vm->hvt.verbose = cfg->verbose;
 	vm->hvt.stop_pending = hvt_stop_pending;
 	vm->hvt.stop_ctx = vm;

@@ -91,6 +91,11 @@ static int check_segment(const struct elf_image *img, const struct elf_segment *
 				   "segment %u [0x%llx, 0x%llx) overlaps the boot area [0, 0x%llx) "
 				   "minivmm reserves",
 				   idx, a, b, (unsigned long long)reserved_end);
+	if (a < BOOT_ACPI_END && b > BOOT_ACPI_GPA)
+		return loader_fail(err, err_len,
+				   "segment %u [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx), where minivmm "
+				   "puts the ACPI tables",
+				   idx, a, b, BOOT_ACPI_GPA, BOOT_ACPI_END);
 	if (!guest_mem_ptr(mem, s->paddr, s->memsz))
 		return loader_fail(
 		    err, err_len,

@@ -169,7 +169,8 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 			return -1;
 	}
 	*err_path = args->kernel_path;
-	if (start_info_write(mem, args->cmdline, st.initrd_gpa, st.initrd_size, err, err_len))
+	if (start_info_write(mem, args->cmdline, st.initrd_gpa, st.initrd_size, args->rsdp_gpa, err,
+			     err_len))
 		return -1;
 	if (boot_write_gdt(mem)) {
 		snprintf(err, err_len, "guest RAM too small for the GDT");

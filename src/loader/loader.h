@@ -34,6 +34,16 @@ struct solo5_image;
 #define BOOT_PD_MAX 64	      /* so the identity map covers at most 64 GiB */
 #define BOOT_AREA_END (BOOT_PD_GPA + BOOT_PD_MAX * 0x1000ULL) /* reserved: [0, this) */
 
+/*
+ * The ACPI tables, RSDP first, at the start of the PC's BIOS area where
+ * the legacy scan of 0xE0000-0xFFFFF looks; reserved in the memory map,
+ * and no kernel segment may load into it. (Only 64 KiB: kernels built to
+ * load just below 1 MiB, such as the tests' small guests at 0xff000, fit.)
+ */
+#define BOOT_ACPI_GPA 0xe0000ULL
+#define BOOT_ACPI_END 0xf0000ULL
+#define BOOT_ACPI_SIZE (BOOT_ACPI_END - BOOT_ACPI_GPA)
+
 /* GDT selectors the VMM's GDT provides. */
 #define BOOT_SEL_CODE32 0x08
 #define BOOT_SEL_DATA 0x10
@@ -86,6 +96,8 @@ struct loader_args {
 	const char *cmdline;	 /* NULL: empty */
 	/* The Solo5 notes found by loader_detect(), with the devices the VMM attached. */
 	const struct solo5_image *solo5;
+	/* Where the VMM puts the ACPI RSDP (BOOT_ACPI_GPA), told to the kernel; 0: none. */
+	uint64_t rsdp_gpa;
 };
 
 /*
@@ -143,8 +155,17 @@ int boot_write_page_tables(const struct guest_mem *mem);
 void boot_state_pvh(struct boot_state *boot, uint64_t entry, uint64_t start_info);
 void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_info);
 
-/* start_info.c: hvm_start_info, memory map, command line, module list. */
+/* memmap.c: the guest's memory map, the one every boot protocol reports in its own format. */
+#define BOOT_MEMMAP_RANGES_MAX (GUEST_MEM_MAX_REGIONS + 4)
+struct boot_mem_range {
+	uint64_t addr, size;
+	bool ram; /* false: reserved (the boot area, the ACPI tables) */
+};
+/* Fill map (BOOT_MEMMAP_RANGES_MAX entries) in address order; returns the count. */
+unsigned boot_memory_map(const struct guest_mem *mem, struct boot_mem_range *map);
+
+/* start_info.c: hvm_start_info, memory map, command line, module list, RSDP. */
 int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t initrd_gpa,
-		     uint64_t initrd_size, char *err, size_t err_len);
+		     uint64_t initrd_size, uint64_t rsdp_gpa, char *err, size_t err_len);
 
 #endif

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The PVH boot information (Xen's struct hvm_start_info, version 1): the
- * command line, one module for the initrd, and a memory map with the RAM
- * regions and the boot area minivmm reserves. Written for PVH and for the
- * direct 64-bit entry alike, so every guest finds the same structure.
+ * command line, one module for the initrd, the ACPI RSDP, and the memory
+ * map (memmap.c). Written for PVH and for the direct 64-bit entry alike,
+ * so every guest finds the same structure.
  */
 #include "loader/loader.h"
 
@@ -13,25 +13,19 @@
 
 static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_table_entry *map)
 {
-	unsigned n = 0;
+	struct boot_mem_range r[BOOT_MEMMAP_RANGES_MAX];
+	unsigned n = boot_memory_map(mem, r);
 
-	map[n++] = (struct hvm_memmap_table_entry){
-	    .addr = 0, .size = BOOT_AREA_END, .type = XEN_HVM_MEMMAP_TYPE_RESERVED};
-	for (unsigned i = 0; i < mem->nr_regions && n < BOOT_MEMMAP_MAX; i++) {
-		uint64_t start = mem->region[i].gpa, end = start + mem->region[i].size;
-
-		if (end <= BOOT_AREA_END)
-			continue;
-		if (start < BOOT_AREA_END)
-			start = BOOT_AREA_END;
-		map[n++] = (struct hvm_memmap_table_entry){
-		    .addr = start, .size = end - start, .type = XEN_HVM_MEMMAP_TYPE_RAM};
-	}
+	for (unsigned i = 0; i < n; i++)
+		map[i] = (struct hvm_memmap_table_entry){
+		    .addr = r[i].addr,
+		    .size = r[i].size,
+		    .type = r[i].ram ? XEN_HVM_MEMMAP_TYPE_RAM : XEN_HVM_MEMMAP_TYPE_RESERVED};
 	return n;
 }
 
 int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t initrd_gpa,
-		     uint64_t initrd_size, char *err, size_t err_len)
+		     uint64_t initrd_size, uint64_t rsdp_gpa, char *err, size_t err_len)
 {
 	struct hvm_memmap_table_entry map[BOOT_MEMMAP_MAX];
 	struct hvm_modlist_entry mod = {.paddr = initrd_gpa, .size = initrd_size};
@@ -40,12 +34,14 @@ int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t 
 	    .version = 1,
 	    .cmdline_paddr = BOOT_CMDLINE_GPA,
 	    .memmap_paddr = BOOT_MEMMAP_GPA,
+	    .rsdp_paddr = rsdp_gpa,
 	};
 	size_t len = cmdline ? strlen(cmdline) : 0;
 
 	_Static_assert(BOOT_START_INFO_GPA + sizeof(si) <= BOOT_MODLIST_GPA, "start_info too big");
 	_Static_assert(BOOT_MODLIST_GPA + sizeof(mod) <= BOOT_MEMMAP_GPA, "modlist too big");
 	_Static_assert(BOOT_MEMMAP_GPA + sizeof(map) <= BOOT_CMDLINE_GPA, "memmap too big");
+	_Static_assert(BOOT_MEMMAP_RANGES_MAX <= BOOT_MEMMAP_MAX, "memmap table too small");
 
 	if (len >= BOOT_CMDLINE_MAX) {
 		snprintf(err, err_len, "command line is %zu bytes; at most %d fit", len,

@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int fd = -1;
 	static char path[64];
 	struct guest_mem mem = {0};
-	struct loader_args args = {path, NULL, "console=ttyS0", NULL};
+	struct loader_args args = {
+	    .kernel_path = path, .cmdline = "console=ttyS0", .rsdp_gpa = BOOT_ACPI_GPA};
 	struct boot_state boot;
 	const char *err_path = NULL;
 	char err[512] = "";

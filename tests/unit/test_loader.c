@@ -183,7 +183,8 @@ static size_t write_elf(const struct spec *sp)
 
 static int load(const char *cmdline, struct boot_state *b, char *err, size_t n)
 {
-	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline, NULL};
+	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline, NULL,
+				BOOT_ACPI_GPA};
 	const char *at;
 
 	return loader_load(&mem, &a, b, &at, err, n);
@@ -279,7 +280,8 @@ START_TEST(start_info_contents)
 	struct spec s = good_pvh();
 	struct boot_state b;
 	struct hvm_start_info si;
-	struct hvm_memmap_table_entry e[4];
+	struct hvm_memmap_table_entry e[8];
+	bool bios_reserved = false;
 	char err[256] = "";
 	uint64_t ram_total = 0, covered_end = 0;
 
@@ -293,7 +295,7 @@ START_TEST(start_info_contents)
 	ck_assert_str_eq((char *)guest_mem_ptr(&mem, si.cmdline_paddr, 28),
 			 "console=ttyS0 root=/dev/vda");
 	ck_assert_uint_ge(si.memmap_entries, 2);
-	ck_assert_uint_le(si.memmap_entries, 4);
+	ck_assert_uint_le(si.memmap_entries, 8);
 	ck_assert_int_eq(guest_mem_read(&mem, si.memmap_paddr, e, si.memmap_entries * sizeof(e[0])),
 			 0);
 	/* Entries in order, not overlapping, RAM covering the kernel, low boot data reserved. */
@@ -308,10 +310,15 @@ START_TEST(start_info_contents)
 				  b.start_info_gpa >= e[i].addr + e[i].size);
 			ck_assert(si.cmdline_paddr >= e[i].addr + e[i].size ||
 				  si.cmdline_paddr < e[i].addr);
+			/* Nor the ACPI tables at 0xE0000 (RSDP first). */
+			ck_assert(e[i].addr >= 0xe0000 + 36 || e[i].addr + e[i].size <= 0xe0000);
 		} else {
 			ck_assert_uint_eq(e[i].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+			bios_reserved |= e[i].addr <= 0xe0000 && e[i].addr + e[i].size > 0xe0000;
 		}
 	}
+	ck_assert(bios_reserved);
+	ck_assert_uint_eq(si.rsdp_paddr, 0xe0000);
 	ck_assert_uint_eq(covered_end, RAM_SIZE);
 	ck_assert_uint_gt(ram_total, RAM_SIZE / 2);
 }
@@ -348,7 +355,8 @@ END_TEST
 START_TEST(initrd_missing_names_the_initrd)
 {
 	struct spec s = good_pvh();
-	struct loader_args a = {path, "/nonexistent/initrd.img", "", NULL};
+	struct loader_args a = {
+	    .kernel_path = path, .initrd_path = "/nonexistent/initrd.img", .cmdline = ""};
 	struct boot_state b;
 	const char *at = NULL;
 	char err[256] = "";
@@ -582,14 +590,19 @@ START_TEST(refuses_segment_outside_ram)
 }
 END_TEST
 
+/* The boot area at 0 and the ACPI tables at 0xE0000 are the VMM's. */
 START_TEST(refuses_segment_in_boot_area)
 {
+	static const struct {
+		uint64_t paddr;
+		const char *why;
+	} cases[] = {{0x2000, "boot area"}, {0xe8000, "ACPI tables"}};
 	struct spec s = good_pvh();
 
 	s.nseg = 2;
-	s.seg[1] = (struct seg){PT_LOAD, 0x2000, 0x100, 0x100, 0, 0x11};
+	s.seg[1] = (struct seg){PT_LOAD, cases[_i].paddr, 0x100, 0x100, 0, 0x11};
 	write_elf(&s);
-	expect_refused("boot area");
+	expect_refused(cases[_i].why);
 }
 END_TEST
 
@@ -721,7 +734,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(bad, refuses_shared_object);
 	tcase_add_test(bad, refuses_overlapping_segments);
 	tcase_add_test(bad, refuses_segment_outside_ram);
-	tcase_add_test(bad, refuses_segment_in_boot_area);
+	tcase_add_loop_test(bad, refuses_segment_in_boot_area, 0, 2);
 	tcase_add_test(bad, refuses_overflowing_memsz);
 	tcase_add_test(bad, refuses_huge_memsz_in_range);
 	tcase_add_test(bad, refuses_filesz_above_memsz);
