@@ -54,3 +54,20 @@ $(eval $(call guest_rules,cpubench,))
 
 .PHONY: guests
 guests: $(GUEST_ELFS)
+
+# guest-kernels/mbtest.elf: a Multiboot v1 guest, an ELF32 i386 kernel (the
+# other guests are 64-bit with a PVH note), built on its own with -m32 and
+# the multiboot package's <multiboot/multiboot.h>.
+MBTEST_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                 -mno-sse -mno-mmx -fno-asynchronous-unwind-tables -Wall -Wextra -Werror \
+                 -Wstrict-prototypes -Wmissing-prototypes -MMD -MP
+MBTEST_OBJS   := $(GUEST_BUILD)/mbtest/entry.S.o $(GUEST_BUILD)/mbtest/main.c.o
+
+$(GUEST_BUILD)/mbtest/%.o: guest-kernels/mbtest/%
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(MBTEST_CFLAGS) -c $< -o $@
+
+guest-kernels/mbtest.elf: $(MBTEST_OBJS) guest-kernels/mbtest/mbtest.ld
+	$(GUEST_CC) -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+		-Wl,--fatal-warnings -T guest-kernels/mbtest/mbtest.ld -o $@ $(MBTEST_OBJS)
+all: guest-kernels/mbtest.elf

@@ -7,13 +7,15 @@ set -eu
 #        statically) libzydis-dev libxen-dev (Xen's PVH start_info.h and
 #        elfnote.h, so the ABI structs are not copied by hand) libseccomp-dev
 #        (the --sandbox seccomp filter; libseccomp.a is linked statically)
+#        multiboot (the Multiboot specification's own multiboot/multiboot.h:
+#        header and boot information structs, not copied by hand)
 # tests: check pkg-config libunicorn-dev (instruction oracle) qemu-system-x86 (peer)
 #        valgrind (bench); python3 for the comparison tool; libjansson-dev
 #        (test_stats parses the JSON report with a parser we did not write)
 #        acpica-tools (iasl -d: ACPICA's disassembler checks every ACPI table minivmm builds)
 # fuzz:  clang libclang-rt-14-dev (libFuzzer and the sanitizer runtimes for
 #        clang: the tests/fuzz targets, run over their corpora by make check)
-PKGS="gcc make pkg-config libelf-dev zlib1g-dev libzydis-dev libxen-dev libseccomp-dev check libunicorn-dev
+PKGS="gcc make pkg-config libelf-dev zlib1g-dev libzydis-dev libxen-dev libseccomp-dev multiboot check libunicorn-dev
       qemu-system-x86 python3 valgrind libjansson-dev clang libclang-rt-14-dev acpica-tools"
 
 missing=""

@@ -146,8 +146,12 @@ static int vm_load(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	bool solo5 = vm->mode == BOOT_MODE_SOLO5_HVT;
-	struct loader_args args = {cfg->kernel, cfg->initrd, vm->cmdline, solo5 ? &vm->solo5 : NULL,
-				   solo5 ? 0 : BOOT_ACPI_GPA};
+	struct loader_args args = {.kernel_path = cfg->kernel,
+				   .modules = cfg->modules,
+				   .nr_modules = cfg->nr_modules,
+				   .cmdline = vm->cmdline,
+				   .solo5 = solo5 ? &vm->solo5 : NULL,
+				   .rsdp_gpa = solo5 ? 0 : BOOT_ACPI_GPA};
 	const char *path;
 	char err[256];
 
@@ -162,12 +166,15 @@ static int vm_load(struct vm *vm)
 			cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
 			(unsigned long long)vm->boot.kernel_lo,
 			(unsigned long long)vm->boot.kernel_hi, boot_mode_name(vm->boot.mode),
-			vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit" : "64-bit",
+			vm->boot.mode == BOOT_MODE_PVH32       ? "PVH 32-bit"
+			: vm->boot.mode == BOOT_MODE_MULTIBOOT ? "32-bit"
+							       : "64-bit",
 			(unsigned long long)vm->boot.rip);
-		if (cfg->initrd)
-			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx\n", cfg->initrd,
-				(unsigned long long)vm->boot.initrd_size,
-				(unsigned long long)vm->boot.initrd_gpa);
+		if (cfg->nr_modules)
+			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx%s\n",
+				cfg->modules[0].spec, (unsigned long long)vm->boot.initrd_size,
+				(unsigned long long)vm->boot.initrd_gpa,
+				cfg->nr_modules > 1 ? " (first module)" : "");
 		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
 	}
 	if (!solo5)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "devices/uart.h"
+#include "loader/loader.h"
 #include "devices/virtio_setup.h"
 #include "stats.h"
 
@@ -22,7 +23,7 @@
  */
 #define MINIVMM_EXIT_OK 0	     /* HLT, i8042 reset, shutdown/reset event */
 #define MINIVMM_EXIT_USAGE 2	     /* bad option or option value, bad disk image */
-#define MINIVMM_EXIT_BAD_GUEST 3     /* kernel or initrd refused by the loader */
+#define MINIVMM_EXIT_BAD_GUEST 3     /* kernel or module refused by the loader */
 #define MINIVMM_EXIT_VMM_FAILURE 4   /* could not start the guest: KVM, memory */
 #define MINIVMM_EXIT_GUEST_CRASH 5   /* triple fault, entry failure, internal error */
 #define MINIVMM_EXIT_TIMEOUT 124     /* --timeout expired, as timeout(1) */
@@ -35,7 +36,9 @@
 
 struct vm_config {
 	const char *kernel;
-	const char *initrd; /* NULL: none */
+	/* --initrd FILE and --module 'PATH[ ARGS]', in command-line order */
+	struct loader_module modules[LOADER_MAX_MODULES];
+	unsigned nr_modules;
 	const char *append; /* NULL: empty command line */
 	uint64_t mem_size;  /* bytes, multiple of 4 KiB */
 	const char *accel;  /* "auto", "kvm" or "soft" */
@@ -49,7 +52,7 @@ struct vm_config {
 	struct stats_options stats;
 	const char *gdb; /* --gdb tcp:[HOST:]PORT | unix:PATH, NULL: no gdb server */
 	bool gdb_wait;	 /* --gdb-wait: hold the vCPU until a debugger resumes it */
-	bool sandbox; /* --sandbox on (default): seccomp allowlist once set up */
+	bool sandbox;	 /* --sandbox on (default): seccomp allowlist once set up */
 };
 
 /*

@@ -60,8 +60,8 @@ int acpi_write_fadt(struct acpi_area *area, const struct acpi_machine *m, uint64
 		return -1;
 	acpi_header_init(&f->header, "FACP", sizeof(*f), FADT_REVISION);
 	f->minor_version = FADT_MINOR_VERSION;
+	/* One of the two FACS pointers, not both (5.2.9: X_FIRMWARE_CTRL is for above 4 GiB). */
 	f->firmware_ctrl = (uint32_t)facs_gpa;
-	f->x_firmware_ctrl = facs_gpa;
 	f->dsdt = (uint32_t)dsdt_gpa;
 	f->x_dsdt = dsdt_gpa;
 	f->sci_int = pw->sci_irq;

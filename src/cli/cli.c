@@ -16,6 +16,7 @@
 
 enum {
 	OPT_INITRD = 0x100,
+	OPT_MODULE,
 	OPT_ACCEL,
 	OPT_SERIAL,
 	OPT_STATS,
@@ -30,6 +31,7 @@ static const struct option long_options[] = {
     {"memory", required_argument, NULL, 'm'},
     {"append", required_argument, NULL, 'a'},
     {"initrd", required_argument, NULL, OPT_INITRD},
+    {"module", required_argument, NULL, OPT_MODULE},
     {"accel", required_argument, NULL, OPT_ACCEL},
     {"serial", required_argument, NULL, OPT_SERIAL},
     {"disk", required_argument, NULL, 'd'},
@@ -57,7 +59,10 @@ void cli_print_help(FILE *out)
 		"Options:\n"
 		"  -m, --mem SIZE         guest RAM, with K, M or G suffix (default 64M, 2M..32G)\n"
 		"  -a, --append CMDLINE   kernel command line\n"
-		"      --initrd FILE      load FILE as the initrd (PVH module)\n"
+		"      --initrd FILE      load FILE as the initrd (the first module)\n"
+		"      --module 'PATH[ ARGS]'\n"
+		"                         a boot module, repeatable, in order (up to %d); the\n"
+		"                         whole text is its Multiboot string\n"
 		"      --accel auto|kvm|soft\n"
 		"                         /dev/kvm, the in-process software CPU, or /dev/kvm\n"
 		"                         when it can be opened and the software CPU otherwise\n"
@@ -84,11 +89,11 @@ void cli_print_help(FILE *out)
 		"\n"
 		"Exit status: the value the guest writes to isa-debug-exit (port 0xf4);\n"
 		"a Solo5 guest's HALT status; 0 guest halted or reset; 2 usage error or\n"
-		"bad disk (Solo5: disks and manifest disagree); 3 bad kernel, initrd or Solo5\n"
+		"bad disk (Solo5: disks and manifest disagree); 3 bad kernel, module or Solo5\n"
 		"notes; 4 could not start the guest; 5 guest crashed or broke the Solo5 ABI;\n"
 		"124 timeout; 128+N signal N; 159 (SIGSYS) a system call the sandbox forbids.\n"
 		"See minivmm(1).\n",
-		VIRTIO_MAX_DISKS);
+		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS);
 }
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
@@ -192,6 +197,20 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg, FILE *
 	return CLI_RUN;
 }
 
+/* --initrd FILE is a module whose path is all of FILE; --module splits at the first space. */
+static enum cli_result parse_module(bool initrd, const char *arg, struct vm_config *cfg, FILE *err)
+{
+	const char *opt = initrd ? "--initrd" : "--module";
+	size_t path_len = initrd ? strlen(arg) : strcspn(arg, " ");
+
+	if (path_len == 0)
+		return usage_error(err, "%s: '%s' has no file name", opt, arg);
+	if (cfg->nr_modules == LOADER_MAX_MODULES)
+		return usage_error(err, "%s: at most %d modules", opt, LOADER_MAX_MODULES);
+	cfg->modules[cfg->nr_modules++] = (struct loader_module){arg, path_len};
+	return CLI_RUN;
+}
+
 static enum cli_result parse_gdb(const char *arg, struct vm_config *cfg, FILE *err)
 {
 	struct gdb_addr a;
@@ -212,10 +231,8 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		cfg->append = arg;
 		return CLI_RUN;
 	case OPT_INITRD:
-		if (!*arg)
-			return usage_error(err, "--initrd: empty file name");
-		cfg->initrd = arg;
-		return CLI_RUN;
+	case OPT_MODULE:
+		return parse_module(c == OPT_INITRD, arg, cfg, err);
 	case OPT_ACCEL:
 		if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "soft"))
 			return usage_error(err, "--accel: '%s' is not auto, kvm or soft", arg);

@@ -7,6 +7,7 @@
  */
 #include "loader/loader.h"
 
+#include <multiboot/multiboot.h>
 #include <string.h>
 
 #include "loader/x86_defs.h"
@@ -57,18 +58,46 @@ uint64_t boot_gdt_descriptor(const struct boot_segment *s)
 	       ((uint64_t)s->g << 55) | (((s->base >> 24) & 0xff) << 56);
 }
 
-#define GDT_ENTRIES 6 /* null, code32, data, code64, 16-byte TSS */
+/*
+ * Linux's 64-bit boot protocol wants __BOOT_CS (0x10) execute/read and
+ * __BOOT_DS (0x18) read/write (Documentation/arch/x86/boot.rst): the same
+ * descriptors as ours, under the selectors Linux names.
+ */
+#define LINUX_BOOT_CS 0x10
+#define LINUX_BOOT_DS 0x18
 
-int boot_write_gdt(const struct guest_mem *mem)
+static struct boot_segment with_selector(struct boot_segment s, uint16_t selector)
+{
+	s.selector = selector;
+	return s;
+}
+
+#define GDT_ENTRIES 6 /* null, three code or data slots, 16-byte TSS */
+
+static int write_gdt(const struct guest_mem *mem, const struct boot_segment *segs, unsigned n)
 {
 	uint64_t gdt[GDT_ENTRIES] = {0};
 
-	gdt[BOOT_SEL_CODE32 / 8] = boot_gdt_descriptor(&seg_code32);
-	gdt[BOOT_SEL_DATA / 8] = boot_gdt_descriptor(&seg_data);
-	gdt[BOOT_SEL_CODE64 / 8] = boot_gdt_descriptor(&seg_code64);
+	for (unsigned i = 0; i < n; i++)
+		gdt[segs[i].selector / 8] = boot_gdt_descriptor(&segs[i]);
 	gdt[BOOT_SEL_TSS / 8] = boot_gdt_descriptor(&seg_tss);
 	gdt[BOOT_SEL_TSS / 8 + 1] = seg_tss.base >> 32; /* upper half of a 64-bit TSS descriptor */
 	return guest_mem_write(mem, BOOT_GDT_GPA, gdt, sizeof(gdt));
+}
+
+int boot_write_gdt(const struct guest_mem *mem)
+{
+	const struct boot_segment segs[] = {seg_code32, seg_data, seg_code64};
+
+	return write_gdt(mem, segs, 3);
+}
+
+int boot_write_gdt_linux(const struct guest_mem *mem)
+{
+	const struct boot_segment segs[] = {with_selector(seg_code64, LINUX_BOOT_CS),
+					    with_selector(seg_data, LINUX_BOOT_DS)};
+
+	return write_gdt(mem, segs, 2);
 }
 
 /* Highest guest-physical address + 1 of RAM. */
@@ -138,6 +167,15 @@ void boot_state_pvh(struct boot_state *boot, uint64_t entry, uint64_t start_info
 	boot->cr0 = X86_CR0_PE | X86_CR0_ET;
 }
 
+static void paging_on(struct boot_state *boot)
+{
+	boot->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
+		    X86_CR0_PG;
+	boot->cr3 = BOOT_PML4_GPA;
+	boot->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	boot->efer = X86_EFER_LME | X86_EFER_LMA;
+}
+
 void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_info)
 {
 	boot_state_common(boot, entry, start_info);
@@ -145,9 +183,26 @@ void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_i
 	boot->cs = seg_code64;
 	boot->rdi = start_info;
 	boot->rsp = BOOT_STACK_TOP;
-	boot->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM |
-		    X86_CR0_PG;
-	boot->cr3 = BOOT_PML4_GPA;
-	boot->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	boot->efer = X86_EFER_LME | X86_EFER_LMA;
+	paging_on(boot);
+}
+
+void boot_state_linux64(struct boot_state *boot, uint64_t entry, uint64_t boot_params)
+{
+	boot_state_common(boot, entry, boot_params);
+	boot->mode = BOOT_MODE_LINUX64;
+	boot->cs = with_selector(seg_code64, LINUX_BOOT_CS);
+	boot->ds = with_selector(seg_data, LINUX_BOOT_DS);
+	boot->rsi = boot_params;
+	boot->rsp = BOOT_STACK_TOP;
+	paging_on(boot);
+}
+
+void boot_state_multiboot(struct boot_state *boot, uint64_t entry, uint64_t info)
+{
+	boot_state_common(boot, entry, info);
+	boot->mode = BOOT_MODE_MULTIBOOT;
+	boot->cs = seg_code32;
+	boot->rax = MULTIBOOT_BOOTLOADER_MAGIC;
+	boot->rbx = info;
+	boot->cr0 = X86_CR0_PE | X86_CR0_ET;
 }

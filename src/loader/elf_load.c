@@ -92,10 +92,11 @@ static int check_segment(const struct elf_image *img, const struct elf_segment *
 				   "minivmm reserves",
 				   idx, a, b, (unsigned long long)reserved_end);
 	if (a < BOOT_ACPI_END && b > BOOT_ACPI_GPA)
-		return loader_fail(err, err_len,
-				   "segment %u [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx), where minivmm "
-				   "puts the ACPI tables",
-				   idx, a, b, BOOT_ACPI_GPA, BOOT_ACPI_END);
+		return loader_fail(
+		    err, err_len,
+		    "segment %u [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx), where minivmm "
+		    "puts the ACPI tables",
+		    idx, a, b, BOOT_ACPI_GPA, BOOT_ACPI_END);
 	if (!guest_mem_ptr(mem, s->paddr, s->memsz))
 		return loader_fail(
 		    err, err_len,
@@ -254,8 +255,8 @@ static bool entry_in_segment(const struct elf_image *img)
 	return false;
 }
 
-int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct elf_image *img,
-	     char *err, size_t err_len)
+static int load(int fd, const struct guest_mem *mem, uint64_t reserved_end, bool any_class,
+		struct elf_image *img, char *err, size_t err_len)
 {
 	struct stat st;
 	GElf_Ehdr eh;
@@ -275,10 +276,11 @@ int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct 
 
 	if (check_header(e, &eh, img, err, err_len) == 0 &&
 	    scan_phdrs(e, &eh, (uint64_t)st.st_size, mem, reserved_end, img, err, err_len) == 0) {
-		if (!img->is_pvh && !img->is_64) {
+		if (!img->is_pvh && !img->is_64 && !any_class) {
 			loader_fail(err, err_len,
 				    "32-bit ELF without a Xen PVH entry note "
-				    "(XEN_ELFNOTE_PHYS32_ENTRY): no way to boot it");
+				    "(XEN_ELFNOTE_PHYS32_ENTRY) or a Multiboot header: no way to "
+				    "boot it");
 		} else {
 			if (!img->is_pvh)
 				img->entry = eh.e_entry;
@@ -292,4 +294,39 @@ int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct 
 	}
 	elf_end(e);
 	return rc;
+}
+
+int elf_load(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct elf_image *img,
+	     char *err, size_t err_len)
+{
+	return load(fd, mem, reserved_end, false, img, err, err_len);
+}
+
+int elf_load_any(int fd, const struct guest_mem *mem, uint64_t reserved_end, struct elf_image *img,
+		 char *err, size_t err_len)
+{
+	return load(fd, mem, reserved_end, true, img, err, err_len);
+}
+
+int elf_has_pvh_note(int fd)
+{
+	GElf_Phdr ph;
+	struct stat st;
+	size_t phnum;
+	uint64_t entry, size;
+	char err[160];
+	int found = 0;
+	Elf *e;
+
+	if (fstat(fd, &st) != 0 || elf_version(EV_CURRENT) == EV_NONE ||
+	    !(e = elf_begin(fd, ELF_C_READ, NULL)))
+		return 0;
+	size = (uint64_t)st.st_size;
+	if (elf_kind(e) == ELF_K_ELF && elf_getphdrnum(e, &phnum) == 0)
+		for (size_t i = 0; i < phnum && !found; i++)
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_NOTE &&
+			    ph.p_offset <= size && ph.p_filesz <= size - ph.p_offset)
+				found = find_pvh_note(e, &ph, &entry, err, sizeof(err)) == 1;
+	elf_end(e);
+	return found;
 }

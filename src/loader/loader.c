@@ -18,12 +18,12 @@
 
 #define PAGE_MASK 0xfffULL
 
-static int read_all(int fd, uint8_t *dst, uint64_t size)
+int loader_read_all(int fd, void *dst, uint64_t size, uint64_t offset)
 {
 	uint64_t done = 0;
 
 	while (done < size) {
-		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
+		ssize_t n = pread(fd, (uint8_t *)dst + done, size - done, (off_t)(offset + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -35,48 +35,49 @@ static int read_all(int fd, uint8_t *dst, uint64_t size)
 }
 
 /*
- * The initrd goes at the top of the RAM below the MMIO hole (region 0),
- * page aligned, above the kernel: where Linux's own loaders put it.
+ * A module (initrd) goes as high as it can below ceiling, page aligned,
+ * above floor: where Linux's own loaders put an initrd.
  */
-static int load_initrd(const struct guest_mem *mem, const char *path, uint64_t kernel_hi,
-		       struct boot_state *boot, char *err, size_t err_len)
+int loader_place_file(const struct guest_mem *mem, const char *path, uint64_t floor,
+		      uint64_t ceiling, struct guest_range *placed, char *err, size_t err_len)
 {
-	uint64_t low_end = mem->region[0].gpa + mem->region[0].size, floor, gpa, size;
+	uint64_t gpa, size;
 	struct stat st;
 	uint8_t *dst;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0) {
-		snprintf(err, err_len, "cannot open: %s", strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return loader_fail(err, err_len, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		snprintf(err, err_len, "not a regular, non-empty file");
 		close(fd);
-		return -1;
+		return loader_fail(err, err_len, "not a regular, non-empty file");
 	}
 	size = (uint64_t)st.st_size;
-	floor = kernel_hi > BOOT_AREA_END ? kernel_hi : BOOT_AREA_END;
 	floor = (floor + PAGE_MASK) & ~PAGE_MASK;
-	if (size > low_end || ((low_end - size) & ~PAGE_MASK) < floor) {
-		snprintf(
+	if (size > ceiling || ((ceiling - size) & ~PAGE_MASK) < floor) {
+		close(fd);
+		return loader_fail(
 		    err, err_len,
-		    "%llu bytes do not fit in guest RAM between the kernel and 0x%llx (see -m)",
-		    (unsigned long long)size, (unsigned long long)low_end);
-		close(fd);
-		return -1;
+		    "%llu bytes do not fit in guest RAM between 0x%llx and 0x%llx (see -m)",
+		    (unsigned long long)size, (unsigned long long)floor,
+		    (unsigned long long)ceiling);
 	}
-	gpa = (low_end - size) & ~PAGE_MASK;
+	gpa = (ceiling - size) & ~PAGE_MASK;
 	dst = guest_mem_ptr(mem, gpa, size);
-	if (!dst || read_all(fd, dst, size)) {
-		snprintf(err, err_len, "short read");
+	if (!dst || loader_read_all(fd, dst, size, 0)) {
 		close(fd);
-		return -1;
+		return loader_fail(err, err_len, "short read");
 	}
 	close(fd);
-	boot->initrd_gpa = gpa;
-	boot->initrd_size = size;
+	placed->gpa = gpa;
+	placed->size = size;
 	return 0;
+}
+
+/* The top of the RAM below the MMIO hole (region 0), where modules go. */
+uint64_t loader_low_ram_end(const struct guest_mem *mem)
+{
+	return mem->region[0].gpa + mem->region[0].size;
 }
 
 int loader_fail(char *err, size_t err_len, const char *fmt, ...)
@@ -96,6 +97,10 @@ const char *boot_mode_name(enum boot_mode mode)
 		return "Xen PVH";
 	case BOOT_MODE_SOLO5_HVT:
 		return "Solo5 hvt";
+	case BOOT_MODE_LINUX64:
+		return "Linux boot";
+	case BOOT_MODE_MULTIBOOT:
+		return "Multiboot";
 	default:
 		return "ELF64";
 	}
@@ -123,8 +128,8 @@ static int load_solo5(const struct guest_mem *mem, const struct loader_args *arg
 {
 	int fd, rc;
 
-	if (args->initrd_path) {
-		snprintf(err, err_len, "a Solo5 hvt executable takes no --initrd");
+	if (args->nr_modules) {
+		snprintf(err, err_len, "a Solo5 hvt executable takes no --initrd or --module");
 		return -1;
 	}
 	fd = open(args->kernel_path, O_RDONLY | O_CLOEXEC);
@@ -137,59 +142,66 @@ static int load_solo5(const struct guest_mem *mem, const struct loader_args *arg
 	return rc;
 }
 
-int loader_load(const struct guest_mem *mem, const struct loader_args *args,
-		struct boot_state *boot, const char **err_path, char *err, size_t err_len)
+/* An ELF kernel: Xen PVH if it has the note, else the direct 64-bit entry. */
+static int load_elf(int fd, const struct guest_mem *mem, const struct loader_args *args,
+		    struct boot_state *boot, const char **err_path, char *err, size_t err_len)
 {
+	struct loaded_module mods[LOADER_MAX_MODULES];
 	struct elf_image image, *img = &image;
-	struct boot_state st;
-	int fd, rc;
 
-	*err_path = args->kernel_path;
-	if (args->solo5)
-		return load_solo5(mem, args, boot, err, err_len);
-	if (mem->nr_regions == 0 || mem->region[0].gpa != 0 || mem->region[0].size < BOOT_MIN_RAM) {
-		snprintf(err, err_len, "guest RAM must start at 0 and hold at least %llu MiB",
-			 BOOT_MIN_RAM >> 20);
-		return -1;
-	}
-	fd = open(args->kernel_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, err_len, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	rc = elf_load(fd, mem, BOOT_AREA_END, img, err, err_len);
-	close(fd);
-	if (rc)
-		return -1;
-
-	memset(&st, 0, sizeof(st));
-	if (args->initrd_path) {
-		*err_path = args->initrd_path;
-		if (load_initrd(mem, args->initrd_path, img->hi, &st, err, err_len))
-			return -1;
-	}
-	*err_path = args->kernel_path;
-	if (start_info_write(mem, args->cmdline, st.initrd_gpa, st.initrd_size, args->rsdp_gpa, err,
+	if (elf_load(fd, mem, BOOT_AREA_END, img, err, err_len) ||
+	    modules_load(mem, args, img->hi > BOOT_AREA_END ? img->hi : BOOT_AREA_END,
+			 loader_low_ram_end(mem), true, mods, err_path, err, err_len) ||
+	    start_info_write(mem, args->cmdline, mods, args->nr_modules, args->rsdp_gpa, err,
 			     err_len))
 		return -1;
-	if (boot_write_gdt(mem)) {
-		snprintf(err, err_len, "guest RAM too small for the GDT");
-		return -1;
-	}
+	if (boot_write_gdt(mem))
+		return loader_fail(err, err_len, "guest RAM too small for the GDT");
 	if (img->is_pvh) {
 		boot_state_pvh(boot, img->entry, BOOT_START_INFO_GPA);
 	} else {
-		if (boot_write_page_tables(mem)) {
-			snprintf(err, err_len,
-				 "cannot build the boot page tables for this much RAM");
-			return -1;
-		}
+		if (boot_write_page_tables(mem))
+			return loader_fail(err, err_len,
+					   "cannot build the boot page tables for this much RAM");
 		boot_state_long64(boot, img->entry, BOOT_START_INFO_GPA);
 	}
 	boot->kernel_lo = img->lo;
 	boot->kernel_hi = img->hi;
 	boot->nr_segments = img->nr_segments;
-	boot->initrd_gpa = st.initrd_gpa;
-	boot->initrd_size = st.initrd_size;
+	if (args->nr_modules) {
+		boot->initrd_gpa = mods[0].gpa;
+		boot->initrd_size = mods[0].size;
+	}
 	return 0;
+}
+
+int loader_load(const struct guest_mem *mem, const struct loader_args *args,
+		struct boot_state *boot, const char **err_path, char *err, size_t err_len)
+{
+	int fd, rc;
+
+	*err_path = args->kernel_path;
+	if (args->solo5)
+		return load_solo5(mem, args, boot, err, err_len);
+	if (mem->nr_regions == 0 || mem->region[0].gpa != 0 || mem->region[0].size < BOOT_MIN_RAM)
+		return loader_fail(err, err_len,
+				   "guest RAM must start at 0 and hold at least %llu MiB",
+				   BOOT_MIN_RAM >> 20);
+	fd = open(args->kernel_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return loader_fail(err, err_len, "cannot open: %s", strerror(errno));
+	/*
+	 * The documented order: a PVH note, then a Linux setup header, then a
+	 * Multiboot header, then plain ELF64. A bzImage is no ELF file, so it
+	 * never competes with a PVH note; an ELF file with both a PVH note and
+	 * a Multiboot header (Xen, Linux's vmlinux with CONFIG_PVH) boots by PVH.
+	 */
+	if (linux_detect(fd))
+		rc = linux_boot(fd, mem, args, boot, err_path, err, err_len);
+	else if (multiboot_detect(fd) && !elf_has_pvh_note(fd))
+		rc = multiboot_boot(fd, mem, args, boot, err_path, err, err_len);
+	else
+		rc = load_elf(fd, mem, args, boot, err_path, err, err_len);
+	close(fd);
+	return rc;
 }

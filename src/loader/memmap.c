@@ -7,19 +7,19 @@
  */
 #include "loader/loader.h"
 
-static const struct guest_range reserved[] = {
-    {0, BOOT_AREA_END},
-    {BOOT_ACPI_GPA, BOOT_ACPI_SIZE},
-};
-
 static void put(struct boot_mem_range *map, unsigned *n, uint64_t lo, uint64_t hi, bool ram)
 {
 	if (lo < hi && *n < BOOT_MEMMAP_RANGES_MAX)
 		map[(*n)++] = (struct boot_mem_range){lo, hi - lo, ram};
 }
 
-unsigned boot_memory_map(const struct guest_mem *mem, struct boot_mem_range *map)
+unsigned boot_memory_map(const struct guest_mem *mem, uint64_t reserved_end,
+			 struct boot_mem_range *map)
 {
+	const struct guest_range reserved[] = {
+	    {0, reserved_end},
+	    {BOOT_ACPI_GPA, BOOT_ACPI_SIZE},
+	};
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < mem->nr_regions; i++) {

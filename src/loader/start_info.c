@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The PVH boot information (Xen's struct hvm_start_info, version 1): the
- * command line, one module for the initrd, the ACPI RSDP, and the memory
+ * command line, the modules (the first is Linux's initrd), the ACPI RSDP, and the memory
  * map (memmap.c). Written for PVH and for the direct 64-bit entry alike,
  * so every guest finds the same structure.
  */
@@ -14,7 +14,7 @@
 static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_table_entry *map)
 {
 	struct boot_mem_range r[BOOT_MEMMAP_RANGES_MAX];
-	unsigned n = boot_memory_map(mem, r);
+	unsigned n = boot_memory_map(mem, BOOT_AREA_END, r);
 
 	for (unsigned i = 0; i < n; i++)
 		map[i] = (struct hvm_memmap_table_entry){
@@ -24,11 +24,12 @@ static unsigned build_memmap(const struct guest_mem *mem, struct hvm_memmap_tabl
 	return n;
 }
 
-int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t initrd_gpa,
-		     uint64_t initrd_size, uint64_t rsdp_gpa, char *err, size_t err_len)
+int start_info_write(const struct guest_mem *mem, const char *cmdline,
+		     const struct loaded_module *mods, unsigned nr_mods, uint64_t rsdp_gpa,
+		     char *err, size_t err_len)
 {
 	struct hvm_memmap_table_entry map[BOOT_MEMMAP_MAX];
-	struct hvm_modlist_entry mod = {.paddr = initrd_gpa, .size = initrd_size};
+	struct hvm_modlist_entry list[LOADER_MAX_MODULES];
 	struct hvm_start_info si = {
 	    .magic = XEN_HVM_START_MAGIC_VALUE,
 	    .version = 1,
@@ -39,7 +40,7 @@ int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t 
 	size_t len = cmdline ? strlen(cmdline) : 0;
 
 	_Static_assert(BOOT_START_INFO_GPA + sizeof(si) <= BOOT_MODLIST_GPA, "start_info too big");
-	_Static_assert(BOOT_MODLIST_GPA + sizeof(mod) <= BOOT_MEMMAP_GPA, "modlist too big");
+	_Static_assert(BOOT_MODLIST_GPA + sizeof(list) <= BOOT_MEMMAP_GPA, "modlist too big");
 	_Static_assert(BOOT_MEMMAP_GPA + sizeof(map) <= BOOT_CMDLINE_GPA, "memmap too big");
 	_Static_assert(BOOT_MEMMAP_RANGES_MAX <= BOOT_MEMMAP_MAX, "memmap table too small");
 
@@ -49,13 +50,17 @@ int start_info_write(const struct guest_mem *mem, const char *cmdline, uint64_t 
 		return -1;
 	}
 	si.memmap_entries = build_memmap(mem, map);
-	if (initrd_size) {
-		si.nr_modules = 1;
+	for (unsigned i = 0; i < nr_mods && i < LOADER_MAX_MODULES; i++)
+		list[i] = (struct hvm_modlist_entry){.paddr = mods[i].gpa,
+						     .size = mods[i].size,
+						     .cmdline_paddr = mods[i].string_gpa};
+	if (nr_mods) {
+		si.nr_modules = nr_mods;
 		si.modlist_paddr = BOOT_MODLIST_GPA;
 	}
 	if (guest_mem_write(mem, BOOT_START_INFO_GPA, &si, sizeof(si)) ||
 	    guest_mem_write(mem, BOOT_MEMMAP_GPA, map, si.memmap_entries * sizeof(map[0])) ||
-	    (initrd_size && guest_mem_write(mem, BOOT_MODLIST_GPA, &mod, sizeof(mod))) ||
+	    (nr_mods && guest_mem_write(mem, BOOT_MODLIST_GPA, list, nr_mods * sizeof(list[0]))) ||
 	    guest_mem_write(mem, BOOT_CMDLINE_GPA, cmdline ? cmdline : "", len + 1)) {
 		snprintf(err, err_len, "guest RAM too small for the boot area");
 		return -1;

@@ -105,6 +105,7 @@ int vcpu_apply_boot_state(struct vcpu *cpu, const struct boot_state *b)
 	    .rip = b->rip,
 	    .rsp = b->rsp,
 	    .rflags = b->rflags,
+	    .rax = b->rax,
 	    .rbx = b->rbx,
 	    .rdi = b->rdi,
 	    .rsi = b->rsi,

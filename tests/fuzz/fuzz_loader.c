@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the kernel loader (src/loader: ELF, PVH note, boot
- * state, start_info, GDT and page tables) on a fuzzed file, written to a
- * memfd and opened through /proc/self/fd as the CLI opens a path.
+ * libFuzzer target: the kernel loader (src/loader: ELF, PVH note, the
+ * bzImage setup header, the Multiboot v1 header and a.out kludge, boot
+ * state, start_info / boot_params / Multiboot info, GDT and page tables)
+ * on a fuzzed file, written to a memfd and opened through /proc/self/fd as
+ * the CLI opens a path, with one small module (the initrd).
  *
  * Oracles besides ASan/UBSan: a refusal is one line (no newline, not
  * empty) that names a file, as the CLI prints it; an accepted kernel
- * starts inside what was loaded, with its segments inside guest RAM.
+ * starts inside what was loaded, with its segments inside guest RAM and
+ * clear of what the VMM reserves for that protocol (the boot area, the
+ * ACPI tables); the module lies in RAM clear of the kernel.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +22,19 @@
 #include "memory.h"
 
 #define RAM_SIZE BOOT_MIN_RAM
+#define MODULE_BYTES "module bytes"
 
 static void check_accepted(const struct boot_state *b)
 {
-	if (b->kernel_lo >= b->kernel_hi || b->kernel_hi > RAM_SIZE ||
-	    b->kernel_lo < BOOT_AREA_END || b->rip < b->kernel_lo || b->rip >= b->kernel_hi)
+	uint64_t reserved = b->mode == BOOT_MODE_MULTIBOOT ? BOOT_MB_AREA_END : BOOT_AREA_END;
+
+	if (b->kernel_lo >= b->kernel_hi || b->kernel_hi > RAM_SIZE || b->kernel_lo < reserved ||
+	    (b->kernel_lo < BOOT_ACPI_END && b->kernel_hi > BOOT_ACPI_GPA) ||
+	    b->rip < b->kernel_lo || b->rip >= b->kernel_hi)
+		abort();
+	/* The module: all of it, in RAM, page aligned, above the kernel. */
+	if (b->initrd_size != sizeof(MODULE_BYTES) || (b->initrd_gpa & 0xfff) ||
+	    b->initrd_gpa < b->kernel_hi || b->initrd_gpa + b->initrd_size > RAM_SIZE)
 		abort();
 }
 
@@ -37,11 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *ram;
-	static int fd = -1;
-	static char path[64];
+	static int fd = -1, mod_fd = -1;
+	static char path[64], mod_spec[80];
+	static struct loader_module module;
 	struct guest_mem mem = {0};
-	struct loader_args args = {
-	    .kernel_path = path, .cmdline = "console=ttyS0", .rsdp_gpa = BOOT_ACPI_GPA};
+	struct loader_args args = {.kernel_path = path,
+				   .modules = &module,
+				   .nr_modules = 1,
+				   .cmdline = "console=ttyS0",
+				   .rsdp_gpa = BOOT_ACPI_GPA};
 	struct boot_state boot;
 	const char *err_path = NULL;
 	char err[512] = "";
@@ -49,9 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ram) {
 		ram = aligned_alloc(4096, RAM_SIZE);
 		fd = memfd_create("fuzz-kernel", MFD_CLOEXEC);
-		if (!ram || fd < 0)
+		mod_fd = memfd_create("fuzz-module", MFD_CLOEXEC);
+		if (!ram || fd < 0 || mod_fd < 0 ||
+		    write(mod_fd, MODULE_BYTES, sizeof(MODULE_BYTES)) != sizeof(MODULE_BYTES))
 			abort();
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		snprintf(mod_spec, sizeof(mod_spec), "/proc/self/fd/%d module args", mod_fd);
+		module = (struct loader_module){mod_spec, strcspn(mod_spec, " ")};
 	}
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();

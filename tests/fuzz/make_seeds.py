@@ -173,6 +173,38 @@ write("loader", "elf32-pvh", elf(is64=False))
 write("loader", "elf64-bss", elf(filesz=0x10, memsz=0x10000))
 
 
+# A bzImage (Documentation/arch/x86/boot.rst): one setup sector, a setup header
+# (version 2.15, LOADED_HIGH, XLF_KERNEL_64) that fits the fuzzer's 2 MiB of RAM.
+def bzimage(kernel_len=0x400):
+    img = bytearray(1024 + kernel_len)
+    img[0x1f1] = 1  # setup_sects
+    struct.pack_into("<H", img, 0x1fe, 0xaa55)
+    img[0x200:0x202] = b"\xeb\x66"  # jump: the header ends at 0x202 + 0x66
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, 0x020f)
+    img[0x211] = 1  # loadflags: LOADED_HIGH
+    struct.pack_into("<IIBBHI", img, 0x22c, 0x7fffffff, 0x100000, 1, 0, 1, 255)
+    struct.pack_into("<QI", img, 0x258, 0x100000, 0x10000)  # pref_address, init_size
+    img[1024 + 0x200] = 0xf4
+    return bytes(img)
+
+
+# Multiboot v1 headers (the Multiboot Specification 0.6.96, 3.1).
+def mb_header(flags=0, kludge=None):
+    h = struct.pack("<III", 0x1BADB002, flags, (-(0x1BADB002 + flags)) & 0xffffffff)
+    if kludge:
+        h += struct.pack("<IIIII", *kludge)
+    return h
+
+
+write("loader", "bzimage", bzimage())
+kludge = mb_header(0x10003, (0x100000, 0x100000, 0, 0x101000, 0x100020))
+write("loader", "multiboot-kludge", kludge + b"\xf4" * 0x40)
+mb_elf = bytearray(elf(is64=False, pvh=False))
+mb_elf[-0x40:-0x40 + 12] = mb_header(3)
+write("loader", "multiboot-elf32", bytes(mb_elf))
+
+
 # --- gdb: what gdb 13 sends in a session, framed as on the wire ---
 def gdb_packet(payload):
     return b"$" + payload + b"#" + b"%02x" % (sum(payload) & 0xff)

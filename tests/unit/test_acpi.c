@@ -15,6 +15,7 @@
 #include "acpi/acpi.h"
 #include "acpi/aml.h"
 #include "memory.h"
+#include "support/guest_ram.h"
 #include "support/run_suite.h"
 
 #define RAM_SIZE (2u << 20)
@@ -26,11 +27,7 @@ static struct guest_mem mem;
 
 static void setup(void)
 {
-	ram = aligned_alloc(4096, RAM_SIZE);
-	ck_assert_ptr_nonnull(ram);
-	memset(ram, 0xcc, RAM_SIZE);
-	memset(&mem, 0, sizeof(mem));
-	ck_assert_int_eq(guest_mem_add_region(&mem, 0, RAM_SIZE, ram), 0);
+	ram = test_guest_ram(&mem, RAM_SIZE, 0xcc);
 }
 
 static void teardown(void)
@@ -160,8 +157,9 @@ START_TEST(fadt_fixed_hardware)
 	dsdt = rd64(f + 140);
 	ck_assert_uint_eq(dsdt, rd32(f + 40));
 	check_table(dsdt, "DSDT");
-	facs = rd64(f + 132);
-	ck_assert_uint_eq(facs, rd32(f + 36));
+	facs = rd32(f + 36);
+	ck_assert_uint_eq(rd64(f + 132),
+			  0); /* X_FIRMWARE_CTRL must be 0 when FIRMWARE_CTRL is set */
 	ck_assert_uint_eq(facs % 64, 0);
 	ck_assert_mem_eq(ram + facs, "FACS", 4);
 	ck_assert_uint_eq(rd32(facs + 4), 64);
@@ -357,7 +355,7 @@ START_TEST(iasl_data_tables)
 	rsdp_roots(&xsdt, &rsdt);
 	fadt = find_table("FACP");
 	madt = find_table("APIC");
-	facs = rd64(fadt + 132);
+	facs = rd32(fadt + 36);
 
 	text = disassemble("facp", fadt, check_table(fadt, "FACP"));
 	expect(text, "Hardware Reduced (V5) : 0");

@@ -79,7 +79,7 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg.accel, "auto");
 	ck_assert_int_eq(cfg.serial, UART_CONSOLE_STDIO);
 	ck_assert_ptr_null(cfg.append);
-	ck_assert_ptr_null(cfg.initrd);
+	ck_assert_uint_eq(cfg.nr_modules, 0);
 	ck_assert_uint_eq(cfg.nr_disks, 0);
 	ck_assert_int_eq(cfg.stats.format, STATS_OFF);
 	ck_assert(cfg.timeout_s == 0);
@@ -96,7 +96,9 @@ START_TEST(every_option_short_and_long)
 			 CLI_RUN);
 	ck_assert_uint_eq(cfg.mem_size, 128ULL << 20);
 	ck_assert_str_eq(cfg.append, "console=ttyS0 quiet");
-	ck_assert_str_eq(cfg.initrd, "i.img");
+	ck_assert_uint_eq(cfg.nr_modules, 1);
+	ck_assert_str_eq(cfg.modules[0].spec, "i.img");
+	ck_assert_uint_eq(cfg.modules[0].path_len, 5);
 	ck_assert_str_eq(cfg.accel, "kvm");
 	ck_assert_int_eq(cfg.serial, UART_CONSOLE_NONE);
 	ck_assert_uint_eq(cfg.nr_disks, 2);
@@ -202,7 +204,27 @@ START_TEST(usage_errors)
 	expect_usage_error(parse("--timeout", "-3", "k", NULL), "--timeout");
 	expect_usage_error(parse("-d", ",ro", "k", NULL), "--disk");
 	expect_usage_error(parse("--initrd=", "k", NULL), "--initrd");
+	expect_usage_error(parse("--module", " args", "k", NULL), "--module");
 	expect_usage_error(parse("", NULL), "empty");
+}
+END_TEST
+
+/* --initrd and --module share one list in command-line order; a module's path ends at a space. */
+START_TEST(modules_in_order)
+{
+	ck_assert_int_eq(parse("--module", "a.bin first arg", "--initrd", "my initrd", "--module",
+			       "b.bin", "k.elf", NULL),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nr_modules, 3);
+	ck_assert_str_eq(cfg.modules[0].spec, "a.bin first arg");
+	ck_assert_uint_eq(cfg.modules[0].path_len, 5);
+	ck_assert_str_eq(cfg.modules[1].spec, "my initrd"); /* --initrd: all of it is the path */
+	ck_assert_uint_eq(cfg.modules[1].path_len, 9);
+	ck_assert_uint_eq(cfg.modules[2].path_len, 5);
+	expect_usage_error(parse("--module", "1", "--module", "2", "--module", "3", "--module", "4",
+				 "--module", "5", "--module", "6", "--module", "7", "--module", "8",
+				 "--module", "9", "k", NULL),
+			   "at most 8");
 }
 END_TEST
 
@@ -239,6 +261,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, disk_options);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, modules_in_order);
 	tcase_add_test(tc, at_most_eight_disks);
 	tcase_add_test(tc, parses_twice_in_one_process);
 	suite_add_tcase(s, tc);

@@ -18,6 +18,7 @@
 
 #include "loader/loader.h"
 #include "memory.h"
+#include "support/guest_ram.h"
 #include "support/run_suite.h"
 
 #define RAM_SIZE (4u << 20)
@@ -27,17 +28,14 @@
 static uint8_t *ram;
 static struct guest_mem mem;
 static char path[64], initrd_path[64];
+static struct loader_module initrd_module;
 
 static void setup(void)
 {
-	ram = aligned_alloc(4096, RAM_SIZE);
-	ck_assert_ptr_nonnull(ram);
-	memset(ram, FILL, RAM_SIZE);
-	memset(&mem, 0, sizeof(mem));
-	ck_assert_int_eq(guest_mem_add_region(&mem, 0, RAM_SIZE, ram), 0);
-	strcpy(path, "/tmp/minivmm-test-elf-XXXXXX");
-	close(mkstemp(path));
+	ram = test_guest_ram(&mem, RAM_SIZE, FILL);
+	test_temp_file(path, "/tmp/minivmm-test-elf-XXXXXX");
 	initrd_path[0] = '\0';
+	initrd_module = (struct loader_module){initrd_path, 0};
 }
 
 static void teardown(void)
@@ -183,10 +181,14 @@ static size_t write_elf(const struct spec *sp)
 
 static int load(const char *cmdline, struct boot_state *b, char *err, size_t n)
 {
-	struct loader_args a = {path, initrd_path[0] ? initrd_path : NULL, cmdline, NULL,
-				BOOT_ACPI_GPA};
+	struct loader_args a = {.kernel_path = path,
+				.modules = &initrd_module,
+				.nr_modules = initrd_path[0] ? 1 : 0,
+				.cmdline = cmdline,
+				.rsdp_gpa = BOOT_ACPI_GPA};
 	const char *at;
 
+	initrd_module.path_len = strlen(initrd_path);
 	return loader_load(&mem, &a, b, &at, err, n);
 }
 
@@ -335,8 +337,7 @@ START_TEST(initrd_is_one_module)
 	FILE *f;
 
 	write_elf(&s);
-	strcpy(initrd_path, "/tmp/minivmm-test-initrd-XXXXXX");
-	close(mkstemp(initrd_path));
+	test_temp_file(initrd_path, "/tmp/minivmm-test-initrd-XXXXXX");
 	f = fopen(initrd_path, "wb");
 	fwrite(payload, 1, sizeof(payload), f);
 	fclose(f);
@@ -355,8 +356,8 @@ END_TEST
 START_TEST(initrd_missing_names_the_initrd)
 {
 	struct spec s = good_pvh();
-	struct loader_args a = {
-	    .kernel_path = path, .initrd_path = "/nonexistent/initrd.img", .cmdline = ""};
+	struct loader_module m = {"/nonexistent/initrd.img", 23};
+	struct loader_args a = {.kernel_path = path, .modules = &m, .nr_modules = 1, .cmdline = ""};
 	struct boot_state b;
 	const char *at = NULL;
 	char err[256] = "";
@@ -374,8 +375,7 @@ START_TEST(initrd_too_big_for_ram)
 	char err[256] = "";
 
 	write_elf(&s);
-	strcpy(initrd_path, "/tmp/minivmm-test-initrd-XXXXXX");
-	close(mkstemp(initrd_path));
+	test_temp_file(initrd_path, "/tmp/minivmm-test-initrd-XXXXXX");
 	ck_assert_int_eq(truncate(initrd_path, RAM_SIZE), 0);
 	ck_assert_int_eq(load("", &b, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "fit"));
@@ -439,6 +439,45 @@ START_TEST(elf64_without_note_enters_long_mode)
 	ck_assert_uint_eq((gdt[b.cs.selector / 8] >> 43) & 1, 1); /* code */
 	ck_assert_uint_eq((gdt[b.ds.selector / 8] >> 41) & 1, 1); /* data writable */
 	ck_assert_uint_eq(gdt[0], 0);
+}
+END_TEST
+
+/* A Multiboot v1 header (magic, flags 0, checksum) at file offset 0x1000: the first segment's
+ * bytes. */
+static void add_multiboot_header(void)
+{
+	uint32_t h[3] = {0x1badb002, 0, (uint32_t)-0x1badb002};
+	FILE *f = fopen(path, "r+b");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0x1000, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(h, sizeof(h), 1, f), 1);
+	fclose(f);
+}
+
+/* The documented order: a PVH note wins over a Multiboot header, which wins over plain ELF64. */
+START_TEST(boot_protocol_priority)
+{
+	struct spec pvh = good_pvh(), plain64 = good64(), elf32 = good64();
+	struct boot_state b;
+	char err[256] = "";
+
+	write_elf(&pvh);
+	add_multiboot_header();
+	ck_assert_int_eq(load("", &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.mode, BOOT_MODE_PVH32);
+	write_elf(&plain64);
+	add_multiboot_header();
+	ck_assert_int_eq(load("", &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.mode, BOOT_MODE_MULTIBOOT);
+	ck_assert_uint_eq(b.rax, 0x2badb002);
+	elf32.cls = ELFCLASS32;
+	elf32.machine = EM_386;
+	write_elf(&elf32);
+	add_multiboot_header();
+	ck_assert_int_eq(load("", &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.mode, BOOT_MODE_MULTIBOOT);
+	ck_assert_uint_eq(b.rip, KBASE + 0x10);
 }
 END_TEST
 
@@ -718,6 +757,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(good, initrd_missing_names_the_initrd);
 	tcase_add_test(good, initrd_too_big_for_ram);
 	tcase_add_test(good, elf64_without_note_enters_long_mode);
+	tcase_add_test(good, boot_protocol_priority);
 	suite_add_tcase(s, good);
 
 	tcase_add_checked_fixture(bad, setup, teardown);
