@@ -58,3 +58,13 @@ integration: all
 
 check: deps layers all unit unit-san integration
 	@echo "make check: all tests passed"
+
+# make check-slow: long runs on real kernels fetched at run time (not part
+# of make check): tests/slow/*.sh, same conventions as the integration tests.
+SLOW_TESTS := $(sort $(wildcard tests/slow/*.sh))
+.PHONY: check-slow
+check-slow: all
+	@fail=0; for t in $(SLOW_TESTS); do \
+	  echo "== $$t"; rc=0; bash $$t || rc=$$?; \
+	  if [ $$rc -eq 77 ]; then echo "   (skipped)"; elif [ $$rc -ne 0 ]; then echo "   FAILED ($$rc)"; fail=1; fi; \
+	done; exit $$fail

@@ -130,6 +130,12 @@ static int copy_kernel(int fd, uint64_t file_size, const struct guest_mem *mem,
 		    "the protected-mode kernel is %llu bytes: no startup_64 at offset "
 		    "0x%x: truncated",
 		    (unsigned long long)size, STARTUP_64_OFFSET);
+	if (run < LOAD_ADDRESS)
+		return loader_fail(
+		    err, err_len,
+		    "the kernel would run at 0x%llx (pref_address of a non-relocatable "
+		    "kernel), below 1 MiB where the boot area is",
+		    (unsigned long long)run);
 	if (run + h->init_size < run || run + h->init_size > loader_low_ram_end(mem) ||
 	    !guest_mem_ptr(mem, run, h->init_size))
 		return loader_fail(

@@ -227,6 +227,10 @@ START_TEST(refuses_bad_headers)
 	h->init_size = RAM_SIZE;
 	expect_refused(sizeof(file), "", "decompress");
 	h = good_image();
+	h->relocatable_kernel = 0;
+	h->pref_address = 0x10000;
+	expect_refused(sizeof(file), "", "below 1 MiB");
+	h = good_image();
 	h->setup_sects = 200;
 	expect_refused(sizeof(file), "", "truncated");
 	good_image();
