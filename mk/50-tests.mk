@@ -15,6 +15,8 @@ INTEG_TESTS  := $(sort $(wildcard tests/integration/*.sh))
 
 # test_stats reads the JSON report back with Jansson (an independent parser).
 TEST_LIBS_test_stats := -ljansson
+# test_fpu_diff has Unicorn as its second oracle.
+TEST_LIBS_test_fpu_diff := -lunicorn
 SUPPORT_SRCS     := $(sort $(wildcard tests/unit/support/*.c))
 SUPPORT_OBJS     := $(SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
 SUPPORT_SAN_OBJS := $(SUPPORT_SRCS:%.c=$(BUILD)/san/%.o)
