@@ -491,6 +491,154 @@ static void sc_stats_fd(const struct kvm_provider *p, struct rec *r)
 	kt_vm_destroy(&v);
 }
 
+/*
+ * The x87/SSE state ioctls (api.rst KVM_GET/SET_FPU, KVM_GET/SET_XSAVE,
+ * KVM_GET_XSAVE2, KVM_GET/SET_XCRS; arch/x86/kvm/x86.c): argument checks,
+ * the reset values (FCW 037FH, MXCSR 1F80H, XCR0 1) and round trips.
+ */
+static void sc_fpu_ioctls(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_fpu fpu, back;
+	struct kvm_xsave *xs = calloc(1, 8192);
+	struct kvm_xcrs xcrs;
+	int sys, vm, cpu, size;
+
+	ck_assert(xs);
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+	STEP(r, "CHECK_EXTENSION XSAVE", 1, 0, IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE));
+	STEP(r, "CHECK_EXTENSION XCRS", 1, 0, IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_XCRS));
+	size = IOC(p, sys, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	STEP(r, "CHECK_EXTENSION XSAVE2 >= sizeof(kvm_xsave)", 1, 0, size >= 4096 && size <= 8192);
+	STEP(r, "GET_FPU NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_FPU, NULL));
+	STEP(r, "SET_FPU NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_FPU, NULL));
+	STEP(r, "GET_XSAVE NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_XSAVE, NULL));
+	STEP(r, "GET_XSAVE2 NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_XSAVE2, NULL));
+	STEP(r, "SET_XSAVE NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_XSAVE, NULL));
+	STEP(r, "GET_XCRS NULL", -1, EFAULT, IOC(p, cpu, KVM_GET_XCRS, NULL));
+	STEP(r, "SET_XCRS NULL", -1, EFAULT, IOC(p, cpu, KVM_SET_XCRS, NULL));
+
+	memset(&fpu, 0xa5, sizeof(fpu));
+	STEP(r, "GET_FPU", 0, 0, IOC(p, cpu, KVM_GET_FPU, &fpu));
+	STEP(r, "reset FCW", 0x37f, 0, fpu.fcw);
+	STEP(r, "reset FSW, FTW (all empty)", 0, 0, fpu.fsw | fpu.ftwx);
+	/* the kernel never fills kvm_fpu.mxcsr (kvm_arch_vcpu_ioctl_get_fpu) */
+	STEP(r, "GET_FPU mxcsr is 0", 0, 0, (long)fpu.mxcsr);
+	memset(xs, 0xa5, 8192);
+	STEP(r, "GET_XSAVE", 0, 0, IOC(p, cpu, KVM_GET_XSAVE, xs));
+	STEP(r, "reset MXCSR in the XSAVE image", 0x1f80, 0, (long)xs->region[6]);
+	STEP(r, "GET_XSAVE2", 0, 0, IOC(p, cpu, KVM_GET_XSAVE2, xs));
+	STEP(r, "XSAVE2 FCW", 0x37f, 0, xs->region[0] & 0xffff);
+
+	memset(&xcrs, 0xa5, sizeof(xcrs));
+	STEP(r, "GET_XCRS", 0, 0, IOC(p, cpu, KVM_GET_XCRS, &xcrs));
+	STEP(r, "one XCR: XCR0 = 1", 1, 0,
+	     xcrs.nr_xcrs == 1 && xcrs.flags == 0 && xcrs.xcrs[0].xcr == 0 &&
+		 xcrs.xcrs[0].value == 1);
+	memset(&xcrs, 0, sizeof(xcrs));
+	xcrs.nr_xcrs = 1;
+	STEP(r, "SET_XCRS XCR0 = 0 (x87 bit clear)", -1, EINVAL, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	xcrs.xcrs[0].value = 3;
+	/* SSE is offered only through the guest's CPUID leaf 0xD, and none was set */
+	STEP(r, "SET_XCRS XCR0 = 3 without CPUID", -1, EINVAL, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	xcrs.xcrs[0].value = 1;
+	xcrs.flags = 1;
+	STEP(r, "SET_XCRS flags 1", -1, EINVAL, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	xcrs.flags = 0;
+	xcrs.nr_xcrs = KVM_MAX_XCRS + 1;
+	STEP(r, "SET_XCRS nr_xcrs 17", -1, EINVAL, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	xcrs.nr_xcrs = 1;
+	STEP(r, "SET_XCRS XCR0 = 1", 0, 0, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	xcrs.xcrs[0].xcr = 1;
+	xcrs.xcrs[0].value = 0;
+	STEP(r, "SET_XCRS of XCR1 only: ignored", 0, 0, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+
+	fpu.fcw = 0x27f;
+	fpu.fsw = 0x3800; /* TOP 7 */
+	fpu.ftwx = 0x80;
+	fpu.last_opcode = 0x1e8;
+	fpu.last_ip = 0x123456789aULL;
+	fpu.last_dp = 0xfedcba98ULL;
+	for (unsigned i = 0; i < sizeof(fpu.fpr); i++)
+		((uint8_t *)fpu.fpr)[i] = (uint8_t)(i * 7 + 1);
+	for (unsigned i = 0; i < sizeof(fpu.xmm); i++)
+		((uint8_t *)fpu.xmm)[i] = (uint8_t)(i * 13 + 5);
+	fpu.mxcsr = 0x1f00;
+	STEP(r, "SET_FPU", 0, 0, IOC(p, cpu, KVM_SET_FPU, &fpu));
+	memset(&back, 0x5a, sizeof(back));
+	STEP(r, "GET_FPU back", 0, 0, IOC(p, cpu, KVM_GET_FPU, &back));
+	STEP(r, "fcw fsw ftwx fop ip dp back", 1, 0,
+	     back.fcw == fpu.fcw && back.fsw == fpu.fsw && back.ftwx == fpu.ftwx &&
+		 back.last_opcode == fpu.last_opcode && back.last_ip == fpu.last_ip &&
+		 back.last_dp == fpu.last_dp);
+	STEP(r, "ST registers back", 0, 0, memcmp(back.fpr, fpu.fpr, sizeof(fpu.fpr)));
+	STEP(r, "XMM registers back", 0, 0, memcmp(back.xmm, fpu.xmm, sizeof(fpu.xmm)));
+	STEP(r, "SET_FPU leaves MXCSR alone", 1, 0,
+	     IOC(p, cpu, KVM_GET_XSAVE, xs) == 0 && xs->region[6] == 0x1f80);
+	STEP(r, "XSAVE image: FCW at 0, FIP at 8", 1, 0,
+	     (xs->region[0] & 0xffff) == 0x27f && xs->region[2] == 0x3456789a &&
+		 xs->region[3] == 0x12);
+	STEP(r, "XSAVE image: ST0 at 32, XMM at 160", 1, 0,
+	     !memcmp(&xs->region[8], fpu.fpr, 128) && !memcmp(&xs->region[40], fpu.xmm, 256));
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+	free(xs);
+}
+
+/* KVM_SET_XSAVE: the header checks of copy_uabi_to_xstate, and components not in XSTATE_BV. */
+static void sc_xsave_set(const struct kvm_provider *p, struct rec *r)
+{
+	struct kvm_xsave *xs = calloc(1, 8192), *back = calloc(1, 8192);
+	uint8_t *b;
+	struct kvm_fpu fpu;
+	int sys, vm, cpu;
+
+	ck_assert(xs && back);
+	b = (uint8_t *)xs->region;
+	sys = p->open_system();
+	vm = IOC(p, sys, KVM_CREATE_VM, 0);
+	cpu = IOC(p, vm, KVM_CREATE_VCPU, 0);
+	ck_assert(cpu >= 0);
+	ck_assert_int_eq(IOC(p, cpu, KVM_GET_XSAVE, xs), 0);
+	b[512 + 7] = 0x40; /* XSTATE_BV bit 62: no component */
+	STEP(r, "SET_XSAVE unknown XSTATE_BV bit", -1, EINVAL, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	b[512 + 7] = 0;
+	b[512] = 3;
+	b[520] = 1; /* XCOMP_BV */
+	STEP(r, "SET_XSAVE XCOMP_BV not 0", -1, EINVAL, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	b[520] = 0;
+	b[540] = 1; /* reserved header byte */
+	STEP(r, "SET_XSAVE reserved header byte", -1, EINVAL, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	b[540] = 0;
+	xs->region[6] = 0x10000; /* MXCSR bit 16: reserved everywhere */
+	STEP(r, "SET_XSAVE reserved MXCSR bit", -1, EINVAL, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	xs->region[6] = 0x1f00 | 0x40; /* RC 0, DAZ */
+	b[0] = 0x7f, b[1] = 0x00;      /* FCW 007FH */
+	for (unsigned i = 32; i < 416; i++)
+		b[i] = (uint8_t)(i * 3);
+	b[4] = 0xff; /* all registers valid */
+	STEP(r, "SET_XSAVE x87 + SSE", 0, 0, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	STEP(r, "GET_XSAVE back", 0, 0, IOC(p, cpu, KVM_GET_XSAVE, back));
+	STEP(r, "legacy region 0..415 back", 0, 0,
+	     memcmp(b, back->region, 24) | memcmp(b + 32, (uint8_t *)back->region + 32, 384));
+	STEP(r, "MXCSR back", 0x1f40, 0, (long)back->region[6]);
+	STEP(r, "XSTATE_BV back", 3, 0, (long)((uint8_t *)back->region)[512]);
+	b[512] = 0; /* both components to their init state */
+	STEP(r, "SET_XSAVE XSTATE_BV 0", 0, 0, IOC(p, cpu, KVM_SET_XSAVE, xs));
+	STEP(r, "GET_FPU", 0, 0, IOC(p, cpu, KVM_GET_FPU, &fpu));
+	STEP(r, "x87 in init state", 1, 0,
+	     fpu.fcw == 0x37f && fpu.ftwx == 0 && fpu.fpr[0][0] == 0 && fpu.fpr[7][9] == 0);
+	STEP(r, "XMM in init state", 1, 0, fpu.xmm[0][1] == 0 && fpu.xmm[15][15] == 0);
+	p->close(cpu);
+	p->close(vm);
+	p->close(sys);
+	free(xs);
+	free(back);
+}
+
 #define SCENARIO(fn)                                                                               \
 	START_TEST(test_##fn)                                                                      \
 	{                                                                                          \
@@ -509,6 +657,8 @@ SCENARIO(sc_reset_state)
 SCENARIO(sc_vcpu_mmap)
 SCENARIO(sc_immediate_exit)
 SCENARIO(sc_stats_fd)
+SCENARIO(sc_fpu_ioctls)
+SCENARIO(sc_xsave_set)
 
 /*
  * KVM_MEM_READONLY (api.rst, "KVM_SET_USER_MEMORY_REGION"): the guest
@@ -713,6 +863,8 @@ int main(void)
 	tcase_add_test(tc, test_sc_vcpu_mmap);
 	tcase_add_test(tc, test_sc_immediate_exit);
 	tcase_add_test(tc, test_sc_stats_fd);
+	tcase_add_test(tc, test_sc_fpu_ioctls);
+	tcase_add_test(tc, test_sc_xsave_set);
 	tcase_add_test(tc, test_sc_readonly_mem);
 	tcase_add_test(tc, test_sc_irqchip);
 	tcase_add_test(tc, test_soft_tss_addr_below_4g);

@@ -26,6 +26,8 @@
 /* KVM paravirtual features (0x40000001 EAX): kvmclock MSRs, stable TSC, no I/O delay needed */
 #define KVM_FEATURES ((1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_NOP_IO_DELAY) | \
 		      (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
 /* CPUID.80000001 ECX: LAHF/SAHF in 64-bit mode, LZCNT */
 #define X1_ECX ((1u << 0) | (1u << 5))
 /* CPUID.80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM */
@@ -153,4 +155,19 @@ void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out
 		if (!cpu->lapic)
 			out[2] &= ~L1_ECX_APIC;
 	}
+}
+
+/* Exact lookups, as KVM's kvm_find_cpuid_entry (no out-of-range rule). */
+uint64_t cpuid_guest_xcr0(const struct soft_cpu *cpu)
+{
+	const struct kvm_cpuid_entry2 *e = find(cpu, 0xd, 0);
+
+	return e ? (e->eax | (uint64_t)e->edx << 32) & FPU_XCR0_SUPPORTED : 0;
+}
+
+bool cpuid_guest_has_xsave(const struct soft_cpu *cpu)
+{
+	const struct kvm_cpuid_entry2 *e = find(cpu, 1, 0);
+
+	return e && (e->ecx & CPUID_1_ECX_XSAVE);
 }

@@ -63,6 +63,7 @@ enum fpu_unit {
 	FPU_UNIT_X87_WAIT, /* FWAIT: #NM only if CR0.MP and CR0.TS */
 	FPU_UNIT_MMX,     /* MMX: #UD if CR0.EM, #NM if CR0.TS */
 	FPU_UNIT_SSE,     /* SSE..SSE4.2: #UD if CR0.EM or !CR4.OSFXSR, #NM if CR0.TS */
+	FPU_UNIT_X87_NOWAIT, /* FNINIT, FNSTENV, FNSAVE...: #NM if CR0.EM or CR0.TS, never #MF */
 };
 
 /*
@@ -83,10 +84,60 @@ uint16_t fpu_fsw(const struct fpu_state *f);
 uint32_t fpu_mxcsr(const struct fpu_state *f);
 void fpu_set_mxcsr(struct fpu_state *f, uint32_t v);
 
+/* An unmasked x87 exception is pending (FSW exception flags not masked in FCW). */
+bool fpu_x87_pending(const struct fpu_state *f);
+
+/* XINUSE as the image records it (XSTATE_BV): which components left their init state. */
+uint64_t fpu_xinuse(const struct fpu_state *f);
+void fpu_set_xinuse(struct fpu_state *f, uint64_t v);
+
+/* Put a component (FPU_XCR0 bit 0: x87, bit 1: SSE) in its init state (SDM vol. 1, 13.6). */
+void fpu_init_component(struct fpu_state *f, unsigned bit);
+
 /* KVM_GET/SET_FPU and KVM_GET/SET_XSAVE views of the image (the kernel's layouts). */
 void fpu_get_kvm_fpu(const struct fpu_state *f, struct kvm_fpu *out);
 void fpu_set_kvm_fpu(struct fpu_state *f, const struct kvm_fpu *in);
 void fpu_get_kvm_xsave(const struct fpu_state *f, struct kvm_xsave *out);
 int fpu_set_kvm_xsave(struct fpu_state *f, const struct kvm_xsave *in); /* 0 or -EINVAL */
+
+/*
+ * XSETBV/KVM_SET_XCRS to XCR0: bit 0 set, AVX only with SSE, nothing
+ * outside allowed (what the guest's CPUID leaf 0xD offers). 0 or -EINVAL.
+ */
+int fpu_set_xcr0(struct fpu_state *f, uint64_t v, uint64_t allowed);
+
+/* Little-endian fields of a guest-visible image, unaligned-safe. */
+static inline uint16_t fpu_ld16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t fpu_ld32(const uint8_t *p)
+{
+	return fpu_ld16(p) | (uint32_t)fpu_ld16(p + 2) << 16;
+}
+
+static inline uint64_t fpu_ld64(const uint8_t *p)
+{
+	return fpu_ld32(p) | (uint64_t)fpu_ld32(p + 4) << 32;
+}
+
+static inline void fpu_st16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void fpu_st32(uint8_t *p, uint32_t v)
+{
+	fpu_st16(p, (uint16_t)v);
+	fpu_st16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void fpu_st64(uint8_t *p, uint64_t v)
+{
+	fpu_st32(p, (uint32_t)v);
+	fpu_st32(p + 4, (uint32_t)(v >> 32));
+}
 
 #endif

@@ -58,6 +58,7 @@ static void cpu_reset(struct soft_cpu *cpu)
 	cpu->irq_pending = false;
 	cpu->int_shadow = false;
 	cpu->halted = false;
+	fpu_reset(&cpu->fpu);
 	cpu_update_mode(cpu);
 }
 
@@ -228,7 +229,7 @@ int soft_cpu_set_sregs(struct soft_cpu *cpu, const struct kvm_sregs *sr)
 {
 	unsigned i;
 
-	if (!sregs_valid(sr))
+	if (!sregs_valid(sr) || !cpu_cr4_valid(cpu, sr->cr4))
 		return -EINVAL;
 	seg_from_kvm(&cpu->seg[SEG_CS], &sr->cs);
 	seg_from_kvm(&cpu->seg[SEG_DS], &sr->ds);

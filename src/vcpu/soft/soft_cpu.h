@@ -65,6 +65,19 @@ int soft_cpu_set_msr(struct soft_cpu *cpu, uint32_t index, uint64_t value);
 int soft_cpu_supported_cpuid(struct kvm_cpuid2 *out, uint32_t max_entries);
 int soft_cpu_set_cpuid(struct soft_cpu *cpu, const struct kvm_cpuid2 *cpuid); /* 0 or -errno */
 
+/*
+ * KVM_GET/SET_FPU, KVM_GET/SET_XSAVE (also KVM_GET_XSAVE2), KVM_GET/SET_XCRS
+ * in the kernel's layouts (fpu_state.c). The setters return 0 or -EINVAL.
+ */
+/* Bytes KVM_GET_XSAVE2 copies out, reported by KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2). */
+#define SOFT_XSAVE_UABI_SIZE ((int)sizeof(struct kvm_xsave))
+void soft_cpu_get_fpu(struct soft_cpu *cpu, struct kvm_fpu *fpu);
+void soft_cpu_set_fpu(struct soft_cpu *cpu, const struct kvm_fpu *fpu);
+void soft_cpu_get_xsave(struct soft_cpu *cpu, struct kvm_xsave *xsave);
+int soft_cpu_set_xsave(struct soft_cpu *cpu, const struct kvm_xsave *xsave);
+void soft_cpu_get_xcrs(struct soft_cpu *cpu, struct kvm_xcrs *xcrs);
+int soft_cpu_set_xcrs(struct soft_cpu *cpu, const struct kvm_xcrs *xcrs);
+
 /* KVM_INTERRUPT: queue external interrupt `vector`, replacing one not yet delivered (as KVM). */
 int soft_cpu_interrupt(struct soft_cpu *cpu, unsigned vector);
 

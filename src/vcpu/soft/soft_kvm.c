@@ -271,6 +271,12 @@ static int check_extension(long cap)
 		return 1;
 	case KVM_CAP_ADJUST_CLOCK:
 		return KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME; /* the flags KVM_GET_CLOCK gives */
+	/* x87/SSE state through KVM_GET/SET_XSAVE and XCR0 through KVM_GET/SET_XCRS */
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+		return 1;
+	case KVM_CAP_XSAVE2:
+		return SOFT_XSAVE_UABI_SIZE;
 	case KVM_CAP_NR_MEMSLOTS:
 		return SOFT_NR_MEMSLOTS;
 	case KVM_CAP_NR_VCPUS:
@@ -725,6 +731,28 @@ static int interrupt(struct sk_vcpu *vcpu, const struct kvm_interrupt *irq)
 	return rc < 0 ? fail(-rc) : 0;
 }
 
+/* KVM_GET/SET_FPU, KVM_GET/SET_XSAVE, KVM_GET_XSAVE2, KVM_GET/SET_XCRS. */
+static int fpu_ioctl(struct sk_vcpu *vcpu, unsigned long req, void *arg)
+{
+	int rc = 0;
+
+	if (!arg)
+		return fail(EFAULT);
+	if (req == KVM_GET_FPU)
+		soft_cpu_get_fpu(vcpu->cpu, arg);
+	else if (req == KVM_SET_FPU)
+		soft_cpu_set_fpu(vcpu->cpu, arg);
+	else if (req == KVM_GET_XSAVE || req == KVM_GET_XSAVE2)
+		soft_cpu_get_xsave(vcpu->cpu, arg);
+	else if (req == KVM_SET_XSAVE)
+		rc = soft_cpu_set_xsave(vcpu->cpu, arg);
+	else if (req == KVM_GET_XCRS)
+		soft_cpu_get_xcrs(vcpu->cpu, arg);
+	else
+		rc = soft_cpu_set_xcrs(vcpu->cpu, arg);
+	return rc < 0 ? fail(-rc) : 0;
+}
+
 static int vcpu_ioctl_locked(struct sk_vcpu *vcpu, unsigned long req, void *arg)
 {
 	int rc;
@@ -788,6 +816,14 @@ static int vcpu_ioctl_locked(struct sk_vcpu *vcpu, unsigned long req, void *arg)
 	case KVM_SET_TSC_KHZ:
 		/* the rate is fixed: only asking for the same one succeeds */
 		return (unsigned long)arg == soft_cpu_tsc_khz() ? 0 : fail(EINVAL);
+	case KVM_GET_FPU:
+	case KVM_SET_FPU:
+	case KVM_GET_XSAVE:
+	case KVM_GET_XSAVE2:
+	case KVM_SET_XSAVE:
+	case KVM_GET_XCRS:
+	case KVM_SET_XCRS:
+		return fpu_ioctl(vcpu, req, arg);
 	case KVM_GET_STATS_FD:
 		rc = soft_kvm_stats_fd(&vcpu->stats, vcpu->id, soft_cpu_get_stats(vcpu->cpu));
 		return rc < 0 ? fail(-rc) : rc;

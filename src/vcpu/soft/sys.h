@@ -52,6 +52,8 @@ enum { EV_EXCEPTION, EV_SOFT_INT, EV_EXTERNAL, EV_ICEBP };
 
 /* system.c */
 int cpu_write_cr(struct soft_cpu *cpu, unsigned n, uint64_t v);
+/* CR4 value v has no bit reserved for this guest (MOV to CR4 and KVM_SET_SREGS). */
+bool cpu_cr4_valid(const struct soft_cpu *cpu, uint64_t v);
 uint64_t cpu_read_cr(struct soft_cpu *cpu, unsigned n);
 
 /* msr.c */
@@ -63,5 +65,9 @@ uint64_t cpu_tsc(struct soft_cpu *cpu);
 
 /* cpuid.c */
 void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* XCR0 bits the guest's CPUID (leaf 0xD.0 EDX:EAX) offers, as KVM's guest_supported_xcr0. */
+uint64_t cpuid_guest_xcr0(const struct soft_cpu *cpu);
+/* The guest's CPUID has XSAVE (leaf 1 ECX bit 26): CR4.OSXSAVE may be set. */
+bool cpuid_guest_has_xsave(const struct soft_cpu *cpu);
 
 #endif

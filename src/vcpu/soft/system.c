@@ -37,7 +37,15 @@ uint64_t cpu_read_cr(struct soft_cpu *cpu, unsigned n)
 }
 
 #define CR4_SUPPORTED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | \
-		       CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT)
+		       CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE)
+
+/* OSXSAVE is reserved unless the guest's CPUID has XSAVE (KVM: __cr4_reserved_bits). */
+bool cpu_cr4_valid(const struct soft_cpu *cpu, uint64_t v)
+{
+	if (v & ~CR4_SUPPORTED)
+		return false;
+	return !(v & CR4_OSXSAVE) || cpuid_guest_has_xsave(cpu);
+}
 
 int cpu_write_cr(struct soft_cpu *cpu, unsigned n, uint64_t v)
 {
@@ -81,7 +89,7 @@ int cpu_write_cr(struct soft_cpu *cpu, unsigned n, uint64_t v)
 		return EXEC_OK;
 	case 4:
 		old = cpu->cr4;
-		if (v & ~CR4_SUPPORTED)
+		if (!cpu_cr4_valid(cpu, v))
 			return cpu_fault(cpu, X_GP, 0);
 		if (cpu_long_mode(cpu) && !(v & CR4_PAE))
 			return cpu_fault(cpu, X_GP, 0);

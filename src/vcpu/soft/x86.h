@@ -59,6 +59,7 @@
 #define CR4_OSFXSR (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
 #define CR4_FSGSBASE (1ULL << 16)
+#define CR4_OSXSAVE (1ULL << 18)
 
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
