@@ -21,3 +21,4 @@ endef
 
 $(eval $(call solo5_guest_rules,hvttest))
 $(eval $(call solo5_guest_rules,uni))
+$(eval $(call solo5_guest_rules,mftmax))

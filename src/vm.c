@@ -106,6 +106,13 @@ static int vm_setup_devices(struct vm *vm)
 		return solo5_hvt_attach_disks(&vm->hvt, &vm->solo5, cfg->disks, cfg->nr_disks)
 			   ? MINIVMM_EXIT_USAGE
 			   : 0;
+	if (cfg->nr_disks > VIRTIO_MAX_DISKS) {
+		fprintf(stderr,
+			"minivmm: %u disks, but virtio-blk takes at most %d (only a Solo5 hvt "
+			"kernel takes up to %d)\n",
+			cfg->nr_disks, VIRTIO_MAX_DISKS, VM_MAX_DISKS);
+		return MINIVMM_EXIT_USAGE;
+	}
 	/* virtio-blk disks: registers the devices and appends virtio_mmio.device=... */
 	if (cfg->nr_disks &&
 	    virtio_devices_setup(&vm->virtio, &vm->bus, &vm->mem, cfg->disks, cfg->nr_disks,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/solo5_abi.h"
 #include "devices/uart.h"
 #include "loader/loader.h"
 #include "devices/virtio_setup.h"
@@ -34,6 +35,15 @@
 #define VM_MAX_MEM (32ULL << 30)
 #define VM_MAX_TIMEOUT_S 1000000.0
 
+/*
+ * -d disks one command line takes: as many block devices as a Solo5 hvt
+ * manifest can declare (its SOLO5_MFT_MAX_ENTRIES less the reserved first
+ * entry), since those are hypercall devices that need no bus slot or
+ * interrupt line. A virtio-blk guest takes at most VIRTIO_MAX_DISKS of
+ * them: vm.c refuses more with one line once it knows the boot protocol.
+ */
+#define VM_MAX_DISKS (SOLO5_MFT_MAX_ENTRIES - 1)
+
 struct vm_config {
 	const char *kernel;
 	/* --initrd FILE and --module 'PATH[ ARGS]', in command-line order */
@@ -45,7 +55,7 @@ struct vm_config {
 	enum uart_console_mode serial;
 	double timeout_s; /* 0: none */
 	bool verbose;
-	char *disks[VIRTIO_MAX_DISKS]; /* "PATH[,ro][,name=NAME][,sector=N]", pointing into argv */
+	char *disks[VM_MAX_DISKS]; /* "PATH[,ro][,name=NAME][,sector=N]", pointing into argv */
 	unsigned nr_disks;
 	char *const *args; /* the arguments after KERNEL, appended to the command line */
 	unsigned nr_args;

@@ -70,9 +70,10 @@ void cli_print_help(FILE *out)
 		"      --serial stdio|none\n"
 		"                         COM1 on stdin/stdout (default), or detached\n"
 		"  -d, --disk PATH[,ro][,name=NAME][,sector=N]\n"
-		"                         disk from a raw image (up to %d times); name binds it\n"
-		"                         to a Solo5 manifest block device, sector sets the\n"
-		"                         logical block size (power of two, 512..32768)\n"
+		"                         disk from a raw image (virtio-blk: up to %d times;\n"
+		"                         a Solo5 guest: up to %d); name binds it to a Solo5\n"
+		"                         manifest block device, sector sets the logical\n"
+		"                         block size (power of two, 512..32768)\n"
 		"      --stats[=text|json|json:PATH]\n"
 		"                         print exit accounting when the VM stops\n"
 		"      --timeout SECONDS  stop the guest after SECONDS (exit status 124)\n"
@@ -93,7 +94,7 @@ void cli_print_help(FILE *out)
 		"notes; 4 could not start the guest; 5 guest crashed or broke the Solo5 ABI;\n"
 		"124 timeout; 128+N signal N; 159 (SIGSYS) a system call the sandbox forbids.\n"
 		"See minivmm(1).\n",
-		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS);
+		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS, VM_MAX_DISKS);
 }
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
@@ -187,8 +188,10 @@ static enum cli_result parse_disk(const char *arg, struct vm_config *cfg, FILE *
 {
 	char why[160];
 
-	if (cfg->nr_disks == VIRTIO_MAX_DISKS)
-		return usage_error(err, "--disk: at most %d disks", VIRTIO_MAX_DISKS);
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return usage_error(err,
+				   "--disk: at most %d disks (a Solo5 manifest's block devices)",
+				   VM_MAX_DISKS);
 	if (!*arg || *arg == ',')
 		return usage_error(err, "--disk: '%s' has no file name", arg);
 	if (vm_disk_spec_check(arg, why, sizeof(why)))
