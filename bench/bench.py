@@ -6,13 +6,14 @@
   exitcost  host instructions per handled exit (callgrind), CPU provider excluded
   blk       virtio-blk sequential read/write throughput seen by the guest
   cpu       guest instructions per second on cpubench.elf
+  fp        x87 + SSE2 rounds per second on fpbench.elf
 
 Each table is measured side by side in one run (runs interleaved), medians
 of BENCH_RUNS repetitions with min and max. A piece that cannot run here
 (yet) is reported as such, never estimated. Results go to
 bench/results/<UTC time>.md (+ .json) and bench/results/latest.md.
 
-Environment: BENCH_RUNS (repetitions), BENCH_ONLY=launch,exitcost,blk,cpu.
+Environment: BENCH_RUNS (repetitions), BENCH_ONLY=launch,exitcost,blk,cpu,fp.
 """
 
 import datetime
@@ -28,6 +29,7 @@ import benchlib as bl  # noqa: E402
 import bench_blk  # noqa: E402
 import bench_cpu  # noqa: E402
 import bench_exitcost  # noqa: E402
+import bench_fp  # noqa: E402
 import bench_launch  # noqa: E402
 
 SECTIONS = [
@@ -35,6 +37,7 @@ SECTIONS = [
     ("exitcost", bench_exitcost),
     ("blk", bench_blk),
     ("cpu", bench_cpu),
+    ("fp", bench_fp),
 ]
 
 

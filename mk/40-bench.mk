@@ -4,9 +4,9 @@
 #       runs the guest under minivmm --stats and under QEMU microvm with a
 #       trace, prints both device-access counts side by side (tools/compare-qemu).
 #   make bench
-#       the four side-by-side tables (bench/bench.py); results under
+#       the side-by-side tables (bench/bench.py); results under
 #       bench/results/, the latest in bench/results/latest.md.
-#       BENCH_RUNS=n repeats each timed run n times; BENCH_ONLY=launch,exitcost,blk,cpu
+#       BENCH_RUNS=n repeats each timed run n times; BENCH_ONLY=launch,exitcost,blk,cpu,fp
 #       picks tables.
 
 .PHONY: compare-qemu bench
