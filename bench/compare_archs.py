@@ -9,8 +9,9 @@ ARCHS_RECORDS records (default 256) of an image that
 guest-kernels/lib/workload.py filled; the script checks the output area and
 the checksum on the host (all guests must agree), then reads:
   - from minivmm --stats=json: VM exits, and guest instructions (soft CPU);
-  - from the guest's own "stats:" line: ring transitions, messages (system
-    calls, IPC messages or kernel calls, as the design has them),
+  - from the guest's own "stats:" line: ring transitions, interrupts
+    taken (timer and, in micro, the disk's line), messages (system calls,
+    IPC messages or kernel calls, as the design has them),
     address-space switches and TSC cycles per record;
   - wall time of the whole run, median of ARCHS_RUNS runs (default 3).
 The table goes to stdout, to bench/results/archs-<UTC time>.md and to
@@ -101,13 +102,14 @@ def row(arch, provider, r):
     insns = v.get("provider_counters", {}).get("soft_insns")
     exits = v["exits"]
     return ["`%s`" % arch, provider, str(exits), "%.1f" % (exits / RECORDS),
-            g.get("ring_transitions", "—"), g.get("messages", "—"), g.get("as_switches", "—"),
+            g.get("ring_transitions", "—"), g.get("interrupts", "—"), g.get("messages", "—"),
+            g.get("as_switches", "—"),
             str(insns) if insns is not None else "—", g.get("cycles_per_record", "—"),
             "%.0f ms" % (r["wall"] * 1000)]
 
 
 HEADER = ["architecture", "provider", "VM exits", "exits/record", "ring transitions",
-          "messages", "address-space switches", "guest instructions", "cycles/record",
+          "timer/device interrupts", "messages", "address-space switches", "guest instructions", "cycles/record",
           "wall time"]
 
 
@@ -139,7 +141,10 @@ def main():
             (RECORDS, EVERY, RUNS, ", ".join(sorted(sums)) or "none"),
             "Ring transitions, messages, address-space switches and cycles/record are the "
             "guest's own counts for the workload program's lifetime; VM exits and guest "
-            "instructions are minivmm's (--stats=json) for the whole run.", ""] + lines
+            "instructions are minivmm's (--stats=json) for the whole run. mono and micro "
+            "preempt with the PIT where the machine has one: ring transitions then include "
+            "two per interrupt taken in ring 3, whose number follows the run's wall time "
+            "(—: the kernel takes no interrupts).", ""] + lines
     if notes:
         text += [""] + ["- " + n for n in notes]
     if len(sums) > 1:

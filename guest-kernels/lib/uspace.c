@@ -158,7 +158,7 @@ void uspace_frame_init(const struct uspace *as, struct trap_frame *tf, uint64_t 
 	memset(tf, 0, sizeof(*tf));
 	tf->rip = USER_BASE;
 	tf->cs = SEL_UCODE;
-	tf->rflags = 0x2; /* IF = 0 (no interrupts yet), IOPL = 0: ports go by the TSS bitmap */
+	tf->rflags = 0x2; /* IF = 0 (a kernel with a timer sets it), IOPL = 0: ports by the TSS */
 	tf->rsp = USER_BASE + as->mem_size;
 	tf->ss = SEL_UDATA;
 	tf->rdi = a0;

@@ -295,12 +295,26 @@ static void kick(struct vblk *d, uint16_t old, uint16_t now)
 	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
+/* Read and acknowledge InterruptStatus, so the device lowers its line. */
+static void ack_interrupt(struct vblk *d)
+{
+	uint32_t isr = rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+
+	if (isr)
+		wr(d, VIRTIO_MMIO_INTERRUPT_ACK, isr);
+}
+
 static int wait_used(struct vblk *d, uint16_t target)
 {
 	for (uint64_t n = 0; n < VBLK_POLL_LIMIT; n++) {
 		d->stats.polls++;
 		if (__atomic_load_n(&d->used->idx, __ATOMIC_ACQUIRE) == target)
 			return 0;
+		if (d->wait_irq && d->wait_irq(d->wait_ctx) == 0) {
+			ack_interrupt(d);
+			continue;
+		}
+		d->wait_irq = NULL;
 		__asm__ volatile("pause");
 	}
 	if (rd(d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)
@@ -312,7 +326,6 @@ int vblk_submit(struct vblk *d, struct vblk_req *reqs, unsigned n)
 {
 	int head[VBLK_MAX_DEPTH];
 	uint16_t old = d->avail_idx;
-	uint32_t isr;
 	int rc;
 
 	if (n == 0 || n > VBLK_MAX_DEPTH)
@@ -324,7 +337,7 @@ int vblk_submit(struct vblk *d, struct vblk_req *reqs, unsigned n)
 	}
 	for (unsigned s = 0; s < n; s++)
 		d->avail->ring[(d->avail_idx++) & (d->qnum - 1)] = (uint16_t)head[s];
-	/* We poll; with EVENT_IDX ask for a used-buffer notification only after the last one. */
+	/* With EVENT_IDX ask for a used-buffer notification only after the last one. */
 	if (has(d, VIRTIO_RING_F_EVENT_IDX))
 		*used_event(d) = (uint16_t)(d->avail_idx - 1);
 	__atomic_store_n(&d->avail->idx, d->avail_idx, __ATOMIC_RELEASE);
@@ -333,9 +346,7 @@ int vblk_submit(struct vblk *d, struct vblk_req *reqs, unsigned n)
 	if (rc)
 		return rc;
 	/* The device also raised InterruptStatus (maybe): acknowledge it as the spec says. */
-	isr = rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
-	if (isr)
-		wr(d, VIRTIO_MMIO_INTERRUPT_ACK, isr);
+	ack_interrupt(d);
 	for (; d->used_idx != d->avail_idx; d->used_idx++) {
 		uint32_t id = d->used->ring[d->used_idx & (d->qnum - 1)].id;
 		bool found = false;

@@ -4,8 +4,10 @@
  * version 2 (layouts from <linux/virtio_ring.h>, <linux/virtio_mmio.h>,
  * <linux/virtio_blk.h>). The device is found on the command line
  * ("virtio_mmio.device=<size>@<base>:<irq>", as minivmm and QEMU microvm
- * with acpi=off pass it). No interrupts: completions are found by polling
- * the used ring; InterruptStatus is read and acknowledged once per batch.
+ * with acpi=off pass it). Completions are found on the used ring: by
+ * polling it, or, when the caller set wait_irq, by sleeping until the
+ * device interrupts; InterruptStatus is acknowledged after each wake and
+ * once per batch.
  *
  * Every register access is one 32-bit load or store (native width), so one
  * access is one exit under KVM and one trace entry under QEMU.
@@ -68,6 +70,14 @@ struct vblk {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	struct vblk_stats stats;
+	/*
+	 * Optional: called while a request is not yet complete, to sleep until
+	 * the device's interrupt (the driver then acknowledges it and looks
+	 * again). Returning nonzero means there is no interrupt to wait for:
+	 * the driver forgets the hook and polls. NULL: poll.
+	 */
+	int (*wait_irq)(void *ctx);
+	void *wait_ctx;
 };
 
 /* Parse the nth (from 0) virtio_mmio.device= entry. 0, or VBLK_ERR_NODEV. */

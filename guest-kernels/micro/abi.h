@@ -33,6 +33,16 @@
 #define SYS_CALL 4	 /* call(to, msg) -> reply: send, then wait for to's reply */
 #define SYS_REPLY 5	 /* reply(to, msg): answer a thread waiting in call on us */
 #define SYS_REPLY_WAIT 6 /* reply(to, msg), then recv(): the server loop in one call */
+#define SYS_IRQ_WAIT 7	 /* irq_wait() -> (IRQ_SENDER(n), {n}): receive our line's interrupt */
+
+/*
+ * Interrupts are messages: the kernel's handler for IRQ line n (8259A, lib/
+ * pic.h) sends a message {n} from the pseudo-thread IRQ_SENDER(n) to the
+ * one thread it gave that line, which takes it with SYS_IRQ_WAIT (a
+ * receive from that sender only). One interrupt that arrives while the
+ * thread is not waiting is kept and delivered at its next SYS_IRQ_WAIT.
+ */
+#define IRQ_SENDER(n) (0x100u + (n))
 
 #define IPC_WINDOW 4096
 /* Where a granted page appears in the callee: the last page of the process slot. */

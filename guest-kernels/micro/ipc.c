@@ -239,6 +239,47 @@ static int set_window(struct kernel *k, uint64_t va)
 	return (int)k->current;
 }
 
+/* The interrupt message {irq} from IRQ_SENDER(irq), into t's registers. */
+static void deliver_irq(struct kernel *k, struct thread *t)
+{
+	t->irq_pending = false;
+	t->regs.rax = 0;
+	t->regs.rdi = IRQ_SENDER((unsigned)t->irq);
+	t->regs.rsi = (uint64_t)t->irq;
+	t->regs.rdx = t->regs.r10 = t->regs.r8 = t->regs.r9 = t->regs.rbx = 0;
+	t->state = T_READY;
+	k->counts.messages++;
+}
+
+static int irq_wait(struct kernel *k)
+{
+	struct thread *self = cur(k);
+
+	if (self->irq < 0) {
+		set_result(self, E_PERM);
+		return (int)k->current;
+	}
+	if (self->irq_pending) {
+		deliver_irq(k, self);
+		return (int)k->current;
+	}
+	return block(k, T_IRQ_WAIT);
+}
+
+void ipc_irq(struct kernel *k, unsigned irq)
+{
+	for (unsigned i = 0; i < k->nthreads; i++) {
+		struct thread *t = &k->threads[i];
+
+		if (t->irq != (int)irq)
+			continue;
+		if (t->state == T_IRQ_WAIT)
+			deliver_irq(k, t);
+		else if (t->state != T_DEAD)
+			t->irq_pending = true;
+	}
+}
+
 int ipc_syscall(struct kernel *k, uint64_t nr)
 {
 	struct thread *self = cur(k);
@@ -258,6 +299,8 @@ int ipc_syscall(struct kernel *k, uint64_t nr)
 	case SYS_REPLY:
 	case SYS_REPLY_WAIT:
 		return reply(k, arg, nr == SYS_REPLY_WAIT);
+	case SYS_IRQ_WAIT:
+		return irq_wait(k);
 	default:
 		set_result(self, E_INVAL);
 		return (int)k->current;

@@ -3,20 +3,23 @@
  * micro: a microkernel, as a teaching example.
  *
  * The kernel does only four things: address spaces (lib/uspace.c), threads
- * (one per process here, scheduled cooperatively: there is no timer yet),
- * synchronous IPC (ipc.c) and handing out device access. Everything else
+ * (one per process here, preempted by the PIT in round robin where there
+ * is one, interrupts.c), synchronous IPC (ipc.c, with interrupts turned
+ * into messages) and handing out device access. Everything else
  * is a ring-3 server in its own address space:
  *   serial  (thread 0) owns the UART: COM1's ports are allowed in the TSS
  *           I/O permission bitmap while it runs, and only then;
  *   block   (thread 1) owns the virtio-blk device: its MMIO window is
  *           mapped into this server's page tables and nobody else's; it
- *           runs lib/virtio_blk.c in ring 3 and polls for completions
- *           (interrupts would arrive as messages once the interrupt issue
- *           gives us a timer and IRQ lines; until then nothing needs them);
- *           it is the one thread trusted with DMA;
+ *           runs lib/virtio_blk.c in ring 3 and waits for completions as
+ *           messages from the device's interrupt line (it polls on a
+ *           machine without interrupts); it is the one thread trusted
+ *           with DMA;
  *   file    (thread 2) serves records to clients, checks them against the
  *           disk's size, and talks to the block server;
- *   the workload (thread 3) and three hostile programs are clients.
+ *   the workload (thread 3) and three hostile programs are clients, and
+ *           a fourth that never calls the kernel, which only the timer
+ *           can stop (it is started only when there is a timer).
  * Records travel by the grant path (ipc.c): the client grants the page
  * holding the record to the file server, which passes it on to the block
  * server, whose device reads or writes that page directly; the text the
@@ -31,6 +34,7 @@
  */
 #include "abi.h"
 #include "bootinfo.h"
+#include "cpu.h"
 #include "guest.h"
 #include "kstring.h"
 #include "micro.h"
@@ -54,7 +58,8 @@ static struct micro_counts at_start, at_exit;
 static uint64_t tsc_start, workload_cycles, killed;
 static int64_t workload_status = -1;
 static struct wl_params params;
-static bool uart_granted;
+static bool uart_granted, preemptive;
+static unsigned disk_irq = ~0u;
 
 static void print_stats(void)
 {
@@ -63,16 +68,17 @@ static void print_stats(void)
 	    at_exit.messages - at_start.messages,
 	    at_exit.bytes_copied - at_start.bytes_copied,
 	    at_exit.grants - at_start.grants,
+	    at_exit.interrupts - at_start.interrupts,
 	    at_exit.ring_transitions - at_start.ring_transitions,
 	    at_exit.as_switches - at_start.as_switches,
 	    at_exit.ctx_switches - at_start.ctx_switches,
 	};
 
 	kprintf("stats: arch=micro records=%lu syscalls=%lu ring_transitions=%lu messages=%lu "
-		"bytes_copied=%lu grants=%lu as_switches=%lu ctx_switches=%lu cycles=%lu "
-		"cycles_per_record=%lu\n",
+		"bytes_copied=%lu grants=%lu as_switches=%lu ctx_switches=%lu interrupts=%lu "
+		"cycles=%lu cycles_per_record=%lu\n",
 		params.records, d.syscalls, d.ring_transitions, d.messages, d.bytes_copied,
-		d.grants, d.as_switches, d.ctx_switches, workload_cycles,
+		d.grants, d.as_switches, d.ctx_switches, d.interrupts, workload_cycles,
 		workload_cycles / params.records);
 }
 
@@ -83,7 +89,8 @@ static void finish(void)
 	print_stats();
 	kprintf("micro: workload exit %ld, hostile programs killed %lu\n", (long)workload_status,
 		killed);
-	debug_exit(workload_status == 0 && killed == HOSTILE_THREADS ? 0 : 1);
+	debug_exit(workload_status == 0 && killed == HOSTILE_THREADS + (unsigned)preemptive ? 0
+											    : 1);
 }
 
 /* Make thread t current: its page tables, its I/O permissions, its registers into tf. */
@@ -118,24 +125,33 @@ void micro_thread_exited(struct kernel *k, unsigned t, int64_t code)
 	ipc_thread_died(k, t);
 }
 
-static void on_syscall(struct trap_frame *tf)
+void micro_run(int next, struct trap_frame *tf)
 {
-	int next;
-
-	kernel.counts.syscalls++;
-	kernel.counts.ring_transitions += 2;
-	kernel.threads[kernel.current].regs = *tf;
-	next = ipc_syscall(&kernel, tf->rax);
+	if (next < 0)
+		next = irq_idle(&kernel);
 	if (next < 0)
 		finish();
 	switch_to((unsigned)next, tf);
 }
 
+void micro_thread_killed(struct kernel *k, unsigned t)
+{
+	killed++;
+	micro_thread_exited(k, t, -1);
+}
+
+static void on_syscall(struct trap_frame *tf)
+{
+	kernel.counts.syscalls++;
+	kernel.counts.ring_transitions += 2;
+	kernel.threads[kernel.current].regs = *tf;
+	kernel.threads[kernel.current].ticks_without_call = 0;
+	micro_run(ipc_syscall(&kernel, tf->rax), tf);
+}
+
 /* A fault in ring 3 kills that thread; in ring 0 it is our own bug. */
 static void on_fault(struct trap_frame *tf)
 {
-	int next;
-
 	if ((tf->cs & 3) != 3) {
 		kprintf("micro: kernel fault\n");
 		trap_dump(tf);
@@ -145,12 +161,8 @@ static void on_fault(struct trap_frame *tf)
 	kprintf("micro: killed %s (thread %u): %s error 0x%lx at user rip 0x%lx\n",
 		kernel.threads[kernel.current].name, kernel.current, trap_name(tf->vector),
 		tf->error_code, tf->rip);
-	killed++;
-	micro_thread_exited(&kernel, kernel.current, -1);
-	next = ipc_schedule(&kernel);
-	if (next < 0)
-		finish();
-	switch_to((unsigned)next, tf);
+	micro_thread_killed(&kernel, kernel.current);
+	micro_run(ipc_schedule(&kernel), tf);
 }
 
 static struct thread *spawn(const char *name, const char *start, const char *end)
@@ -162,6 +174,7 @@ static struct thread *spawn(const char *name, const char *start, const char *end
 		return NULL;
 	t->name = name;
 	t->state = T_READY;
+	t->irq = -1;
 	uspace_frame_init(&t->as, &t->regs, 0, 0);
 	kernel.nthreads++;
 	return t;
@@ -172,9 +185,9 @@ static int grant_disk(struct thread *t, const char *cmdline)
 {
 	uintptr_t base;
 	uint64_t window, va;
-	unsigned irq;
 
-	if (vblk_find(cmdline, 0, &base, &window, &irq) || uspace_map_io(&t->as, base, window, &va))
+	if (vblk_find(cmdline, 0, &base, &window, &disk_irq) ||
+	    uspace_map_io(&t->as, base, window, &va))
 		return -1;
 	t->regs.rdi = va;
 	t->regs.rsi = t->as.mem_pa; /* physical addresses for DMA (no IOMMU: it is trusted) */
@@ -208,10 +221,28 @@ static int boot_threads(const char *cmdline)
 		return -1;
 	serial->uart_ports = true;
 	block->dma = true;
+	serial->server = block->server = file->server = true;
 	give_cmdline(work, cmdline);
 	h1->regs.rdi = 1;
 	h2->regs.rdi = 2;
 	return grant_disk(block, cmdline);
+}
+
+/* With a PIT: every thread runs with interrupts on, and a runaway thread joins the hostile ones. */
+static void start_timer(void)
+{
+	struct thread *hog;
+
+	preemptive = irq_start(&kernel, &kernel.threads[TID_BLOCK], disk_irq);
+	if (!preemptive) {
+		kprintf("micro: no PIT: cooperative, the block server polls\n");
+		return;
+	}
+	hog = spawn("hostile-hog", prog_hostile_start, prog_hostile_end);
+	if (hog)
+		hog->regs.rdi = 3;
+	for (unsigned i = 0; i < kernel.nthreads; i++)
+		kernel.threads[i].regs.rflags |= RFLAGS_IF;
 }
 
 static void console_print(void *ctx, const char *text)
@@ -237,6 +268,7 @@ int guest_main(const char *cmdline)
 		kprintf("micro: cannot start the servers (no virtio-blk disk, or out of memory)\n");
 		return 3;
 	}
+	start_timer();
 	kernel.current = TID_SERIAL;
 	kernel.counts.as_switches++;
 	kernel.counts.ring_transitions++;

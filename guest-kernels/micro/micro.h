@@ -16,6 +16,7 @@ enum thread_state {
 	T_SENDING,     /* blocked until partner receives (msg holds the message) */
 	T_RECEIVING,   /* blocked until anyone sends */
 	T_AWAIT_REPLY, /* called partner, waiting for its reply */
+	T_IRQ_WAIT,    /* waiting for its interrupt line's message */
 	T_DEAD,
 };
 
@@ -43,14 +44,18 @@ struct thread {
 	bool is_call;
 	struct ipc_msg msg; /* while T_SENDING */
 	struct held_grant grant;
-	uint64_t window; /* user address of the IPC window, 0 before SYS_WINDOW */
-	bool uart_ports; /* granted COM1 through the TSS I/O bitmap */
-	bool dma;	 /* trusted with DMA: learns granted pages' physical addresses */
+	uint64_t window;  /* user address of the IPC window, 0 before SYS_WINDOW */
+	bool uart_ports;  /* granted COM1 through the TSS I/O bitmap */
+	bool dma;	  /* trusted with DMA: learns granted pages' physical addresses */
+	bool server;	  /* a server: runs until it blocks, never preempted */
+	int irq;	  /* the interrupt line whose messages it gets, or -1 */
+	bool irq_pending; /* that line fired while the thread was not waiting */
+	unsigned ticks_without_call; /* timer ticks that found it running since its last call */
 };
 
 struct micro_counts {
-	uint64_t syscalls, messages, bytes_copied, grants, ring_transitions, as_switches,
-	    ctx_switches;
+	uint64_t syscalls, messages, bytes_copied, grants, interrupts, ring_transitions,
+	    as_switches, ctx_switches;
 };
 
 struct kernel {
@@ -63,10 +68,21 @@ struct kernel {
 int ipc_syscall(struct kernel *k, uint64_t nr);
 /* ipc.c: the next ready thread after the current one, or -1 (then main.c finishes). */
 int ipc_schedule(struct kernel *k);
+/* ipc.c: interrupt line irq fired: its thread gets the message now, or at its next wait. */
+void ipc_irq(struct kernel *k, unsigned irq);
 /* ipc.c: thread t is gone: release everyone blocked on it. */
 void ipc_thread_died(struct kernel *k, unsigned t);
 
+/* interrupts.c: PIT and 8259A; the driver gets line (if < 16) as messages. False: no PIT. */
+bool irq_start(struct kernel *k, struct thread *driver, unsigned line);
+/* interrupts.c: the next ready thread, halting until one is if some thread waits for its IRQ. */
+int irq_idle(struct kernel *k);
+
 /* main.c */
 void micro_thread_exited(struct kernel *k, unsigned t, int64_t code);
+/* main.c: thread t broke the rules (its fault or the timer's verdict was printed). */
+void micro_thread_killed(struct kernel *k, unsigned t);
+/* main.c: make thread next (< 0: none ready) current, its registers in tf. */
+void micro_run(int next, struct trap_frame *tf);
 
 #endif

@@ -14,11 +14,13 @@ struct process {
 	struct uspace as;
 	struct trap_frame regs;
 	int alive;
+	unsigned
+	    ticks_without_call; /* timer ticks that found it running since its last system call */
 };
 
 /* What mono counts about itself (printed as one "stats:" line). */
 struct mono_counts {
-	uint64_t syscalls, int80s, faults, ring_transitions, as_switches, ctx_switches;
+	uint64_t syscalls, int80s, faults, interrupts, ring_transitions, as_switches, ctx_switches;
 };
 
 /* syscall.c: the system-call table and its service procedures. */

@@ -8,7 +8,9 @@
  * user-mode drivers), a2 = the window's size. A read or write comes with
  * the page that holds the record granted for the call (abi.h): the kernel
  * tells us its physical address, and the device reads or writes that page
- * itself, so the data is never copied on its way. It serves the file
+ * itself, so the data is never copied on its way. While the device works
+ * it waits for the device's interrupt, which the kernel turns into a
+ * message to us (abi.h, SYS_IRQ_WAIT). It serves the file
  * server only: the kernel fills in who sent a message, so a client cannot
  * go around the file server's checks by talking to the disk directly.
  */
@@ -35,6 +37,19 @@ uint64_t user_virt_to_phys(const void *p)
 	if (va - GRANT_VA < PAGE)
 		return grant_pa + (va - GRANT_VA);
 	return va - USER_BASE + memory_pa;
+}
+
+/*
+ * While the device works on a request: sleep until its interrupt arrives
+ * as a message from the kernel (nonzero if the kernel gave us no line:
+ * the driver then polls).
+ */
+static int wait_for_interrupt(void *ctx)
+{
+	struct msg m;
+
+	(void)ctx;
+	return ipc_irq_wait(&m) == 0 ? 0 : -1;
 }
 
 static uint64_t serve(struct vblk *d, const struct msg *m, uint64_t r[4])
@@ -69,6 +84,7 @@ int main(uint64_t mmio, uint64_t mem_pa, uint64_t size)
 	ipc_window(window);
 	if (vblk_init(&d, (uintptr_t)mmio, size, 0, 0))
 		return 3;
+	d.wait_irq = wait_for_interrupt;
 	ipc_recv(&m);
 	for (;;) {
 		uint64_t r[4] = {0, 0, 0, 0};

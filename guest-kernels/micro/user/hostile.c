@@ -15,6 +15,9 @@
  *      (#GP from the TSS I/O bitmap)
  *   2: receive that grant, read the page, reply, then read the page
  *      again: the reply ended the grant, so it is gone (#PF, not present)
+ *   3: spin without ever calling the kernel (started only when there is a
+ *      timer: the kernel preempts it at every tick and kills it after
+ *      HOG_TICKS, interrupts.c)
  */
 #include "printf.h"
 #include "ulib.h"
@@ -75,6 +78,11 @@ int main(uint64_t attack, uint64_t a1, uint64_t a2)
 	ipc_window(window);
 	if (attack == 2)
 		return grantee();
+	if (attack == 3) {
+		uputs(window, "hostile: spinning without system calls\n");
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	}
 	if (attack == 0) {
 		ipc_call(TID_BLOCK, raw_write, &r);
 		say("block server write", (int64_t)r.w[0]);

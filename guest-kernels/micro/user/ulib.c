@@ -76,6 +76,11 @@ int64_t ipc_reply_wait(uint64_t to, const uint64_t w[4], struct msg *out)
 	return ipc(SYS_REPLY_WAIT, to, w, NULL, out);
 }
 
+int64_t ipc_irq_wait(struct msg *out)
+{
+	return ipc(SYS_IRQ_WAIT, 0, NULL, NULL, out);
+}
+
 void sys_exit(int64_t code)
 {
 	ipc(SYS_EXIT, (uint64_t)code, NULL, NULL, NULL);

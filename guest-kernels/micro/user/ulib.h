@@ -30,6 +30,8 @@ int64_t ipc_call_grant(uint64_t to, const uint64_t w[4], const void *page, struc
 int64_t ipc_send_grant(uint64_t to, const uint64_t w[4], const void *page);
 int64_t ipc_reply(uint64_t to, const uint64_t w[4]);
 int64_t ipc_reply_wait(uint64_t to, const uint64_t w[4], struct msg *out);
+/* Wait for the message of our interrupt line (E_PERM: the kernel gave us none). */
+int64_t ipc_irq_wait(struct msg *out);
 void sys_exit(int64_t code) __attribute__((noreturn));
 
 /* Print a text through the serial server (copied through window, IPC_WINDOW bytes). */

@@ -6,6 +6,8 @@
  *   0: hand the kernel a pointer into kernel memory (the call must fail
  *      with E_FAULT), then read that memory directly (#PF)
  *   1: write to the UART port itself (#GP: ring 3 has no I/O permission)
+ *   2: spin without ever calling the kernel (only with a timer: the
+ *      kernel preempts it at every tick and kills it after HOG_TICKS)
  */
 #include "printf.h"
 #include "ulib.h"
@@ -18,6 +20,11 @@ int main(uint64_t attack, uint64_t a1)
 	char line[96];
 
 	(void)a1;
+	if (attack == 2) {
+		uputs("hostile: spinning without system calls\n");
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	}
 	if (attack == 0) {
 		ksnprintf(line, sizeof(line), "hostile: write(kernel memory) returned %ld\n",
 			  (long)sys_write((const char *)KERNEL_ADDR, 16));
