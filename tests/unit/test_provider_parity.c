@@ -636,6 +636,60 @@ static void case_signal_kick(const struct kvm_provider *p, int mode, struct tran
 	kt_vm_destroy(&g.v);
 }
 
+/*
+ * Floating point as an OS enables it (CR4.OSFXSR|OSXMMEXCPT; CR0.EM is
+ * clear): SSE2 sqrt(2.25) * 10 truncated by CVTTSD2SI = 15 goes out on
+ * port 0x10; the x87 computes the same with FLD/FSQRT/FMUL/FISTP into
+ * memory. Exact in binary, so the SDM fixes every value.
+ */
+static const uint8_t code_fp[] = {
+    0x0f, 0x20, 0xe0,			       /* mov eax/rax, cr4 */
+    0x0d, 0x00, 0x06, 0x00, 0x00,	       /* or eax, 0x600 */
+    0x0f, 0x22, 0xe0,			       /* mov cr4, eax/rax */
+    0xf2, 0x0f, 0x10, 0x04, 0x25, 0x00, 0x00, 0x01, 0x00, /* movsd xmm0, [0x10000] */
+    0xf2, 0x0f, 0x51, 0xc0,		       /* sqrtsd xmm0, xmm0 */
+    0xf2, 0x0f, 0x59, 0x04, 0x25, 0x08, 0x00, 0x01, 0x00, /* mulsd xmm0, [0x10008] */
+    0xf2, 0x0f, 0x2c, 0xc0,		       /* cvttsd2si eax, xmm0 */
+    0xe6, 0x10,				       /* out 0x10, al */
+    0xdd, 0x04, 0x25, 0x00, 0x00, 0x01, 0x00, /* fld qword [0x10000] */
+    0xd9, 0xfa,				       /* fsqrt */
+    0xdc, 0x0c, 0x25, 0x08, 0x00, 0x01, 0x00, /* fmul qword [0x10008] */
+    0xdb, 0x1c, 0x25, 0x10, 0x00, 0x01, 0x00, /* fistp dword [0x10010] */
+    0xf4,				       /* hlt */
+};
+
+static void case_fp(const struct kvm_provider *p, int mode, struct transcript *t)
+{
+	static const double in[2] = {2.25, 10.0};
+	struct guest g;
+
+	guest_setup(&g, p, mode, code_fp, sizeof(code_fp));
+	memcpy(g.v.mem + DATA_GPA, in, sizeof(in));
+	run_to_end(&g, t);
+	tr_regs(t, &g);
+	tr_mem(t, &g, DATA_GPA + 0x10, 4);
+	kt_vm_destroy(&g.v);
+}
+
+/* Does provider p's CPUID (KVM_GET_SUPPORTED_CPUID leaf 1) have FPU, FXSR, SSE and SSE2? */
+static int has_fp(const struct kvm_provider *p)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+	struct kt_vm v;
+	int yes = 0;
+
+	ck_assert(c);
+	kt_vm_create(&v, p, 0);
+	c->nent = 256;
+	if (p->ioctl(v.sys, KVM_GET_SUPPORTED_CPUID, c) == 0)
+		for (unsigned i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 1)
+				yes = (c->entries[i].edx & 0x07000001) == 0x07000001;
+	kt_vm_destroy(&v);
+	free(c);
+	return yes;
+}
+
 /* ---- expected transcripts (SDM + api.rst) ---- */
 
 struct expect {
@@ -752,6 +806,17 @@ static const struct expect cases[] = {
     {"signal kick", case_signal_kick, MODE32, L("KVM_RUN -1 Interrupted system call", "rip=0x8000"),
      NULL, NULL},
     /* long mode */
+    /* CR4 becomes 0x600 here (OR sets PF: low byte 0), 0x620 in long mode */
+    {"fp sse2+x87", case_fp, MODE32,
+     L("IO out port=0x10 size=1 count=1 data=0f rip=0x8027", "HLT rip=0x803f",
+       "rax=0xf rbx=0 rcx=0 rdx=0", "rsi=0 rdi=0 rsp=0x70000 rip=0x803f rflags=0x6",
+       "mem 0x10010 0f000000"),
+     NULL, NULL},
+    {"fp sse2+x87", case_fp, MODE64,
+     L("IO out port=0x10 size=1 count=1 data=0f rip=0x8027", "HLT rip=0x803f",
+       "rax=0xf rbx=0 rcx=0 rdx=0", "rsi=0 rdi=0 rsp=0x70000 rip=0x803f rflags=0x2",
+       "mem 0x10010 0f000000"),
+     NULL, NULL},
     {"out", case_out, MODE64, NULL, NULL, NULL},
     {"in", case_in, MODE64, NULL, NULL, NULL},
     {"in+immediate_exit", case_in_immediate_exit, MODE64, NULL, NULL, NULL},
@@ -875,6 +940,13 @@ START_TEST(test_parity)
 		}
 	} else {
 		kt_note_skip(c->name);
+	}
+	if (c->fn == case_fp && !has_fp(&kvm_provider_soft)) {
+		/* the soft CPU does not claim x87/SSE2 (yet): its half waits for that */
+		printf("skipped: %s (%d-bit) on soft: its CPUID lacks FPU/FXSR/SSE/SSE2\n", c->name,
+		       c->mode);
+		ck_assert_msg(kern_ok, "%s (%d-bit): kvm differs from expected", c->name, c->mode);
+		return;
 	}
 	c->fn(&kvm_provider_soft, c->mode, &soft);
 	soft_ok = tr_matches(&soft, lines);
