@@ -2,8 +2,12 @@
 /*
  * CPUID: answered from the table the VMM set with KVM_SET_CPUID2, and the
  * table of what this CPU implements (KVM_GET_SUPPORTED_CPUID). Only
- * features the interpreter really executes are advertised: no x87/SSE,
- * no XSAVE; the local APIC's bits only with KVM_CREATE_IRQCHIP (issue 11).
+ * features the interpreter really executes are advertised; the local
+ * APIC's bits only with KVM_CREATE_IRQCHIP (issue 11). The x87/SSE state
+ * (issue 10): FXSAVE/FXRSTOR, XSAVE with XCR0 x87|SSE (leaf 0xD: both
+ * live in the 576 bytes of the legacy region and header), XSAVEOPT, FCS
+ * and FDS stored as 0 (leaf 7 EBX bit 13); as KVM, OSXSAVE in leaf 1
+ * follows CR4.OSXSAVE.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,19 +19,24 @@
 #include "vcpu/soft/lapic.h"
 #include "vcpu/soft/sys.h"
 
-/* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH */
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+/* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH FXSR */
 #define L1_EDX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | \
-		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19))
-/* CPUID.1 ECX: CX16, POPCNT, hypervisor (the VMM may set it) */
-#define L1_ECX ((1u << 13) | (1u << 23) | (1u << 31))
+		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) | \
+		(1u << 24))
+/* CPUID.1 ECX: CX16, POPCNT, XSAVE, hypervisor (the VMM may set it) */
+#define L1_ECX ((1u << 13) | (1u << 23) | CPUID_1_ECX_XSAVE | (1u << 31))
+/* CPUID.7.0 EBX: FPU CS and FPU DS deprecated (stored as 0) */
+#define L7_EBX (1u << 13)
+/* CPUID.0DH.1 EAX: XSAVEOPT */
+#define LD1_EAX 1u
 /* The local APIC's bits: CPUID.1 EDX.APIC, ECX.x2APIC and ECX.TSC-deadline (irqchip only) */
 #define L1_EDX_APIC (1u << 9)
 #define L1_ECX_APIC ((1u << 21) | (1u << 24))
 /* KVM paravirtual features (0x40000001 EAX): kvmclock MSRs, stable TSC, no I/O delay needed */
 #define KVM_FEATURES ((1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_NOP_IO_DELAY) | \
 		      (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
-#define CPUID_1_ECX_XSAVE (1u << 26)
-#define CPUID_1_ECX_OSXSAVE (1u << 27)
 /* CPUID.80000001 ECX: LAHF/SAHF in 64-bit mode, LZCNT */
 #define X1_ECX ((1u << 0) | (1u << 5))
 /* CPUID.80000001 EDX: SYSCALL, NX, 1 GiB pages, RDTSCP, LM */
@@ -57,7 +66,11 @@ static unsigned fill_supported(struct kvm_cpuid_entry2 *e)
 	put(&e[n++], 0, 0, 0, 0x16, 0x756e6547, 0x6c65746e, 0x49656e69);
 	/* family 6, model 6, stepping 3; CLFLUSH line 8 qwords */
 	put(&e[n++], 1, 0, 0, 0x663, 8 << 8, L1_ECX | L1_ECX_APIC, L1_EDX | L1_EDX_APIC);
-	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, 0, 0, 0);
+	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, L7_EBX, 0, 0);
+	/* XCR0 bits, size for the XCR0 in use, largest size, XCR0 high bits */
+	put(&e[n++], 0xd, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, (uint32_t)FPU_XCR0_SUPPORTED,
+	    FPU_XSAVE_SIZE, FPU_XSAVE_SIZE, 0);
+	put(&e[n++], 0xd, 1, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, LD1_EAX, 0, 0, 0);
 	/* TSC = crystal * EBX / EAX, crystal (ECX) = the LAPIC's 1 GHz bus clock (clock.h) */
 	put(&e[n++], 0x15, 0, 0, 1, (uint32_t)(SOFT_TSC_KHZ * 1000 / SOFT_CRYSTAL_HZ),
 	    (uint32_t)SOFT_CRYSTAL_HZ, 0);
@@ -154,6 +167,10 @@ void cpuid_query(struct soft_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t out
 			out[3] &= ~L1_EDX_APIC;
 		if (!cpu->lapic)
 			out[2] &= ~L1_ECX_APIC;
+		/* as KVM's kvm_update_cpuid_runtime: OSXSAVE is CR4.OSXSAVE */
+		out[2] &= ~CPUID_1_ECX_OSXSAVE;
+		if (cpu->cr4 & CR4_OSXSAVE)
+			out[2] |= CPUID_1_ECX_OSXSAVE;
 	}
 }
 

@@ -57,6 +57,16 @@ struct soft_cpu;
 /* Power-on/INIT state (SDM 9.1.1): FCW 0x37F, FTW empty, MXCSR 0x1F80, XCR0 1. */
 void fpu_reset(struct fpu_state *f);
 
+/*
+ * The image keeps ST(i), relative to TOP, at FPU_OFF_ST(i) (as FXSAVE):
+ * set FSW.TOP to top and move the slots so each physical register keeps
+ * its contents (FNINIT, FLDENV).
+ */
+void fpu_retop(struct fpu_state *f, unsigned top);
+
+/* FNINIT: FCW 037FH, FSW 0, all tags empty, FOP/FIP/FDP 0; the ST registers keep their bits. */
+void fpu_finit(struct fpu_state *f);
+
 /* Which unit an instruction uses, for the availability checks. */
 enum fpu_unit {
 	FPU_UNIT_X87,     /* x87 arithmetic/load/store: #NM if CR0.EM or CR0.TS */

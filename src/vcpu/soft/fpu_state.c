@@ -10,9 +10,10 @@
  * configuration, so XSAVE can write it as the header and XRSTOR can set
  * it from one.
  *
- * Two KVM quirks are kept because a VMM written against the kernel sees
- * them (arch/x86/kvm/x86.c): KVM_GET_FPU reports MXCSR as 0 and
- * KVM_SET_FPU ignores it (use KVM_GET/SET_XSAVE for MXCSR). The bytes
+ * One difference from the kernel (arch/x86/kvm/x86.c), whose KVM_GET_FPU
+ * leaves kvm_fpu.mxcsr 0 and whose KVM_SET_FPU ignores it: here both
+ * carry MXCSR (a reserved bit in it is not applied), which the
+ * differential tests and the register dump rely on. The bytes
  * KVM_GET_XSAVE writes at 464..511 (the kernel puts its own software
  * frame there) are zero here.
  */
@@ -76,6 +77,27 @@ void fpu_init_component(struct fpu_state *f, unsigned bit)
 		memset(a + FPU_OFF_XMM(0), 0, 16 * 16);
 	}
 	fpu_set_xinuse(f, fpu_xinuse(f) & ~(1ULL << bit));
+}
+
+void fpu_retop(struct fpu_state *f, unsigned top)
+{
+	uint8_t *a = f->area, old[8][16];
+	unsigned old_top = (fpu_fsw(f) >> 11) & 7, j;
+
+	memcpy(old, a + FPU_OFF_ST(0), sizeof(old));
+	for (j = 0; j < 8; j++)
+		memcpy(a + FPU_OFF_ST(j), old[(top + j - old_top) & 7], 16);
+	fpu_st16(a + FPU_OFF_FSW, (uint16_t)((fpu_fsw(f) & ~0x3800u) | (top & 7) << 11));
+}
+
+void fpu_finit(struct fpu_state *f)
+{
+	uint8_t *a = f->area;
+
+	fpu_retop(f, 0);
+	memset(a, 0, FPU_OFF_MXCSR);
+	fpu_st16(a + FPU_OFF_FCW, FPU_FCW_RESET);
+	fpu_set_xinuse(f, fpu_xinuse(f) | 1);
 }
 
 /* What KVM_CREATE_VCPU gives (fpstate_init_fxstate): FCW 037FH, MXCSR 1F80H, all else 0. */
@@ -143,7 +165,7 @@ void fpu_get_kvm_fpu(const struct fpu_state *f, struct kvm_fpu *out)
 	out->last_ip = fpu_ld64(a + FPU_OFF_FIP);
 	out->last_dp = fpu_ld64(a + FPU_OFF_FDP);
 	memcpy(out->xmm, a + FPU_OFF_XMM(0), sizeof(out->xmm));
-	/* out->mxcsr stays 0: the kernel does not fill it either */
+	out->mxcsr = fpu_mxcsr(f);
 }
 
 void fpu_set_kvm_fpu(struct fpu_state *f, const struct kvm_fpu *in)
@@ -159,6 +181,8 @@ void fpu_set_kvm_fpu(struct fpu_state *f, const struct kvm_fpu *in)
 	fpu_st64(a + FPU_OFF_FIP, in->last_ip);
 	fpu_st64(a + FPU_OFF_FDP, in->last_dp);
 	memcpy(a + FPU_OFF_XMM(0), in->xmm, sizeof(in->xmm));
+	if (!(in->mxcsr & ~(uint32_t)FPU_MXCSR_MASK))
+		fpu_set_mxcsr(f, in->mxcsr);
 	/* the values must take effect: neither component is in init state any more */
 	fpu_set_xinuse(f, FPU_XCR0_SUPPORTED);
 }

@@ -166,6 +166,23 @@ int exec_ltr(struct soft_cpu *cpu, const struct insn *in);
 int exec_sldt_str(struct soft_cpu *cpu, const struct insn *in);
 int exec_lar_lsl(struct soft_cpu *cpu, const struct insn *in);
 int exec_verr_verw(struct soft_cpu *cpu, const struct insn *in);
+/* exec_fpu_ctl.c, exec_fpu_env.c: saving, restoring and controlling the x87/SSE state */
+int exec_fxsave(struct soft_cpu *cpu, const struct insn *in);
+int exec_fxrstor(struct soft_cpu *cpu, const struct insn *in);
+int exec_xsave(struct soft_cpu *cpu, const struct insn *in);
+int exec_xrstor(struct soft_cpu *cpu, const struct insn *in);
+int exec_xgetbv(struct soft_cpu *cpu, const struct insn *in);
+int exec_xsetbv(struct soft_cpu *cpu, const struct insn *in);
+int exec_ldmxcsr(struct soft_cpu *cpu, const struct insn *in);
+int exec_stmxcsr(struct soft_cpu *cpu, const struct insn *in);
+int exec_fninit(struct soft_cpu *cpu, const struct insn *in);
+int exec_fnclex(struct soft_cpu *cpu, const struct insn *in);
+int exec_fwait(struct soft_cpu *cpu, const struct insn *in);
+int exec_fnstenv(struct soft_cpu *cpu, const struct insn *in);
+int exec_fldenv(struct soft_cpu *cpu, const struct insn *in);
+int exec_fnsave(struct soft_cpu *cpu, const struct insn *in);
+int exec_frstor(struct soft_cpu *cpu, const struct insn *in);
+
 /* decode.c: what does not decode */
 int exec_undefined(struct soft_cpu *cpu, const struct insn *in); /* #UD, logged once */
 int exec_gp0(struct soft_cpu *cpu, const struct insn *in);	 /* longer than 15 bytes */

@@ -265,9 +265,37 @@ static const struct insn_entry system_insns[] = {
     E(VERW, exec_verr_verw),
 };
 
+/* Saving, restoring and controlling the x87/SSE state (the others run natively: fpu_native.c). */
+static const struct insn_entry fpu_state_insns[] = {
+    /* exec_fpu_ctl.c */
+    E(FXSAVE, exec_fxsave),
+    E(FXSAVE64, exec_fxsave),
+    E(FXRSTOR, exec_fxrstor),
+    E(FXRSTOR64, exec_fxrstor),
+    E(XSAVE, exec_xsave),
+    E(XSAVE64, exec_xsave),
+    E(XSAVEOPT, exec_xsave),
+    E(XSAVEOPT64, exec_xsave),
+    E(XRSTOR, exec_xrstor),
+    E(XRSTOR64, exec_xrstor),
+    E(XGETBV, exec_xgetbv),
+    E(XSETBV, exec_xsetbv),
+    E(LDMXCSR, exec_ldmxcsr),
+    E(STMXCSR, exec_stmxcsr),
+    E(FNINIT, exec_fninit),
+    E(FNCLEX, exec_fnclex),
+    E(FWAIT, exec_fwait),
+    /* exec_fpu_env.c */
+    E(FNSTENV, exec_fnstenv),
+    E(FLDENV, exec_fldenv),
+    E(FNSAVE, exec_fnsave),
+    E(FRSTOR, exec_frstor),
+};
+
 const struct insn_group insn_groups[] = {
     GROUP("integer", integer_insns, false),
     GROUP("system", system_insns, true),
+    GROUP("fpu state", fpu_state_insns, false),
 };
 const unsigned insn_ngroups = sizeof(insn_groups) / sizeof(insn_groups[0]);
 
