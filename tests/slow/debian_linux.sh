@@ -4,16 +4,19 @@
 # minutes of interpreted x86): the bzImage by the Linux boot protocol and
 # the vmlinux inside it by PVH, each with "console=ttyS0
 # earlycon=uart,io,0x3f8" and a virtio disk, fetched by
-# scripts/debian-linux.sh. Until the x87/SSE and interrupt-controller work
-# (issues 10 and 11) lands, Linux cannot get far; this test checks the
-# milestones that depend on the boot protocols and the ACPI tables and
-# prints the last line each run reached:
-#   PVH: the kernel banner, its command line, minivmm's e820 map, and every
-#        ACPI table (RSDP at 0xE0000, XSDT, FACP, DSDT, FACS, APIC) found;
-#   bzImage: the decompressor runs (with nokaslr, which skips its x87 probe,
-#        it says "KASLR disabled"), then decompresses and starts the kernel,
-#        which prints its banner when the soft CPU is fast enough for the
-#        time bound (SLOW_TIMEOUT, default 300 s).
+# scripts/debian-linux.sh. Until the x87/SSE work (issue 10) lands, Linux
+# stops at "x86/fpu: Giving up, no FPU found" on both paths (measured
+# 2026-12-04); this test checks the milestones that depend on the boot
+# protocols and the ACPI tables and prints the last line each run reached:
+#   PVH: the kernel banner, its command line, minivmm's e820 map (the boot
+#        area), and every ACPI table (RSDP at 0xE0000, XSDT, FACP, DSDT,
+#        FACS, APIC) found without complaint;
+#   bzImage with nokaslr (which skips the decompressor's x87 probe): the
+#        decompressor runs ("KASLR disabled"), decompresses and starts the
+#        kernel, which prints its banner and finds the same RSDP;
+#   bzImage with the plain command line: reported only (the decompressor's
+#        KASLR probe executes fninit, #UD on the soft CPU for now).
+# SLOW_TIMEOUT (default 300 s) bounds each run.
 # Skipped (77) with the reason when the package cannot be fetched.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -41,7 +44,7 @@ boot() {
 
 boot pvh "$T" -a "$CMD" "$VMLINUX"
 for want in "Linux version 6.1" "Command line: $CMD" \
-	"BIOS-e820: [mem 0x00000000000e0000-0x00000000000effff] reserved" \
+	"BIOS-e820: [mem 0x0000000000000000-0x0000000000049fff] reserved" \
 	"ACPI: RSDP 0x00000000000E0000 000024 (v02 MINVMM)" "ACPI: XSDT" "ACPI: FACP" \
 	"ACPI: DSDT" "ACPI: FACS" "ACPI: APIC"; do
 	grep -qF -- "$want" "$OUT" || fail "PVH vmlinux: no '$want' on the console"
@@ -50,6 +53,8 @@ grep -qi "checksum.*incorrect\|ACPI BIOS Error\|ACPI Error" "$OUT" &&
 	fail "PVH vmlinux: Linux complains about the ACPI tables: $(grep -i 'ACPI.*Error\|checksum' "$OUT" | head -3)"
 
 boot bzimage "$T" -a "$CMD earlyprintk=serial,ttyS0,115200 nokaslr" "$BZ"
-grep -qF "KASLR disabled" "$OUT" || fail "bzImage: the decompressor did not run"
+for want in "KASLR disabled" "Linux version 6.1" "ACPI: RSDP 0x00000000000E0000"; do
+	grep -qF -- "$want" "$OUT" || fail "bzImage: no '$want' on the console"
+done
 boot bzimage-plain 30 -a "$CMD" "$BZ"
 finish
