@@ -142,6 +142,38 @@ static void dump_segment(FILE *out, const char *name, const struct kvm_segment *
 	    s->db, s->l, s->g);
 }
 
+/*
+ * x87 and SSE state: KVM_GET_FPU, and MXCSR from the XSAVE image (the
+ * kernel's KVM_GET_FPU leaves kvm_fpu.mxcsr 0). Both providers answer both.
+ */
+static void dump_fpu(struct vcpu *cpu, FILE *out)
+{
+	const struct kvm_provider *p = cpu->vm->prov;
+	struct kvm_xsave xs;
+	struct kvm_fpu f;
+	uint32_t mxcsr;
+	unsigned i;
+
+	if (p->ioctl(cpu->fd, KVM_GET_FPU, &f) < 0) {
+		fprintf(out, "  fpu: unavailable: %s\n", strerror(errno));
+		return;
+	}
+	mxcsr = p->ioctl(cpu->fd, KVM_GET_XSAVE, &xs) == 0 ? xs.region[6] : f.mxcsr;
+	fprintf(
+	    out,
+	    "  fcw=0x%04x fsw=0x%04x ftw=0x%02x fop=0x%03x fip=0x%llx fdp=0x%llx mxcsr=0x%08x\n",
+	    f.fcw, f.fsw, f.ftwx, f.last_opcode, (unsigned long long)f.last_ip,
+	    (unsigned long long)f.last_dp, mxcsr);
+	for (i = 0; i < 16; i++) {
+		uint64_t lo, hi;
+
+		memcpy(&lo, f.xmm[i], 8);
+		memcpy(&hi, f.xmm[i] + 8, 8);
+		fprintf(out, "  xmm%-2u=%016llx%016llx%s", i, (unsigned long long)hi,
+			(unsigned long long)lo, i % 2 ? "\n" : "");
+	}
+}
+
 void vcpu_dump_registers(struct vcpu *cpu, FILE *out)
 {
 	const struct kvm_provider *p = cpu->vm->prov;
@@ -170,6 +202,7 @@ void vcpu_dump_registers(struct vcpu *cpu, FILE *out)
 	fprintf(out, "  gdt base=0x%llx limit=0x%x  idt base=0x%llx limit=0x%x\n",
 		(unsigned long long)s.gdt.base, s.gdt.limit, (unsigned long long)s.idt.base,
 		s.idt.limit);
+	dump_fpu(cpu, out);
 }
 
 void vcpu_destroy(struct vcpu *cpu)

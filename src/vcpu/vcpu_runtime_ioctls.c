@@ -23,6 +23,8 @@ unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
 	/* The register dump when a guest crashes (vcpu_dump_registers), after the run. */
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_REGS};
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_SREGS};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_FPU};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_XSAVE};
 	return n;
 }
 

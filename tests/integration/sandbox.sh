@@ -12,7 +12,7 @@
 #    first byte as its status
 #  - --timeout, SIGTERM, SIGINT while the guest spins; while it runs the
 #    process is under a seccomp filter with no_new_privs (/proc)
-#  - a guest crash (triple fault) with its register dump
+#  - a guest crash (triple fault) with its register dump (x87/SSE state included)
 #  - --sandbox off runs without a filter; a bad value is a usage error
 # The kill of a forbidden call is tests/unit/test_sandbox.c.
 . "$(dirname "$0")/disk_common.bash"
@@ -128,7 +128,9 @@ PY
 	# A crash: status 5 and the register dump (read from the provider after the run).
 	out=$DISK_TMP/crash-$p
 	run_vm "$p" "$out" "$DISK_TMP/crash.elf"
-	[ "$RUN_RC" = 5 ] && grep -q 'triple fault' "$out.err" && grep -q 'rip=' "$out.err" ||
+	# (the x87/SSE part of the dump too: FCW 037FH as reset left it, XMM15)
+	[ "$RUN_RC" = 5 ] && grep -q 'triple fault' "$out.err" && grep -q 'rip=' "$out.err" &&
+		grep -q 'fcw=0x037f' "$out.err" && grep -q 'xmm15=' "$out.err" ||
 		{ problem "$p: crash: exit $RUN_RC"; show "$out"; }
 
 	# --timeout, SIGTERM, SIGINT while the guest spins; --sandbox off has no filter.
