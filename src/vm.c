@@ -15,6 +15,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/devices.h"
 #include "devices/disk_spec.h"
+#include "devices/rtc.h"
 #include "devices/solo5_hvt.h"
 #include "devices/virtio_setup.h"
 #include "gdb/server.h"
@@ -28,6 +29,9 @@
 #include "vm_acpi.h"
 #include "vm_signals.h"
 
+/* GSIs a device may drive: the IOAPIC's 24 pins (0-15 also the PICs'). */
+#define VM_IRQ_LINES 24
+
 struct vm {
 	const struct vm_config *cfg;
 	struct guest_mem mem;
@@ -35,6 +39,7 @@ struct vm {
 	struct uart16550 uart;
 	struct uart_console console;
 	struct acpi_pm pm; /* the ACPI power registers (not for Solo5 guests) */
+	struct rtc rtc;
 	struct virtio_devices virtio;
 	struct boot_state boot;
 	struct kvm_vm kvm;
@@ -46,6 +51,8 @@ struct vm {
 	struct solo5_hvt hvt;		      /* its hypercall device */
 	/* NULL unless --gdb */
 	struct gdb_server *gdb;
+	/* Rising edges per interrupt line, counted where devices drive them (vm_irq_set). */
+	uint64_t irq_raised[VM_IRQ_LINES];
 };
 
 void vm_config_init(struct vm_config *cfg)
@@ -81,6 +88,12 @@ static int vm_build_cmdline(struct vm *vm)
 	return 0;
 }
 
+/* RAM below the 32-bit MMIO hole (the rest continues at 4 GiB), as src/memory.c lays it out. */
+static uint64_t vm_ram_below_4g(uint64_t mem_size)
+{
+	return mem_size < GUEST_MMIO_HOLE_START ? mem_size : GUEST_MMIO_HOLE_START;
+}
+
 /* Devices and the command line; status 0 or the exit status to return. */
 static int vm_setup_devices(struct vm *vm)
 {
@@ -89,7 +102,11 @@ static int vm_setup_devices(struct vm *vm)
 
 	vm->bus.verbose = cfg->verbose;
 	uart_init(&vm->uart, NULL);
+	rtc_init(&vm->rtc, vm_ram_below_4g(cfg->mem_size),
+		 cfg->mem_size - vm_ram_below_4g(cfg->mem_size), NULL);
 	rc = uart_register(&vm->bus, &vm->uart, UART_COM1_BASE);
+	if (!rc)
+		rc = rtc_register(&vm->bus, &vm->rtc);
 	if (!rc)
 		rc = platform_devices_register(&vm->bus);
 	if (!rc && vm->mode != BOOT_MODE_SOLO5_HVT)
@@ -197,6 +214,29 @@ static int vm_load(struct vm *vm)
 	return 0;
 }
 
+/* Every device's irq_line ends here: counted, then KVM_IRQ_LINE. Any thread. */
+static void vm_irq_set(void *ctx, unsigned gsi, int level)
+{
+	struct vm *vm = ctx;
+
+	if (gsi >= VM_IRQ_LINES)
+		return;
+	if (level)
+		__atomic_fetch_add(&vm->irq_raised[gsi], 1, __ATOMIC_RELAXED);
+	/* Fails only if the provider lost its irqchip: the device's state stays right. */
+	(void)kvm_vm_irq_line(&vm->kvm, gsi, level);
+}
+
+/* With an interrupt controller, the devices that interrupt get their lines. */
+static void vm_connect_irqs(struct vm *vm)
+{
+	if (!vm->kvm.irqchip)
+		return;
+	uart_connect_irq(&vm->uart, &(struct irq_line){vm_irq_set, vm, UART_COM1_IRQ});
+	rtc_connect_irq(&vm->rtc, &(struct irq_line){vm_irq_set, vm, RTC_IRQ});
+	virtio_devices_connect_irqs(&vm->virtio, vm_irq_set, vm);
+}
+
 static int vm_create_vcpu(struct vm *vm)
 {
 	const struct kvm_provider *prov;
@@ -207,11 +247,16 @@ static int vm_create_vcpu(struct vm *vm)
 	if (vm->cfg->verbose)
 		fprintf(stderr, "minivmm: accelerator: %s, %llu MiB of RAM\n", prov->name,
 			(unsigned long long)(vm->cfg->mem_size >> 20));
-	if (kvm_vm_create(&vm->kvm, prov))
+	if (kvm_vm_create(&vm->kvm, prov) || kvm_vm_create_irqchip(&vm->kvm))
 		return MINIVMM_EXIT_VMM_FAILURE;
 	if (kvm_vm_set_memory(&vm->kvm, &vm->mem, vm->boot.readonly, vm->boot.nr_readonly, &ro) ||
-	    vcpu_create(&vm->cpu, &vm->kvm, 0))
+	    vcpu_create(&vm->cpu, &vm->kvm, 0) || vcpu_setup_lapic(&vm->cpu))
 		return MINIVMM_EXIT_VMM_FAILURE;
+	if (vm->cfg->verbose)
+		fprintf(stderr, "minivmm: interrupt controllers: %s\n",
+			vm->kvm.irqchip ? "in-kernel 8259A pair, IOAPIC, LAPIC and 8254 PIT"
+					: "none (the provider has no KVM_CAP_IRQCHIP)");
+	vm_connect_irqs(vm);
 	if (vm->boot.nr_readonly && !ro)
 		fprintf(stderr,
 			"minivmm: warning: the %s provider has no KVM_CAP_READONLY_MEM, so the "
@@ -340,6 +385,11 @@ static int vm_execute(struct vm *vm)
 			return MINIVMM_EXIT_VMM_FAILURE;
 	}
 	vm_signals_install(&vm->cpu, &vm->console, vm->cfg->timeout_s);
+	if (vm->kvm.irqchip && vm_signals_start_idle_tick() != 0) {
+		fprintf(stderr, "minivmm: cannot start the idle tick timer: %s\n", strerror(errno));
+		vm_signals_restore();
+		return MINIVMM_EXIT_VMM_FAILURE;
+	}
 	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
 
 	if (vm_enter_sandbox(vm, stats_out, stats_fd) == 0)
@@ -392,6 +442,8 @@ int vm_run(const struct vm_config *cfg)
 		status = vm_execute(vm);
 out:
 	gdb_server_destroy(vm->gdb);
+	/* Its thread may drive IRQ 8 through the VM fd: gone before the fd is. */
+	rtc_destroy(&vm->rtc);
 	if (vm->kvm.prov) {
 		vcpu_destroy(&vm->cpu);
 		kvm_vm_destroy(&vm->kvm);

@@ -2,8 +2,12 @@
 /* Signal handling while a guest runs: the process-wide part of the VMM (see vm_signals.h). */
 #include "vm_signals.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/time.h>
 
 #include "devices/uart.h"
@@ -13,6 +17,9 @@
 /* What the handlers act on: set before they are installed, cleared after they are removed. */
 static struct vcpu *volatile kick_target;
 static struct uart_console *volatile tty_owner;
+/* The idle tick's timer (vm_signals_start_idle_tick), while it exists. */
+static timer_t idle_timer;
+static bool idle_timer_armed;
 
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
 /*
@@ -29,6 +36,37 @@ static void on_stop_signal(int sig)
 
 	if (cpu)
 		vcpu_kick(cpu, sig);
+}
+
+static void on_idle_tick(int sig)
+{
+	struct vcpu *cpu = kick_target;
+
+	(void)sig;
+	if (cpu)
+		vcpu_idle_tick(cpu);
+}
+
+int vm_signals_start_idle_tick(void)
+{
+	struct sigaction sa = {.sa_handler = on_idle_tick, .sa_flags = SA_RESTART};
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN};
+	struct itimerspec it = {
+	    .it_interval = {.tv_nsec = VCPU_IDLE_TICK_MS * 1000000L},
+	    .it_value = {.tv_nsec = VCPU_IDLE_TICK_MS * 1000000L},
+	};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGRTMIN, &sa, NULL))
+		return -errno;
+	/* glibc 2.36 names the field only as _sigev_un._tid (no sigev_notify_thread_id). */
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &idle_timer))
+		return -errno;
+	idle_timer_armed = true;
+	if (timer_settime(idle_timer, 0, &it, NULL))
+		return -errno;
+	return 0;
 }
 
 void vm_signals_restore_tty(void)
@@ -81,6 +119,11 @@ void vm_signals_restore(void)
 	struct itimerval off = {0};
 
 	setitimer(ITIMER_REAL, &off, NULL);
+	if (idle_timer_armed) {
+		timer_delete(idle_timer);
+		idle_timer_armed = false;
+		signal(SIGRTMIN, SIG_DFL);
+	}
 	for (size_t i = 0; i < NR(stop_signals); i++)
 		signal(stop_signals[i], SIG_DFL);
 	for (size_t i = 0; i < NR(fatal_signals); i++)
@@ -96,4 +139,9 @@ void vm_signals_sandbox_allow(struct sandbox *sb)
 		sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), stop_signals[i]);
 	for (size_t i = 0; i < NR(fatal_signals); i++)
 		sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), fatal_signals[i]);
+	/* The idle tick: its disposition reset and its timer deleted when the VM stops. */
+	if (idle_timer_armed) {
+		sandbox_allow_arg0(sb, SCMP_SYS(rt_sigaction), SIGRTMIN);
+		sandbox_allow(sb, SCMP_SYS(timer_delete));
+	}
 }

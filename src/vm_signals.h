@@ -30,7 +30,15 @@ struct uart_console;
  */
 void vm_signals_install(struct vcpu *cpu, struct uart_console *console, double timeout_s);
 
-/* Disarm the alarm, restore the default dispositions, forget the VM. */
+/*
+ * With an in-kernel irqchip: call vcpu_idle_tick() on the installed vCPU
+ * every VCPU_IDLE_TICK_MS, by a POSIX timer whose signal (SIGRTMIN, with
+ * SA_RESTART so no other system call is disturbed) goes to the calling
+ * thread, which must be the one that runs the vCPU. 0 or -errno.
+ */
+int vm_signals_start_idle_tick(void);
+
+/* Disarm the alarm and the idle tick, restore the default dispositions, forget the VM. */
 void vm_signals_restore(void);
 
 struct sandbox;

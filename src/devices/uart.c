@@ -10,6 +10,11 @@
  * is always empty. Because there is no time base, a receive FIFO holding
  * fewer bytes than the trigger level reports the character-timeout
  * interrupt at once instead of after four character times.
+ *
+ * The interrupt output is a level: it follows uart_irq_pending() (an
+ * interrupt identified in IIR, gated by MCR OUT2 as on a PC, where OUT2
+ * enables the port's IRQ driver) after every access and every received
+ * byte, as QEMU's serial_update_irq() does.
  */
 #include "devices/uart.h"
 
@@ -25,6 +30,8 @@ static const uint8_t rx_trigger_levels[4] = {1, 4, 8, 14};
 void uart_init(struct uart16550 *u, const struct uart_backend *be)
 {
 	memset(u, 0, sizeof(*u));
+	/* A static initialiser: nothing to destroy when the UART goes away. */
+	u->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	u->msr = UART_MSR_LINES_IDLE;
 	if (be)
 		u->be = *be;
@@ -46,7 +53,7 @@ static bool loopback(const struct uart16550 *u)
 	return u->mcr & UART_MCR_LOOP;
 }
 
-bool uart_receive(struct uart16550 *u, uint8_t byte)
+static bool receive(struct uart16550 *u, uint8_t byte)
 {
 	if (u->rx_count >= rx_capacity(u)) {
 		u->lsr_errors |= UART_LSR_OE;
@@ -74,7 +81,7 @@ static void rx_refill(struct uart16550 *u)
 		return;
 	n = u->be.rx_poll(u->be.opaque, buf, rx_capacity(u));
 	for (unsigned i = 0; i < n && i < sizeof(buf); i++)
-		uart_receive(u, buf[i]);
+		receive(u, buf[i]);
 }
 
 static uint8_t rx_pop(struct uart16550 *u)
@@ -119,6 +126,17 @@ bool uart_irq_pending(const struct uart16550 *u)
 	return (u->mcr & UART_MCR_OUT2) && !(uart_iir(u) & UART_IIR_NO_INT);
 }
 
+/* Drive the IRQ line to what the registers say, if that changed. */
+static void update_irq(struct uart16550 *u)
+{
+	bool level = uart_irq_pending(u);
+
+	if (level == u->irq_level)
+		return;
+	u->irq_level = level;
+	irq_line_set(&u->irq, level);
+}
+
 /* Modem input lines: fed back from MCR in loopback, idle otherwise. */
 static void update_msr(struct uart16550 *u)
 {
@@ -148,7 +166,7 @@ static void update_msr(struct uart16550 *u)
 		u->msr |= UART_MSR_TERI;
 }
 
-uint8_t uart_read(struct uart16550 *u, unsigned offset)
+static uint8_t reg_read(struct uart16550 *u, unsigned offset)
 {
 	uint8_t v;
 
@@ -202,7 +220,7 @@ static void write_fcr(struct uart16550 *u, uint8_t value)
 	u->fcr = value & (UART_FCR_ENABLE | UART_FCR_DMA | UART_FCR_TRIGGER);
 }
 
-void uart_write(struct uart16550 *u, unsigned offset, uint8_t value)
+static void reg_write(struct uart16550 *u, unsigned offset, uint8_t value)
 {
 	uint8_t changed;
 
@@ -213,7 +231,7 @@ void uart_write(struct uart16550 *u, unsigned offset, uint8_t value)
 			return;
 		}
 		if (loopback(u)) {
-			uart_receive(u, value);
+			receive(u, value);
 		} else {
 			u->tx_bytes++;
 			if (u->be.tx)
@@ -251,10 +269,39 @@ void uart_write(struct uart16550 *u, unsigned offset, uint8_t value)
 	}
 }
 
+bool uart_receive(struct uart16550 *u, uint8_t byte)
+{
+	bool ok;
+
+	pthread_mutex_lock(&u->lock);
+	ok = receive(u, byte);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return ok;
+}
+
+void uart_host_input_ready(struct uart16550 *u)
+{
+	pthread_mutex_lock(&u->lock);
+	rx_refill(u);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uart_connect_irq(struct uart16550 *u, const struct irq_line *line)
+{
+	pthread_mutex_lock(&u->lock);
+	u->irq = *line;
+	u->irq_level = uart_irq_pending(u);
+	irq_line_set(&u->irq, u->irq_level);
+	pthread_mutex_unlock(&u->lock);
+}
+
 void uart_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
 	struct uart16550 *u = opaque;
 
+	pthread_mutex_lock(&u->lock);
 	for (unsigned i = 0; i < size; i++) {
 		uint64_t reg = offset + i;
 
@@ -264,10 +311,25 @@ void uart_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bo
 			continue;
 		}
 		if (is_write)
-			uart_write(u, (unsigned)reg, data[i]);
+			reg_write(u, (unsigned)reg, data[i]);
 		else
-			data[i] = uart_read(u, (unsigned)reg);
+			data[i] = reg_read(u, (unsigned)reg);
 	}
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+uint8_t uart_read(struct uart16550 *u, unsigned offset)
+{
+	uint8_t v;
+
+	uart_access(u, offset, &v, 1, false);
+	return v;
+}
+
+void uart_write(struct uart16550 *u, unsigned offset, uint8_t value)
+{
+	uart_access(u, offset, &value, 1, true);
 }
 
 int uart_register(struct bus *bus, struct uart16550 *u, uint16_t base)

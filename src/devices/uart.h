@@ -7,13 +7,16 @@
 #ifndef MINIVMM_UART_H
 #define MINIVMM_UART_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <termios.h>
 
 #include "devices/bus.h"
+#include "devices/irq.h"
 
 #define UART_COM1_BASE 0x3f8
+#define UART_COM1_IRQ 4
 #define UART_NR_REGS 8
 #define UART_FIFO_SIZE 16
 
@@ -80,13 +83,23 @@ struct uart_backend {
 	void (*tx)(void *opaque, uint8_t byte);
 	/*
 	 * Non-blocking receive: copy up to max bytes that are ready into buf,
-	 * return how many (0 if none). NULL: nothing is ever received.
+	 * return how many (0 if none). NULL: nothing is ever received. Called
+	 * with the UART's lock held, when the receive FIFO is empty.
 	 */
 	unsigned (*rx_poll)(void *opaque, uint8_t *buf, unsigned max);
 	void *opaque;
 };
 
+/*
+ * The register state is guarded by `lock`: the vCPU thread accesses the
+ * registers while the console's reader thread delivers input. The IRQ
+ * line follows uart_irq_pending() after every change (level semantics,
+ * as QEMU's serial_update_irq); irq_level is what was last driven.
+ */
 struct uart16550 {
+	pthread_mutex_t lock;
+	struct irq_line irq;
+	bool irq_level;
 	uint8_t ier, lcr, mcr, lsr_errors, msr, scr, fcr;
 	uint16_t divisor;
 	bool thr_ipending; /* THR-empty interrupt pending until IIR read or THR write */
@@ -99,10 +112,20 @@ struct uart16550 {
 /* Reset state (datasheet "master reset"); be may be NULL (no host side). */
 void uart_init(struct uart16550 *u, const struct uart_backend *be);
 
+/* Connect the interrupt output (COM1: UART_COM1_IRQ); driven at once to the current level. */
+void uart_connect_irq(struct uart16550 *u, const struct irq_line *line);
+
+/*
+ * The host side has input waiting (its rx_poll will return it): pull it
+ * into an empty receive FIFO and raise the interrupt, without waiting for
+ * the guest to look. Any thread.
+ */
+void uart_host_input_ready(struct uart16550 *u);
+
 /* The bus callback: accesses wider than a byte touch consecutive registers. */
 void uart_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write);
 
-/* One register access (offset 0..7). */
+/* One register access (offset 0..7); each takes the lock. */
 uint8_t uart_read(struct uart16550 *u, unsigned offset);
 void uart_write(struct uart16550 *u, unsigned offset, uint8_t value);
 

@@ -42,6 +42,25 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 	t->elem = NULL;
 }
 
+/* The line follows InterruptStatus: up while any bit is set. */
+static void update_irq(struct virtio_mmio *t)
+{
+	bool level = t->interrupt_status != 0;
+
+	if (level == t->irq_level)
+		return;
+	t->irq_level = level;
+	irq_line_set(&t->irq_out, level);
+}
+
+void virtio_mmio_connect_irq(struct virtio_mmio *t, void (*set)(void *ctx, unsigned gsi, int level),
+			     void *ctx)
+{
+	t->irq_out = (struct irq_line){.set = set, .ctx = ctx, .gsi = t->irq};
+	t->irq_level = t->interrupt_status != 0;
+	irq_line_set(&t->irq_out, t->irq_level);
+}
+
 void virtio_mmio_reset(struct virtio_mmio *t)
 {
 	t->status = 0;
@@ -52,6 +71,7 @@ void virtio_mmio_reset(struct virtio_mmio *t)
 	t->interrupt_status = 0;
 	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		virtq_reset(&t->vq[i]);
+	update_irq(t);
 }
 
 static void vlog(struct virtio_mmio *t, const char *fmt, va_list ap)
@@ -88,6 +108,7 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *fmt, ...)
 	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	/* The spec asks for a configuration change notification here. */
 	t->interrupt_status |= VIRTIO_MMIO_INT_CONFIG;
+	update_irq(t);
 }
 
 static bool has_feature(uint64_t features, unsigned bit)
@@ -136,8 +157,10 @@ static void serve_queue(struct virtio_mmio *t, unsigned q)
 		else
 			while ((rc = virtq_pop(vq, t->elem)) > 0)
 				virtq_push(vq, t->elem->head, t->ops->handle(t, t->dev, q, t->elem));
-		if (virtq_need_interrupt(vq))
+		if (virtq_need_interrupt(vq)) {
 			t->interrupt_status |= VIRTIO_MMIO_INT_VRING;
+			update_irq(t);
+		}
 		if (rc < 0) {
 			virtio_mmio_needs_reset(t, "queue %u: %s", q,
 						virtq_strerror((enum virtq_err) - rc));
@@ -272,6 +295,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		t->interrupt_status &= ~v;
+		update_irq(t);
 		break;
 	case VIRTIO_MMIO_STATUS:
 		write_status(t, v);

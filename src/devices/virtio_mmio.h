@@ -6,8 +6,13 @@
  * status state machine, feature negotiation, queue setup, the used ring and
  * notification suppression. A later virtio device only adds its own file.
  *
- * There is no interrupt controller: a completion sets InterruptStatus (the
- * driver acknowledges it) and the guest polls the used ring.
+ * Interrupts: InterruptStatus (used buffer, configuration change) drives
+ * the transport's line (a level: up while a bit is set, down once
+ * InterruptACK has cleared them all); whether a completion sets the
+ * used-buffer bit is the driver's choice (VRING_AVAIL_F_NO_INTERRUPT, or
+ * used_event with VIRTIO_RING_F_EVENT_IDX). Without a connected line the
+ * guest polls the used ring as before. All of it runs on the vCPU thread
+ * (the virtio-blk worker never touches the rings or the transport).
  */
 #ifndef MINIVMM_VIRTIO_MMIO_H
 #define MINIVMM_VIRTIO_MMIO_H
@@ -16,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/irq.h"
 #include "devices/virtqueue.h"
 
 struct guest_mem;
@@ -61,8 +67,10 @@ struct virtio_mmio {
 	size_t config_len;
 	const struct guest_mem *mem;
 	uint64_t base;
-	unsigned irq;
-	char label[48]; /* "virtio-blk@0xd0000000" for log lines */
+	unsigned irq;		 /* the GSI the guest is told */
+	struct irq_line irq_out; /* connected by virtio_mmio_connect_irq() */
+	bool irq_level;		 /* what irq_out was last driven to */
+	char label[48];		 /* "virtio-blk@0xd0000000" for log lines */
 
 	/* Driver-visible state. */
 	uint32_t status;
@@ -86,6 +94,10 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 
 /* The bus callback (bus_access_fn); opaque is the struct virtio_mmio. */
 void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write);
+
+/* Drive `line` (its gsi is t->irq) from InterruptStatus from now on. */
+void virtio_mmio_connect_irq(struct virtio_mmio *t, void (*set)(void *ctx, unsigned gsi, int level),
+			     void *ctx);
 
 /* Writing 0 to Status. */
 void virtio_mmio_reset(struct virtio_mmio *t);

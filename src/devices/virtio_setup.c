@@ -101,6 +101,13 @@ int virtio_devices_setup(struct virtio_devices *devs, struct bus *bus, const str
 	return 0;
 }
 
+void virtio_devices_connect_irqs(struct virtio_devices *devs,
+				 void (*set)(void *ctx, unsigned gsi, int level), void *ctx)
+{
+	for (unsigned i = 0; i < devs->nr_open; i++)
+		virtio_mmio_connect_irq(&devs->disk[i]->transport, set, ctx);
+}
+
 void virtio_devices_teardown(struct virtio_devices *devs)
 {
 	while (devs->nr_open) {

@@ -28,7 +28,8 @@ struct virtio_devices {
 /*
  * Transport windows in the 32-bit MMIO hole (above GUEST_MMIO_HOLE_START),
  * one page each like Firecracker's; IRQ numbers as QEMU microvm hands them
- * out (5 + i). There is no interrupt controller: the guest polls.
+ * out (5 + i); virtio_devices_connect_irqs() wires them to the interrupt
+ * controller.
  */
 #define VIRTIO_MMIO_BASE 0xd0000000ULL
 #define VIRTIO_MMIO_WINDOW 0x1000ULL
@@ -52,6 +53,13 @@ struct virtio_devices {
 int virtio_devices_setup(struct virtio_devices *devs, struct bus *bus, const struct guest_mem *mem,
 			 char *const *disk_specs, unsigned nr_disks, char *cmdline,
 			 size_t cmdline_size);
+
+/*
+ * Let each transport drive its line (VIRTIO_MMIO_FIRST_IRQ + i, what the
+ * command line names) through set(ctx, gsi, level).
+ */
+void virtio_devices_connect_irqs(struct virtio_devices *devs,
+				 void (*set)(void *ctx, unsigned gsi, int level), void *ctx);
 
 /* Close the images (dropping the locks) and free the devices. Idempotent. */
 void virtio_devices_teardown(struct virtio_devices *devs);

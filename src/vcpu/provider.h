@@ -10,6 +10,8 @@
 #ifndef MINIVMM_PROVIDER_H
 #define MINIVMM_PROVIDER_H
 
+#include <stdbool.h>
+
 struct kvm_provider {
 	const char *name;
 	/* Returns the "system" fd (what open("/dev/kvm") gives), or -1 with errno. */
@@ -18,6 +20,12 @@ struct kvm_provider {
 	int (*ioctl)(int fd, unsigned long request, void *arg);
 	/* Closes a system, VM or vCPU fd. */
 	int (*close)(int fd);
+	/*
+	 * Without KVM_CAP_IRQCHIP/PIT2 the VM runs without interrupt
+	 * controllers (HLT exits) instead of refusing to start: the soft
+	 * provider's while its irqchip is being built.
+	 */
+	bool irqchip_optional;
 };
 
 extern const struct kvm_provider kvm_provider_kernel;

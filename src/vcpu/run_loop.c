@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <asm/processor-flags.h>
 #include <linux/kvm.h>
 
 #include "devices/bus.h"
@@ -26,6 +27,37 @@ void vcpu_kick(struct vcpu *cpu, int sig)
 	/* Outside KVM_RUN this is harmless: the loop looks at kick_signal first. */
 	if (cpu->run)
 		cpu->run->immediate_exit = 1;
+}
+
+void vcpu_idle_tick(struct vcpu *cpu)
+{
+	if (!cpu->vm || !cpu->vm->irqchip)
+		return;
+	if (cpu->exits != cpu->exits_at_tick) {
+		cpu->exits_at_tick = cpu->exits;
+		return; /* it exited since the last tick: it is not asleep */
+	}
+	cpu->halt_check = 1;
+	if (cpu->run)
+		cpu->run->immediate_exit = 1;
+}
+
+/* Halted with IF = 0 and no NMI to come: nothing can ever wake it (no SMIs, one vCPU). */
+static bool halted_for_good(struct vcpu *cpu)
+{
+	const struct kvm_provider *p = cpu->vm->prov;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_vcpu_events ev;
+
+	if (p->ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	if (p->ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 || (regs.rflags & X86_EFLAGS_IF))
+		return false;
+	if (cpu->vm->vcpu_events && p->ioctl(cpu->fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
+	    (ev.nmi.pending || ev.nmi.injected))
+		return false;
+	return true;
 }
 
 int vcpu_pending_signal(const struct vcpu *cpu)
@@ -224,6 +256,14 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 			stop_for_signal(stop, cpu->kick_signal);
 			break;
 		}
+		if (cpu->halt_check) {
+			cpu->halt_check = 0;
+			if (halted_for_good(cpu)) {
+				stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false,
+					  "guest halted with interrupts disabled");
+				break;
+			}
+		}
 		if (cpu->debug_request && cpu->debugger) {
 			if (debugger_request(cpu, stop))
 				break;
@@ -238,6 +278,8 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 				  "KVM_RUN failed: %s", strerror(errno));
 			break;
 		}
+		/* Wraps: only "changed since the last tick" matters. */
+		cpu->exits = (sig_atomic_t)((unsigned)cpu->exits + 1);
 		if (st)
 			stats_exit_begin(st);
 		done = handle_exit(cpu, bus, st, stop);

@@ -11,4 +11,5 @@ const struct kvm_provider kvm_provider_soft = {
     .open_system = soft_kvm_open,
     .ioctl = soft_kvm_ioctl,
     .close = soft_kvm_close,
+    .irqchip_optional = true,
 };

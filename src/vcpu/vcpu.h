@@ -37,6 +37,8 @@ struct kvm_vm {
 	int sys_fd, vm_fd;
 	size_t run_size;     /* KVM_GET_VCPU_MMAP_SIZE */
 	bool immediate_exit; /* KVM_CAP_IMMEDIATE_EXIT */
+	bool irqchip;	     /* KVM_CREATE_IRQCHIP + KVM_CREATE_PIT2 done */
+	bool vcpu_events;    /* KVM_CAP_VCPU_EVENTS: the halt check can see a pending NMI */
 };
 
 /*
@@ -54,6 +56,16 @@ int kvm_vm_set_memory(struct kvm_vm *vm, const struct guest_mem *mem,
 		      const struct guest_range *ro, unsigned nr_ro, bool *ro_mapped);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
+/*
+ * The in-kernel interrupt controllers and PIT (kvm_irqchip.c), before any
+ * vCPU. A provider lacking a capability is one line on stderr and -1,
+ * unless it runs without them (irqchip_optional): then 0 and vm->irqchip
+ * stays false, and HLT exits to the VMM as before.
+ */
+int kvm_vm_create_irqchip(struct kvm_vm *vm);
+/* KVM_IRQ_LINE: drive GSI gsi (PIC and IOAPIC pin) to level. 0 or -errno. Any thread. */
+int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
+
 struct vcpu_debugger;
 
 struct vcpu {
@@ -66,6 +78,13 @@ struct vcpu {
 	const struct vcpu_debugger *debugger;
 	/* Set by vcpu_request_debug_stop() (from a SIGIO handler); read by vcpu_run(). */
 	volatile sig_atomic_t debug_request;
+	/*
+	 * The idle tick (vcpu_idle_tick) with an irqchip: exits counts KVM_RUN
+	 * returns with an exit, exits_at_tick is its value at the last tick,
+	 * and halt_check asks the run loop to look whether the guest halted
+	 * for good (HLT with interrupts off).
+	 */
+	volatile sig_atomic_t exits, exits_at_tick, halt_check;
 };
 
 /* Why the run loop stopped. */
@@ -88,6 +107,8 @@ struct vcpu_stop {
 
 /* KVM_CREATE_VCPU and mmap of its struct kvm_run. Prints one line, -1 on failure. */
 int vcpu_create(struct vcpu *cpu, struct kvm_vm *vm, unsigned id);
+/* With an irqchip: LINT0 ExtINT (the PIC), LINT1 NMI through KVM_GET/SET_LAPIC. */
+int vcpu_setup_lapic(struct vcpu *cpu);
 /* KVM_SET_CPUID2 from KVM_GET_SUPPORTED_CPUID, with the hypervisor bit set. */
 int vcpu_set_cpuid(struct vcpu *cpu);
 /* KVM_SET_SREGS and KVM_SET_REGS from the loader's boot state. */
@@ -108,6 +129,18 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
  * KVM_RUN is not lost. The first kick's signal is the one reported.
  */
 void vcpu_kick(struct vcpu *cpu, int sig);
+
+/*
+ * Async-signal-safe, called every VCPU_IDLE_TICK_MS by a timer signal on
+ * the vCPU's thread. With an irqchip, HLT never exits (the provider sleeps
+ * until an interrupt), so a guest that halts with interrupts off would
+ * sleep forever: when the vCPU has not exited since the last tick, this
+ * makes KVM_RUN return and the run loop checks KVM_GET_MP_STATE and
+ * RFLAGS.IF; halted with IF = 0 and no NMI pending ends the VM as a HLT
+ * exit did. A busy vCPU costs nothing, an idle one a few ioctls per tick.
+ */
+void vcpu_idle_tick(struct vcpu *cpu);
+#define VCPU_IDLE_TICK_MS 20
 
 /* The signal vcpu_kick() recorded and the run loop has yet to act on, or 0. */
 int vcpu_pending_signal(const struct vcpu *cpu);
@@ -181,7 +214,7 @@ struct vcpu_ioctl {
 	unsigned long request;
 };
 
-#define VCPU_MAX_RUNTIME_IOCTLS 8
+#define VCPU_MAX_RUNTIME_IOCTLS 10
 
 /* Fill out[VCPU_MAX_RUNTIME_IOCTLS] with those ioctls; returns how many. */
 unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);

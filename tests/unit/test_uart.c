@@ -351,6 +351,152 @@ START_TEST(lsr_and_msr_writes_are_ignored)
 }
 END_TEST
 
+/* ---- the interrupt output as the PIC sees it (connected through an irq_line) ---- */
+
+struct line_probe {
+	int level; /* -1: never driven */
+	unsigned gsi;
+	unsigned rises; /* low -> high transitions: the edges an ISA PIC latches */
+	unsigned calls; /* every set(); a device must not repeat a level */
+};
+
+static struct line_probe line;
+
+static void line_set(void *ctx, unsigned gsi, int level)
+{
+	struct line_probe *l = ctx;
+
+	l->calls++;
+	l->gsi = gsi;
+	if (level && l->level != 1)
+		l->rises++;
+	l->level = level;
+}
+
+static void irq_setup(void)
+{
+	setup();
+	memset(&line, 0, sizeof(line));
+	line.level = -1;
+	uart_connect_irq(&u, &(struct irq_line){line_set, &line, UART_COM1_IRQ});
+}
+
+START_TEST(line_connects_low_on_irq4)
+{
+	ck_assert_int_eq(line.level, 0);
+	ck_assert_uint_eq(line.gsi, 4);
+	/* An interrupt identified in IIR but OUT2 clear: nothing reaches the PIC. */
+	wr(IER, UART_IER_ETBEI);
+	ck_assert_uint_eq(rd(IIR) & 0x0f, 0x02);
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(thre_interrupt_follows_iir_read_and_thr_write)
+{
+	wr(MCR, UART_MCR_OUT2);
+	wr(IER, UART_IER_ETBEI);
+	ck_assert_int_eq(line.level, 1); /* THR is empty at once */
+	/* Reading IIR that reports THRE acknowledges it (datasheet table 4). */
+	ck_assert_uint_eq(rd(IIR), 0x02);
+	ck_assert_int_eq(line.level, 0);
+	/* Writing THR empties it again (instantly here): a new edge, as Linux expects. */
+	wr(THR, 'a');
+	ck_assert_int_eq(line.level, 1);
+	ck_assert_uint_eq(line.rises, 2);
+	/* Clearing ETBEI drops the request. */
+	wr(IER, 0);
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(received_data_interrupt_until_fifo_drained)
+{
+	wr(MCR, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+	wr(FCR, UART_FCR_ENABLE); /* trigger level 1 byte */
+	wr(IER, UART_IER_ERBFI);
+	ck_assert_int_eq(line.level, 0);
+	uart_receive(&u, 'x');
+	uart_receive(&u, 'y');
+	ck_assert_int_eq(line.level, 1);
+	ck_assert_uint_eq(rd(IIR) & 0x0f, 0x04); /* received data available */
+	ck_assert_uint_eq(rd(RBR), 'x');
+	ck_assert_int_eq(line.level, 1); /* still one byte */
+	ck_assert_uint_eq(rd(RBR), 'y');
+	ck_assert_int_eq(line.level, 0);
+	ck_assert_uint_eq(rd(IIR), 0xc1); /* FIFOs on, nothing pending */
+}
+END_TEST
+
+START_TEST(out2_gates_a_pending_interrupt)
+{
+	wr(IER, UART_IER_ERBFI);
+	uart_receive(&u, 'x');
+	ck_assert_int_eq(line.level, 0);
+	wr(MCR, UART_MCR_OUT2);
+	ck_assert_int_eq(line.level, 1);
+	wr(MCR, 0);
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(line_status_interrupt_cleared_by_lsr_read)
+{
+	wr(MCR, UART_MCR_OUT2);
+	wr(IER, UART_IER_ELSI);
+	/* 16450 mode holds one byte: the second is an overrun error. */
+	uart_receive(&u, 'a');
+	ck_assert_int_eq(line.level, 0); /* ERBFI is off */
+	uart_receive(&u, 'b');
+	ck_assert_int_eq(line.level, 1);
+	ck_assert_uint_eq(rd(IIR) & 0x0f, 0x06); /* receiver line status, the highest priority */
+	ck_assert_uint_eq(rd(LSR) & UART_LSR_OE, UART_LSR_OE);
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(modem_status_interrupt_cleared_by_msr_read)
+{
+	wr(MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	rd(MSR); /* entering loopback changed the lines: clear those deltas */
+	wr(IER, UART_IER_EDSSI);
+	ck_assert_int_eq(line.level, 0);
+	/* In loopback DTR drives DSR: a change sets DDSR, a modem status interrupt. */
+	wr(MCR, UART_MCR_OUT2 | UART_MCR_LOOP | UART_MCR_DTR);
+	ck_assert_int_eq(line.level, 1);
+	ck_assert_uint_eq(rd(IIR) & 0x0f, 0x00);
+	ck_assert_uint_eq(rd(MSR) & UART_MSR_DDSR, UART_MSR_DDSR);
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(host_input_ready_raises_without_a_guest_read)
+{
+	static const uint8_t in[] = "hi";
+
+	host.in = in;
+	host.in_len = 2;
+	wr(MCR, UART_MCR_OUT2);
+	wr(IER, UART_IER_ERBFI);
+	ck_assert_int_eq(line.level, 0);
+	uart_host_input_ready(&u);
+	ck_assert_int_eq(line.level, 1);
+	ck_assert_uint_eq(rd(RBR), 'h');
+	ck_assert_uint_eq(rd(RBR), 'i');
+	ck_assert_int_eq(line.level, 0);
+}
+END_TEST
+
+START_TEST(no_level_is_driven_twice)
+{
+	wr(MCR, UART_MCR_OUT2);
+	wr(IER, UART_IER_ETBEI);
+	for (int i = 0; i < 10; i++)
+		wr(THR, 'z');
+	ck_assert_uint_eq(line.calls, 2); /* connect (low), then high once */
+}
+END_TEST
+
 static Suite *uart_suite(void)
 {
 	Suite *s = suite_create("uart16550a");
@@ -377,6 +523,18 @@ static Suite *uart_suite(void)
 	tcase_add_test(tc, host_input_fills_fifo_without_loss);
 	tcase_add_test(tc, wide_access_touches_consecutive_registers);
 	tcase_add_test(tc, lsr_and_msr_writes_are_ignored);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interrupt line");
+	tcase_add_checked_fixture(tc, irq_setup, NULL);
+	tcase_add_test(tc, line_connects_low_on_irq4);
+	tcase_add_test(tc, thre_interrupt_follows_iir_read_and_thr_write);
+	tcase_add_test(tc, received_data_interrupt_until_fifo_drained);
+	tcase_add_test(tc, out2_gates_a_pending_interrupt);
+	tcase_add_test(tc, line_status_interrupt_cleared_by_lsr_read);
+	tcase_add_test(tc, modem_status_interrupt_cleared_by_msr_read);
+	tcase_add_test(tc, host_input_ready_raises_without_a_guest_read);
+	tcase_add_test(tc, no_level_is_driven_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
