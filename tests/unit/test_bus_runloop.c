@@ -47,7 +47,8 @@ static int fake_close(int fd)
 	return 0;
 }
 
-static const struct kvm_provider fake = {"fake", fake_open, fake_ioctl, fake_close};
+static const struct kvm_provider fake = {
+    .name = "fake", .open_system = fake_open, .ioctl = fake_ioctl, .close = fake_close};
 
 struct recorder {
 	uint8_t bytes[64];
