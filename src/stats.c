@@ -163,6 +163,12 @@ void stats_record_exit(struct stats *st, uint32_t reason)
 	}
 }
 
+void stats_set_irq(struct stats *st, unsigned gsi, uint64_t raised)
+{
+	if (gsi < STATS_MAX_IRQS)
+		st->irq_raised[gsi] = raised;
+}
+
 void stats_set_counter(struct stats *st, const char *name, uint64_t value)
 {
 	struct stats_counter *c;
@@ -306,6 +312,15 @@ void stats_print_text(const struct stats *st, FILE *out)
 		fprintf(out, "  (%llu accesses to further addresses not itemised)\n",
 			(unsigned long long)st->access_overflow);
 
+	for (unsigned g = 0, first = 1; g < STATS_MAX_IRQS; g++) {
+		if (!st->irq_raised[g])
+			continue;
+		if (first)
+			fprintf(out, "\n  %-16s %10s\n", "interrupt line", "raised");
+		first = 0;
+		fprintf(out, "  irq %-12u %10llu\n", g, (unsigned long long)st->irq_raised[g]);
+	}
+
 	if (st->provider && st->nr_counters) {
 		unsigned zero = 0;
 
@@ -405,8 +420,17 @@ void stats_print_json(const struct stats *st, FILE *out)
 		    (unsigned long long)since_marker_items(st, a));
 		sep = ",";
 	}
-	fprintf(out, "\n  ],\n  \"accesses_not_itemised\": %llu,\n  \"provider_counters\": {",
+	fprintf(out, "\n  ],\n  \"accesses_not_itemised\": %llu,\n  \"interrupt_lines\": [",
 		(unsigned long long)st->access_overflow);
+	sep = "";
+	for (unsigned g = 0; g < STATS_MAX_IRQS; g++) {
+		if (!st->irq_raised[g])
+			continue;
+		fprintf(out, "%s\n    {\"gsi\": %u, \"raised\": %llu}", sep, g,
+			(unsigned long long)st->irq_raised[g]);
+		sep = ",";
+	}
+	fprintf(out, "\n  ],\n  \"provider_counters\": {");
 	sep = "";
 	for (unsigned i = 0; i < st->nr_counters; i++) {
 		fprintf(out, "%s\n    ", sep);

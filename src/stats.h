@@ -46,6 +46,8 @@
 /* Counters read from the provider (KVM_GET_STATS_FD). */
 #define STATS_MAX_PROVIDER_COUNTERS 128
 #define STATS_COUNTER_NAME_LEN 48
+/* Interrupt lines (GSIs) counted: the IOAPIC's 24 pins, 0-15 also the PICs'. */
+#define STATS_MAX_IRQS 24
 
 enum stats_format { STATS_OFF, STATS_TEXT, STATS_JSON };
 
@@ -110,6 +112,9 @@ struct stats {
 	struct stats_counter counter[STATS_MAX_PROVIDER_COUNTERS];
 	unsigned nr_counters;
 
+	/* Times each interrupt line was raised by a device (handed over by the VM). */
+	uint64_t irq_raised[STATS_MAX_IRQS];
+
 	/* Clock calibration: ticks and CLOCK_MONOTONIC at init and at report. */
 	uint64_t tick0;
 	uint64_t ns0;
@@ -164,6 +169,9 @@ void stats_record_exit(struct stats *st, uint32_t reason);
 
 /* Add or overwrite a provider counter (the VM hands over what src/vcpu/kvm_stats.c read). */
 void stats_set_counter(struct stats *st, const char *name, uint64_t value);
+
+/* How often devices raised interrupt line gsi (ignored when out of range). */
+void stats_set_irq(struct stats *st, unsigned gsi, uint64_t raised);
 
 /* Nanoseconds for a number of ticks, from the calibration so far. */
 uint64_t stats_ticks_to_ns(const struct stats *st, uint64_t ticks);

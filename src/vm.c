@@ -29,8 +29,8 @@
 #include "vm_acpi.h"
 #include "vm_signals.h"
 
-/* GSIs a device may drive: the IOAPIC's 24 pins (0-15 also the PICs'). */
-#define VM_IRQ_LINES 24
+/* GSIs a device may drive: the IOAPIC's 24 pins (0-15 also the PICs'), as --stats counts them. */
+#define VM_IRQ_LINES STATS_MAX_IRQS
 
 struct vm {
 	const struct vm_config *cfg;
@@ -316,6 +316,7 @@ static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
 	if (sandbox_init(&sb, vm->cfg->verbose))
 		return -1;
 	vm_signals_sandbox_allow(&sb);
+	uart_console_sandbox_allow(&vm->console, &sb);
 	if (vm->mode == BOOT_MODE_SOLO5_HVT)
 		solo5_hvt_sandbox_allow(&vm->hvt, &sb);
 	n = vcpu_runtime_ioctls(&vm->cpu, ioctls);
@@ -357,6 +358,8 @@ static int vm_stats_prepare(struct vm *vm, FILE **out, int *provider_fd)
 
 static void vm_stats_report(struct vm *vm, FILE *out, int provider_fd)
 {
+	for (unsigned g = 0; g < VM_IRQ_LINES; g++)
+		stats_set_irq(vm->stats, g, __atomic_load_n(&vm->irq_raised[g], __ATOMIC_RELAXED));
 	/* The provider's own counters (in-kernel or soft CPU), beside ours. */
 	if (provider_fd >= 0) {
 		if (kvm_stats_read(provider_fd, counter_to_stats, vm->stats) >= 0)
@@ -390,7 +393,11 @@ static int vm_execute(struct vm *vm)
 		vm_signals_restore();
 		return MINIVMM_EXIT_VMM_FAILURE;
 	}
-	uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
+	status = uart_console_attach(&vm->console, &vm->uart, vm->cfg->serial);
+	if (status)
+		fprintf(stderr, "minivmm: serial console: cannot start the input reader (%s); "
+				"the guest gets no input\n",
+			strerror(-status));
 
 	if (vm_enter_sandbox(vm, stats_out, stats_fd) == 0)
 		vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);

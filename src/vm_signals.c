@@ -49,7 +49,7 @@ static void on_idle_tick(int sig)
 
 int vm_signals_start_idle_tick(void)
 {
-	struct sigaction sa = {.sa_handler = on_idle_tick, .sa_flags = SA_RESTART};
+	struct sigaction sa = {.sa_handler = on_idle_tick};
 	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN};
 	struct itimerspec it = {
 	    .it_interval = {.tv_nsec = VCPU_IDLE_TICK_MS * 1000000L},

@@ -32,9 +32,12 @@ void vm_signals_install(struct vcpu *cpu, struct uart_console *console, double t
 
 /*
  * With an in-kernel irqchip: call vcpu_idle_tick() on the installed vCPU
- * every VCPU_IDLE_TICK_MS, by a POSIX timer whose signal (SIGRTMIN, with
- * SA_RESTART so no other system call is disturbed) goes to the calling
- * thread, which must be the one that runs the vCPU. 0 or -errno.
+ * every VCPU_IDLE_TICK_MS, by a POSIX timer whose signal (SIGRTMIN) goes
+ * to the calling thread, which must be the one that runs the vCPU. Not
+ * SA_RESTART: a provider asleep in HLT (the soft provider's futex) must
+ * return to see immediate_exit; the vCPU thread's other blocking calls
+ * (console writes, Solo5's poll sleep, the gdb stub) already handle EINTR.
+ * 0 or -errno.
  */
 int vm_signals_start_idle_tick(void);
 

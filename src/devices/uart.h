@@ -142,10 +142,19 @@ int uart_register(struct bus *bus, struct uart16550 *u, uint16_t base);
 enum uart_console_mode { UART_CONSOLE_STDIO, UART_CONSOLE_NONE };
 
 #define UART_CONSOLE_OUT_BUF 4096
+#define UART_CONSOLE_IN_BUF 256
+/* A partial line (a prompt) waits at most this long before it is written. */
+#define UART_CONSOLE_FLUSH_MS 50
 
-/* One VM's console: the terminal state to give back and buffered guest output. */
+/*
+ * One VM's console: the terminal state to give back, buffered guest
+ * output, and the reader thread's input buffer. `lock` guards the buffers
+ * and stdin_open; it is taken after the UART's lock, never before.
+ */
 struct uart_console {
 	bool attached;
+	pthread_mutex_t lock;
+	struct uart16550 *uart;
 	bool stdin_open; /* false after EOF or an error on stdin */
 	volatile bool
 	    tty_raw;	   /* termios changed; restore on the way out (read by a signal handler) */
@@ -153,18 +162,31 @@ struct uart_console {
 	struct termios saved;
 	unsigned out_len;
 	uint8_t out[UART_CONSOLE_OUT_BUF];
+	/* Input read from stdin and not yet in the receive FIFO: in[in_pos .. in_len). */
+	uint8_t in[UART_CONSOLE_IN_BUF];
+	unsigned in_pos, in_len;
+	/* The reader thread and the eventfd that wakes it (more room, or quit). */
+	pthread_t reader;
+	bool reader_running;
+	int wake_fd;
+	bool quit; /* atomic: set by uart_console_restore() */
 };
 
 /*
  * Attach the UART to stdin/stdout through console c (zero-initialised,
- * owned by the caller and outliving the attachment). When stdin is a
- * terminal it is put in raw mode (ISIG kept, so Ctrl-C still stops the VM)
- * until uart_console_restore().
+ * owned by the caller and outliving the attachment), and start the thread
+ * that reads stdin. When stdin is a terminal it is put in raw mode (ISIG
+ * kept, so Ctrl-C still stops the VM) until uart_console_restore().
+ * 0, or -errno when the reader could not start (output still works).
  */
 int uart_console_attach(struct uart_console *c, struct uart16550 *u, enum uart_console_mode mode);
+
+struct sandbox;
+/* What the console does once the guest runs, beyond stdin/stdout: its eventfd. */
+void uart_console_sandbox_allow(const struct uart_console *c, struct sandbox *sb);
 /* Write out buffered guest output. */
 void uart_console_flush(struct uart_console *c);
-/* Flush and give the terminal back its settings; safe to call twice. */
+/* Stop the reader, flush and give the terminal back its settings; safe to call twice. */
 void uart_console_restore(struct uart_console *c);
 /*
  * Async-signal-safe part of the above, for fatal-signal handlers: only

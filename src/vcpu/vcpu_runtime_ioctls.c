@@ -25,7 +25,7 @@ unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_SREGS};
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_FPU};
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_GET_XSAVE};
-	if (cpu->vm->irqchip) {
+	if (cpu->vm && cpu->vm->irqchip) {
 		/* Device lines, from any thread (kvm_vm_irq_line). */
 		out[n++] = (struct vcpu_ioctl){cpu->vm->vm_fd, KVM_IRQ_LINE};
 		/* The idle tick's halt check (run_loop.c). */
