@@ -188,11 +188,19 @@ static void stop_reader(struct uart_console *c)
 
 void uart_console_restore_tty(struct uart_console *c)
 {
-	/* tcsetattr() is async-signal-safe; nothing else is done here. */
+	int err = errno;
+
+	/*
+	 * tcsetattr() is async-signal-safe; nothing else is done here. TCSAFLUSH
+	 * waits for output to drain, which a signal (the idle tick, still armed
+	 * when a fatal signal lands) interrupts: retry on EINTR.
+	 */
 	if (c->tty_raw) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &c->saved);
+		while (tcsetattr(STDIN_FILENO, TCSAFLUSH, &c->saved) != 0 && errno == EINTR)
+			;
 		c->tty_raw = false;
 	}
+	errno = err;
 }
 
 void uart_console_restore(struct uart_console *c)
@@ -201,10 +209,7 @@ void uart_console_restore(struct uart_console *c)
 		return;
 	stop_reader(c);
 	uart_console_flush(c);
-	if (c->tty_raw) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &c->saved);
-		c->tty_raw = false;
-	}
+	uart_console_restore_tty(c);
 }
 
 static void console_make_raw(struct uart_console *c)
