@@ -552,6 +552,22 @@ static void sc_fpu_ioctls(const struct kvm_provider *p, struct rec *r)
 	xcrs.xcrs[0].xcr = 1;
 	xcrs.xcrs[0].value = 0;
 	STEP(r, "SET_XCRS of XCR1 only: ignored", 0, 0, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	{
+		/* with the supported CPUID (leaf 0xD offers SSE on both providers), XCR0 = 3 */
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 256 * sizeof(c->entries[0]));
+
+		ck_assert(c);
+		c->nent = 256;
+		ck_assert_int_eq(IOC(p, sys, KVM_GET_SUPPORTED_CPUID, c), 0);
+		ck_assert_int_eq(IOC(p, cpu, KVM_SET_CPUID2, c), 0);
+		free(c);
+	}
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = 3;
+	STEP(r, "SET_XCRS XCR0 = 3 with CPUID leaf 0xD", 0, 0, IOC(p, cpu, KVM_SET_XCRS, &xcrs));
+	memset(&xcrs, 0, sizeof(xcrs));
+	STEP(r, "GET_XCRS: XCR0 = 3", 1, 0,
+	     IOC(p, cpu, KVM_GET_XCRS, &xcrs) == 0 && xcrs.xcrs[0].value == 3);
 
 	fpu.fcw = 0x27f;
 	fpu.fsw = 0x3800; /* TOP 7 */
