@@ -212,6 +212,8 @@ struct soft_cpu {
 
 	/* x87/MMX/SSE state (fpu.h): the one home of the FPU registers */
 	struct fpu_state fpu;
+	/* the native executor of FP/vector instructions (fpu_native.h) */
+	struct fpu_native *fnat;
 	/* the in-"kernel" local APIC (lapic.c), NULL until KVM_CREATE_IRQCHIP */
 	struct lapic *lapic;
 	/*

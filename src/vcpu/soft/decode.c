@@ -14,6 +14,7 @@
 #include <Zydis/Zydis.h>
 
 #include "vcpu/soft/exec.h"
+#include "vcpu/soft/fpu_native.h"
 
 static ZydisDecoder dec16, dec32, dec64;
 static struct insn_table table;
@@ -79,8 +80,7 @@ static bool is_gpr(unsigned r)
 	return r <= R_BH;
 }
 
-/* Convert one Zydis operand; false when it names something we cannot model. */
-static bool conv_operand(const ZydisDecodedOperand *z, struct operand *o)
+bool decode_operand(const ZydisDecodedOperand *z, struct operand *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->size = z->size / 8;
@@ -216,10 +216,15 @@ static bool has_non_gpr(const struct insn *in)
  *  4. an operand the interpreter cannot model (ok false), or a register
  *     other than a GPR on an integer handler (PUSH takes segment
  *     registers itself): #UD;
- *  5. a handler specialised for the operand form (exec_fast.c);
- *  6. the mnemonic's handler from the table, if any.
+ *  5. an x87/MMX/SSE..SSE4.2 instruction (native: fpu_native_takes())
+ *     that has no handler of its own in the table for its operand form
+ *     (POPCNT/LZCNT/TZCNT keep their C handlers; SSE's MOVSD/CMPSD share
+ *     a mnemonic with the string instructions but name XMM registers):
+ *     the native executor, which models every operand itself;
+ *  6. a handler specialised for the operand form (exec_fast.c);
+ *  7. the mnemonic's handler from the table, if any.
  */
-static insn_fn choose_handler(const struct insn *in, bool far, bool ok)
+static insn_fn choose_handler(const struct insn *in, bool far, bool ok, bool native)
 {
 	unsigned m = in->mnemonic;
 	insn_fn f;
@@ -231,6 +236,8 @@ static insn_fn choose_handler(const struct insn *in, bool far, bool ok)
 		return f;
 	if (table.system[m])
 		return table.fn[m];
+	if (native && (!table.fn[m] || !ok || has_non_gpr(in)))
+		return exec_fpu_native;
 	if (!ok || (m != ZYDIS_MNEMONIC_PUSH && has_non_gpr(in)) || !table.fn[m])
 		return NULL;
 	f = fast_specialize(in);
@@ -332,7 +339,7 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 		n = 3;
 	in->nops = n;
 	for (i = 0; i < n; i++)
-		if (!conv_operand(&zo[i], &in->op[i]))
+		if (!decode_operand(&zo[i], &in->op[i]))
 			ok = false;
 	/* String instructions: aux = segment of the source (overridable) operand. */
 	in->aux = SEG_DS;
@@ -347,7 +354,7 @@ int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct
 			in->aux = gs_seg(z->mem.segment);
 	}
 	far = zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
-	in->fn = choose_handler(in, far, ok);
+	in->fn = choose_handler(in, far, ok, fpu_native_takes(&zi));
 	if (ends_block(in, far) || !in->fn)
 		in->iflags |= INSN_F_END;
 	if (!in->fn)

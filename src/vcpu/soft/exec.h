@@ -194,6 +194,12 @@ int stack_return_ss(struct soft_cpu *cpu, uint16_t ssel, unsigned rpl, const str
 /* Decode bytes at buf[0..avail) in the cpu's current mode into *in. */
 int decode_insn(struct soft_cpu *cpu, const uint8_t *buf, unsigned avail, struct insn *in);
 void decode_init(void);
+/*
+ * One Zydis operand (ZydisDecodedOperand) as a struct operand; false when
+ * it names something the integer core cannot model (XMM, ST, MMX...).
+ */
+struct ZydisDecodedOperand_;
+bool decode_operand(const struct ZydisDecodedOperand_ *z, struct operand *o);
 
 /*
  * Decoded records of one guest-physical page in one decode mode. Records

@@ -182,6 +182,8 @@ int exec_fnstenv(struct soft_cpu *cpu, const struct insn *in);
 int exec_fldenv(struct soft_cpu *cpu, const struct insn *in);
 int exec_fnsave(struct soft_cpu *cpu, const struct insn *in);
 int exec_frstor(struct soft_cpu *cpu, const struct insn *in);
+/* fpu_native.c: x87, MMX, SSE..SSE4.2, CRC32, MOVBE run on the host CPU */
+int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in);
 
 /* decode.c: what does not decode */
 int exec_undefined(struct soft_cpu *cpu, const struct insn *in); /* #UD, logged once */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vcpu/soft/exec.h"
+#include "vcpu/soft/fpu_native.h"
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
 #include "vcpu/soft/sys.h"
@@ -74,6 +75,12 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 	cpu->vm = vm;
 	cpu->run = run;
 	cpu->id = id;
+	/* now: the sandbox entered later forbids executable mappings */
+	cpu->fnat = fpu_native_create();
+	if (!cpu->fnat) {
+		free(cpu);
+		return NULL;
+	}
 	cpu_reset(cpu);
 	if (id)
 		cpu->apic_base &= ~(1ULL << 8); /* only vCPU 0 is the bootstrap processor */
@@ -81,6 +88,7 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 	cpu->tsc_offset = -soft_tsc_from_ns(soft_clock_host_ns(&vm->clock));
 	cpu->timer_due_ns = UINT64_MAX;
 	if (vm->irqchip && irqchip_attach_cpu(vm->irqchip, cpu)) {
+		fpu_native_destroy(cpu->fnat);
 		free(cpu);
 		return NULL;
 	}
@@ -95,6 +103,7 @@ void soft_cpu_destroy(struct soft_cpu *cpu)
 	if (cpu->lapic)
 		irqchip_detach_cpu(cpu->vm->irqchip, cpu);
 	free(cpu->cpuid);
+	fpu_native_destroy(cpu->fnat);
 	free(cpu);
 }
 

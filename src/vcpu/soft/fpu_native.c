@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exec_fpu_native: one x87/MMX/SSE..SSE4.2 (or CRC32/MOVBE/MOVNTI)
+ * instruction on the host CPU, under the rules of cpu.h:
+ *
+ *   1. the availability checks of its unit (fpu_check: #UD, #NM, #MF);
+ *   2. its memory operand: alignment (#GP(0) for the aligned legacy SSE
+ *      forms), then read through the MMU into the host buffer, so a #PF
+ *      comes before anything changes;
+ *   3. the run, with the guest's GPRs, arithmetic flags and x87/SSE image
+ *      loaded; SSE runs with every MXCSR exception masked and its flags
+ *      cleared, so the host never traps and the flags it raises are
+ *      exactly this instruction's;
+ *   4. SIMD exceptions: a raised flag the guest leaves unmasked commits
+ *      nothing but MXCSR's flags, then #XM (or #UD without OSXMMEXCPT).
+ *      x87 exceptions are deferred by the architecture (FSW.ES, #MF on
+ *      the next waiting instruction), so the guest's FCW is used as is;
+ *      a store whose unmasked exception suppressed it is not written;
+ *   5. the memory write, then the commit of the image, GPRs and flags.
+ *
+ * FIP/FDP/FOP never come from the host (they would name the stub, and an
+ * AMD host's FXSAVE omits them): a non-control x87 instruction sets FIP to
+ * the guest RIP, FOP to its opcode and, with a memory operand, FDP to its
+ * offset (SDM vol. 1 8.1.8-8.1.9); FCS/FDS are not tracked (the FXSAVE64
+ * image has no room for them, as on CPUs that deprecate them).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vcpu/soft/exec.h"
+#include "vcpu/soft/fpu_native.h"
+
+#define MXCSR_FLAGS 0x3fu
+#define MXCSR_PRE 0x7u /* invalid, denormal, divide-by-zero: before the computation */
+#define MXCSR_UE 0x10u
+#define MXCSR_MASKS 0x1f80u
+#define MXCSR_FTZ 0x8000u
+#define MXCSR_MM (1u << 17)	 /* AMD misaligned-SSE mode: never enabled for the guest */
+#define FSW_STORE_SUPPRESS 0x1fu /* IE DE ZE OE UE: an unmasked one leaves memory unwritten */
+#define FPU_LEGACY_ARCH 416	 /* control words, ST/MM and XMM registers */
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/* The len bytes of the instruction at RIP (it was just decoded from them). */
+static int insn_bytes(struct soft_cpu *cpu, unsigned len, uint8_t *b)
+{
+	uint64_t wrap = lin_wrap_mask(cpu->code_bits);
+	uint64_t lin = (cpu->seg[SEG_CS].base + cpu->rip) & wrap, gpa;
+	const uint8_t *h;
+	unsigned avail, n;
+	int rc;
+
+	rc = mem_fetch_translate(cpu, lin, &gpa, &h, &avail);
+	if (rc)
+		return rc;
+	n = avail < len ? avail : len;
+	memcpy(b, h, n);
+	if (n == len)
+		return EXEC_OK;
+	rc = mem_fetch_translate(cpu, (lin + n) & wrap, &gpa, &h, &avail);
+	if (rc)
+		return rc;
+	memcpy(b + n, h, len - n);
+	return EXEC_OK;
+}
+
+static bool x87_pending(const struct soft_cpu *cpu)
+{
+	const uint8_t *a = cpu->fpu.area;
+
+	return get16(a + FPU_OFF_FSW) & ~get16(a + FPU_OFF_FCW) & 0x3f;
+}
+
+static int unit_check(struct soft_cpu *cpu, unsigned unit)
+{
+	int rc = EXEC_OK;
+
+	switch (unit) {
+	case FNU_X87:
+		rc = fpu_check(cpu, FPU_UNIT_X87);
+		break;
+	case FNU_X87_NOWAIT:
+		return fpu_check(cpu, FPU_UNIT_X87_NOWAIT); /* FNSTSW/FNSTCW: never #MF */
+	case FNU_MMX:
+		rc = fpu_check(cpu, FPU_UNIT_MMX);
+		break;
+	case FNU_SSE:
+		return fpu_check(cpu, FPU_UNIT_SSE);
+	case FNU_SSE_MMX:
+		rc = fpu_check(cpu, FPU_UNIT_SSE);
+		if (!rc)
+			rc = fpu_check(cpu, FPU_UNIT_MMX);
+		break;
+	default:
+		return EXEC_OK;
+	}
+	/*
+	 * A waiting x87 or MMX instruction with an unmasked exception pending
+	 * would trap on the host: it must have been #MF here (fpu_check), and
+	 * this keeps the host safe whatever the check decided.
+	 */
+	if (!rc && x87_pending(cpu))
+		rc = cpu_fault_noerr(cpu, X_MF);
+	return rc;
+}
+
+static uint64_t seg_base_of(const struct soft_cpu *cpu, unsigned seg)
+{
+	if (seg > SEG_GS || (cpu->code_bits == 64 && seg != SEG_FS && seg != SEG_GS))
+		return 0;
+	return cpu->seg[seg].base;
+}
+
+/* Load the context block: GPRs (guest RSP in the scratch register), flags, the image. */
+static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
+			 uint32_t mxcsr_run)
+{
+	uint8_t *d = fn->data;
+	uint64_t flags = (fi->flags & FNF_FLAGS) ? lf_arith(cpu) : 0;
+
+	memcpy(d + FNAT_D_GPR, cpu->gpr, sizeof(cpu->gpr));
+	if (fi->scratch != R_NONE)
+		put64(d + FNAT_D_GPR + 8 * fi->scratch, cpu->gpr[R_RSP]);
+	if (fi->flags & FNF_MASKMOV)
+		put64(d + FNAT_D_GPR + 8 * R_RDI, (uint64_t)(uintptr_t)(d + FNAT_D_BUF));
+	put64(d + FNAT_D_FLAGS, flags);
+	memcpy(d + FNAT_D_IMG, cpu->fpu.area, FPU_LEGACY_SIZE);
+	put32(d + FNAT_D_IMG + FPU_OFF_MXCSR, mxcsr_run);
+}
+
+static bool is_sse(unsigned unit)
+{
+	return unit == FNU_SSE || unit == FNU_SSE_MMX;
+}
+
+/*
+ * Whether the run raised an SIMD exception the guest unmasks; if so the
+ * flags the SDM sets for it (11.5.2) go into *mx_final. Underflow needs
+ * care: unmasked, it is raised for any tiny result, masked only for a
+ * tiny and inexact one, so a guest that unmasks it gets a second run with
+ * FTZ, which reports tininess as UE whatever the precision.
+ */
+static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
+			   unsigned slot, uint32_t mx_guest, uint32_t mx_run, const uint8_t *buf,
+			   uint32_t *raised)
+{
+	uint32_t unmasked = ~(mx_guest >> 7) & MXCSR_FLAGS, r = *raised;
+
+	if (r & unmasked & MXCSR_PRE) {
+		*raised = r & MXCSR_PRE; /* post-computation exceptions are not evaluated */
+		return true;
+	}
+	if ((unmasked & MXCSR_UE) && !(r & (MXCSR_UE | MXCSR_PRE))) {
+		load_context(cpu, fn, fi, mx_run | MXCSR_FTZ);
+		memcpy(fn->data + FNAT_D_BUF, buf, fi->memsize);
+		fnat_run(fn, slot);
+		if (get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_UE)
+			r |= MXCSR_UE;
+		/* the committed state is the first run's: run it again as it was */
+		load_context(cpu, fn, fi, mx_run);
+		memcpy(fn->data + FNAT_D_BUF, buf, fi->memsize);
+		fnat_run(fn, slot);
+	}
+	*raised = r;
+	return (r & unmasked) != 0;
+}
+
+/* The image, GPRs and flags after a successful run (memory is already written). */
+static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
+		   uint32_t mx_final, uint64_t ea)
+{
+	uint8_t *a = cpu->fpu.area, *img = fn->data + FNAT_D_IMG, keep[24];
+	const uint8_t *g = fn->data + FNAT_D_GPR;
+	uint64_t flags;
+	unsigned i;
+
+	if (fi->unit != FNU_INT) {
+		uint32_t mask = get32(a + FPU_OFF_MXCSR_MASK);
+		uint64_t xbv;
+
+		memcpy(keep, a + FPU_OFF_FOP, sizeof(keep)); /* FOP, FIP, FDP */
+		memcpy(a, img, FPU_LEGACY_ARCH);
+		memcpy(a + FPU_OFF_FOP, keep, sizeof(keep));
+		put32(a + FPU_OFF_MXCSR, mx_final);
+		put32(a + FPU_OFF_MXCSR_MASK, mask);
+		if ((fi->unit == FNU_X87 || fi->unit == FNU_X87_NOWAIT) &&
+		    !(fi->flags & FNF_X87_CONTROL)) {
+			memcpy(a + FPU_OFF_FOP, &fi->fop, 2);
+			put64(a + FPU_OFF_FIP, cpu->rip);
+			if (fi->memsize)
+				put64(a + FPU_OFF_FDP, ea);
+		}
+		/* the x87 and SSE components are no longer in their init state */
+		memcpy(&xbv, a + FPU_OFF_XSTATE_BV, 8);
+		xbv |= FPU_XCR0_SUPPORTED;
+		put64(a + FPU_OFF_XSTATE_BV, xbv);
+	}
+	for (i = 0; i < 16; i++) {
+		if (i == R_RSP || i == fi->scratch || (i == R_RDI && (fi->flags & FNF_MASKMOV)))
+			continue;
+		memcpy(&cpu->gpr[i], g + 8 * i, 8);
+	}
+	if (fi->scratch != R_NONE)
+		memcpy(&cpu->gpr[R_RSP], g + 8 * fi->scratch, 8);
+	if (fi->flags & FNF_FLAGS) {
+		memcpy(&flags, fn->data + FNAT_D_FLAGS, 8);
+		lf_update(cpu, FL_ARITH, flags & FL_ARITH);
+	}
+}
+
+/* Look up or build the stub of the instruction at RIP; #UD when it cannot run natively. */
+static int stub_for(struct soft_cpu *cpu, const struct insn *in, const struct fnat_entry **e,
+		    unsigned *slot)
+{
+	uint8_t b[16];
+	int rc;
+
+	if (!cpu->fnat || in->len > 15)
+		return cpu_undefined(cpu, in);
+	rc = insn_bytes(cpu, in->len, b);
+	if (rc)
+		return rc;
+	*e = fnat_lookup(cpu->fnat, b, in->len, cpu->code_bits, slot);
+	return *e ? EXEC_OK : cpu_undefined(cpu, in);
+}
+
+int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in)
+{
+	struct fpu_native *fn = cpu->fnat;
+	const struct fnat_entry *e;
+	const struct fnat_info *fi;
+	uint8_t buf[FNAT_BUF_SIZE];
+	uint32_t mx_guest, mx_run, raised = 0, mx_final;
+	uint64_t ea = 0;
+	unsigned slot, seg = SEG_NONE;
+	bool store = false;
+	int rc;
+
+	rc = stub_for(cpu, in, &e, &slot);
+	if (rc)
+		return rc;
+	fi = &e->info;
+	rc = unit_check(cpu, fi->unit);
+	if (rc)
+		return rc;
+	if (fi->memsize) {
+		ea = op_ea(cpu, &fi->ea, 0);
+		seg = fi->ea.op[0].seg;
+		if ((fi->flags & FNF_ALIGN16) && ((seg_base_of(cpu, seg) + ea) & 15))
+			return cpu_fault(cpu, X_GP, 0);
+		memset(buf, 0, sizeof(buf));
+		if (fi->flags & FNF_MEM_READ) {
+			rc = mem_read(cpu, seg, ea, buf, fi->memsize);
+			if (rc)
+				return rc;
+		}
+	}
+	mx_guest = get32(cpu->fpu.area + FPU_OFF_MXCSR) & ~MXCSR_MM;
+	mx_run = ((mx_guest & fn->host_mxcsr_mask) | MXCSR_MASKS) & ~MXCSR_FLAGS & ~MXCSR_MM;
+	load_context(cpu, fn, fi, mx_run);
+	memcpy(fn->data + FNAT_D_BUF, buf, sizeof(buf));
+	fnat_run(fn, slot);
+	mx_final = mx_guest;
+	if (is_sse(fi->unit)) {
+		raised = get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_FLAGS;
+		if (raised && simd_exception(cpu, fn, fi, slot, mx_guest, mx_run, buf, &raised)) {
+			put32(cpu->fpu.area + FPU_OFF_MXCSR, mx_guest | raised);
+			return fpu_simd_fault(cpu);
+		}
+		mx_final |= raised;
+	}
+	store = fi->flags & FNF_MEM_WRITE;
+	if (store && fi->unit == FNU_X87) {
+		const uint8_t *img = fn->data + FNAT_D_IMG;
+
+		if (get16(img + FPU_OFF_FSW) & ~get16(img + FPU_OFF_FCW) & FSW_STORE_SUPPRESS)
+			store = false;
+	}
+	if (store) {
+		rc = mem_write(cpu, seg, ea, fn->data + FNAT_D_BUF, fi->memsize);
+		if (rc)
+			return rc;
+	}
+	commit(cpu, fn, fi, mx_final, ea);
+	return EXEC_OK;
+}
