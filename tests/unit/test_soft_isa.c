@@ -293,8 +293,8 @@ static unsigned count_in_file(int fd, const char *needle)
 
 START_TEST(test_unknown_opcode_ud_logged_once)
 {
-	/* addps xmm0, xmm1: an SSE instruction the integer core does not run */
-	static const uint8_t code[] = { 0x0f, 0x58, 0xc1, 0xf4 };
+	/* vaddps xmm0, xmm1, xmm1: AVX, which the soft CPU does not implement */
+	static const uint8_t code[] = { 0xc5, 0xf0, 0x58, 0xc1, 0xf4 };
 	char path[] = "/tmp/soft_isa_udXXXXXX";
 	int fd = mkstemp(path), saved = dup(2), i;
 	struct kvm_regs r;
@@ -310,8 +310,8 @@ START_TEST(test_unknown_opcode_ud_logged_once)
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	ck_assert_uint_eq(count_in_file(fd, "0f 58 c1"), 1);
-	ck_assert_uint_eq(count_in_file(fd, "addps"), 1);
+	ck_assert_uint_eq(count_in_file(fd, "c5 f0 58 c1"), 1);
+	ck_assert_uint_eq(count_in_file(fd, "vaddps"), 1);
 	close(fd);
 }
 END_TEST

@@ -37,6 +37,9 @@
 #define MXCSR_FTZ 0x8000u
 #define MXCSR_MM (1u << 17)	 /* AMD misaligned-SSE mode: never enabled for the guest */
 #define FSW_STORE_SUPPRESS 0x1fu /* IE DE ZE OE UE: an unmasked one leaves memory unwritten */
+#define FSW_ES_B 0x8080u	 /* error summary and busy */
+#define X87_EXC 0x3fu		 /* IE DE ZE OE UE PE, in FSW and FCW alike */
+#define X87_PRE 0x7u		 /* IE DE ZE: the operands and stack stay as they were */
 #define FPU_LEGACY_ARCH 416	 /* control words, ST/MM and XMM registers */
 
 static uint16_t get16(const uint8_t *p)
@@ -88,13 +91,6 @@ static int insn_bytes(struct soft_cpu *cpu, unsigned len, uint8_t *b)
 	return EXEC_OK;
 }
 
-static bool x87_pending(const struct soft_cpu *cpu)
-{
-	const uint8_t *a = cpu->fpu.area;
-
-	return get16(a + FPU_OFF_FSW) & ~get16(a + FPU_OFF_FCW) & 0x3f;
-}
-
 static int unit_check(struct soft_cpu *cpu, unsigned unit)
 {
 	int rc = EXEC_OK;
@@ -123,7 +119,7 @@ static int unit_check(struct soft_cpu *cpu, unsigned unit)
 	 * would trap on the host: it must have been #MF here (fpu_check), and
 	 * this keeps the host safe whatever the check decided.
 	 */
-	if (!rc && x87_pending(cpu))
+	if (!rc && fpu_x87_pending(&cpu->fpu))
 		rc = cpu_fault_noerr(cpu, X_MF);
 	return rc;
 }
@@ -141,6 +137,7 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 {
 	uint8_t *d = fn->data;
 	uint64_t flags = (fi->flags & FNF_FLAGS) ? lf_arith(cpu) : 0;
+	uint16_t fsw, fcw;
 
 	memcpy(d + FNAT_D_GPR, cpu->gpr, sizeof(cpu->gpr));
 	if (fi->scratch != R_NONE)
@@ -150,6 +147,25 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 	put64(d + FNAT_D_FLAGS, flags);
 	memcpy(d + FNAT_D_IMG, cpu->fpu.area, FPU_LEGACY_SIZE);
 	put32(d + FNAT_D_IMG + FPU_OFF_MXCSR, mxcsr_run);
+	/*
+	 * The host's x87 traps on FSW.ES as restored, whatever the masks: load
+	 * ES and B as the flags and masks say, which is what pending means
+	 * here (fpu_x87_pending), so a waiting instruction only ever runs
+	 * with nothing pending.
+	 */
+	fsw = get16(d + FNAT_D_IMG + FPU_OFF_FSW) & ~FSW_ES_B;
+	if (fpu_x87_pending(&cpu->fpu))
+		fsw |= FSW_ES_B;
+	memcpy(d + FNAT_D_IMG + FPU_OFF_FSW, &fsw, 2);
+	/*
+	 * x87 exceptions run masked too: the host may report an unmasked one
+	 * at the faulting instruction itself (measured on this AMD host with
+	 * FISTTP), which would be a SIGFPE in the VMM. x87_unmasked() gives
+	 * the guest its unmasked response afterwards.
+	 */
+	fcw = get16(d + FNAT_D_IMG + FPU_OFF_FCW) | X87_EXC;
+	if (!(fi->flags & FNF_X87_CONTROL)) /* FLDCW/FNSTCW/FNSTSW raise nothing */
+		memcpy(d + FNAT_D_IMG + FPU_OFF_FCW, &fcw, 2);
 }
 
 static bool is_sse(unsigned unit)
@@ -187,6 +203,39 @@ static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const st
 	}
 	*raised = r;
 	return (r & unmasked) != 0;
+}
+
+/*
+ * After an x87 run (masked, see load_context): the guest's FCW back in
+ * the image (FLDCW's own load excepted), and for an exception the guest
+ * unmasks its unmasked response: FSW.ES and B set (the #MF comes at the
+ * next waiting instruction); for invalid operation, denormal and
+ * divide-by-zero the registers and TOP as they were (SDM vol. 1 8.5.1-3);
+ * for overflow/underflow the masked result stays (the SDM's re-biased
+ * exponent is not produced: a known gap). True when a store must be
+ * suppressed (unmasked IE/DE/ZE/OE/UE: SDM 8.5.4-5).
+ */
+static bool x87_unmasked(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi)
+{
+	uint8_t *img = fn->data + FNAT_D_IMG;
+	const uint8_t *old = cpu->fpu.area;
+	uint16_t gfcw = get16(old + FPU_OFF_FCW), fsw = get16(img + FPU_OFF_FSW), um;
+
+	if (fi->flags & FNF_X87_CONTROL)
+		return false; /* ran with the guest's FCW; FLDCW's new one stays */
+	memcpy(img + FPU_OFF_FCW, &gfcw, 2);
+	um = fsw & ~gfcw & X87_EXC;
+	if (!um)
+		return false;
+	if (um & X87_PRE) {
+		/* registers, tags and TOP as before; the new flags and C1 are kept */
+		memcpy(img + FPU_OFF_FTW, old + FPU_OFF_FTW, 2);
+		memcpy(img + FPU_OFF_ST(0), old + FPU_OFF_ST(0), 8 * 16);
+		fsw = (uint16_t)((fsw & ~0x3800u) | (get16(old + FPU_OFF_FSW) & 0x3800u));
+	}
+	fsw |= FSW_ES_B;
+	memcpy(img + FPU_OFF_FSW, &fsw, 2);
+	return (um & FSW_STORE_SUPPRESS) != 0;
 }
 
 /* The image, GPRs and flags after a successful run (memory is already written). */
@@ -294,12 +343,8 @@ int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in)
 		mx_final |= raised;
 	}
 	store = fi->flags & FNF_MEM_WRITE;
-	if (store && fi->unit == FNU_X87) {
-		const uint8_t *img = fn->data + FNAT_D_IMG;
-
-		if (get16(img + FPU_OFF_FSW) & ~get16(img + FPU_OFF_FCW) & FSW_STORE_SUPPRESS)
-			store = false;
-	}
+	if (fi->unit == FNU_X87 && x87_unmasked(cpu, fn, fi) && store)
+		store = false;
 	if (store) {
 		rc = mem_write(cpu, seg, ea, fn->data + FNAT_D_BUF, fi->memsize);
 		if (rc)
