@@ -5,9 +5,11 @@
  * register window), host-side input bytes and direct line receives.
  *
  * Oracles besides ASan/UBSan: the receive FIFO never holds more than its
- * 16 bytes, and in loopback mode (MCR bit 4) nothing reaches the host
- * side (PC16550D datasheet: the transmitter output is looped back to the
- * receiver and the serial output is held marking).
+ * 16 bytes, in loopback mode (MCR bit 4) nothing reaches the host side
+ * (PC16550D datasheet: the transmitter output is looped back to the
+ * receiver and the serial output is held marking), and the interrupt line
+ * is driven only on a change and always equals "an interrupt is
+ * identified and OUT2 is set" after each operation.
  */
 #include <stdlib.h>
 
@@ -41,9 +43,23 @@ static unsigned host_rx_poll(void *opaque, uint8_t *buf, unsigned max)
 	return n;
 }
 
-static void check_fifo(const struct uart16550 *u)
+static int line_level = -1;
+
+static void line_set(void *ctx, unsigned gsi, int level)
 {
+	(void)ctx;
+	if (gsi != UART_COM1_IRQ || level == line_level)
+		abort(); /* the same level driven twice, or the wrong line */
+	line_level = level;
+}
+
+static void check_state(const struct uart16550 *u)
+{
+	bool want = (u->mcr & UART_MCR_OUT2) && !(uart_iir(u) & UART_IIR_NO_INT);
+
 	if (u->rx_count > UART_FIFO_SIZE || u->rx_head >= UART_FIFO_SIZE)
+		abort();
+	if (line_level != want)
 		abort();
 }
 
@@ -65,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fin_init(&in, data, size);
 	uart_init(&u, &be);
+	line_level = -1;
+	uart_connect_irq(&u, &(struct irq_line){line_set, NULL, UART_COM1_IRQ});
 	if (uart_register(&bus, &u, UART_COM1_BASE))
 		abort();
 	while (fin_left(&in)) {
@@ -79,15 +97,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1: /* port read */
 			bus_dispatch(&bus, BUS_PIO, pick_port(op), buf, len, false);
 			break;
-		case 2: /* the host types up to 15 bytes */
+		case 2: /* the host types up to 15 bytes; the reader thread says so */
 			for (unsigned n = op >> 4; n && h.nr_pending < sizeof(h.pending); n--)
 				h.pending[h.nr_pending++] = fin_u8(&in);
+			if (op & 8)
+				uart_host_input_ready(&u);
 			break;
 		case 3: /* a byte arrives on the line directly */
 			uart_receive(&u, fin_u8(&in));
 			break;
 		}
-		check_fifo(&u);
+		check_state(&u);
 	}
 	return 0;
 }
