@@ -251,8 +251,13 @@ static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fna
 		uint32_t mask = get32(a + FPU_OFF_MXCSR_MASK);
 		uint64_t xbv;
 
+		uint16_t fcw = get16(a + FPU_OFF_FCW);
+
 		memcpy(keep, a + FPU_OFF_FOP, sizeof(keep)); /* FOP, FIP, FDP */
 		memcpy(a, img, FPU_LEGACY_ARCH);
+		/* every unit ran with x87 exceptions masked; only FLDCW/FLDENV/... change FCW */
+		if (!(fi->flags & FNF_X87_CONTROL))
+			memcpy(a + FPU_OFF_FCW, &fcw, 2);
 		memcpy(a + FPU_OFF_FOP, keep, sizeof(keep));
 		put32(a + FPU_OFF_MXCSR, mx_final);
 		put32(a + FPU_OFF_MXCSR_MASK, mask);
