@@ -202,7 +202,7 @@ static int vm_load(struct vm *vm)
 		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
 	}
 	if (!solo5)
-		return vm_acpi_build(&vm->mem, vm->virtio.nr_open) ? MINIVMM_EXIT_VMM_FAILURE : 0;
+		return vm_acpi_build(&vm->mem, &vm->virtio) ? MINIVMM_EXIT_VMM_FAILURE : 0;
 	vm->hvt.verbose = cfg->verbose;
 	vm->hvt.stop_pending = hvt_stop_pending;
 	vm->hvt.stop_ctx = vm;

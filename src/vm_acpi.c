@@ -11,6 +11,7 @@
 #include "acpi/acpi.h"
 #include "devices/acpi_pm.h"
 #include "devices/uart.h"
+#include "devices/virtio_blk.h"
 #include "devices/virtio_setup.h"
 #include "loader/loader.h"
 
@@ -20,7 +21,7 @@
 #define VM_IOAPIC_ID 0
 #define VM_COM1_IRQ 4
 
-int vm_acpi_build(const struct guest_mem *mem, unsigned nr_virtio)
+int vm_acpi_build(const struct guest_mem *mem, const struct virtio_devices *virtio)
 {
 	struct acpi_machine m = {
 	    .lapic_address = VM_LAPIC_GPA,
@@ -34,15 +35,16 @@ int vm_acpi_build(const struct guest_mem *mem, unsigned nr_virtio)
 		      .reset_value = ACPI_RESET_VALUE,
 		      .s5_slp_typ = ACPI_PM_S5_SLP_TYP,
 		      .sci_irq = ACPI_SCI_IRQ},
-	    .nr_virtio = nr_virtio,
+	    .nr_virtio = virtio->nr_open,
 	};
 	char err[160];
 
-	for (unsigned i = 0; i < nr_virtio && i < ACPI_MAX_VIRTIO; i++)
+	/* Each transport as it was attached: the window and GSI the command line names too. */
+	for (unsigned i = 0; i < virtio->nr_open && i < ACPI_MAX_VIRTIO; i++)
 		m.virtio[i] = (struct acpi_virtio_mmio){
-		    .base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW,
+		    .base = virtio->disk[i]->transport.base,
 		    .size = VIRTIO_MMIO_WINDOW,
-		    .irq = (uint8_t)(VIRTIO_MMIO_FIRST_IRQ + i),
+		    .irq = (uint8_t)virtio->disk[i]->transport.irq,
 		};
 	if (acpi_build(mem, BOOT_ACPI_GPA, BOOT_ACPI_SIZE, &m, err, sizeof(err))) {
 		fprintf(stderr, "minivmm: ACPI: %s\n", err);

@@ -33,8 +33,8 @@ static int announce(char *cmdline, size_t size, uint64_t base, unsigned irq)
 static int setup_one(struct virtio_devices *devs, struct bus *bus, const struct guest_mem *mem,
 		     const char *spec, unsigned i, char *cmdline, size_t cmdline_size)
 {
-	uint64_t base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW;
-	unsigned irq = VIRTIO_MMIO_FIRST_IRQ + i;
+	uint64_t base = virtio_mmio_slot_base(i);
+	unsigned irq = virtio_mmio_slot_irq(i);
 	struct virtio_blk *blk;
 	struct disk_spec ds;
 	const char *path = ds.path;

@@ -27,13 +27,34 @@ struct virtio_devices {
 
 /*
  * Transport windows in the 32-bit MMIO hole (above GUEST_MMIO_HOLE_START),
- * one page each like Firecracker's; IRQ numbers as QEMU microvm hands them
- * out (5 + i); virtio_devices_connect_irqs() wires them to the interrupt
- * controller.
+ * one page each like Firecracker's. Interrupts: GSI 16 + i, the I/O APIC's
+ * pins 16-23 that no ISA IRQ owns, as QEMU microvm numbers them when it has
+ * ACPI: none collides with the legacy lines (IRQ 4 COM1, 8 RTC, 9 the ACPI
+ * SCI), all are level-triggered, active high, and need no MADT override
+ * (the DSDT's Interrupt descriptor carries the trigger). A guest with only
+ * the 8259A cannot take them; it polls. This file is the one place these
+ * numbers come from: the transports are attached with them, the command
+ * line announces them, and vm_acpi.c describes each transport from the
+ * device itself.
  */
 #define VIRTIO_MMIO_BASE 0xd0000000ULL
 #define VIRTIO_MMIO_WINDOW 0x1000ULL
-#define VIRTIO_MMIO_FIRST_IRQ 5
+#define VIRTIO_MMIO_FIRST_IRQ 16
+#define VIRTIO_MMIO_IOAPIC_PINS 24
+
+_Static_assert(VIRTIO_MMIO_FIRST_IRQ + VIRTIO_MAX_DISKS <= VIRTIO_MMIO_IOAPIC_PINS,
+	       "every virtio-mmio transport needs an I/O APIC pin of its own");
+
+/* Where transport i lives and which GSI it drives. */
+static inline unsigned long long virtio_mmio_slot_base(unsigned i)
+{
+	return VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_WINDOW;
+}
+
+static inline unsigned virtio_mmio_slot_irq(unsigned i)
+{
+	return VIRTIO_MMIO_FIRST_IRQ + i;
+}
 
 /*
  * disk_specs[i] is "PATH" or "PATH,ro". For each: open the image (O_RDWR,

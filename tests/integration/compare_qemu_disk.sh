@@ -15,7 +15,7 @@
 #     both devices see the same negotiated features (the guest prints them)
 #     and the same config reads. Segments then follow the driver's own
 #     limit (disktest.seg), the same on both sides.
-#   - the device's address and IRQ (minivmm 0xd0000000 irq 5, QEMU
+#   - the device's address and IRQ (minivmm 0xd0000000 irq 16, QEMU
 #     0xfeb00e00 irq 12) are machine-specific text; disktest.quiet=1 leaves
 #     them out, so the serial output, and with it the UART's THR writes and
 #     LSR polls, is byte-for-byte the same. This script checks that too

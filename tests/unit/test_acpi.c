@@ -24,10 +24,13 @@
 
 static uint8_t *ram;
 static struct guest_mem mem;
+/* The transports' first GSI: 5 (ISA lines, which need overrides) or 16 (minivmm's, which do not). */
+static unsigned virtio_irq_base = 5;
 
 static void setup(void)
 {
 	ram = test_guest_ram(&mem, RAM_SIZE, 0xcc);
+	virtio_irq_base = 5;
 }
 
 static void teardown(void)
@@ -48,7 +51,8 @@ static struct acpi_machine machine(unsigned nr_virtio)
 	};
 
 	for (unsigned i = 0; i < nr_virtio; i++)
-		m.virtio[i] = (struct acpi_virtio_mmio){0xd0000000u + i * 0x1000u, 0x1000, 5 + i};
+		m.virtio[i] = (struct acpi_virtio_mmio){0xd0000000u + i * 0x1000u, 0x1000,
+							(uint8_t)(virtio_irq_base + i)};
 	return m;
 }
 
@@ -224,9 +228,18 @@ START_TEST(madt_entries_and_overrides)
 	ck_assert_uint_eq(nmis, 1);
 	ck_assert(!iso[0]); /* the PIT stays on pin 0: no override for IRQ 0 */
 	ck_assert(iso[9]);  /* the SCI */
-	for (unsigned irq = 1; irq < 16; irq++)
+	for (unsigned irq = 1; irq < 256; irq++)
 		if (irq != 9)
-			ck_assert_uint_eq(iso[irq], irq >= 5 && irq < 5 + n);
+			ck_assert_uint_eq(iso[irq], irq >= virtio_irq_base &&
+							irq < virtio_irq_base + n && irq < 16);
+}
+END_TEST
+
+/* minivmm's numbering, GSI 16 + i: pins no ISA IRQ owns, so the SCI's is the only override. */
+START_TEST(madt_gsi_above_isa_no_override)
+{
+	virtio_irq_base = 16;
+	madt_entries_and_overrides_fn(_i);
 }
 END_TEST
 
@@ -339,10 +352,17 @@ START_TEST(iasl_dsdt_for_0_to_8_disks)
 		snprintf(want, sizeof(want),
 			 "Exclusive, ,, )\n                {\n"
 			 "                    0x%08X,\n",
-			 5 + i);
+			 virtio_irq_base + i);
 		expect(text, want);
 	}
 	free(text);
+}
+END_TEST
+
+START_TEST(iasl_dsdt_gsi_above_isa)
+{
+	virtio_irq_base = 16;
+	iasl_dsdt_for_0_to_8_disks_fn(_i);
 }
 END_TEST
 
@@ -445,6 +465,7 @@ static Suite *acpi_suite(void)
 	tcase_add_loop_test(tables, rsdp_and_root_tables, 0, 9);
 	tcase_add_test(tables, fadt_fixed_hardware);
 	tcase_add_loop_test(tables, madt_entries_and_overrides, 0, 9);
+	tcase_add_loop_test(tables, madt_gsi_above_isa_no_override, 0, 9);
 	tcase_add_test(tables, refuses_area_too_small_or_outside_ram);
 	tcase_add_test(tables, aml_encodings);
 	suite_add_tcase(s, tables);
@@ -452,6 +473,7 @@ static Suite *acpi_suite(void)
 	tcase_add_checked_fixture(iasl, iasl_setup, iasl_teardown);
 	tcase_set_timeout(iasl, 60);
 	tcase_add_loop_test(iasl, iasl_dsdt_for_0_to_8_disks, 0, 9);
+	tcase_add_loop_test(iasl, iasl_dsdt_gsi_above_isa, 0, 9);
 	tcase_add_test(iasl, iasl_data_tables);
 	suite_add_tcase(s, iasl);
 	return s;

@@ -58,7 +58,7 @@ static void one_request(void)
 START_TEST(line_is_the_transports_gsi_and_starts_low)
 {
 	ck_assert_int_eq(line.level, 0);
-	ck_assert_uint_eq(line.gsi, 5); /* what the command line tells the guest */
+	ck_assert_uint_eq(line.gsi, 5); /* what the transport was attached with */
 }
 END_TEST
 

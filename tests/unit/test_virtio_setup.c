@@ -10,6 +10,7 @@
 
 #include "devices/bus.h"
 #include "devices/virtio_setup.h"
+#include "vm_acpi.h"
 #include "test_virt_harness.h"
 #include "support/run_suite.h"
 
@@ -64,8 +65,8 @@ START_TEST(two_disks_announced_and_registered)
 	specs[0] = img[0];
 	specs[1] = ro_spec;
 	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 2, cmdline, sizeof(cmdline)), 0);
-	ck_assert_str_eq(cmdline, "console=ttyS0 virtio_mmio.device=4096@0xd0000000:5"
-				  " virtio_mmio.device=4096@0xd0001000:6");
+	ck_assert_str_eq(cmdline, "console=ttyS0 virtio_mmio.device=4096@0xd0000000:16"
+				  " virtio_mmio.device=4096@0xd0001000:17");
 	ck_assert_uint_eq(bus_r32(0xd0000000), 0x74726976);
 	ck_assert_uint_eq(bus_r32(0xd0001000 + VIRTIO_MMIO_DEVICE_ID), 2);
 	/* Second disk is read-only: F_RO offered; capacity 2 MiB / 512. */
@@ -107,7 +108,7 @@ START_TEST(empty_cmdline_gets_no_leading_space)
 
 	cmdline[0] = '\0';
 	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, 1, cmdline, sizeof(cmdline)), 0);
-	ck_assert_str_eq(cmdline, "virtio_mmio.device=4096@0xd0000000:5");
+	ck_assert_str_eq(cmdline, "virtio_mmio.device=4096@0xd0000000:16");
 }
 END_TEST
 
@@ -239,6 +240,85 @@ START_TEST(cmdline_too_small)
 }
 END_TEST
 
+/*
+ * The DSDT's (Memory32Fixed base, Extended Interrupt GSI) pairs, in order,
+ * read straight from the AML bytes (ACPI 6.x 6.4.3.4 and 6.4.3.6: 0x86 with
+ * length 9, then 0x89 whose fifth byte is the count and the GSI follows).
+ */
+static uint32_t ram32(uint64_t gpa)
+{
+	uint32_t v;
+
+	ck_assert_uint_le(gpa + 4, RAM_SIZE);
+	memcpy(&v, B.ram + gpa, 4);
+	return v;
+}
+
+static unsigned dsdt_virtio(uint64_t base[], unsigned irq[], unsigned max)
+{
+	uint32_t rsdt = ram32(0xe0000 + 16), dsdt = 0, end;
+	unsigned n = 0;
+
+	/* RSDP -> RSDT -> FACP -> DSDT (FACP offset 40), as an OS walks them. */
+	for (uint32_t i = 36; i < ram32(rsdt + 4); i += 4) {
+		uint32_t t = ram32(rsdt + i);
+
+		if (!memcmp(B.ram + t, "FACP", 4))
+			dsdt = ram32(t + 40);
+	}
+	ck_assert_uint_ne(dsdt, 0);
+	ck_assert_mem_eq(B.ram + dsdt, "DSDT", 4);
+	end = dsdt + ram32(dsdt + 4);
+	for (uint32_t q = dsdt + 36; q + 21 <= end && n < max; q++) {
+		const uint8_t *p = B.ram + q;
+
+		if (p[0] != 0x86 || p[1] != 9 || p[2] != 0 || p[12] != 0x89 || p[16] != 1)
+			continue;
+		base[n] = ram32(q + 4);
+		irq[n++] = ram32(q + 17);
+	}
+	return n;
+}
+
+/*
+ * Eight disks: GSIs 16..23, none of them a legacy line in use (4 COM1,
+ * 8 RTC, 9 the ACPI SCI), all on the I/O APIC's 24 pins, and the command
+ * line, the transports and the DSDT built from the devices name the same
+ * window and line for each disk.
+ */
+START_TEST(eight_disks_one_numbering)
+{
+	char spec[80], *specs[VIRTIO_MAX_DISKS], *p = cmdline;
+	uint64_t dsdt_base[VIRTIO_MAX_DISKS];
+	unsigned dsdt_irq[VIRTIO_MAX_DISKS];
+
+	snprintf(spec, sizeof(spec), "%s,ro", img[0]);
+	for (int i = 0; i < VIRTIO_MAX_DISKS; i++)
+		specs[i] = spec;
+	cmdline[0] = '\0';
+	ck_assert_int_eq(virtio_devices_setup(&devs, &bus, &B.mem, specs, VIRTIO_MAX_DISKS, cmdline,
+					      sizeof(cmdline)),
+			 0);
+	ck_assert_int_eq(vm_acpi_build(&B.mem, &devs), 0);
+	ck_assert_uint_eq(dsdt_virtio(dsdt_base, dsdt_irq, VIRTIO_MAX_DISKS), VIRTIO_MAX_DISKS);
+	for (unsigned i = 0; i < VIRTIO_MAX_DISKS; i++) {
+		unsigned long long base;
+		unsigned irq;
+		int used = 0;
+
+		ck_assert_int_eq(sscanf(p, " virtio_mmio.device=4096@%llx:%u%n", &base, &irq, &used), 2);
+		p += used;
+		ck_assert_uint_eq(base, 0xd0000000ull + i * 0x1000);
+		ck_assert_uint_eq(irq, 16 + i);
+		ck_assert_uint_eq(devs.disk[i]->transport.base, base);
+		ck_assert_uint_eq(devs.disk[i]->transport.irq, irq);
+		ck_assert_uint_eq(dsdt_base[i], base);
+		ck_assert_uint_eq(dsdt_irq[i], irq);
+	}
+	ck_assert_str_eq(p, "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_setup");
@@ -256,6 +336,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, too_many_disks);
 	tcase_add_test(tc, same_image_twice_refused);
 	tcase_add_test(tc, cmdline_too_small);
+	tcase_add_test(tc, eight_disks_one_numbering);
 	suite_add_tcase(s, tc);
 	return s;
 }
