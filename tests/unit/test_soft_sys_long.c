@@ -157,6 +157,28 @@ static const uint8_t c_badmsr[] = {
 	0xb9, 0x45, 0x23, 0x01, 0x00, 0x0f, 0x32,
 };
 /*
+ * The microcode revision as Linux's intel_get_microcode_revision() reads it,
+ * after writing a nonzero value first (the guest may not change it):
+ *   mov ecx, 0x8b
+ *   mov eax, 0x99
+ *   mov edx, 0x77
+ *   wrmsr
+ *   xor eax, eax
+ *   xor edx, edx
+ *   wrmsr
+ *   mov eax, 1
+ *   cpuid
+ *   mov ecx, 0x8b
+ *   rdmsr
+ *   hlt
+ */
+static const uint8_t c_ucode_rev[] = {
+	0xb9, 0x8b, 0x00, 0x00, 0x00, 0xb8, 0x99, 0x00, 0x00, 0x00, 0xba, 0x77,
+	0x00, 0x00, 0x00, 0x0f, 0x30, 0x31, 0xc0, 0x31, 0xd2, 0x0f, 0x30, 0xb8,
+	0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2, 0xb9, 0x8b, 0x00, 0x00, 0x00, 0x0f,
+	0x32, 0xf4,
+};
+/*
  *   mov eax, 0x80000001
  *   cpuid
  *   hlt
@@ -713,6 +735,40 @@ START_TEST(unknown_msr_gp)
 }
 END_TEST
 
+/*
+ * IA32_BIOS_SIGN_ID: the guest's writes raise no #GP and change nothing;
+ * the read gives the revision in EDX (bits 63:32) and 0 in EAX. KVM's
+ * default revision is 1 (it loads no microcode); KVM_SET_MSRS sets it.
+ */
+START_TEST(microcode_revision_msr)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_ucode_rev, sizeof(c_ucode_rev));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rdx, 1);
+	ck_assert_uint_eq(r.rax, 0);
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(microcode_revision_from_vmm)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_ucode_rev, sizeof(c_ucode_rev));
+	h_set_msr(&h, 0x8b, 0x2a00000000ULL);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rdx, 0x2a);
+	ck_assert_uint_eq(r.rax, 0);
+	h_close(&h);
+}
+END_TEST
+
 START_TEST(ist_stack)
 {
 	struct kvm_regs r;
@@ -915,6 +971,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, de_frame, 0, 2);
 	tcase_add_loop_test(tc, gp_selector_error_code, 0, 2);
 	tcase_add_loop_test(tc, unknown_msr_gp, 0, 2);
+	tcase_add_loop_test(tc, microcode_revision_msr, 0, 2);
+	tcase_add_loop_test(tc, microcode_revision_from_vmm, 0, 2);
 	tcase_add_loop_test(tc, ist_stack, 0, 2);
 	tcase_add_loop_test(tc, double_fault, 0, 2);
 	tcase_add_loop_test(tc, triple_fault_shutdown, 0, 2);

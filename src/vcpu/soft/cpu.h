@@ -142,6 +142,7 @@ struct soft_cpu {
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, misc_enable, tsc_offset, tsc_aux;
+	uint64_t ucode_rev; /* IA32_BIOS_SIGN_ID: the microcode revision in bits 63:32 */
 
 	uint8_t cpl;       /* current privilege level (CS.DPL, SS.DPL) */
 	uint8_t code_bits; /* 16, 32 or 64: decode mode from CS.L/CS.D and EFER.LMA */

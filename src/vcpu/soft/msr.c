@@ -3,6 +3,12 @@
  * Model-specific registers the soft CPU implements (RDMSR/WRMSR from the
  * guest, KVM_GET/SET_MSRS from the VMM). Anything else raises #GP in the
  * guest and stops a KVM_GET/SET_MSRS batch, as KVM does.
+ *
+ * IA32_BIOS_SIGN_ID (0x8b): software reads the microcode revision by
+ * writing 0, executing CPUID leaf 1 and reading bits 63:32 (SDM vol. 3
+ * "Microcode Update Facilities"). No update is ever loaded here, so the
+ * guest's writes are accepted and change nothing; the VMM may set the
+ * revision with KVM_SET_MSRS. Both as KVM (MSR_IA32_UCODE_REV).
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
@@ -11,6 +17,7 @@
 enum {
 	MSR_TSC = 0x10,
 	MSR_APIC_BASE = 0x1b,
+	MSR_BIOS_SIGN_ID = 0x8b,
 	MSR_SYSENTER_CS = 0x174,
 	MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176,
@@ -53,6 +60,9 @@ int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 		break;
 	case MSR_APIC_BASE:
 		*v = cpu->apic_base;
+		break;
+	case MSR_BIOS_SIGN_ID:
+		*v = cpu->ucode_rev;
 		break;
 	case MSR_SYSENTER_CS:
 		*v = cpu->sysenter_cs;
@@ -150,6 +160,10 @@ int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host)
 		if (v & ~(((1ULL << SOFT_MAXPHYADDR) - 1) & ~0x6ffULL))
 			return -1;
 		cpu->apic_base = v;
+		break;
+	case MSR_BIOS_SIGN_ID:
+		if (host)
+			cpu->ucode_rev = v;
 		break;
 	case MSR_SYSENTER_CS:
 		cpu->sysenter_cs = v & 0xffff;

@@ -87,6 +87,7 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 	/* as KVM, the guest TSC starts near 0 when the vCPU is created */
 	cpu->tsc_offset = -soft_tsc_from_ns(soft_clock_host_ns(&vm->clock));
 	cpu->timer_due_ns = UINT64_MAX;
+	cpu->ucode_rev = 1ULL << 32; /* microcode revision 1, KVM's default */
 	if (vm->irqchip && irqchip_attach_cpu(vm->irqchip, cpu)) {
 		fpu_native_destroy(cpu->fnat);
 		free(cpu);
