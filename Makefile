@@ -38,4 +38,4 @@ include $(sort $(wildcard mk/*.mk))
 clean:
 	rm -rf $(BUILD) minivmm guest-kernels/*.elf
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
