@@ -674,6 +674,26 @@ static struct skip uc_quirks(const struct fpu_form *f, const struct fpu_draw *d,
 	return sk;
 }
 
+/*
+ * The soft CPU's one known gap (src/vcpu/soft/fpu_native.c, README): an
+ * SSE instruction runs with MXCSR's exceptions masked, so for an unmasked
+ * underflow (#XM with UE, SDM vol. 1 11.5.2.2) it reports PE from the
+ * masked run (the denormal result inexact), where the host reports
+ * whether the result rounded with an unbounded exponent is inexact: PE
+ * is not compared on exactly those draws.
+ */
+static struct skip soft_gaps(const struct fpu_draw *d, const struct result *host)
+{
+	struct skip sk = {false, false, 0, 0, 0, false, 0, false};
+	uint32_t mxcsr, hm;
+
+	memcpy(&mxcsr, d->fx + 24, 4);
+	memcpy(&hm, host->fx + 24, 4);
+	if (host->vector == 19 && !(mxcsr & 0x800) && (hm & 0x10))
+		sk.mxcsr = 0x20;
+	return sk;
+}
+
 static unsigned draws_per_form(void)
 {
 	const char *e = getenv("FPU_DIFF_DRAWS");
@@ -792,7 +812,8 @@ START_TEST(test_fpu_diff)
 					kguest_open(&soft, &kvm_provider_soft);
 				}
 				kguest_run(&soft, &d, n & 1, &ro);
-				o = differences(f, &d, &rh, &ro, &none, diff, 0);
+				sk = soft_gaps(&d, &rh);
+				o = differences(f, &d, &rh, &ro, &sk, diff, 0);
 				o = fop_check(f, &d, soft.insn_va, &ro, diff, o);
 				if (o) {
 					report_add(&rep,

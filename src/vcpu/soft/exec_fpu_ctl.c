@@ -80,6 +80,7 @@ static void x87_load(struct fpu_state *f, const uint8_t *m, bool fmt64)
 		memcpy(a + FPU_OFF_ST(i), m + FPU_OFF_ST(i), 10);
 		memset(a + FPU_OFF_ST(i) + 10, 0, 6);
 	}
+	fpu_settle_es(f);
 }
 
 static void xmm_load(struct fpu_state *f, const uint8_t *m, unsigned n)

@@ -180,6 +180,7 @@ static void env_load(struct soft_cpu *cpu, const struct insn *in, const uint8_t 
 	fpu_st16(a + FPU_OFF_FOP, e.fop);
 	fpu_st64(a + FPU_OFF_FIP, e.fip);
 	fpu_st64(a + FPU_OFF_FDP, e.fdp);
+	fpu_settle_es(&cpu->fpu);
 	fpu_set_xinuse(&cpu->fpu, fpu_xinuse(&cpu->fpu) | 1);
 }
 

@@ -97,6 +97,13 @@ void fpu_set_mxcsr(struct fpu_state *f, uint32_t v);
 /* An unmasked x87 exception is pending (FSW exception flags not masked in FCW). */
 bool fpu_x87_pending(const struct fpu_state *f);
 
+/*
+ * After FLDENV, FRSTOR, FXRSTOR and XRSTOR: FSW.ES and B say whether an
+ * unmasked exception is pending under the loaded FCW, whatever the image
+ * held (measured on the host CPU, tests/unit/test_fpu_diff.c).
+ */
+void fpu_settle_es(struct fpu_state *f);
+
 /* XINUSE as the image records it (XSTATE_BV): which components left their init state. */
 uint64_t fpu_xinuse(const struct fpu_state *f);
 void fpu_set_xinuse(struct fpu_state *f, uint64_t v);

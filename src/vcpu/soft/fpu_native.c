@@ -33,13 +33,12 @@
 #define MXCSR_FLAGS 0x3fu
 #define MXCSR_PRE 0x7u /* invalid, denormal, divide-by-zero: before the computation */
 #define MXCSR_UE 0x10u
+#define MXCSR_UM 0x800u /* underflow mask: unmasked, an exact tiny result raises UE */
 #define MXCSR_MASKS 0x1f80u
 #define MXCSR_FTZ 0x8000u
 #define MXCSR_MM (1u << 17)	 /* AMD misaligned-SSE mode: never enabled for the guest */
 #define FSW_STORE_SUPPRESS 0x1fu /* IE DE ZE OE UE: an unmasked one leaves memory unwritten */
 #define FSW_ES_B 0x8080u	 /* error summary and busy */
-#define X87_EXC 0x3fu		 /* IE DE ZE OE UE PE, in FSW and FCW alike */
-#define X87_PRE 0x7u		 /* IE DE ZE: the operands and stack stay as they were */
 #define FPU_LEGACY_ARCH 416	 /* control words, ST/MM and XMM registers */
 
 static uint16_t get16(const uint8_t *p)
@@ -137,7 +136,7 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 {
 	uint8_t *d = fn->data;
 	uint64_t flags = (fi->flags & FNF_FLAGS) ? lf_arith(cpu) : 0;
-	uint16_t fsw, fcw;
+	uint16_t fsw;
 
 	memcpy(d + FNAT_D_GPR, cpu->gpr, sizeof(cpu->gpr));
 	if (fi->scratch != R_NONE)
@@ -157,15 +156,6 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 	if (fpu_x87_pending(&cpu->fpu))
 		fsw |= FSW_ES_B;
 	memcpy(d + FNAT_D_IMG + FPU_OFF_FSW, &fsw, 2);
-	/*
-	 * x87 exceptions run masked too: the host may report an unmasked one
-	 * at the faulting instruction itself (measured on this AMD host with
-	 * FISTTP), which would be a SIGFPE in the VMM. x87_unmasked() gives
-	 * the guest its unmasked response afterwards.
-	 */
-	fcw = get16(d + FNAT_D_IMG + FPU_OFF_FCW) | X87_EXC;
-	if (!(fi->flags & FNF_X87_CONTROL)) /* FLDCW/FNSTCW/FNSTSW raise nothing */
-		memcpy(d + FNAT_D_IMG + FPU_OFF_FCW, &fcw, 2);
 }
 
 static bool is_sse(unsigned unit)
@@ -190,7 +180,7 @@ static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const st
 		*raised = r & MXCSR_PRE; /* post-computation exceptions are not evaluated */
 		return true;
 	}
-	if ((unmasked & MXCSR_UE) && !(r & (MXCSR_UE | MXCSR_PRE))) {
+	if ((unmasked & MXCSR_UE) && !(r & MXCSR_UE)) {
 		load_context(cpu, fn, fi, mx_run | MXCSR_FTZ);
 		memcpy(fn->data + FNAT_D_BUF, buf, fi->memsize);
 		fnat_run(fn, slot);
@@ -206,36 +196,34 @@ static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const st
 }
 
 /*
- * After an x87 run (masked, see load_context): the guest's FCW back in
- * the image (FLDCW's own load excepted), and for an exception the guest
- * unmasks its unmasked response: FSW.ES and B set (the #MF comes at the
- * next waiting instruction); for invalid operation, denormal and
- * divide-by-zero the registers and TOP as they were (SDM vol. 1 8.5.1-3);
- * for overflow/underflow the masked result stays (the SDM's re-biased
- * exponent is not produced: a known gap). True when a store must be
- * suppressed (unmasked IE/DE/ZE/OE/UE: SDM 8.5.4-5).
+ * An SSE instruction on an MMX register that raises an unmasked SIMD
+ * exception has already switched the x87 unit to MMX mode when it traps
+ * (TOP 0, every tag valid: SDM vol. 1 9.5.1; measured on the host CPU).
  */
-static bool x87_unmasked(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi)
+static void mmx_transition(struct soft_cpu *cpu)
 {
-	uint8_t *img = fn->data + FNAT_D_IMG;
-	const uint8_t *old = cpu->fpu.area;
-	uint16_t gfcw = get16(old + FPU_OFF_FCW), fsw = get16(img + FPU_OFF_FSW), um;
+	fpu_retop(&cpu->fpu, 0);
+	cpu->fpu.area[FPU_OFF_FTW] = 0xff;
+	fpu_set_xinuse(&cpu->fpu, fpu_xinuse(&cpu->fpu) | 1);
+}
 
-	if (fi->flags & FNF_X87_CONTROL)
-		return false; /* ran with the guest's FCW; FLDCW's new one stays */
-	memcpy(img + FPU_OFF_FCW, &gfcw, 2);
-	um = fsw & ~gfcw & X87_EXC;
-	if (!um)
-		return false;
-	if (um & X87_PRE) {
-		/* registers, tags and TOP as before; the new flags and C1 are kept */
-		memcpy(img + FPU_OFF_FTW, old + FPU_OFF_FTW, 2);
-		memcpy(img + FPU_OFF_ST(0), old + FPU_OFF_ST(0), 8 * 16);
-		fsw = (uint16_t)((fsw & ~0x3800u) | (get16(old + FPU_OFF_FSW) & 0x3800u));
-	}
-	fsw |= FSW_ES_B;
-	memcpy(img + FPU_OFF_FSW, &fsw, 2);
-	return (um & FSW_STORE_SUPPRESS) != 0;
+/*
+ * x87 instructions run with the guest's own FCW: an unmasked exception
+ * is deferred by the architecture (the host sets FSW.ES and B and traps
+ * only at its next waiting instruction, SDM vol. 1 8.6; the trampoline
+ * follows the stub with FXSAVE64 and FNINIT, which do not wait), so the
+ * host produces the unmasked response itself: operands and TOP kept for
+ * IE/DE/ZE (8.5.1-3), the re-biased result of OE/UE on a register
+ * (8.5.4-5), the flags and C1 of each case. A memory store the host
+ * suppressed (an unmasked IE/DE/ZE/OE/UE that this instruction raised:
+ * nothing was pending when it started, unit_check) must not be written
+ * back from the buffer.
+ */
+static bool x87_store_suppressed(const struct fpu_native *fn)
+{
+	const uint8_t *img = fn->data + FNAT_D_IMG;
+
+	return get16(img + FPU_OFF_FSW) & ~get16(img + FPU_OFF_FCW) & FSW_STORE_SUPPRESS;
 }
 
 /* The image, GPRs and flags after a successful run (memory is already written). */
@@ -251,13 +239,8 @@ static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fna
 		uint32_t mask = get32(a + FPU_OFF_MXCSR_MASK);
 		uint64_t xbv;
 
-		uint16_t fcw = get16(a + FPU_OFF_FCW);
-
 		memcpy(keep, a + FPU_OFF_FOP, sizeof(keep)); /* FOP, FIP, FDP */
 		memcpy(a, img, FPU_LEGACY_ARCH);
-		/* every unit ran with x87 exceptions masked; only FLDCW/FLDENV/... change FCW */
-		if (!(fi->flags & FNF_X87_CONTROL))
-			memcpy(a + FPU_OFF_FCW, &fcw, 2);
 		memcpy(a + FPU_OFF_FOP, keep, sizeof(keep));
 		put32(a + FPU_OFF_MXCSR, mx_final);
 		put32(a + FPU_OFF_MXCSR_MASK, mask);
@@ -341,14 +324,17 @@ int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in)
 	mx_final = mx_guest;
 	if (is_sse(fi->unit)) {
 		raised = get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_FLAGS;
-		if (raised && simd_exception(cpu, fn, fi, slot, mx_guest, mx_run, buf, &raised)) {
+		if ((raised || !(mx_guest & MXCSR_UM)) &&
+		    simd_exception(cpu, fn, fi, slot, mx_guest, mx_run, buf, &raised)) {
 			put32(cpu->fpu.area + FPU_OFF_MXCSR, mx_guest | raised);
+			if (fi->unit == FNU_SSE_MMX)
+				mmx_transition(cpu);
 			return fpu_simd_fault(cpu);
 		}
 		mx_final |= raised;
 	}
 	store = fi->flags & FNF_MEM_WRITE;
-	if (fi->unit == FNU_X87 && x87_unmasked(cpu, fn, fi) && store)
+	if (store && fi->unit == FNU_X87 && x87_store_suppressed(fn))
 		store = false;
 	if (store) {
 		rc = mem_write(cpu, seg, ea, fn->data + FNAT_D_BUF, fi->memsize);

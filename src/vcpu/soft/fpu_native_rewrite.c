@@ -114,12 +114,22 @@ static bool unaligned_ok(unsigned m)
 	}
 }
 
+/*
+ * An x87 instruction: its own ISA extension, or SSE3's FISTTP (Zydis
+ * files the m16/m64 forms as SSE3X87 and the m32 form as plain SSE3).
+ */
+static bool is_x87(const ZydisDecodedInstruction *zi)
+{
+	return zi->meta.isa_ext == ZYDIS_ISA_EXT_X87 || zi->meta.isa_set == ZYDIS_ISA_SET_SSE3X87 ||
+	       zi->mnemonic == ZYDIS_MNEMONIC_FISTTP;
+}
+
 static unsigned unit_of(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo)
 {
-	bool mmx = false, xmm = false;
+	bool mmx = false;
 	unsigned i;
 
-	if (zi->meta.isa_set == ZYDIS_ISA_SET_SSE3X87 || zi->meta.isa_ext == ZYDIS_ISA_EXT_X87)
+	if (is_x87(zi))
 		return zi->mnemonic == ZYDIS_MNEMONIC_FNSTSW ||
 			       zi->mnemonic == ZYDIS_MNEMONIC_FNSTCW
 			   ? FNU_X87_NOWAIT
@@ -130,10 +140,14 @@ static unsigned unit_of(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 		if (zo[i].type != ZYDIS_OPERAND_TYPE_REGISTER)
 			continue;
 		mmx |= is_reg_class(zo[i].reg.value, ZYDIS_REGCLASS_MMX);
-		xmm |= is_reg_class(zo[i].reg.value, ZYDIS_REGCLASS_XMM);
 	}
-	/* MOVBE, CRC32, MOVNTI: general-purpose, no CR0/CR4 checks (SDM) */
-	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_MOVBE || (!mmx && !xmm))
+	/*
+	 * MOVBE, CRC32, MOVNTI, POPCNT: general-purpose, no CR0/CR4 checks (SDM).
+	 * Every other one is SSE even with no XMM register named
+	 * (CVT(T)SS2SI/CVT(T)SD2SI r, m): MXCSR, #XM and the SSE checks.
+	 */
+	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_MOVBE || zi->mnemonic == ZYDIS_MNEMONIC_CRC32 ||
+	    zi->mnemonic == ZYDIS_MNEMONIC_MOVNTI || zi->mnemonic == ZYDIS_MNEMONIC_POPCNT)
 		return FNU_INT;
 	return mmx ? FNU_SSE_MMX : FNU_SSE;
 }
@@ -375,7 +389,7 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 		return false;
 	info->unit = (uint8_t)unit_of(&zi, zo);
 	info->flags = flags_of(&zi);
-	if (zi.meta.isa_ext == ZYDIS_ISA_EXT_X87 || zi.meta.isa_set == ZYDIS_ISA_SET_SSE3X87) {
+	if (is_x87(&zi)) {
 		if (x87_control(zi.mnemonic))
 			info->flags |= FNF_X87_CONTROL;
 		/* SDM vol. 1 8.1.8: bits 2:0 of the first opcode byte, then the ModRM byte */

@@ -22,6 +22,7 @@
 
 #include "vcpu/soft/sys.h"
 
+#define FSW_ES_B 0x8080u /* error summary and busy */
 #define X87_EXC_FLAGS 0x3fu /* FSW IE DE ZE OE UE PE; FCW masks at the same bits */
 
 uint16_t fpu_fcw(const struct fpu_state *f)
@@ -57,6 +58,15 @@ void fpu_set_xinuse(struct fpu_state *f, uint64_t v)
 bool fpu_x87_pending(const struct fpu_state *f)
 {
 	return fpu_fsw(f) & ~fpu_fcw(f) & X87_EXC_FLAGS;
+}
+
+void fpu_settle_es(struct fpu_state *f)
+{
+	uint16_t fsw = fpu_fsw(f) & (uint16_t)~FSW_ES_B;
+
+	if (fpu_x87_pending(f))
+		fsw |= FSW_ES_B;
+	fpu_st16(f->area + FPU_OFF_FSW, fsw);
 }
 
 /*
