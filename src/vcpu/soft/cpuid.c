@@ -3,11 +3,11 @@
  * CPUID: answered from the table the VMM set with KVM_SET_CPUID2, and the
  * table of what this CPU implements (KVM_GET_SUPPORTED_CPUID). Only
  * features the interpreter really executes are advertised; the local
- * APIC's bits only with KVM_CREATE_IRQCHIP (issue 11). The x87/SSE state
- * (issue 10): FXSAVE/FXRSTOR, XSAVE with XCR0 x87|SSE (leaf 0xD: both
- * live in the 576 bytes of the legacy region and header), XSAVEOPT, FCS
- * and FDS stored as 0 (leaf 7 EBX bit 13); as KVM, OSXSAVE in leaf 1
- * follows CR4.OSXSAVE.
+ * APIC's bits only with KVM_CREATE_IRQCHIP (issue 11). x87, MMX,
+ * SSE..SSE4.2, MOVBE and the x87/SSE state (issue 10): FXSAVE/FXRSTOR,
+ * XSAVE with XCR0 x87|SSE (leaf 0xD: both live in the 576 bytes of the
+ * legacy region and header), XSAVEOPT, FCS and FDS stored as 0 (leaf 7
+ * EBX bit 13); as KVM, OSXSAVE in leaf 1 follows CR4.OSXSAVE.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,12 +21,18 @@
 
 #define CPUID_1_ECX_XSAVE (1u << 26)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
-/* CPUID.1 EDX: DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH FXSR */
-#define L1_EDX ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | \
-		(1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | (1u << 19) | \
-		(1u << 24))
-/* CPUID.1 ECX: CX16, POPCNT, XSAVE, hypervisor (the VMM may set it) */
-#define L1_ECX ((1u << 13) | (1u << 23) | CPUID_1_ECX_XSAVE | (1u << 31))
+/* CPUID.1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
+#define L1_EDX ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
+		(1u << 8) | (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | \
+		(1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
+/*
+ * CPUID.1 ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT XSAVE, hypervisor
+ * (the VMM may set it). x87, MMX and SSE..SSE4.2 (with CRC32) run on the
+ * host CPU (fpu_native.c); tests/unit/test_fpu_diff.c compares each class
+ * advertised here with the host CPU.
+ */
+#define L1_ECX ((1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 22) | \
+		(1u << 23) | CPUID_1_ECX_XSAVE | (1u << 31))
 /* CPUID.7.0 EBX: FPU CS and FPU DS deprecated (stored as 0) */
 #define L7_EBX (1u << 13)
 /* CPUID.0DH.1 EAX: XSAVEOPT */
