@@ -27,6 +27,10 @@
 #include "vcpu/provider.h"
 #include "vcpu/vcpu.h"
 #include "vm_acpi.h"
+
+/* The statuses the Solo5 device stops the VM with are minivmm's own. */
+_Static_assert(SOLO5_HVT_FAULT_STATUS == MINIVMM_EXIT_SOLO5_FAULT, "Solo5 fault status");
+_Static_assert(SOLO5_HVT_FATAL_STATUS == MINIVMM_EXIT_GUEST_CRASH, "Solo5 ABI break status");
 #include "vm_signals.h"
 
 /* GSIs a device may drive: the IOAPIC's 24 pins (0-15 also the PICs'), as --stats counts them. */
@@ -237,6 +241,20 @@ static void vm_connect_irqs(struct vm *vm)
 	virtio_devices_connect_irqs(&vm->virtio, vm_irq_set, vm);
 }
 
+/* The ranges mapped with KVM_MEM_READONLY (with -v), or a warning that they could not be. */
+static void report_readonly(const struct vm *vm, const char *prov_name, bool ro)
+{
+	if (vm->boot.nr_readonly && !ro)
+		fprintf(stderr,
+			"minivmm: warning: the %s provider has no KVM_CAP_READONLY_MEM, so the "
+			"guest's read-only segments stay writable\n",
+			prov_name);
+	for (unsigned i = 0; ro && vm->cfg->verbose && i < vm->boot.nr_readonly; i++)
+		fprintf(stderr, "minivmm: read-only slot (KVM_MEM_READONLY): [0x%llx, 0x%llx)\n",
+			(unsigned long long)vm->boot.readonly[i].gpa,
+			(unsigned long long)(vm->boot.readonly[i].gpa + vm->boot.readonly[i].size));
+}
+
 static int vm_create_vcpu(struct vm *vm)
 {
 	const struct kvm_provider *prov;
@@ -257,11 +275,7 @@ static int vm_create_vcpu(struct vm *vm)
 			vm->kvm.irqchip ? "in-kernel 8259A pair, IOAPIC, LAPIC and 8254 PIT"
 					: "none (the provider has no KVM_CAP_IRQCHIP)");
 	vm_connect_irqs(vm);
-	if (vm->boot.nr_readonly && !ro)
-		fprintf(stderr,
-			"minivmm: warning: the %s provider has no KVM_CAP_READONLY_MEM, so the "
-			"guest's text stays writable\n",
-			prov->name);
+	report_readonly(vm, prov->name, ro);
 	if (vcpu_set_cpuid(&vm->cpu) || vcpu_apply_boot_state(&vm->cpu, &vm->boot))
 		return MINIVMM_EXIT_VMM_FAILURE;
 	/* Solo5's boot info carries the TSC frequency, known once the vCPU exists. */

@@ -23,6 +23,7 @@
  * which may coincide with these numbers; QEMU would report (v << 1) | 1.
  */
 #define MINIVMM_EXIT_OK 0	     /* HLT, i8042 or ACPI reset, ACPI poweroff, shutdown/reset event */
+#define MINIVMM_EXIT_SOLO5_FAULT 1   /* a Solo5 guest wrote read-only memory, as solo5-hvt */
 #define MINIVMM_EXIT_USAGE 2	     /* bad option or option value, bad disk image */
 #define MINIVMM_EXIT_BAD_GUEST 3     /* kernel or module refused by the loader */
 #define MINIVMM_EXIT_VMM_FAILURE 4   /* could not start the guest: KVM, memory */

@@ -6,9 +6,12 @@
  * scripts check what it prints against the host: the image bytes, the
  * clock, the -m size, the command line.
  *
- * Command line: [case=all|textwrite|bootinfo|badarg|badbuf|bigputs|blockbuf|
- * badcookie|abort|badport|port0|sleep|rowrite] [exit=N] [anything else].
+ * Command line: [case=all|textwrite|rodatawrite|rodataarg|readtotext|bootinfo|
+ * badarg|badbuf|bigputs|blockbuf|badcookie|abort|badport|port0|sleep|rowrite]
+ * [exit=N] [anything else].
  */
+#include <stdbool.h>
+
 #include "kstring.h"
 #include "solo5/hvt.h"
 
@@ -145,6 +148,26 @@ static int run_all(const struct solo5_hvt_boot_info *bi)
 	return 0;
 }
 
+/* Read-only data (the rodata segment, R only): neither the guest nor a hypercall may write it. */
+static const struct solo5_hc_walltime ro_walltime = {0};
+
+/* Writes to the segments without PF_W (text, rodata): solo5-hvt's translation fault. */
+static bool run_readonly(const char *c)
+{
+	if (!strcmp(c, "textwrite"))
+		*(volatile uint8_t *)(uintptr_t)&hvt_main = 0xcc;
+	else if (!strcmp(c, "rodatawrite"))
+		((volatile struct solo5_hc_walltime *)&ro_walltime)->nsecs = 1;
+	else if (!strcmp(c, "rodataarg"))
+		hvt_hypercall(SOLO5_HC_WALLTIME, (volatile void *)&ro_walltime);
+	else if (!strcmp(c, "readtotext"))
+		hvt_printf("hvttest: BLOCK_READ into the text: ret=%d\n",
+			   hvt_block_read(1, 0, (void *)(uintptr_t)&hvt_main, 512));
+	else
+		return false;
+	return true;
+}
+
 /* The cases that break the ABI: each ends the run (status 5, or as noted). */
 static void run_hostile(const char *c, const struct solo5_hvt_boot_info *bi)
 {
@@ -152,8 +175,8 @@ static void run_hostile(const char *c, const struct solo5_hvt_boot_info *bi)
 	volatile struct solo5_hc_puts p = {0xfffff000ULL, 16};
 	volatile struct solo5_hc_block b = {1, 0, 0x7ffff000ULL, 4096, -1, 0};
 
-	if (!strcmp(c, "textwrite"))
-		*(volatile uint8_t *)(uintptr_t)&hvt_main = 0xcc;
+	if (run_readonly(c))
+		;
 	else if (!strcmp(c, "bootinfo"))
 		((volatile struct solo5_hvt_boot_info *)bi)->mem_size = 0; /* read-only page */
 	else if (!strcmp(c, "badarg"))

@@ -89,10 +89,12 @@ void cli_print_help(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Exit status: the value the guest writes to isa-debug-exit (port 0xf4);\n"
-		"a Solo5 guest's HALT status; 0 guest halted or reset; 2 usage error or\n"
-		"bad disk (Solo5: disks and manifest disagree); 3 bad kernel, module or Solo5\n"
-		"notes; 4 could not start the guest; 5 guest crashed or broke the Solo5 ABI;\n"
-		"124 timeout; 128+N signal N; 159 (SIGSYS) a system call the sandbox forbids.\n"
+		"a Solo5 guest's HALT status; 0 guest halted or reset; 1 a Solo5 guest wrote\n"
+		"to its read-only segments (solo5-hvt's host/guest translation fault); 2 usage\n"
+		"error or bad disk (Solo5: disks and manifest disagree); 3 bad kernel, module\n"
+		"or Solo5 notes; 4 could not start the guest; 5 guest crashed or broke the\n"
+		"Solo5 ABI; 124 timeout; 128+N signal N; 159 (SIGSYS) a system call the\n"
+		"sandbox forbids.\n"
 		"See minivmm(1).\n",
 		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS, VM_MAX_DISKS);
 }

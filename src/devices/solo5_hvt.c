@@ -4,8 +4,10 @@
  * RAM once (the guest cannot change it under our feet), checked, served,
  * and its OUT fields copied back; every guest address goes through
  * guest_mem_ptr(). As under solo5-hvt, an argument or buffer outside
- * guest RAM, a wrong port access and a write to the read-only text stop
- * the guest (status 5); bad block requests return SOLO5_R_EINVAL.
+ * guest RAM and a wrong port access stop the guest (status 5); bad block
+ * requests return SOLO5_R_EINVAL. Memory of the segments without PF_W is
+ * read-only for the guest (KVM_MEM_READONLY) and for the hypercalls alike:
+ * a write there is solo5-hvt's "host/guest translation fault" (status 1).
  */
 #include "devices/solo5_hvt.h"
 
@@ -35,6 +37,44 @@ static void fatal(struct solo5_hvt *d, const char *fmt, ...)
 	bus_request_stop(d->bus, BUS_STOP_GUEST_FAULT, SOLO5_HVT_FATAL_STATUS, d->reason);
 }
 
+/* The read-only range that [gpa, +len) overlaps, or NULL. */
+static const struct solo5_ro_trap *ro_overlap(const struct solo5_hvt *d, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < d->nr_ro; i++) {
+		const struct guest_range *r = &d->ro[i].range;
+
+		if (len && gpa < r->gpa + r->size && (r->gpa <= gpa || r->gpa - gpa < len))
+			return &d->ro[i];
+	}
+	return NULL;
+}
+
+/* A write into [gpa, +len) hitting the read-only range t: fatal, as under solo5-hvt. */
+static void ro_fault(struct solo5_hvt *d, const struct solo5_ro_trap *t, const char *who,
+		     uint64_t gpa, uint64_t len)
+{
+	snprintf(d->reason, sizeof(d->reason),
+		 SOLO5_HVT_FAULT_TEXT ": %s [0x%llx, +0x%llx) in read-only segment memory "
+				      "[0x%llx, 0x%llx)",
+		 who, (unsigned long long)gpa, (unsigned long long)len,
+		 (unsigned long long)t->range.gpa,
+		 (unsigned long long)(t->range.gpa + t->range.size));
+	bus_request_stop(d->bus, BUS_STOP_GUEST_FAULT, SOLO5_HVT_FAULT_STATUS, d->reason);
+}
+
+/* [gpa, +len) may be written for hypercall nr; false (and the VM stopping) if read-only. */
+static bool writable(struct solo5_hvt *d, unsigned nr, uint64_t gpa, uint64_t len)
+{
+	const struct solo5_ro_trap *t = ro_overlap(d, gpa, len);
+	char who[48];
+
+	if (!t)
+		return true;
+	snprintf(who, sizeof(who), "hypercall %s would write", hc_names[nr]);
+	ro_fault(d, t, who, gpa, len);
+	return false;
+}
+
 /* Copy the argument structure in; false (and the VM stopping) when it is outside RAM. */
 static bool arg_in(struct solo5_hvt *d, unsigned nr, uint64_t gpa, void *dst, size_t len)
 {
@@ -45,9 +85,15 @@ static bool arg_in(struct solo5_hvt *d, unsigned nr, uint64_t gpa, void *dst, si
 	return false;
 }
 
+/* arg_in() for a structure with OUT fields, which must not lie in read-only memory. */
+static bool arg_inout(struct solo5_hvt *d, unsigned nr, uint64_t gpa, void *dst, size_t len)
+{
+	return arg_in(d, nr, gpa, dst, len) && writable(d, nr, gpa, len);
+}
+
 static void arg_out(struct solo5_hvt *d, uint64_t gpa, const void *src, size_t len)
 {
-	guest_mem_write(d->mem, gpa, src, len); /* checked by arg_in() for the same range */
+	guest_mem_write(d->mem, gpa, src, len); /* checked by arg_inout() for the same range */
 }
 
 /* A guest buffer [gpa, +len): host pointer, or NULL with the VM stopping. */
@@ -66,7 +112,7 @@ static void hc_walltime(struct solo5_hvt *d, uint64_t gpa)
 	struct solo5_hc_walltime a;
 	struct timespec ts;
 
-	if (!arg_in(d, SOLO5_HC_WALLTIME, gpa, &a, sizeof(a)))
+	if (!arg_inout(d, SOLO5_HC_WALLTIME, gpa, &a, sizeof(a)))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	a.nsecs = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
@@ -103,7 +149,7 @@ static void hc_poll(struct solo5_hvt *d, uint64_t gpa)
 	struct solo5_hc_poll a;
 	struct timespec now, end;
 
-	if (!arg_in(d, SOLO5_HC_POLL, gpa, &a, sizeof(a)))
+	if (!arg_inout(d, SOLO5_HC_POLL, gpa, &a, sizeof(a)))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	end = now;
@@ -152,6 +198,8 @@ static int block_io(struct solo5_hvt *d, unsigned nr, const struct solo5_disk *k
 	uint8_t *p = buffer(d, nr, a->data, a->len);
 	uint64_t done = 0;
 
+	if (p && nr == SOLO5_HC_BLOCK_READ && !writable(d, nr, a->data, a->len))
+		p = NULL;
 	*stopped = !p;
 	while (p && done < a->len) {
 		ssize_t n = nr == SOLO5_HC_BLOCK_WRITE
@@ -173,7 +221,7 @@ static void hc_block(struct solo5_hvt *d, unsigned nr, uint64_t gpa)
 	const struct solo5_disk *k;
 	bool stopped = false;
 
-	if (!arg_in(d, nr, gpa, &a, sizeof(a)))
+	if (!arg_inout(d, nr, gpa, &a, sizeof(a)))
 		return;
 	k = a.handle < SOLO5_MFT_MAX_ENTRIES ? &d->disk[a.handle] : NULL;
 	if (!k || k->fd < 0)
@@ -191,7 +239,7 @@ static void hc_net(struct solo5_hvt *d, unsigned nr, uint64_t gpa)
 {
 	struct solo5_hc_net a;
 
-	if (!arg_in(d, nr, gpa, &a, sizeof(a)))
+	if (!arg_inout(d, nr, gpa, &a, sizeof(a)))
 		return;
 	a.ret = SOLO5_R_EINVAL;
 	arg_out(d, gpa, &a, sizeof(a));
@@ -254,24 +302,21 @@ static void hypercall_access(void *opaque, uint64_t offset, uint8_t *data, unsig
 	}
 }
 
-/* A write reaching the bus inside the text: KVM_MEM_READONLY turned it into an MMIO exit. */
-static void text_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
+/* A write reaching the bus in a read-only range: KVM_MEM_READONLY made it an MMIO exit. */
+static void ro_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, bool is_write)
 {
-	struct solo5_text_trap *t = opaque;
+	struct solo5_ro_trap *t = opaque;
 
 	if (!is_write) { /* reads of a read-only slot need no exit; serve one anyway */
 		if (guest_mem_read(t->dev->mem, t->range.gpa + offset, data, size))
 			memset(data, 0xff, size);
 		return;
 	}
-	fatal(t->dev,
-	      "the Solo5 guest wrote %u bytes to its read-only text at 0x%llx: stopped, as "
-	      "solo5-hvt does",
-	      size, (unsigned long long)(t->range.gpa + offset));
+	ro_fault(t->dev, t, "the Solo5 guest wrote", t->range.gpa + offset, size);
 }
 
 int solo5_hvt_register(struct solo5_hvt *dev, struct bus *bus, const struct guest_mem *mem,
-		       const struct guest_range *text, unsigned nr_text)
+		       const struct guest_range *ro, unsigned nr_ro)
 {
 	int rc;
 
@@ -279,12 +324,12 @@ int solo5_hvt_register(struct solo5_hvt *dev, struct bus *bus, const struct gues
 	dev->mem = mem;
 	rc = bus_register(bus, BUS_PIO, SOLO5_HVT_PIO_BASE, SOLO5_HC_MAX, "solo5-hvt",
 			  hypercall_access, dev);
-	for (unsigned i = 0; !rc && i < nr_text && i < SOLO5_HVT_MAX_TEXT; i++) {
-		struct solo5_text_trap *t = &dev->text[dev->nr_text++];
+	for (unsigned i = 0; !rc && i < nr_ro && i < SOLO5_HVT_MAX_RO; i++) {
+		struct solo5_ro_trap *t = &dev->ro[dev->nr_ro++];
 
-		*t = (struct solo5_text_trap){dev, text[i]};
-		rc = bus_register(bus, BUS_MMIO, text[i].gpa, text[i].size, "solo5-text",
-				  text_access, t);
+		*t = (struct solo5_ro_trap){dev, ro[i]};
+		rc = bus_register(bus, BUS_MMIO, ro[i].gpa, ro[i].size, "solo5-readonly", ro_access,
+				  t);
 	}
 	return rc;
 }

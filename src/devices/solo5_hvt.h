@@ -5,7 +5,7 @@
  * carries the guest-physical address of the call's argument structure
  * (see abi/solo5_abi.h). Block devices are the -d disks bound by name
  * to the manifest's BLOCK_BASIC entries; the handle is the entry's index.
- * Also traps guest writes to its read-only text (KVM_MEM_READONLY slots
+ * Also traps guest writes to its read-only segments (KVM_MEM_READONLY slots
  * turn them into MMIO exits), which are fatal as under solo5-hvt.
  */
 #ifndef MINIVMM_DEVICES_SOLO5_HVT_H
@@ -20,7 +20,13 @@
 
 /* Exit status when the guest breaks the ABI: minivmm's "guest crashed" (vm.h). */
 #define SOLO5_HVT_FATAL_STATUS 5
-#define SOLO5_HVT_MAX_TEXT 8
+/*
+ * Exit status of a guest write to a read-only segment: solo5-hvt's, whose
+ * KVM_RUN fails with EFAULT there ("host/guest translation fault", exit 1).
+ */
+#define SOLO5_HVT_FAULT_STATUS 1
+#define SOLO5_HVT_FAULT_TEXT "host/guest translation fault"
+#define SOLO5_HVT_MAX_RO 8
 
 struct solo5_disk {
 	int fd; /* -1: this manifest entry is no attached block device */
@@ -31,8 +37,8 @@ struct solo5_disk {
 
 struct solo5_hvt;
 
-/* One read-only text range trapped on the bus (the bus callback's opaque). */
-struct solo5_text_trap {
+/* One read-only range trapped on the bus (the bus callback's opaque). */
+struct solo5_ro_trap {
 	struct solo5_hvt *dev;
 	struct guest_range range;
 };
@@ -42,8 +48,8 @@ struct solo5_hvt {
 	struct bus *bus;
 	const struct solo5_image *img;
 	struct solo5_disk disk[SOLO5_MFT_MAX_ENTRIES]; /* by manifest index (= handle) */
-	struct solo5_text_trap text[SOLO5_HVT_MAX_TEXT];
-	unsigned nr_text;
+	struct solo5_ro_trap ro[SOLO5_HVT_MAX_RO];
+	unsigned nr_ro;
 	/* Nonzero when a stop (signal, --timeout) is pending: POLL returns early. */
 	int (*stop_pending)(void *ctx);
 	void *stop_ctx;
@@ -62,9 +68,9 @@ struct solo5_hvt {
 int solo5_hvt_attach_disks(struct solo5_hvt *dev, struct solo5_image *img, char *const *specs,
 			   unsigned nr_specs);
 
-/* Register the hypercall ports and the text write traps. 0 or -errno. */
+/* Register the hypercall ports and the read-only range write traps. 0 or -errno. */
 int solo5_hvt_register(struct solo5_hvt *dev, struct bus *bus, const struct guest_mem *mem,
-		       const struct guest_range *text, unsigned nr_text);
+		       const struct guest_range *ro, unsigned nr_ro);
 
 /* Close the images (none before solo5_hvt_attach_disks() ran). Idempotent. */
 void solo5_hvt_close(struct solo5_hvt *dev);

@@ -46,7 +46,8 @@ const char *solo5_mft_type_name(uint32_t type);
  * Load an hvt image from fd: PT_LOAD segments at or above 1 MiB, then the
  * tender's GDT, page tables, boot info, the manifest (img, with the
  * devices the VMM attached) and the command line; *boot gets hvt's 64-bit
- * entry state and the executable segments as read-only ranges. The TSC
+ * entry state and its non-writable segments as read-only ranges (sorted,
+ * page aligned, adjacent ones joined). The TSC
  * frequency is filled in later by solo5_hvt_set_tsc_hz(). -1 with err.
  */
 int solo5_hvt_load(const struct guest_mem *mem, int fd, const struct solo5_image *img,

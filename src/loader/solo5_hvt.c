@@ -6,7 +6,7 @@
  * the tender's pages below 0x10000 absent and the boot info page range
  * read-only), the boot info at 0x10000 followed by the manifest and the
  * command line, and the 64-bit entry state with RDI = boot info and the
- * stack at the top of RAM. Executable segments become read-only ranges.
+ * stack at the top of RAM. Segments without PF_W become read-only ranges.
  */
 #include "loader/solo5.h"
 
@@ -113,29 +113,60 @@ int solo5_hvt_set_tsc_hz(const struct guest_mem *mem, uint64_t hz)
 	    &hz, sizeof(hz));
 }
 
-/* Executable segments, page-rounded, become read-only; W+X is refused as Solo5 does. */
-static int collect_text(const struct elf_image *elf, struct boot_state *boot, char *err,
+/* Insert [lo, hi) into the sorted ranges, joining it to a neighbour it touches. */
+static int add_readonly(struct boot_state *boot, uint64_t lo, uint64_t hi, char *err,
 			size_t err_len)
+{
+	unsigned i = 0;
+
+	while (i < boot->nr_readonly && boot->readonly[i].gpa + boot->readonly[i].size < lo)
+		i++;
+	if (i < boot->nr_readonly && boot->readonly[i].gpa + boot->readonly[i].size == lo) {
+		boot->readonly[i].size = hi - boot->readonly[i].gpa;
+		return 0;
+	}
+	if (i < boot->nr_readonly && boot->readonly[i].gpa == hi) {
+		boot->readonly[i] = (struct guest_range){lo, boot->readonly[i].size + (hi - lo)};
+		return 0;
+	}
+	if (boot->nr_readonly == BOOT_MAX_READONLY)
+		return loader_fail(err, err_len, "more than %d separate read-only segments",
+				   BOOT_MAX_READONLY);
+	memmove(&boot->readonly[i + 1], &boot->readonly[i],
+		(boot->nr_readonly - i) * sizeof(boot->readonly[0]));
+	boot->readonly[i] = (struct guest_range){lo, hi - lo};
+	boot->nr_readonly++;
+	return 0;
+}
+
+/*
+ * As solo5-hvt protects each segment by its p_flags (tenders/common/elf.c):
+ * every segment without PF_W (text, rodata, the TLS image) becomes a
+ * read-only range, page-rounded up at its end; W+X is refused. Like
+ * solo5-hvt, a segment must start on a page, so no page is shared by a
+ * read-only and a writable segment (elf_load() refuses overlaps).
+ */
+static int collect_readonly(const struct elf_image *elf, struct boot_state *boot, char *err,
+			    size_t err_len)
 {
 	for (unsigned i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->seg[i];
-		uint64_t lo = s->paddr & ~(PAGE_SIZE - 1);
 		uint64_t hi = (s->paddr + s->memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 
-		if (!(s->flags & PF_X))
-			continue;
-		if (s->flags & PF_W)
+		if (s->paddr & (PAGE_SIZE - 1))
+			return loader_fail(err, err_len,
+					   "segment %u starts at 0x%llx, not on a page: Solo5 "
+					   "protects memory by page and refuses that",
+					   s->phdr, (unsigned long long)s->paddr);
+		if ((s->flags & PF_W) && (s->flags & PF_X))
 			return loader_fail(
 			    err, err_len,
 			    "segment %u is both writable and executable: Solo5 refuses "
 			    "that",
 			    s->phdr);
-		if (boot->nr_readonly == BOOT_MAX_READONLY)
-			return loader_fail(err, err_len, "more than %d executable segments",
-					   BOOT_MAX_READONLY);
-		boot->readonly[boot->nr_readonly++] = (struct guest_range){lo, hi - lo};
+		if (!(s->flags & PF_W) && add_readonly(boot, s->paddr, hi, err, err_len))
+			return -1;
 	}
-	/* Page rounding may make two ranges share a page with data: text wins, as in hvt. */
 	return 0;
 }
 
@@ -182,7 +213,7 @@ int solo5_hvt_load(const struct guest_mem *mem, int fd, const struct solo5_image
 		    err, err_len, "image ends at 0x%llx, above the %llu MiB Solo5 sees (see -m)",
 		    (unsigned long long)elf.hi, (unsigned long long)(mem_size >> 20));
 	memset(boot, 0, sizeof(*boot));
-	if (collect_text(&elf, boot, err, err_len))
+	if (collect_readonly(&elf, boot, err, err_len))
 		return -1;
 	if (write_gdt(mem) || write_page_tables(mem, mem_size))
 		return loader_fail(err, err_len, "guest RAM too small for hvt's page tables");

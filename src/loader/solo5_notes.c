@@ -125,7 +125,10 @@ static int note_content(const uint8_t *note, uint32_t descsz, size_t align, cons
 	size_t pad = ((SOLO5_NOTE_HDR_BYTES + align - 1) & ~(align - 1)) - SOLO5_NOTE_HDR_BYTES;
 
 	if (descsz <= pad)
-		return loader_fail(err, err_len, "Solo5 note of %u bytes is empty", descsz);
+		return loader_fail(err, err_len,
+				   "Solo5 %s note: descriptor of %u bytes, no more than its %zu "
+				   "bytes of alignment padding, so it holds nothing",
+				   align == SOLO5_MFT1_ALIGN ? "MFT1" : "ABI1", descsz, pad);
 	*out = note + SOLO5_NOTE_HDR_BYTES + pad;
 	*out_len = descsz - pad;
 	return 0;

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Solo5 hvt executables and command lines minivmm refuses before any vCPU
 # exists, each with one line on stderr and the documented status:
-#   3: the notes: wrong ABI target, unknown ABI version, bad manifest
+#   3: the notes: wrong ABI target, unknown ABI version, bad manifest; a
+#      segment both writable and executable, or not starting on a page
+#      (solo5-hvt's elf.c refuses both: it protects memory by page)
 #   2: disks and manifest disagree: a disk without or with an unknown name=,
 #      a manifest device left unattached, an image not a whole number of blocks
 # The bad executables are hvttest.elf with one field of a note changed here,
@@ -35,6 +37,16 @@ elif what == "mft-first": put32(entry(0) + 68, 1)  # entry 0 is not RESERVED_FIR
 elif what == "mft-attached": b[entry(1) + 96] = 1
 elif what == "mft-net": put32(entry(1) + 68, 2)    # the block device becomes a network device
 elif what == "no-abi": b[abi + 12:abi + 17] = b"Xolo5"
+elif what in ("wx", "unaligned"):   # the program headers (Elf64_Phdr, 56 bytes)
+    phoff, = struct.unpack_from("<Q", b, 32)
+    for i in range(struct.unpack_from("<H", b, 56)[0]):
+        ph = phoff + 56 * i
+        t, fl = struct.unpack_from("<II", b, ph)
+        if what == "wx" and t == 1 and fl & 1:
+            put32(ph + 4, 7)
+        if what == "unaligned" and t == 1 and fl & 2:
+            va, pa = struct.unpack_from("<QQ", b, ph + 16)
+            b[ph + 16:ph + 32] = struct.pack("<QQ", va + 0x10, pa + 0x10)
 else: sys.exit("unknown patch " + what)
 open(dst, "wb").write(b)
 PY
@@ -58,7 +70,7 @@ head -c 1000 /dev/zero >"$BOOT_TMP/odd.img"
 head -c 49152 /dev/zero >"$BOOT_TMP/48k.img"
 D=(-d "$img,name=storage")
 
-for w in target-spt abi-v3 mft-v2 mft-count mft-first mft-attached mft-net no-abi; do
+for w in target-spt abi-v3 mft-v2 mft-count mft-first mft-attached mft-net no-abi wx unaligned; do
 	patch "$w" "$w"
 done
 case_ 3 "ABI target 'spt' (2)" "${D[@]}" "$BOOT_TMP/target-spt.elf"
@@ -68,6 +80,8 @@ case_ 3 "bytes for 1 entries" "${D[@]}" "$BOOT_TMP/mft-count.elf"
 case_ 3 "entry 0 must be the reserved first entry" "${D[@]}" "$BOOT_TMP/mft-first.elf"
 case_ 3 "marked attached in the file" "${D[@]}" "$BOOT_TMP/mft-attached.elf"
 case_ 3 "no ABI1 note" "${D[@]}" "$BOOT_TMP/no-abi.elf"
+case_ 3 "is both writable and executable" "${D[@]}" "$BOOT_TMP/wx.elf"
+case_ 3 "starts at 0x103010, not on a page" "${D[@]}" "$BOOT_TMP/unaligned.elf"
 case_ 3 "takes no --initrd" --initrd "$img" "${D[@]}" "$GUEST"
 
 case_ 2 "declares block device 'storage'" "$GUEST"

@@ -4,7 +4,9 @@
  * guest drives it (a 32-bit OUT of an argument's address to 0x500 + nr).
  * Oracles: the image file read back with pread(), the host clocks, and the
  * hvt ABI's rules (hvt_abi.h: structure layouts; the block module's
- * capacity checks; HALT's cookie of 512 bytes).
+ * capacity checks; HALT's cookie of 512 bytes), and solo5-hvt's host-side
+ * protection of the segments without PF_W (tenders/common/elf.c mprotect()s
+ * them read-only, so neither the guest nor the tender may write there).
  */
 #include <check.h>
 #include <fcntl.h>
@@ -273,7 +275,51 @@ START_TEST(bad_port_accesses_and_text_writes)
 	ck_assert(!bus.stop_requested);
 	ck_assert_int_ge(bus_dispatch(&bus, BUS_MMIO, 0x100010, d, 1, true), 0);
 	ck_assert(bus.stop_requested);
-	ck_assert_ptr_nonnull(strstr(bus.stop_reason, "read-only text at 0x100010"));
+	ck_assert_int_eq(bus.stop_status, 1); /* solo5-hvt's errx(1) */
+	ck_assert_ptr_nonnull(strstr(bus.stop_reason, "host/guest translation fault"));
+	ck_assert_ptr_nonnull(strstr(bus.stop_reason, "wrote [0x100010, +0x1)"));
+	ck_assert_uint_eq(ram[0x100010], 0x90);
+}
+END_TEST
+
+/* A hypercall's OUT fields or BLOCK_READ data in the read-only range (0x100000, 4 KiB). */
+static void expect_fault(const char *what)
+{
+	ck_assert_msg(bus.stop_requested, "%s: not stopped", what);
+	ck_assert_int_eq(bus.stop_status, 1);
+	ck_assert_ptr_nonnull(strstr(bus.stop_reason, "host/guest translation fault"));
+	ck_assert_ptr_nonnull(strstr(bus.stop_reason, what));
+	memset(&bus.stop_requested, 0, sizeof(bus.stop_requested));
+}
+
+START_TEST(hypercalls_do_not_write_read_only_memory)
+{
+	struct solo5_hc_walltime w = {0x1111};
+	struct solo5_hc_block b = {1, 0, 0x100000 - 256, 512, -7, 0};
+
+	attach_and_register(",name=storage");
+	memset(ram + 0xff000, 0x5a, 0x3000);
+	memcpy(ram + 0x100ff8, &w, sizeof(w)); /* the last 8 bytes of the range */
+	call(SOLO5_HC_WALLTIME, 0x100ff8);
+	expect_fault("WALLTIME would write [0x100ff8, +0x8)");
+	ck_assert_uint_eq(ram[0x100ff8], 0x11);
+	call(SOLO5_HC_POLL, 0x100000);
+	expect_fault("POLL would write");
+	/* BLOCK_READ data straddling the start, then just before it: fine. */
+	block(SOLO5_HC_BLOCK_READ, 1, 0, 0x100000 - 256, 512);
+	expect_fault("BLOCK_READ would write [0xfff00, +0x200)");
+	ck_assert_uint_eq(ram[0xfff00], 0x5a);		   /* nothing was read in */
+	memcpy(ram + 0x101000 - sizeof(b), &b, sizeof(b)); /* argument inside the range */
+	call(SOLO5_HC_BLOCK_WRITE, 0x101000 - sizeof(b));
+	expect_fault("BLOCK_WRITE would write");
+	call(SOLO5_HC_NET_READ, 0x100800);
+	expect_fault("NET_READ would write");
+	ck_assert_int_eq(block(SOLO5_HC_BLOCK_READ, 1, 0, 0x100000 - 512, 512), SOLO5_R_OK);
+	ck_assert_int_eq(block(SOLO5_HC_BLOCK_READ, 1, 0, 0x101000, 512), SOLO5_R_OK);
+	/* Reading read-only memory is fine: BLOCK_WRITE from it, PUTS of it. */
+	ck_assert_int_eq(block(SOLO5_HC_BLOCK_WRITE, 1, 0, 0x100000, 512), SOLO5_R_OK);
+	ck_assert(!bus.stop_requested);
+	ck_assert_uint_eq(ram[0x100000], 0x5a);
 }
 END_TEST
 
@@ -292,6 +338,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, walltime_and_poll);
 	tcase_add_test(tc, halt_and_net);
 	tcase_add_test(tc, bad_port_accesses_and_text_writes);
+	tcase_add_test(tc, hypercalls_do_not_write_read_only_memory);
 	suite_add_tcase(s, tc);
 	return s;
 }
