@@ -6,7 +6,8 @@
 
 void *acpi_area_alloc(struct acpi_area *a, uint64_t len, uint64_t align, uint64_t *gpa)
 {
-	uint64_t start = (a->used + align - 1) & ~(align - 1);
+	/* Aligned in guest-physical terms (FACS: 64 bytes), not from the area's start. */
+	uint64_t start = ((a->gpa + a->used + align - 1) & ~(align - 1)) - a->gpa;
 	uint8_t *p;
 
 	if (start < a->used || start > a->size || len > a->size - start)

@@ -344,3 +344,20 @@ write("irqchip", "ioapic", ioapic_r(1) + ioapic_w(0x12, 0x02000000) + ioapic_w(0
       eoi(0x49) + pin(9, 0) + eoi(0x49) + pin(2, 1) + pin(2, 0) + ioapic_w(0x12, 0x00010049) +
       pin(9, 1) + ioapic_w(0x12, 0x00008049) + ROUND_TRIP + eoi(0x49) +
       LINUX_PIC + HZ100 + clock(30_000_000) + ioapic_r(0x14) + ioapic_r(0x15))
+
+
+# --- acpi: tests/fuzz/fuzz_acpi.c ---------------------------------------------
+# where byte (bit 0: 8-byte gpa, bit 1: 8-byte size, bit 2: +64 KiB, bit 3:
+# below 4 GiB), the gpa and size fields, then struct acpi_machine's fields.
+def acpi_machine(nr_virtio, lapic=0xfee00000, ioapic=0xfec00000):
+    m = struct.pack("<IIBHBHHHBBBB", lapic, ioapic, 0, 0x3f8, 4, 0x600, 0x604, 0xcf9,
+                    6, 5, 9, nr_virtio)
+    return m + b"".join(struct.pack("<QQB", 0xd0000000 + i * 0x1000, 0x1000, 5 + i)
+                        for i in range(8))
+
+
+# The VMM's own area (0xE0000, 64 KiB) with 0, 1 and 8 transports.
+for n in (0, 1, 8):
+    write("acpi", "vm-%d-virtio" % n, bytes([4]) + struct.pack("<hH", 0, 0) + acpi_machine(n))
+write("acpi", "too-small", bytes([0]) + struct.pack("<hH", 0, 200) + acpi_machine(2))
+write("acpi", "below-4g", bytes([8]) + struct.pack("<hHH", 0, 0x8000, 0x100) + acpi_machine(3))
