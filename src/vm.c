@@ -336,6 +336,14 @@ static int vm_enter_sandbox(struct vm *vm, FILE *stats_out, int stats_fd)
 	n = vcpu_runtime_ioctls(&vm->cpu, ioctls);
 	for (unsigned i = 0; i < n; i++)
 		sandbox_allow_ioctl(&sb, ioctls[i].fd, ioctls[i].request);
+	/* The console reader (IRQ 4) and the RTC timer (IRQ 8) drive their lines. */
+	n = vcpu_irq_line_ioctls(&vm->cpu, ioctls);
+	for (unsigned i = 0; i < n; i++) {
+		sandbox_role_allow_ioctl(&sb, SANDBOX_ROLE_CONSOLE_READER, ioctls[i].fd,
+					 ioctls[i].request);
+		sandbox_role_allow_ioctl(&sb, SANDBOX_ROLE_RTC_TIMER, ioctls[i].fd,
+					 ioctls[i].request);
+	}
 	if (vm->gdb) {
 		gdb_server_sandbox_allow(vm->gdb, &sb);
 		n = vcpu_debugger_ioctls(&vm->cpu, ioctls);
@@ -413,9 +421,15 @@ static int vm_execute(struct vm *vm)
 				"the guest gets no input\n",
 			strerror(-status));
 
-	if (vm_enter_sandbox(vm, stats_out, stats_fd) == 0)
+	if (vm_enter_sandbox(vm, stats_out, stats_fd) == 0) {
+		/* The stdin reader starts under the sandbox and narrows itself. */
+		status = uart_console_start_reader(&vm->console);
+		if (status)
+			fprintf(stderr, "minivmm: serial console: cannot start the input reader "
+					"(%s); the guest gets no input\n",
+				strerror(-status));
 		vcpu_run(&vm->cpu, &vm->bus, vm->stats, &stop);
-	else
+	} else
 		stop = (struct vcpu_stop){
 		    .kind = VCPU_STOP_FAILURE,
 		    .status = MINIVMM_EXIT_VMM_FAILURE,

@@ -174,12 +174,20 @@ struct uart_console {
 
 /*
  * Attach the UART to stdin/stdout through console c (zero-initialised,
- * owned by the caller and outliving the attachment), and start the thread
- * that reads stdin. When stdin is a terminal it is put in raw mode (ISIG
- * kept, so Ctrl-C still stops the VM) until uart_console_restore().
- * 0, or -errno when the reader could not start (output still works).
+ * owned by the caller and outliving the attachment), and prepare the
+ * thread that reads stdin (its eventfd). When stdin is a terminal it is
+ * put in raw mode (ISIG kept, so Ctrl-C still stops the VM) until
+ * uart_console_restore(). 0, or -errno when there can be no reader
+ * (output still works).
  */
 int uart_console_attach(struct uart_console *c, struct uart16550 *u, enum uart_console_mode mode);
+
+/*
+ * Start the stdin reader, after the sandbox is entered: it narrows itself
+ * to its own allowlist first (SANDBOX_ROLE_CONSOLE_READER). 0 (also when
+ * there is nothing to start), or -errno: the guest then gets no input.
+ */
+int uart_console_start_reader(struct uart_console *c);
 
 struct sandbox;
 /* What the console does once the guest runs, beyond stdin/stdout: its eventfd. */

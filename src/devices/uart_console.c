@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -121,7 +122,18 @@ static bool read_stdin(struct uart_console *c)
 static void *reader_main(void *opaque)
 {
 	struct uart_console *c = opaque;
+	int err;
 
+	/* Started once the sandbox is on: keep only what reading stdin needs. */
+	pthread_setname_np(pthread_self(), "minivmm-serial");
+	err = sandbox_confine_thread(SANDBOX_ROLE_CONSOLE_READER);
+	if (err) {
+		fprintf(stderr,
+			"minivmm: serial console: the input reader cannot narrow its "
+			"sandbox (%s); the guest gets no input\n",
+			strerror(-err));
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = c->wake_fd, .events = POLLIN}, {.fd = -1}};
 		uint64_t count;
@@ -153,21 +165,19 @@ static void *reader_main(void *opaque)
 }
 
 /* The reader thread, with every signal blocked (they are the vCPU thread's to take). */
-static int start_reader(struct uart_console *c)
+int uart_console_start_reader(struct uart_console *c)
 {
 	sigset_t all, old;
 	int rc;
 
-	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->wake_fd < 0)
-		return -errno;
+	if (!c->attached || c->wake_fd < 0 || c->reader_running)
+		return 0; /* detached, output only (attach said why), or started */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&c->reader, NULL, reader_main, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		close(c->wake_fd);
-		c->wake_fd = -1;
+		c->stdin_open = false; /* output only */
 		return -rc;
 	}
 	c->reader_running = true;
@@ -176,12 +186,14 @@ static int start_reader(struct uart_console *c)
 
 static void stop_reader(struct uart_console *c)
 {
-	if (!c->reader_running)
+	if (c->reader_running) {
+		__atomic_store_n(&c->quit, true, __ATOMIC_RELEASE);
+		wake_reader(c);
+		pthread_join(c->reader, NULL);
+		c->reader_running = false;
+	}
+	if (c->wake_fd < 0)
 		return;
-	__atomic_store_n(&c->quit, true, __ATOMIC_RELEASE);
-	wake_reader(c);
-	pthread_join(c->reader, NULL);
-	c->reader_running = false;
 	close(c->wake_fd);
 	c->wake_fd = -1;
 }
@@ -252,8 +264,11 @@ int uart_console_attach(struct uart_console *c, struct uart16550 *u, enum uart_c
 	pthread_mutex_lock(&u->lock);
 	u->be = be;
 	pthread_mutex_unlock(&u->lock);
-	rc = start_reader(c);
-	if (rc) {
+	/* The reader's eventfd now; the thread once the sandbox is on (uart_console_start_reader).
+	 */
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->wake_fd < 0) {
+		rc = -errno;
 		c->stdin_open = false; /* output only */
 		return rc;
 	}
@@ -263,8 +278,13 @@ int uart_console_attach(struct uart_console *c, struct uart16550 *u, enum uart_c
 void uart_console_sandbox_allow(const struct uart_console *c, struct sandbox *sb)
 {
 	/* The reader's wake-ups: written by the vCPU thread, read by the reader. */
-	if (c->wake_fd < 0)
-		return;
+	if (!c->attached || c->wake_fd < 0)
+		return; /* (a console never attached has wake_fd 0 from its zeroing: not an fd of
+			   ours) */
 	sandbox_allow_arg0(sb, SCMP_SYS(write), c->wake_fd);
 	sandbox_allow_arg0(sb, SCMP_SYS(read), c->wake_fd);
+	/* The reader drains it, and wakes itself once the UART took the last byte it read */
+	/* (uart_host_input_ready -> rx_poll -> wake_reader, on the reader's thread). */
+	sandbox_role_allow_arg0(sb, SANDBOX_ROLE_CONSOLE_READER, SCMP_SYS(read), c->wake_fd);
+	sandbox_role_allow_arg0(sb, SANDBOX_ROLE_CONSOLE_READER, SCMP_SYS(write), c->wake_fd);
 }

@@ -49,6 +49,9 @@ static const struct {
 	const size_t *nr_rules;
 } role_rules[SANDBOX_NR_ROLES] = {
     [SANDBOX_ROLE_BLK_WORKER] = {sandbox_blk_worker_rules, &sandbox_nr_blk_worker_rules},
+    [SANDBOX_ROLE_CONSOLE_READER] = {sandbox_console_reader_rules,
+				     &sandbox_nr_console_reader_rules},
+    [SANDBOX_ROLE_RTC_TIMER] = {sandbox_rtc_timer_rules, &sandbox_nr_rtc_timer_rules},
 };
 
 static void add_rule(struct sandbox *sb, uint32_t action, int nr, unsigned n,
@@ -121,7 +124,8 @@ static int export_bpf(scmp_filter_ctx ctx, struct role_filter *f)
 	return rc;
 }
 
-static int compile_role_filters(void)
+/* Each role's fixed list plus what the VM added for it at run time (sandbox_role_allow_*). */
+static int compile_role_filters(const struct sandbox *vcpu)
 {
 	for (unsigned r = 0; r < SANDBOX_NR_ROLES; r++) {
 		struct sandbox sb;
@@ -129,6 +133,8 @@ static int compile_role_filters(void)
 
 		if (!rc)
 			rc = add_rules(&sb, role_rules[r].rules, *role_rules[r].nr_rules);
+		if (!rc)
+			rc = add_rules(&sb, vcpu->extra[r], vcpu->nr_extra[r]);
 		if (!rc)
 			rc = export_bpf(sb.ctx, &role_filters[r]);
 		sandbox_discard(&sb);
@@ -168,6 +174,35 @@ void sandbox_allow_ioctl(struct sandbox *sb, int fd, unsigned long request)
 	add_rule(sb, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, cmp);
 }
 
+static void add_role_rule(struct sandbox *sb, enum sandbox_role role, struct sandbox_rule rule)
+{
+	if ((unsigned)role >= SANDBOX_NR_ROLES || sb->nr_extra[role] >= SANDBOX_MAX_ROLE_EXTRAS) {
+		if (!sb->err)
+			sb->err = -E2BIG;
+		return;
+	}
+	sb->extra[role][sb->nr_extra[role]++] = rule;
+}
+
+void sandbox_role_allow_arg0(struct sandbox *sb, enum sandbox_role role, int nr, int value)
+{
+	add_role_rule(sb, role,
+		      (struct sandbox_rule){
+			  nr, 1, {SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)value)}, 0});
+}
+
+void sandbox_role_allow_ioctl(struct sandbox *sb, enum sandbox_role role, int fd,
+			      unsigned long request)
+{
+	add_role_rule(
+	    sb, role,
+	    (struct sandbox_rule){SCMP_SYS(ioctl),
+				  2,
+				  {SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)fd),
+				   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)request)},
+				  0});
+}
+
 int sandbox_init(struct sandbox *sb, bool verbose)
 {
 	if (new_filter(sb))
@@ -196,7 +231,7 @@ int sandbox_enter(struct sandbox *sb, void (*on_violation)(void))
 	if (!rc && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		rc = -errno;
 	if (!rc)
-		rc = compile_role_filters();
+		rc = compile_role_filters(sb);
 	if (!rc)
 		rc = sandbox_report_install(sb->verbose, on_violation);
 	if (!rc)

@@ -21,6 +21,9 @@
  *
  * Threads started after sandbox_enter() inherit the allowlist; a thread
  * whose job needs less calls sandbox_confine_thread() with its role first.
+ * Every thread minivmm starts has a role: the virtio-blk worker, the
+ * console's stdin reader and the RTC timer; only the vCPU thread runs
+ * under the full list.
  */
 #ifndef MINIVMM_SANDBOX_H
 #define MINIVMM_SANDBOX_H
@@ -28,12 +31,28 @@
 #include <stdbool.h>
 #include <seccomp.h>
 
+#include "sandbox/sandbox_rules.h"
+
+/* Threads with a smaller allowlist than the vCPU thread. */
+enum sandbox_role {
+	SANDBOX_ROLE_BLK_WORKER,     /* virtio-blk's copying thread (devices/virtio_blk_worker.c) */
+	SANDBOX_ROLE_CONSOLE_READER, /* the serial console's stdin reader (devices/uart_console.c)
+				      */
+	SANDBOX_ROLE_RTC_TIMER,	     /* the RTC's interrupt timer (devices/rtc_timer.c) */
+	SANDBOX_NR_ROLES
+};
+
+/* Rules a role gets at run time (its own file descriptors), beyond its fixed list. */
+#define SANDBOX_MAX_ROLE_EXTRAS 4
+
 /* An allowlist being built for the vCPU thread (and every thread it starts). */
 struct sandbox {
 	scmp_filter_ctx ctx; /* NULL once entered or discarded */
 	int err;	     /* first error from adding a rule (-errno), reported by enter */
 	unsigned rules;	     /* rules added: for -v */
 	bool verbose;	     /* name the call in the violation message */
+	struct sandbox_rule extra[SANDBOX_NR_ROLES][SANDBOX_MAX_ROLE_EXTRAS];
+	unsigned nr_extra[SANDBOX_NR_ROLES];
 };
 
 /*
@@ -59,6 +78,16 @@ void sandbox_allow_arg1(struct sandbox *sb, int nr, int value);
 void sandbox_allow_ioctl(struct sandbox *sb, int fd, unsigned long request);
 
 /*
+ * The same for a narrower thread's list (sandbox_confine_thread), for the
+ * calls on its own file descriptors, known only at run time. The vCPU's
+ * list must allow them too: a thread's filters stack, and the strictest
+ * answer wins.
+ */
+void sandbox_role_allow_arg0(struct sandbox *sb, enum sandbox_role role, int nr, int value);
+void sandbox_role_allow_ioctl(struct sandbox *sb, enum sandbox_role role, int fd,
+			      unsigned long request);
+
+/*
  * Set no_new_privs, install the SIGSYS handler that prints the message
  * (it calls on_violation first if given, which must be async-signal-safe:
  * e.g. giving the terminal back), and load the filter on every thread of
@@ -69,12 +98,6 @@ int sandbox_enter(struct sandbox *sb, void (*on_violation)(void));
 
 /* Release an allowlist that will not be entered. */
 void sandbox_discard(struct sandbox *sb);
-
-/* Threads with a smaller allowlist than the vCPU thread. */
-enum sandbox_role {
-	SANDBOX_ROLE_BLK_WORKER, /* virtio-blk's copying thread (devices/virtio_blk_worker.c) */
-	SANDBOX_NR_ROLES
-};
 
 /*
  * Called first thing by a thread started after sandbox_enter(): narrow

@@ -79,6 +79,8 @@ const struct sandbox_rule sandbox_vcpu_rules[] = {
     /* libseccomp sets no_new_privs again, then loads a filter, which can only forbid more. */
     IF1(prctl, ARG32_EQ(0, PR_SET_NO_NEW_PRIVS)),
     ANY(seccomp),
+    /* ...after naming itself (ps, top, /proc/PID/task/TID/comm): the console reader, the RTC. */
+    IF1(prctl, ARG32_EQ(0, PR_SET_NAME)),
 
     /* --- memory --- */
     /* malloc/free (stats tables, stdio buffers, thread stacks), never executable memory. */
@@ -150,3 +152,59 @@ const struct sandbox_rule sandbox_blk_worker_rules[] = {
 };
 const size_t sandbox_nr_blk_worker_rules =
     sizeof(sandbox_blk_worker_rules) / sizeof(sandbox_blk_worker_rules[0]);
+
+/*
+ * Both device threads below: glibc's end of a thread, and the SIGSYS
+ * handler's own calls if the thread ever trips (the message, the terminal
+ * given back; resetting SIGSYS is the vCPU list's KILL_PROCESS rule, which
+ * wins over this list's default).
+ */
+#define THREAD_END_AND_REPORT                                                                      \
+	ANY(rt_sigprocmask), ANY(madvise), ANY(exit), IF1(write, ARG32_EQ(0, STDERR_FILENO)),      \
+	    IF2(ioctl, ARG32_EQ(0, STDIN_FILENO), ARG32_EQ(1, TCGETS)),                            \
+	    IF2(ioctl, ARG32_EQ(0, STDIN_FILENO), ARG32_EQ(1, TCSETSF))
+
+/*
+ * The serial console's reader (devices/uart_console.c: reader_main). At
+ * run time: read() and write() on its eventfd (uart_console_sandbox_allow) and
+ * KVM_IRQ_LINE on the VM fd (vm.c), the IRQ 4 its input raises.
+ */
+const struct sandbox_rule sandbox_console_reader_rules[] = {
+    /* Waiting for stdin or a wake-up (more room, quit), with the partial-line flush timeout. */
+    ANY(poll),
+    /* poll() as glibc builds it where poll(2) does not exist. */
+    ANY(ppoll),
+    /* read_stdin(): the host's input for COM1. */
+    IF1(read, ARG32_EQ(0, STDIN_FILENO)),
+    /* uart_console_flush(): a partial line that waited UART_CONSOLE_FLUSH_MS goes to stdout. */
+    IF1(write, ARG32_EQ(0, STDOUT_FILENO)),
+    /* The console's and the UART's locks; the soft irqchip's lock, and its wake-up of a */
+    /* vCPU halted in HLT when the input raises IRQ 4 (irqchip_wake: FUTEX_WAKE). */
+    ANY(futex),
+    /* poll() resumed after a stop (ptrace): every signal is blocked on this thread. */
+    ANY(restart_syscall),
+    /* The end at uart_console_restore(), and the SIGSYS report. */
+    THREAD_END_AND_REPORT,
+};
+const size_t sandbox_nr_console_reader_rules =
+    sizeof(sandbox_console_reader_rules) / sizeof(sandbox_console_reader_rules[0]);
+
+/*
+ * The RTC's timer thread (devices/rtc_timer.c, rtc.c: rtc_timer_run). At
+ * run time: KVM_IRQ_LINE on the VM fd (vm.c), the IRQ 8 it raises.
+ */
+const struct sandbox_rule sandbox_rtc_timer_rules[] = {
+    /* The RTC's lock; sleeping on its condition variable until the next deadline */
+    /* (pthread_cond_timedwait on CLOCK_MONOTONIC: FUTEX_WAIT_BITSET); the soft irqchip's */
+    /* lock and its wake-up of a halted vCPU when IRQ 8 rises. */
+    ANY(futex),
+    /* advance(): the monotonic time and the wall clock, when the vDSO cannot answer. */
+    ANY(clock_gettime),
+    ANY(gettimeofday),
+    /* A futex wait resumed after a stop (ptrace): every signal is blocked on this thread. */
+    ANY(restart_syscall),
+    /* The end at rtc_destroy(), and the SIGSYS report. */
+    THREAD_END_AND_REPORT,
+};
+const size_t sandbox_nr_rtc_timer_rules =
+    sizeof(sandbox_rtc_timer_rules) / sizeof(sandbox_rtc_timer_rules[0]);

@@ -23,4 +23,12 @@ extern const size_t sandbox_nr_vcpu_rules;
 extern const struct sandbox_rule sandbox_blk_worker_rules[];
 extern const size_t sandbox_nr_blk_worker_rules;
 
+/* What the serial console's stdin reader needs (a subset); its eventfd is added at run time. */
+extern const struct sandbox_rule sandbox_console_reader_rules[];
+extern const size_t sandbox_nr_console_reader_rules;
+
+/* What the RTC's timer thread needs (a subset); the interrupt line is added at run time. */
+extern const struct sandbox_rule sandbox_rtc_timer_rules[];
+extern const size_t sandbox_nr_rtc_timer_rules;
+
 #endif

@@ -222,4 +222,10 @@ unsigned vcpu_runtime_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
 /* The same for a debugger attached to the vCPU (vcpu_debug.c's calls, --gdb). */
 unsigned vcpu_debugger_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
 
+/*
+ * The subset other threads make: a device thread driving an interrupt
+ * line (the console reader, the RTC timer), for their narrower lists.
+ */
+unsigned vcpu_irq_line_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out);
+
 #endif

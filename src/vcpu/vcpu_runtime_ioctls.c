@@ -47,3 +47,13 @@ unsigned vcpu_debugger_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_TRANSLATE};
 	return n;
 }
+
+unsigned vcpu_irq_line_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
+{
+	unsigned n = 0;
+
+	/* kvm_vm_irq_line, as in vcpu_runtime_ioctls. */
+	if (cpu->vm && cpu->vm->irqchip)
+		out[n++] = (struct vcpu_ioctl){cpu->vm->vm_fd, KVM_IRQ_LINE};
+	return n;
+}

@@ -14,7 +14,11 @@
 #    process is under a seccomp filter with no_new_privs (/proc)
 #  - a guest crash (triple fault) with its register dump (x87/SSE state included)
 #  - --sandbox off runs without a filter; a bad value is a usage error
-# The kill of a forbidden call is tests/unit/test_sandbox.c.
+#  - every thread is confined: the stdin reader (minivmm-serial) and the RTC
+#    timer (minivmm-rtc) each under a second, narrower filter of its own
+#    (/proc/PID/task/TID/status: Seccomp_filters 2, the vCPU thread 1), and
+#    still doing their jobs (the echo goes through, the RTC's flag rises)
+# The kill of a forbidden call (per thread too) is tests/unit/test_sandbox.c.
 . "$(dirname "$0")/disk_common.bash"
 need_python
 need_minivmm_disk
@@ -57,8 +61,29 @@ _start:	lidt idtr
 idtr:	.word 0
 	.quad 0
 S
+# The RTC's periodic interrupt enabled (PIE: the timer thread starts); wait
+# for its flag in register C, then spin until stopped.
+cat >"$DISK_TMP/rtcspin.S" <<'S'
+	.globl _start
+_start:	mov $0x0b, %al
+	out %al, $0x70
+	mov $0x42, %al
+	out %al, $0x71
+	mov $0x0c, %al
+	out %al, $0x70
+1:	in $0x71, %al
+	test $0x40, %al
+	jz 1b
+	mov $'F', %al		/* flag seen */
+	mov $0x3f8, %dx
+	out %al, %dx
+	mov $10, %al
+	out %al, %dx
+2:	jmp 2b
+S
 asm echo
 asm crash
+asm rtcspin
 
 # check_confined PID: the process runs under a seccomp filter with no_new_privs.
 check_confined() {
@@ -90,8 +115,69 @@ spin_then() {
 	[ "$RUN_RC" = "$want" ] || { problem "$p: $sig: exit $RUN_RC, want $want"; show "$out"; }
 }
 
+# thread_filters PID COMM: the number of seccomp filters on PID's thread named COMM.
+thread_filters() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] || continue
+		awk '/^Seccomp_filters:/ { print $2 }' "$t/status"
+		return
+	done
+	echo none
+}
+
+# wait_for FILE TEXT: up to 30 s.
+wait_for() {
+	local i
+	for i in $(seq 300); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The stdin reader and the RTC timer each under their own filter, doing their job.
+device_threads() {
+	local p=$1 out=$DISK_TMP/threads-$1 fifo=$DISK_TMP/fifo-$1 pid main i
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	"$MINIVMM" --accel "$p" "$DISK_TMP/echo.elf" <"$fifo" >"$out" 2>"$out.err" &
+	pid=$!
+	exec 7>"$fifo" # stdin stays open, empty: the guest waits for input
+	for i in $(seq 300); do
+		[ "$(thread_filters $pid minivmm-serial)" != none ] && break
+		sleep 0.1
+	done
+	main=$(awk '/^Seccomp_filters:/ { print $2 }' /proc/$pid/status)
+	[ "$main" = 1 ] || problem "$p: vCPU thread has $main seccomp filters, want 1"
+	[ "$(thread_filters $pid minivmm-serial)" = 2 ] ||
+		problem "$p: stdin reader: $(thread_filters $pid minivmm-serial) filters, want 2 (its own)"
+	printf 'Zz\n' >&7
+	exec 7>&-
+	wait $pid
+	RUN_RC=$?
+	[ "$RUN_RC" = 90 ] && [ "$(tr -d '\r' <"$out")" = "Zz" ] ||
+		{ problem "$p: echo through the narrowed reader: exit $RUN_RC"; show "$out"; }
+
+	out=$DISK_TMP/rtc-$p
+	"$MINIVMM" --accel "$p" "$DISK_TMP/rtcspin.elf" </dev/null >"$out" 2>"$out.err" &
+	pid=$!
+	if wait_for "$out" F; then
+		[ "$(thread_filters $pid minivmm-rtc)" = 2 ] ||
+			problem "$p: RTC timer: $(thread_filters $pid minivmm-rtc) filters, want 2 (its own)"
+	else
+		problem "$p: the RTC's periodic flag never rose under the sandbox"
+	fi
+	kill -TERM $pid
+	wait $pid
+	RUN_RC=$?
+	[ "$RUN_RC" = 143 ] || { problem "$p: RTC guest after SIGTERM: exit $RUN_RC, want 143"; show "$out"; }
+}
+
 img=$DISK_TMP/disk.img
 for p in "${PROVIDERS[@]}"; do
+	device_threads "$p"
+
 	# Disk I/O incl. the worker's big reads, FLUSH, --stats JSON to a file, -v.
 	make_image "$img" $((4 << 20)) 00
 	out=$DISK_TMP/disk-$p

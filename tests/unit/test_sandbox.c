@@ -10,13 +10,16 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -24,6 +27,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include <linux/futex.h>
 #include <linux/kvm.h>
 
 #include "sandbox/sandbox.h"
@@ -424,6 +428,153 @@ START_TEST(worker_thread_is_narrower)
 }
 END_TEST
 
+/*
+ * The console's stdin reader and the RTC's timer thread, each confined to
+ * its role as minivmm does (uart_console.c, rtc_timer.c) with the rules
+ * added at run time: read() and write() on the reader's own eventfd
+ * and KVM_IRQ_LINE on the VM fd (/dev/null here: allowed, the kernel says
+ * ENOTTY). Each thread's own calls pass; then (which > 0) one call the
+ * vCPU thread may make but this thread may not, which must kill.
+ */
+struct device_thread {
+	enum sandbox_role role;
+	int which, own_fd, vm_fd;
+};
+
+static long irq_line(int vm_fd)
+{
+	struct kvm_irq_level l = {.irq = 4, .level = 1};
+
+	return ioctl(vm_fd, KVM_IRQ_LINE, &l) == -1 && errno == ENOTTY ? 0 : -1;
+}
+
+static void *device_thread(void *arg)
+{
+	struct device_thread *t = arg;
+	struct timespec ts;
+	int word = 0;
+	char c;
+
+#ifdef __SANITIZE_ADDRESS__
+	syscall(SYS_sched_yield); /* ASan sets up this thread before its filter */
+	free(malloc(1));
+#endif
+	if (sandbox_confine_thread(t->role))
+		return (void *)1;
+	/* Both: locks and condition variables, the interrupt line. */
+	if (syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) != 0 ||
+	    irq_line(t->vm_fd))
+		return (void *)2;
+	if (t->role == SANDBOX_ROLE_CONSOLE_READER) {
+		struct pollfd pfd[2] = {{.fd = t->own_fd, .events = POLLIN},
+					{.fd = STDIN_FILENO, .events = POLLIN}};
+
+		/* Woken (poll, the eventfd read), stdin read, a partial line flushed. */
+		uint64_t count;
+
+		/* Woken (poll, the eventfd drained), then waking itself (rx_poll -> wake_reader).
+		 */
+		if (poll(pfd, 2, 0) < 1 || read(t->own_fd, &count, 8) != 8 ||
+		    write(t->own_fd, &count, 8) != 8)
+			return (void *)3;
+		/* (Whatever the test's stdin and stdout are: the filter lets them through.) */
+		(void)!read(STDIN_FILENO, &c, 0);
+		(void)!write(STDOUT_FILENO, &c, 0);
+		if (t->which == 1)
+			syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts); /* the RTC's, not its */
+		if (t->which == 2)
+			preadv(-1, &(struct iovec){&c, 1}, 1, 0); /* the disk's */
+	} else {
+		/* The clock, without the vDSO. */
+		if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) ||
+		    syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts))
+			return (void *)3;
+		if (t->which == 1)
+			syscall(SYS_read, STDIN_FILENO, &c, 0); /* the reader's, not its */
+		if (t->which == 2)
+			syscall(SYS_write, STDOUT_FILENO, &c, 0); /* the console's */
+	}
+#ifdef __SANITIZE_ADDRESS__
+	syscall(SYS_exit, 0); /* ASan's thread teardown maps shadow memory */
+#endif
+	return NULL;
+}
+
+static int start_device_thread(void *arg)
+{
+	struct device_thread *t = arg;
+	struct sandbox sb;
+	pthread_t th;
+	void *ret;
+
+	t->vm_fd = open("/dev/null", O_RDONLY);
+	t->own_fd = eventfd(1, EFD_NONBLOCK);
+	if (t->vm_fd < 0 || t->own_fd < 0 || sandbox_init(&sb, true))
+		return 10;
+	/* As uart_console_sandbox_allow and vm_enter_sandbox do. */
+	sandbox_allow_arg0(&sb, SCMP_SYS(read), t->own_fd);
+	sandbox_allow_arg0(&sb, SCMP_SYS(write), t->own_fd);
+	sandbox_role_allow_arg0(&sb, SANDBOX_ROLE_CONSOLE_READER, SCMP_SYS(read), t->own_fd);
+	sandbox_role_allow_arg0(&sb, SANDBOX_ROLE_CONSOLE_READER, SCMP_SYS(write), t->own_fd);
+	sandbox_allow_ioctl(&sb, t->vm_fd, KVM_IRQ_LINE);
+	sandbox_role_allow_ioctl(&sb, SANDBOX_ROLE_CONSOLE_READER, t->vm_fd, KVM_IRQ_LINE);
+	sandbox_role_allow_ioctl(&sb, SANDBOX_ROLE_RTC_TIMER, t->vm_fd, KVM_IRQ_LINE);
+	allow_sanitizer_runtime(&sb);
+	if (sandbox_enter(&sb, NULL))
+		return 11;
+	if (pthread_create(&th, NULL, device_thread, t) || pthread_join(th, &ret))
+		return 20;
+	return ret ? 20 + (int)(intptr_t)ret : 0;
+}
+
+/* _i: role * 3 + which. */
+START_TEST(device_threads_are_narrower)
+{
+	static const struct {
+		long nr;
+		const char *name;
+	} killed[2][3] = {
+	    {{0}, {SYS_clock_gettime, "clock_gettime"}, {SYS_preadv, "preadv"}},
+	    {{0}, {SYS_read, "read"}, {SYS_write, "write"}},
+	};
+	struct device_thread t = {
+	    .role = _i / 3 ? SANDBOX_ROLE_RTC_TIMER : SANDBOX_ROLE_CONSOLE_READER,
+	    .which = _i % 3,
+	};
+	struct outcome o;
+
+	run_child(start_device_thread, &t, &o);
+	if (t.which == 0) {
+		assert_exited_0(&o,
+				_i / 3 ? "the RTC timer's own calls" : "the reader's own calls");
+		return;
+	}
+	assert_killed_for(&o, killed[_i / 3][t.which].nr, killed[_i / 3][t.which].name);
+}
+END_TEST
+
+/* A role's run-time rules are bounded: one too many is an error at sandbox_enter. */
+static int too_many_role_rules(void *unused)
+{
+	struct sandbox sb;
+
+	if (sandbox_init(&sb, false))
+		return 10;
+	for (int i = 0; i <= SANDBOX_MAX_ROLE_EXTRAS; i++)
+		sandbox_role_allow_arg0(&sb, SANDBOX_ROLE_RTC_TIMER, SCMP_SYS(read), i);
+	return sandbox_enter(&sb, NULL) ? 0 : 12;
+}
+
+START_TEST(role_rules_are_bounded)
+{
+	struct outcome o;
+
+	run_child(too_many_role_rules, NULL, &o);
+	assert_exited_0(&o, "one run-time rule too many");
+	ck_assert_ptr_nonnull(strstr(o.err, "minivmm: sandbox: cannot load the seccomp filter"));
+}
+END_TEST
+
 START_TEST(message_format)
 {
 	char buf[160];
@@ -450,6 +601,8 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, allowed_paths_pass);
 	tcase_add_loop_test(tc, kvm_ioctls_only_on_the_vcpu_fd, 0, 3);
 	tcase_add_test(tc, worker_thread_is_narrower);
+	tcase_add_loop_test(tc, device_threads_are_narrower, 0, 6);
+	tcase_add_test(tc, role_rules_are_bounded);
 	tcase_add_test(tc, message_format);
 	suite_add_tcase(s, tc);
 	return s;
