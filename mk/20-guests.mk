@@ -61,7 +61,11 @@ guests: $(GUEST_ELFS)
 MBTEST_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                  -mno-sse -mno-mmx -fno-asynchronous-unwind-tables -Wall -Wextra -Werror \
                  -Wstrict-prototypes -Wmissing-prototypes -MMD -MP
-MBTEST_OBJS   := $(GUEST_BUILD)/mbtest/entry.S.o $(GUEST_BUILD)/mbtest/main.c.o
+MBTEST_OBJS   := $(GUEST_BUILD)/mbtest/entry.S.o $(GUEST_BUILD)/mbtest/main.c.o \
+                 $(GUEST_BUILD)/mbtest/io.c.o
+# guest-kernels/mb2test.elf: the Multiboot2 guest, built the same way.
+MB2TEST_OBJS  := $(GUEST_BUILD)/mbtest/mb2_entry.S.o $(GUEST_BUILD)/mbtest/mb2_main.c.o \
+                 $(GUEST_BUILD)/mbtest/io.c.o
 
 $(GUEST_BUILD)/mbtest/%.o: guest-kernels/mbtest/%
 	@mkdir -p $(dir $@)
@@ -71,3 +75,8 @@ guest-kernels/mbtest.elf: $(MBTEST_OBJS) guest-kernels/mbtest/mbtest.ld
 	$(GUEST_CC) -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
 		-Wl,--fatal-warnings -T guest-kernels/mbtest/mbtest.ld -o $@ $(MBTEST_OBJS)
 all: guest-kernels/mbtest.elf
+
+guest-kernels/mb2test.elf: $(MB2TEST_OBJS) guest-kernels/mbtest/mb2test.ld
+	$(GUEST_CC) -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+		-Wl,--fatal-warnings -T guest-kernels/mbtest/mb2test.ld -o $@ $(MB2TEST_OBJS)
+all: guest-kernels/mb2test.elf

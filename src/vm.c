@@ -183,6 +183,9 @@ static int vm_load(struct vm *vm)
 	const char *path;
 	char err[256];
 
+	/* The tables first: Multiboot2 hands the kernel a copy of the RSDP. */
+	if (!solo5 && vm_acpi_build(&vm->mem, &vm->virtio))
+		return MINIVMM_EXIT_VMM_FAILURE;
 	if (loader_load(&vm->mem, &args, &vm->boot, &path, err, sizeof(err))) {
 		fprintf(stderr, "minivmm: %s: %s\n", path, err);
 		return MINIVMM_EXIT_BAD_GUEST;
@@ -194,9 +197,10 @@ static int vm_load(struct vm *vm)
 			cfg->kernel, vm->boot.nr_segments, vm->boot.nr_segments == 1 ? "" : "s",
 			(unsigned long long)vm->boot.kernel_lo,
 			(unsigned long long)vm->boot.kernel_hi, boot_mode_name(vm->boot.mode),
-			vm->boot.mode == BOOT_MODE_PVH32       ? "PVH 32-bit"
-			: vm->boot.mode == BOOT_MODE_MULTIBOOT ? "32-bit"
-							       : "64-bit",
+			vm->boot.mode == BOOT_MODE_PVH32 ? "PVH 32-bit"
+			: vm->boot.mode == BOOT_MODE_MULTIBOOT || vm->boot.mode == BOOT_MODE_MULTIBOOT2
+			    ? "32-bit"
+			    : "64-bit",
 			(unsigned long long)vm->boot.rip);
 		if (cfg->nr_modules)
 			fprintf(stderr, "minivmm: %s: %llu bytes at 0x%llx%s\n",
@@ -206,7 +210,7 @@ static int vm_load(struct vm *vm)
 		fprintf(stderr, "minivmm: command line: \"%s\"\n", vm->cmdline);
 	}
 	if (!solo5)
-		return vm_acpi_build(&vm->mem, &vm->virtio) ? MINIVMM_EXIT_VMM_FAILURE : 0;
+		return 0;
 	vm->hvt.verbose = cfg->verbose;
 	vm->hvt.stop_pending = hvt_stop_pending;
 	vm->hvt.stop_ctx = vm;

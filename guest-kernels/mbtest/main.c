@@ -11,61 +11,7 @@
 #include <multiboot/multiboot.h>
 #include <stdint.h>
 
-#define COM1 0x3f8
-#define DEBUG_EXIT 0xf4
-#define MAX_SHOWN 64 /* bytes of a module's contents printed */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_serial(char c)
-{
-	while (!(inb(COM1 + 5) & 0x20)) /* LSR: transmitter holding register empty */
-		;
-	outb(COM1, (uint8_t)c);
-}
-
-static void puts_serial(const char *s)
-{
-	while (*s)
-		putc_serial(*s++);
-}
-
-static void put_hex(uint32_t v)
-{
-	puts_serial("0x");
-	for (int shift = 28; shift >= 0; shift -= 4)
-		putc_serial("0123456789abcdef"[(v >> shift) & 0xf]);
-}
-
-static void put_dec(uint32_t v)
-{
-	char buf[11];
-	int n = 0;
-
-	do
-		buf[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n)
-		putc_serial(buf[--n]);
-}
-
-/* Printable bytes as they are, everything else as '.', up to MAX_SHOWN. */
-static void put_contents(const uint8_t *p, uint32_t len)
-{
-	for (uint32_t i = 0; i < len && i < MAX_SHOWN; i++)
-		putc_serial(p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
-}
+#include "io.h"
 
 /* Is [lo, hi) inside one available entry of the memory map? */
 static int in_available_ram(const multiboot_info_t *mbi, uint64_t lo, uint64_t hi)

@@ -8,6 +8,8 @@
 #include "loader/loader.h"
 
 #include <multiboot/multiboot.h>
+
+#include "loader/multiboot2.h"
 #include <string.h>
 
 #include "loader/x86_defs.h"
@@ -205,4 +207,11 @@ void boot_state_multiboot(struct boot_state *boot, uint64_t entry, uint64_t info
 	boot->rax = MULTIBOOT_BOOTLOADER_MAGIC;
 	boot->rbx = info;
 	boot->cr0 = X86_CR0_PE | X86_CR0_ET;
+}
+
+void boot_state_multiboot2(struct boot_state *boot, uint64_t entry, uint64_t info)
+{
+	boot_state_multiboot(boot, entry, info);
+	boot->mode = BOOT_MODE_MULTIBOOT2;
+	boot->rax = MB2_BOOTLOADER_MAGIC;
 }

@@ -101,6 +101,8 @@ const char *boot_mode_name(enum boot_mode mode)
 		return "Linux boot";
 	case BOOT_MODE_MULTIBOOT:
 		return "Multiboot";
+	case BOOT_MODE_MULTIBOOT2:
+		return "Multiboot2";
 	default:
 		return "ELF64";
 	}
@@ -192,12 +194,16 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 		return loader_fail(err, err_len, "cannot open: %s", strerror(errno));
 	/*
 	 * The documented order: a PVH note, then a Linux setup header, then a
-	 * Multiboot header, then plain ELF64. A bzImage is no ELF file, so it
-	 * never competes with a PVH note; an ELF file with both a PVH note and
-	 * a Multiboot header (Xen, Linux's vmlinux with CONFIG_PVH) boots by PVH.
+	 * Multiboot2 header, then a Multiboot v1 header, then plain ELF64. A
+	 * bzImage is no ELF file, so it never competes with a PVH note; an ELF
+	 * file with both a PVH note and a Multiboot header (Xen, Linux's
+	 * vmlinux with CONFIG_PVH) boots by PVH. Of the two Multiboot
+	 * versions the second wins: it also hands over the ACPI RSDP.
 	 */
 	if (linux_detect(fd))
 		rc = linux_boot(fd, mem, args, boot, err_path, err, err_len);
+	else if (multiboot2_detect(fd) && !elf_has_pvh_note(fd))
+		rc = multiboot2_boot(fd, mem, args, boot, err_path, err, err_len);
 	else if (multiboot_detect(fd) && !elf_has_pvh_note(fd))
 		rc = multiboot_boot(fd, mem, args, boot, err_path, err, err_len);
 	else

@@ -63,6 +63,7 @@ enum boot_mode {
 	BOOT_MODE_SOLO5_HVT, /* Solo5 ABI1 note, target hvt: hvt's long mode, RDI = boot info */
 	BOOT_MODE_LINUX64,   /* bzImage: 64-bit startup_64, RSI = boot_params */
 	BOOT_MODE_MULTIBOOT, /* Multiboot v1: 32-bit, paging off, EAX magic, EBX = info */
+	BOOT_MODE_MULTIBOOT2, /* Multiboot2: the same, with v2's magic and information tags */
 };
 
 /* The protocol's name for -v ("Xen PVH", "Solo5 hvt", "ELF64"). */
@@ -190,6 +191,7 @@ void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_i
 int boot_write_gdt_linux(const struct guest_mem *mem);
 void boot_state_linux64(struct boot_state *boot, uint64_t entry, uint64_t boot_params);
 void boot_state_multiboot(struct boot_state *boot, uint64_t entry, uint64_t info);
+void boot_state_multiboot2(struct boot_state *boot, uint64_t entry, uint64_t info);
 
 /* memmap.c: the guest's memory map, the one every boot protocol reports in its own format. */
 #define BOOT_MEMMAP_RANGES_MAX (GUEST_MEM_MAX_REGIONS + 4)
@@ -228,10 +230,26 @@ int start_info_write(const struct guest_mem *mem, const char *cmdline,
 		     const struct loaded_module *mods, unsigned nr_mods, uint64_t rsdp_gpa,
 		     char *err, size_t err_len);
 
+/* multiboot.c: an image placed by its header's addresses (v1's a.out kludge, v2's address tag). */
+struct mb_raw_layout {
+	const char *what; /* for messages: "a.out kludge", "Multiboot2 address tag" */
+	uint64_t hdr_off; /* file offset of the header, which loads at header_addr */
+	uint64_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+};
+/* Check the layout against the file and RAM (not the boot area, not the ACPI tables), load it. */
+int multiboot_load_raw(int fd, const struct guest_mem *mem, const struct mb_raw_layout *l,
+		       struct elf_image *img, char *err, size_t err_len);
+
 /* multiboot.c: 1 if the first 8 KiB of fd hold a valid Multiboot v1 header, else 0. */
 int multiboot_detect(int fd);
 /* Load a Multiboot v1 kernel (ELF or a.out kludge) and its modules; the info structure. */
 int multiboot_boot(int fd, const struct guest_mem *mem, const struct loader_args *args,
 		   struct boot_state *boot, const char **err_path, char *err, size_t err_len);
+
+/* multiboot2.c: 1 if the first 32 KiB of fd hold a Multiboot2 header (magic, checksum), else 0. */
+int multiboot2_detect(int fd);
+/* Load a Multiboot2 kernel (ELF or address tag) and its modules; the boot information tags. */
+int multiboot2_boot(int fd, const struct guest_mem *mem, const struct loader_args *args,
+		    struct boot_state *boot, const char **err_path, char *err, size_t err_len);
 
 #endif

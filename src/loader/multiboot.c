@@ -68,59 +68,58 @@ int multiboot_detect(int fd)
 }
 
 /* A range the kernel takes must be RAM, outside the boot area and the ACPI tables. */
-static int check_range(const struct guest_mem *mem, uint64_t lo, uint64_t hi, char *err,
-		       size_t err_len)
+static int check_range(const struct guest_mem *mem, const char *what, uint64_t lo, uint64_t hi,
+		       char *err, size_t err_len)
 {
 	if (hi < lo || !guest_mem_ptr(mem, lo, hi - lo))
-		return loader_fail(err, err_len,
-				   "a.out kludge: [0x%llx, 0x%llx) is not in guest "
-				   "RAM (see -m)",
-				   (unsigned long long)lo, (unsigned long long)hi);
+		return loader_fail(err, err_len, "%s: [0x%llx, 0x%llx) is not in guest RAM (see -m)",
+				   what, (unsigned long long)lo, (unsigned long long)hi);
 	if (lo < BOOT_MB_AREA_END || (lo < BOOT_ACPI_END && hi > BOOT_ACPI_GPA))
 		return loader_fail(
 		    err, err_len,
-		    "a.out kludge: [0x%llx, 0x%llx) overlaps the boot area [0, 0x%llx) "
+		    "%s: [0x%llx, 0x%llx) overlaps the boot area [0, 0x%llx) "
 		    "or the ACPI tables [0x%llx, 0x%llx)",
-		    (unsigned long long)lo, (unsigned long long)hi, BOOT_MB_AREA_END, BOOT_ACPI_GPA,
-		    BOOT_ACPI_END);
+		    what, (unsigned long long)lo, (unsigned long long)hi, BOOT_MB_AREA_END,
+		    BOOT_ACPI_GPA, BOOT_ACPI_END);
 	return 0;
 }
 
-/* Flag 16: load [load_addr, load_end_addr) from the file, zero to bss_end_addr. */
-static int load_aout_kludge(int fd, const struct guest_mem *mem, const struct multiboot_header *h,
-			    long hdr_off, struct elf_image *img, char *err, size_t err_len)
+/* Load [load_addr, load_end_addr) from the file, zero to bss_end_addr (0s: to the end). */
+int multiboot_load_raw(int fd, const struct guest_mem *mem, const struct mb_raw_layout *l,
+		       struct elf_image *img, char *err, size_t err_len)
 {
-	uint64_t load = h->load_addr, end, bss_end, file_off, size;
+	uint64_t load = l->load_addr, end, bss_end, file_off, size;
 	struct stat st;
 	uint8_t *dst;
 
 	if (fstat(fd, &st) != 0)
 		return loader_fail(err, err_len, "cannot stat the kernel");
-	if (h->header_addr < load || h->header_addr - load > (uint64_t)hdr_off)
+	if (l->header_addr < load || l->header_addr - load > l->hdr_off)
 		return loader_fail(err, err_len,
-				   "a.out kludge: header_addr 0x%x and load_addr 0x%x put the "
-				   "image before the start of the file",
-				   h->header_addr, h->load_addr);
-	file_off = (uint64_t)hdr_off - (h->header_addr - load);
-	end = h->load_end_addr ? h->load_end_addr : load + ((uint64_t)st.st_size - file_off);
-	bss_end = h->bss_end_addr ? h->bss_end_addr : end;
+				   "%s: header_addr 0x%llx and load_addr 0x%llx put the image "
+				   "before the start of the file",
+				   l->what, (unsigned long long)l->header_addr,
+				   (unsigned long long)load);
+	file_off = l->hdr_off - (l->header_addr - load);
+	end = l->load_end_addr ? l->load_end_addr : load + ((uint64_t)st.st_size - file_off);
+	bss_end = l->bss_end_addr ? l->bss_end_addr : end;
 	if (end < load || end - load > (uint64_t)st.st_size - file_off || bss_end < end)
 		return loader_fail(err, err_len,
-				   "a.out kludge: load_end_addr 0x%x or bss_end_addr 0x%x is "
-				   "inconsistent with load_addr 0x%x and the file's size",
-				   h->load_end_addr, h->bss_end_addr, h->load_addr);
-	if (check_range(mem, load, bss_end, err, err_len))
+				   "%s: load_end_addr 0x%llx or bss_end_addr 0x%llx is "
+				   "inconsistent with load_addr 0x%llx and the file's size",
+				   l->what, (unsigned long long)l->load_end_addr,
+				   (unsigned long long)l->bss_end_addr, (unsigned long long)load);
+	if (check_range(mem, l->what, load, bss_end, err, err_len))
 		return -1;
-	if (h->entry_addr < load || h->entry_addr >= bss_end)
-		return loader_fail(err, err_len,
-				   "a.out kludge: entry_addr 0x%x is outside the image",
-				   h->entry_addr);
+	if (l->entry_addr < load || l->entry_addr >= bss_end)
+		return loader_fail(err, err_len, "%s: entry_addr 0x%llx is outside the image",
+				   l->what, (unsigned long long)l->entry_addr);
 	size = end - load;
 	dst = guest_mem_ptr(mem, load, bss_end - load);
 	if (loader_read_all(fd, dst, size, file_off))
 		return loader_fail(err, err_len, "short read of the kernel image");
 	memset(dst + size, 0, bss_end - end);
-	img->entry = h->entry_addr;
+	img->entry = l->entry_addr;
 	img->lo = load;
 	img->hi = bss_end;
 	img->nr_segments = 1;
@@ -142,8 +141,17 @@ static int load_kernel(int fd, const struct guest_mem *mem, struct elf_image *im
 				   "the Multiboot header requires features 0x%x minivmm does not "
 				   "provide",
 				   unknown);
-	if (h.flags & MULTIBOOT_AOUT_KLUDGE)
-		return load_aout_kludge(fd, mem, &h, off, img, err, err_len);
+	if (h.flags & MULTIBOOT_AOUT_KLUDGE) {
+		struct mb_raw_layout l = {.what = "a.out kludge",
+					  .hdr_off = (uint64_t)off,
+					  .header_addr = h.header_addr,
+					  .load_addr = h.load_addr,
+					  .load_end_addr = h.load_end_addr,
+					  .bss_end_addr = h.bss_end_addr,
+					  .entry_addr = h.entry_addr};
+
+		return multiboot_load_raw(fd, mem, &l, img, err, err_len);
+	}
 	if (elf_load_any(fd, mem, BOOT_MB_AREA_END, img, err, err_len))
 		return -1;
 	if (img->entry > UINT32_MAX)
