@@ -681,16 +681,28 @@ static struct skip uc_quirks(const struct fpu_form *f, const struct fpu_draw *d,
  * masked run (the denormal result inexact), where the host reports
  * whether the result rounded with an unbounded exponent is inexact: PE
  * is not compared on exactly those draws.
+ *
+ * And one difference of vendor: the soft CPU is an Intel CPU (its CPUID
+ * and MXCSR_MASK 0xFFFF), so LDMXCSR of a value with bit 17 set is #GP(0)
+ * (SDM vol. 2 LDMXCSR); an AMD host with misaligned SSE mode accepts that
+ * bit (MXCSR.MM, its MXCSR_MASK has it): such draws are not compared.
  */
-static struct skip soft_gaps(const struct fpu_draw *d, const struct result *host)
+static struct skip soft_gaps(const struct fpu_form *f, const struct fpu_draw *d,
+			     const struct result *host)
 {
 	struct skip sk = {false, false, 0, 0, 0, false, 0, false};
-	uint32_t mxcsr, hm;
+	uint32_t mxcsr, hm, hmask, loaded;
 
 	memcpy(&mxcsr, d->fx + 24, 4);
 	memcpy(&hm, host->fx + 24, 4);
+	memcpy(&hmask, host->fx + 28, 4);
 	if (host->vector == 19 && !(mxcsr & 0x800) && (hm & 0x10))
 		sk.mxcsr = 0x20;
+	if (!strcmp(f->name, "ldmxcsr") && d->mem) {
+		memcpy(&loaded, d->data + d->mem_off, 4);
+		if ((loaded & hmask & (1u << 17)))
+			sk.all = true;
+	}
 	return sk;
 }
 
@@ -812,8 +824,9 @@ START_TEST(test_fpu_diff)
 					kguest_open(&soft, &kvm_provider_soft);
 				}
 				kguest_run(&soft, &d, n & 1, &ro);
-				sk = soft_gaps(&d, &rh);
-				o = differences(f, &d, &rh, &ro, &sk, diff, 0);
+				sk = soft_gaps(f, &d, &rh);
+				diff[0] = '\0';
+				o = sk.all ? 0 : differences(f, &d, &rh, &ro, &sk, diff, 0);
 				o = fop_check(f, &d, soft.insn_va, &ro, diff, o);
 				if (o) {
 					report_add(&rep,

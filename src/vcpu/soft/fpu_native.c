@@ -176,6 +176,10 @@ static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const st
 {
 	uint32_t unmasked = ~(mx_guest >> 7) & MXCSR_FLAGS, r = *raised;
 
+	if (fi->dp && (r & unmasked)) {
+		*raised = fnat_dp_flags(fi, cpu->fpu.area, buf, mx_run, r, unmasked);
+		return true;
+	}
 	if (r & unmasked & MXCSR_PRE) {
 		*raised = r & MXCSR_PRE; /* post-computation exceptions are not evaluated */
 		return true;

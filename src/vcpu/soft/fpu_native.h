@@ -16,6 +16,8 @@
  *                         know about it (unit, memory operand, alignment)
  *   fpu_native.c          exec_fpu_native: checks, memory through the MMU,
  *                         the run, exceptions (#XM, x87 deferral), commit
+ *   fpu_native_dp.c       the flags DPPS/DPPD report when an exception of
+ *                         their multiply stage is unmasked
  */
 #ifndef MINIVMM_SOFT_FPU_NATIVE_H
 #define MINIVMM_SOFT_FPU_NATIVE_H
@@ -73,6 +75,10 @@ struct fnat_info {
 	uint8_t memsize; /* bytes of the memory operand, 0 = none */
 	uint8_t scratch; /* GPR that carries guest RSP into the stub, R_NONE if none */
 	uint16_t fop;	 /* x87: the 11-bit last-instruction opcode */
+	uint8_t dp;	 /* DPPS 4, DPPD 8 (lane bytes), else 0: fpu_native_dp.c */
+	uint8_t dp_imm;	 /* DPPS/DPPD: imm8 */
+	uint8_t dp_dst;	 /* DPPS/DPPD: XMM number of the destination (first source) */
+	uint8_t dp_src;	 /* DPPS/DPPD: XMM number of the second source, 0xff = memory */
 	struct insn ea;	 /* op[0] = the memory operand, addrsize: for op_ea() */
 };
 
@@ -112,6 +118,15 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 /* The stub of (bytes, mode): found, or built into the slot it hashes to; NULL if unbuildable. */
 const struct fnat_entry *fnat_lookup(struct fpu_native *fn, const uint8_t *bytes, unsigned len,
 				     unsigned code_bits, unsigned *slot);
+
+/*
+ * DPPS/DPPD with an unmasked SIMD exception: the MXCSR flags the CPU
+ * reports at #XM. `raised` are the flags of the whole instruction run
+ * masked, `unmasked` the exception bits the guest unmasks, `fx` the
+ * guest's image before it, `mem` the memory operand.
+ */
+uint32_t fnat_dp_flags(const struct fnat_info *fi, const uint8_t *fx, const uint8_t *mem,
+		       uint32_t mx_run, uint32_t raised, uint32_t unmasked);
 
 /* Run stub `slot` with the context block as the caller filled it. */
 void fnat_run(struct fpu_native *fn, unsigned slot);
