@@ -291,13 +291,16 @@ static int vm_create_vcpu(struct vm *vm)
 
 static void report_stop(struct vm *vm, const struct vcpu_stop *stop)
 {
+	bool restarts = stop->reset && vm->cfg->reboot;
+
 	/* A guest that ends itself through isa-debug-exit chose its status: only say so if asked.
 	 */
 	if (stop->kind == VCPU_STOP_DEVICE && vm->bus.stop_kind == BUS_STOP_GUEST_EXIT &&
 	    !vm->cfg->verbose)
 		return;
 	fprintf(stderr, "minivmm: %s\n", stop->reason);
-	if (stop->dump_registers)
+	/* With --reboot a triple fault is a reset like any other: no register dump. */
+	if (stop->dump_registers && !restarts)
 		vcpu_dump_registers(&vm->cpu, stderr);
 }
 
@@ -397,7 +400,7 @@ static void vm_stats_report(struct vm *vm, FILE *out, int provider_fd)
 			vm->cfg->stats.path ? vm->cfg->stats.path : "the report", strerror(errno));
 }
 
-static int vm_execute(struct vm *vm)
+static int vm_execute(struct vm *vm, bool *reset)
 {
 	struct vcpu_stop stop;
 	FILE *stats_out = NULL;
@@ -449,12 +452,19 @@ static int vm_execute(struct vm *vm)
 			(unsigned long long)vm->uart.tx_bytes);
 	if (vm->stats)
 		vm_stats_report(vm, stats_out, stats_fd);
+	*reset = stop.reset;
 	return stop.status;
 }
 
 int vm_run(const struct vm_config *cfg)
 {
+	return cfg->reboot ? vm_reboot_run(cfg) : vm_boot_once(cfg, NULL);
+}
+
+int vm_boot_once(const struct vm_config *cfg, bool *reset)
+{
 	struct vm *vm = calloc(1, sizeof(*vm));
+	bool was_reset = false;
 	int status, rc;
 
 	if (!vm) {
@@ -478,8 +488,10 @@ int vm_run(const struct vm_config *cfg)
 	if (!status)
 		status = vm_create_vcpu(vm);
 	if (!status)
-		status = vm_execute(vm);
+		status = vm_execute(vm, &was_reset);
 out:
+	if (reset)
+		*reset = was_reset;
 	gdb_server_destroy(vm->gdb);
 	/* Its thread may drive IRQ 8 through the VM fd: gone before the fd is. */
 	rtc_destroy(&vm->rtc);

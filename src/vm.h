@@ -35,6 +35,8 @@
 #define VM_MIN_MEM (2ULL << 20)
 #define VM_MAX_MEM (32ULL << 30)
 #define VM_MAX_TIMEOUT_S 1000000.0
+#define VM_DEFAULT_REBOOTS 16 /* --reboot without =N */
+#define VM_MAX_REBOOTS 1000000
 
 /*
  * -d disks one command line takes: as many block devices as a Solo5 hvt
@@ -64,6 +66,12 @@ struct vm_config {
 	const char *gdb; /* --gdb tcp:[HOST:]PORT | unix:PATH, NULL: no gdb server */
 	bool gdb_wait;	 /* --gdb-wait: hold the vCPU until a debugger resumes it */
 	bool sandbox;	 /* --sandbox on (default): seccomp allowlist once set up */
+	/*
+	 * --reboot[=N]: restarts allowed after the guest resets the machine
+	 * (i8042, ACPI reset register, reset event, triple fault); 0: a reset
+	 * ends the VM (status 0; 5 for a triple fault).
+	 */
+	unsigned reboot;
 };
 
 /*
@@ -76,7 +84,17 @@ int vm_disk_spec_check(const char *arg, char *why, size_t why_len);
 /* Defaults for everything the command line may leave out. */
 void vm_config_init(struct vm_config *cfg);
 
-/* Build the machine, boot the kernel, run until it stops. Returns the exit status. */
+/*
+ * Build the machine, boot the kernel, run until it stops. Returns the exit
+ * status. With cfg->reboot, every boot runs in a child process and a guest
+ * reset starts the next one (src/vm_reboot.c).
+ */
 int vm_run(const struct vm_config *cfg);
+
+/* One boot, in this process: *reset (if not NULL) says whether the guest reset the machine. */
+int vm_boot_once(const struct vm_config *cfg, bool *reset);
+
+/* vm_reboot.c: boots in child processes, a fresh one after each reset, up to cfg->reboot. */
+int vm_reboot_run(const struct vm_config *cfg);
 
 #endif

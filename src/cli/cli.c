@@ -24,6 +24,7 @@ enum {
 	OPT_GDB,
 	OPT_GDB_WAIT,
 	OPT_SANDBOX,
+	OPT_REBOOT,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
     {"gdb", required_argument, NULL, OPT_GDB},
     {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
     {"sandbox", required_argument, NULL, OPT_SANDBOX},
+    {"reboot", optional_argument, NULL, OPT_REBOOT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -77,6 +79,8 @@ void cli_print_help(FILE *out)
 		"      --stats[=text|json|json:PATH]\n"
 		"                         print exit accounting when the VM stops\n"
 		"      --timeout SECONDS  stop the guest after SECONDS (exit status 124)\n"
+		"      --reboot[=N]       a guest reset (i8042, ACPI, triple fault) restarts\n"
+		"                         the VM, at most N times (default %d)\n"
 		"      --gdb tcp:[HOST:]PORT|unix:PATH\n"
 		"                         serve the GDB remote protocol there (HOST defaults\n"
 		"                         to 127.0.0.1)\n"
@@ -96,7 +100,7 @@ void cli_print_help(FILE *out)
 		"Solo5 ABI; 124 timeout; 128+N signal N; 159 (SIGSYS) a system call the\n"
 		"sandbox forbids.\n"
 		"See minivmm(1).\n",
-		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS, VM_MAX_DISKS);
+		LOADER_MAX_MODULES, VIRTIO_MAX_DISKS, VM_MAX_DISKS, VM_DEFAULT_REBOOTS);
 }
 
 static enum cli_result usage_error(FILE *err, const char *fmt, ...)
@@ -185,6 +189,24 @@ static enum cli_result parse_timeout(const char *arg, struct vm_config *cfg, FIL
 	return CLI_RUN;
 }
 
+static enum cli_result parse_reboot(const char *arg, struct vm_config *cfg, FILE *err)
+{
+	unsigned long n;
+	char *end;
+
+	if (!arg) {
+		cfg->reboot = VM_DEFAULT_REBOOTS;
+		return CLI_RUN;
+	}
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg < '1' || *arg > '9' || n > VM_MAX_REBOOTS)
+		return usage_error(err, "--reboot: '%s' is not a number of restarts in [1, %d]",
+				   arg, VM_MAX_REBOOTS);
+	cfg->reboot = (unsigned)n;
+	return CLI_RUN;
+}
+
 /* The spec is checked here (one line, status 2); the device that serves it parses it again. */
 static enum cli_result parse_disk(const char *arg, struct vm_config *cfg, FILE *err)
 {
@@ -262,6 +284,8 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		return parse_timeout(arg, cfg, err);
 	case OPT_GDB:
 		return parse_gdb(arg, cfg, err);
+	case OPT_REBOOT:
+		return parse_reboot(arg, cfg, err);
 	case OPT_GDB_WAIT:
 		cfg->gdb_wait = true;
 		return CLI_RUN;
@@ -315,6 +339,9 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg, FILE *ou
 		return usage_error(err, "empty kernel file name");
 	if (cfg->gdb_wait && !cfg->gdb)
 		return usage_error(err, "--gdb-wait needs --gdb");
+	if (cfg->reboot && cfg->gdb)
+		return usage_error(err, "--reboot and --gdb cannot be combined (each boot would "
+					"be a new process for the debugger)");
 	cfg->kernel = argv[optind++];
 	/* ARGS (after an optional "--") are appended to the kernel command line. */
 	if (optind < argc && !strcmp(argv[optind], "--"))

@@ -83,6 +83,7 @@ static void stop_with(struct vcpu_stop *stop, enum vcpu_stop_kind kind, int stat
 	stop->kind = kind;
 	stop->status = status;
 	stop->dump_registers = dump;
+	stop->reset = false;
 	va_start(ap, fmt);
 	vsnprintf(stop->reason, sizeof(stop->reason), fmt, ap);
 	va_end(ap);
@@ -149,6 +150,7 @@ static void stop_for_system_event(struct kvm_run *run, struct vcpu_stop *stop)
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
 		stop_with(stop, VCPU_STOP_HALT, VCPU_STATUS_HALT, false, "guest requested reset");
+		stop->reset = true;
 		break;
 	default:
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
@@ -215,6 +217,7 @@ static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st, str
 	case KVM_EXIT_SHUTDOWN:
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
 			  "guest crashed: triple fault (KVM_EXIT_SHUTDOWN)");
+		stop->reset = true; /* what a PC does next, and how Linux's reboot=t resets */
 		return true;
 	case KVM_EXIT_FAIL_ENTRY:
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
@@ -291,6 +294,7 @@ void vcpu_run(struct vcpu *cpu, struct bus *bus, struct stats *st, struct vcpu_s
 			stop_with(stop, VCPU_STOP_DEVICE, bus->stop_status, false, "%s (status %d)",
 				  bus->stop_reason ? bus->stop_reason : "a device stopped the VM",
 				  bus->stop_status);
+			stop->reset = bus->stop_kind == BUS_STOP_GUEST_RESET;
 			break;
 		}
 	}

@@ -103,6 +103,13 @@ struct vcpu_stop {
 	int status;	     /* what minivmm exits with */
 	char reason[160];    /* one line, no newline */
 	bool dump_registers; /* the reason warrants a register dump */
+	/*
+	 * The guest reset the machine: the i8042 or ACPI reset, a reset system
+	 * event, or a triple fault (KVM_EXIT_SHUTDOWN), which a PC answers with
+	 * a reset. --reboot restarts the VM for these; kind and status stay as
+	 * they are (a triple fault is still a crash, status 5, without it).
+	 */
+	bool reset;
 };
 
 /* KVM_CREATE_VCPU and mmap of its struct kvm_run. Prints one line, -1 on failure. */

@@ -229,7 +229,26 @@ START_TEST(device_stop_request_ends_the_loop)
 	go();
 	ck_assert_int_eq(stop.kind, VCPU_STOP_DEVICE);
 	ck_assert_int_eq(stop.status, 42);
+	ck_assert(!stop.reset); /* the guest chose to exit: --reboot does not restart */
 	ck_assert_uint_eq(script_pos, 1);
+}
+END_TEST
+
+static void exit_device_reset(struct kvm_run *run)
+{
+	exit_debug_exit(run);
+	bus.stop_requested = false;
+	bus_request_stop(&bus, BUS_STOP_GUEST_RESET, 0, "test reset");
+}
+
+/* A device's reset (the i8042's, the ACPI reset register's) is a reset for --reboot. */
+START_TEST(device_reset_is_a_reset)
+{
+	script[script_len++] = exit_device_reset;
+	go();
+	ck_assert_int_eq(stop.kind, VCPU_STOP_DEVICE);
+	ck_assert_int_eq(stop.status, 0);
+	ck_assert(stop.reset);
 }
 END_TEST
 
@@ -279,15 +298,16 @@ static const struct {
 	int status;
 	bool dump;
 	const char *mention;
+	bool reset; /* a PC would reset here: --reboot restarts */
 } stops[] = {
-    {exit_hlt, VCPU_STOP_HALT, 0, false, "interrupts disabled"},
-    {exit_hlt_if, VCPU_STOP_HALT, 0, false, "no interrupt source"},
-    {exit_shutdown, VCPU_STOP_CRASH, 5, true, "triple fault"},
-    {exit_fail_entry, VCPU_STOP_CRASH, 5, true, "0x21"},
-    {exit_internal, VCPU_STOP_CRASH, 5, true, "emulation"},
-    {exit_sys_reset, VCPU_STOP_HALT, 0, false, "reset"},
-    {exit_sys_crash, VCPU_STOP_CRASH, 5, true, "SYSTEM_EVENT"},
-    {exit_unknown, VCPU_STOP_CRASH, 5, true, "unhandled exit reason"},
+    {exit_hlt, VCPU_STOP_HALT, 0, false, "interrupts disabled", false},
+    {exit_hlt_if, VCPU_STOP_HALT, 0, false, "no interrupt source", false},
+    {exit_shutdown, VCPU_STOP_CRASH, 5, true, "triple fault", true},
+    {exit_fail_entry, VCPU_STOP_CRASH, 5, true, "0x21", false},
+    {exit_internal, VCPU_STOP_CRASH, 5, true, "emulation", false},
+    {exit_sys_reset, VCPU_STOP_HALT, 0, false, "reset", true},
+    {exit_sys_crash, VCPU_STOP_CRASH, 5, true, "SYSTEM_EVENT", false},
+    {exit_unknown, VCPU_STOP_CRASH, 5, true, "unhandled exit reason", false},
 };
 
 START_TEST(each_stop_reason_and_status)
@@ -297,6 +317,7 @@ START_TEST(each_stop_reason_and_status)
 	ck_assert_int_eq(stop.kind, stops[_i].kind);
 	ck_assert_int_eq(stop.status, stops[_i].status);
 	ck_assert_int_eq(stop.dump_registers, stops[_i].dump);
+	ck_assert_int_eq(stop.reset, stops[_i].reset);
 	ck_assert_msg(strstr(stop.reason, stops[_i].mention), "'%s' lacks '%s'", stop.reason,
 		      stops[_i].mention);
 }
@@ -333,6 +354,7 @@ static Suite *runloop_suite(void)
 	tcase_add_test(tc, mmio_read_reaches_device_with_offset);
 	tcase_add_test(tc, malformed_io_stops_without_overrun);
 	tcase_add_test(tc, device_stop_request_ends_the_loop);
+	tcase_add_test(tc, device_reset_is_a_reset);
 	tcase_add_loop_test(tc, each_stop_reason_and_status, 0, sizeof(stops) / sizeof(stops[0]));
 	tcase_add_test(tc, kvm_run_failure_is_a_vmm_failure);
 	suite_add_tcase(s, tc);
