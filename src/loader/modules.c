@@ -19,6 +19,9 @@ int modules_load(const struct guest_mem *mem, const struct loader_args *args, ui
 	if (args->nr_modules > LOADER_MAX_MODULES)
 		return loader_fail(err, err_len, "%u modules; at most %d", args->nr_modules,
 				   LOADER_MAX_MODULES);
+	/* Never down into the ACPI tables (or below them), even for a kernel under 1 MiB. */
+	if (floor < BOOT_ACPI_END)
+		floor = BOOT_ACPI_END;
 	for (unsigned i = 0; i < args->nr_modules; i++) {
 		const struct loader_module *m = &args->modules[i];
 		size_t slen = strlen(m->spec) + 1;

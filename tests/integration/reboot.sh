@@ -93,11 +93,11 @@ for p in "${PROVIDERS[@]}"; do
 		grep -q 'rip=' "$ERR" && fail "$p: $g --reboot=2: a register dump for a reset"
 	done
 
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	run "$p-forever" -- --accel "$p" --reboot=1000000 --timeout 2 "$BOOT_TMP/kbd.elf"
-	took=$(echo "$(date +%s.%N) - $start" | bc)
+	took=$((($(date +%s%N) - start) / 1000000))
 	expect_rc "$p: --timeout over all boots" 124
-	[ "$(echo "$took < 10" | bc)" = 1 ] || fail "$p: --timeout 2 over reboots took $took s"
+	[ "$took" -lt 10000 ] || fail "$p: --timeout 2 over reboots took $took ms"
 	[ "$(grep -c '^boot A$' "$OUT")" -ge 2 ] || fail "$p: fewer than 2 boots in 2 s"
 
 	run "$p-exit7" -- --accel "$p" --reboot "$BOOT_TMP/exit7.elf"

@@ -422,6 +422,27 @@ START_TEST(optional_unknown_tags_ignored)
 }
 END_TEST
 
+/* A module that would reach down into the ACPI tables (the kernel is below 1 MiB) does not fit. */
+START_TEST(module_never_over_acpi_tables)
+{
+	struct boot_state b;
+	char err[256] = "";
+	uint8_t rsdp[36];
+
+	memcpy(rsdp, ram + 0xe0000, sizeof(rsdp));
+	good_image();
+	write_image();
+	ck_assert_int_eq(truncate(mod_path[0], RAM_SIZE - 0x80000), 0);
+	ck_assert_int_eq(load(1, &b, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "do not fit"), "%s", err);
+	ck_assert_mem_eq(ram + 0xe0000, rsdp, sizeof(rsdp));
+	/* One that fits above them is placed there. */
+	ck_assert_int_eq(truncate(mod_path[0], RAM_SIZE - 0xf0000 - 0x1000), 0);
+	ck_assert_int_eq(load(1, &b, err, sizeof(err)), 0);
+	ck_assert_mem_eq(ram + 0xe0000, rsdp, sizeof(rsdp));
+}
+END_TEST
+
 static Suite *multiboot2_suite(void)
 {
 	Suite *s = suite_create("multiboot2");
@@ -434,6 +455,7 @@ static Suite *multiboot2_suite(void)
 	tcase_add_test(tc, header_parser);
 	tcase_add_loop_test(tc, refuses_bad_headers, 0, 10);
 	tcase_add_test(tc, optional_unknown_tags_ignored);
+	tcase_add_test(tc, module_never_over_acpi_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
