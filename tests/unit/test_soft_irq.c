@@ -310,6 +310,103 @@ START_TEST(kvm_interrupt_only_without_irqchip)
 }
 END_TEST
 
+/*
+ * Delivery whose IDT or stack is outside RAM (the harness's MMIO page at
+ * 0xd0000000). With VMX, KVM cannot complete an event delivery that hits
+ * MMIO (an EPT misconfiguration while delivering; vmx.c's
+ * __vmx_handle_exit): KVM_RUN exits with KVM_EXIT_INTERNAL_ERROR,
+ * suberror KVM_INTERNAL_ERROR_DELIVERY_EV, data[0] the IDT-vectoring
+ * information (SDM vol. 3 25.9.3: bit 31 valid, bits 10:8 the type, 7:0
+ * the vector), data[1] the exit reason (49, EPT misconfiguration), and
+ * the guest's state as before the delivery. The soft CPU must do the same
+ * rather than acknowledge the interrupt and lose it.
+ */
+#define MMIO_PAGE 0xd0000000ULL
+#define VECTORING_VALID 0x80000000u
+#define VECTORING_EXTERNAL (0u << 8)
+#define VECTORING_HW_EXCEPTION (3u << 8)
+#define VECTORING_SOFT_INT (4u << 8)
+#define VMX_EXIT_EPT_MISCONFIG 49
+
+static void expect_delivery_error(struct h *h, uint32_t vectoring, uint64_t rip, uint64_t rsp)
+{
+	struct kvm_regs r;
+	unsigned reason;
+
+	/* Port exits of the set-up code are answered in-"kernel"; run to the error. */
+	for (int i = 0; i < 1000 && (reason = h_run(h)) == KVM_EXIT_IO; i++)
+		;
+	ck_assert_uint_eq(reason, KVM_EXIT_INTERNAL_ERROR);
+	ck_assert_uint_eq(h->run->internal.suberror, KVM_INTERNAL_ERROR_DELIVERY_EV);
+	ck_assert_uint_ge(h->run->internal.ndata, 2);
+	ck_assert_uint_eq(h->run->internal.data[0], vectoring);
+	ck_assert_uint_eq(h->run->internal.data[1], VMX_EXIT_EPT_MISCONFIG);
+	/* Nothing delivered: the interrupted instruction, the stack as it was. */
+	h_get_regs(h, &r);
+	ck_assert_uint_eq(r.rip, rip);
+	ck_assert_uint_eq(r.rsp, rsp);
+}
+
+static void idt_at(struct h *h, uint64_t base)
+{
+	struct kvm_sregs s;
+
+	h_get_sregs(h, &s);
+	s.idt.base = base;
+	h_set_sregs(h, &s);
+}
+
+/* PIT IRQ 0 with the IDT in MMIO: the interrupt is not lost in silence. */
+START_TEST(external_irq_with_idt_in_mmio)
+{
+	struct h h;
+
+	open_irq(&h);
+	put_code(&h, CODE, c_pit, sizeof(c_pit));
+	idt_at(&h, MMIO_PAGE);
+	/* interrupted at the `jmp $` that ends c_pit */
+	expect_delivery_error(&h, VECTORING_VALID | VECTORING_EXTERNAL | 0x20,
+			      CODE + sizeof(c_pit) - 2, STACK_TOP);
+	h_close(&h);
+}
+END_TEST
+
+/* The same interrupt with the IDT in RAM but the stack in MMIO. */
+START_TEST(external_irq_with_stack_in_mmio)
+{
+	struct h h;
+	struct kvm_regs r;
+
+	open_irq(&h);
+	put_code(&h, CODE, c_pit, sizeof(c_pit));
+	h_get_regs(&h, &r);
+	r.rsp = MMIO_PAGE + 0x1000;
+	h_set_regs(&h, &r);
+	expect_delivery_error(&h, VECTORING_VALID | VECTORING_EXTERNAL | 0x20,
+			      CODE + sizeof(c_pit) - 2, MMIO_PAGE + 0x1000);
+	h_close(&h);
+}
+END_TEST
+
+/* An exception (ud2: #UD) and a software interrupt (int 0x30) through an IDT in MMIO. */
+static const uint8_t c_ud2[] = {0x0f, 0x0b};
+static const uint8_t c_int30[] = {0xcd, 0x30};
+
+START_TEST(exception_and_int_n_with_idt_in_mmio)
+{
+	struct h h;
+
+	open_irq(&h);
+	put_code(&h, CODE, _i ? c_int30 : c_ud2, 2);
+	idt_at(&h, MMIO_PAGE);
+	expect_delivery_error(&h,
+			      _i ? VECTORING_VALID | VECTORING_SOFT_INT | 0x30
+				 : VECTORING_VALID | VECTORING_HW_EXCEPTION | 6,
+			      CODE, STACK_TOP);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft irq");
@@ -324,6 +421,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, irq_line_from_thread_wakes_hlt);
 	tcase_add_test(tc, kick_wakes_halted_vcpu);
 	tcase_add_test(tc, kvm_interrupt_only_without_irqchip);
+	tcase_add_test(tc, external_irq_with_idt_in_mmio);
+	tcase_add_test(tc, external_irq_with_stack_in_mmio);
+	tcase_add_loop_test(tc, exception_and_int_n_with_idt_in_mmio, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -155,6 +155,8 @@ struct soft_cpu {
 		uint32_t error;
 		uint8_t nesting; /* 0 = first, 1 = while delivering (#DF), 2 = triple */
 	} exc;
+	/* While an event is delivered (except.c): its VMX IDT-vectoring information; else 0. */
+	uint32_t delivering;
 
 	/* external interrupts (KVM_INTERRUPT) and the STI/MOV SS shadow */
 	bool irq_pending;

@@ -318,9 +318,26 @@ static int deliver_prot(struct soft_cpu *cpu, unsigned vec, int kind, bool has_e
 	return EXEC_OK;
 }
 
-/* Deliver one event; EXEC_FAULT with a new exception queued when delivery faults. */
-int cpu_deliver_event(struct soft_cpu *cpu, unsigned vector, bool has_error, uint32_t error,
-		      int kind)
+/*
+ * The event as VMX's IDT-vectoring information describes it (SDM vol. 3
+ * 25.9.3): valid, type (0 external interrupt, 2 NMI, 3 hardware exception,
+ * 4 software interrupt, 5 privileged software exception), error code
+ * valid, vector. io.c reports it if the delivery touches memory outside RAM.
+ * (INT3 and INTO count as INT n here, type 4 rather than VMX's 6; an NMI
+ * is the external event with vector 2, which no PIC or APIC delivers.)
+ */
+static uint32_t vectoring_info(unsigned vector, bool has_error, int kind)
+{
+	uint32_t type = kind == EV_EXTERNAL ? (vector == X_NMI ? 2 : 0)
+			: kind == EV_SOFT_INT ? 4
+			: kind == EV_ICEBP    ? 5
+					      : 3;
+
+	return 0x80000000u | type << 8 | (has_error ? 1u << 11 : 0) | (vector & 0xff);
+}
+
+static int deliver_event(struct soft_cpu *cpu, unsigned vector, bool has_error, uint32_t error,
+			 int kind)
 {
 	uint64_t ret = (kind == EV_SOFT_INT || kind == EV_ICEBP) ? cpu->next_rip : cpu->rip;
 	uint64_t flags = cpu_get_rflags(cpu);
@@ -334,6 +351,18 @@ int cpu_deliver_event(struct soft_cpu *cpu, unsigned vector, bool has_error, uin
 	if (cpu_long_mode(cpu))
 		return deliver_long(cpu, vector, kind, has_error, error, ret, flags);
 	return deliver_prot(cpu, vector, kind, has_error, error, ret, flags);
+}
+
+/* Deliver one event; EXEC_FAULT with a new exception queued when delivery faults. */
+int cpu_deliver_event(struct soft_cpu *cpu, unsigned vector, bool has_error, uint32_t error,
+		      int kind)
+{
+	int rc;
+
+	cpu->delivering = vectoring_info(vector, has_error, kind);
+	rc = deliver_event(cpu, vector, has_error, error, kind);
+	cpu->delivering = 0;
+	return rc;
 }
 
 /* SDM vol. 3 table 6-4/6-5: the exception classes for #DF. */
@@ -401,8 +430,10 @@ int cpu_soft_interrupt(struct soft_cpu *cpu, int vector)
 /*
  * Returns 1 when the queued interrupt was delivered (or its delivery
  * faulted and that was handled), 0 when none could be delivered now, and
- * EXEC_EXIT (2) after a triple fault while delivering: kvm_run then holds
- * KVM_EXIT_SHUTDOWN and the loop must return to the VMM.
+ * EXEC_EXIT (2) after a triple fault while delivering (kvm_run then holds
+ * KVM_EXIT_SHUTDOWN) or when the delivery reached memory outside RAM
+ * (KVM_EXIT_INTERNAL_ERROR, KVM_INTERNAL_ERROR_DELIVERY_EV, as VMX KVM):
+ * the loop must return to the VMM.
  */
 int cpu_deliver_irq(struct soft_cpu *cpu)
 {
@@ -423,7 +454,8 @@ int cpu_deliver_external(struct soft_cpu *cpu, uint8_t vector)
 
 	cpu->next_rip = cpu->rip;
 	rc = cpu_deliver_event(cpu, vector, false, 0, EV_EXTERNAL);
-	if (rc == EXEC_FAULT && deliver_chain(cpu, -1) == EXEC_EXIT)
+	/* EXEC_EXIT: the delivery reached memory outside RAM (kvm_run says so). */
+	if (rc == EXEC_EXIT || (rc == EXEC_FAULT && deliver_chain(cpu, -1) == EXEC_EXIT))
 		return EXEC_EXIT;
 	return 1;
 }

@@ -61,6 +61,32 @@ static int io_too_big(struct soft_cpu *cpu)
 	return EXEC_EXIT;
 }
 
+/*
+ * An event's delivery (the IDT, a descriptor, the TSS or the new stack)
+ * reached memory outside RAM. KVM with VMX cannot complete that either:
+ * an EPT misconfiguration while delivering ends KVM_RUN with
+ * KVM_EXIT_INTERNAL_ERROR, suberror KVM_INTERNAL_ERROR_DELIVERY_EV
+ * (vmx.c, __vmx_handle_exit), with the IDT-vectoring information, the exit
+ * reason, the exit qualification and the address. Nothing was committed.
+ */
+#define VMX_EXIT_EPT_MISCONFIG 49
+
+static int delivery_outside_ram(struct soft_cpu *cpu, uint64_t gpa)
+{
+	struct kvm_run *run = cpu->run;
+
+	memset(&run->internal, 0, sizeof(run->internal));
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 4;
+	run->internal.data[0] = cpu->delivering;
+	run->internal.data[1] = VMX_EXIT_EPT_MISCONFIG;
+	run->internal.data[3] = gpa;
+	cpu->io.nwr = 0;
+	cpu->io.exit_after_commit = false;
+	return EXEC_EXIT;
+}
+
 static bool piece_is(const struct io_piece *p, bool mmio, uint64_t addr, unsigned size,
 		     unsigned count)
 {
@@ -151,6 +177,8 @@ static int io_access(struct soft_cpu *cpu, bool write, bool mmio, uint64_t addr,
 			return EXEC_OK;
 		}
 	}
+	if (cpu->delivering)
+		return delivery_outside_ram(cpu, addr);
 	if (!mmio) {
 		if ((size_t)size * count > IO_DATA_MAX || !count)
 			return io_too_big(cpu);
