@@ -183,8 +183,11 @@ static int vm_load(struct vm *vm)
 	const char *path;
 	char err[256];
 
-	/* The tables first: Multiboot2 hands the kernel a copy of the RSDP. */
-	if (!solo5 && vm_acpi_build(&vm->mem, &vm->virtio))
+	/*
+	 * The tables first: Multiboot2 hands the kernel a copy of the RSDP.
+	 * The BIOS data area too, with the boot area the loader keeps clear.
+	 */
+	if (!solo5 && (vm_acpi_build(&vm->mem, &vm->virtio) || boot_write_bios_data(&vm->mem)))
 		return MINIVMM_EXIT_VMM_FAILURE;
 	if (loader_load(&vm->mem, &args, &vm->boot, &path, err, sizeof(err))) {
 		fprintf(stderr, "minivmm: %s: %s\n", path, err);

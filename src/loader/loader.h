@@ -48,6 +48,11 @@ struct solo5_image;
 #define BOOT_ACPI_END 0xf0000ULL
 #define BOOT_ACPI_SIZE (BOOT_ACPI_END - BOOT_ACPI_GPA)
 
+/* The end of a PC's conventional memory: Multiboot's mem_lower and the BDA say 640 KiB. */
+#define BOOT_CONVENTIONAL_END 0xa0000ULL
+/* The end of the legacy area (VGA, ROMs, BIOS: the ACPI tables here), where RAM resumes. */
+#define BOOT_LEGACY_END 0x100000ULL
+
 /* GDT selectors the VMM's GDT provides. */
 #define BOOT_SEL_CODE32 0x08
 #define BOOT_SEL_DATA 0x10
@@ -186,6 +191,8 @@ int elf_load_any(int fd, const struct guest_mem *mem, uint64_t reserved_end, str
 uint64_t boot_gdt_descriptor(const struct boot_segment *s); /* SDM vol. 3, 3.4.5 */
 int boot_write_gdt(const struct guest_mem *mem);
 int boot_write_page_tables(const struct guest_mem *mem);
+/* The BIOS Data Area's memory size and EBDA words (bios_data.c); -1 if RAM lacks them. */
+int boot_write_bios_data(const struct guest_mem *mem);
 void boot_state_pvh(struct boot_state *boot, uint64_t entry, uint64_t start_info);
 void boot_state_long64(struct boot_state *boot, uint64_t entry, uint64_t start_info);
 int boot_write_gdt_linux(const struct guest_mem *mem);

@@ -16,9 +16,15 @@ static void put(struct boot_mem_range *map, unsigned *n, uint64_t lo, uint64_t h
 unsigned boot_memory_map(const struct guest_mem *mem, uint64_t reserved_end,
 			 struct boot_mem_range *map)
 {
+	/*
+	 * A PC has no RAM for the OS between 640 KiB and 1 MiB (VGA window,
+	 * option ROMs, the BIOS, here the ACPI tables): say so, as the BDA and
+	 * Multiboot's mem_lower do, or a kernel that trusts the map alone
+	 * (Xen) counts the legacy hole as usable memory.
+	 */
 	const struct guest_range reserved[] = {
 	    {0, reserved_end},
-	    {BOOT_ACPI_GPA, BOOT_ACPI_SIZE},
+	    {BOOT_CONVENTIONAL_END, BOOT_LEGACY_END - BOOT_CONVENTIONAL_END},
 	};
 	unsigned n = 0;
 

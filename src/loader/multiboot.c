@@ -23,7 +23,6 @@
 
 #define MB_LOADER_NAME "minivmm"
 #define MB_LOADER_NAME_GPA 0x2f00ULL
-#define MB_LOWER_KIB 640 /* conventional memory, as a PC's BIOS reports it */
 #define MB_UPPER_START 0x100000ULL
 /* Required-feature bits (0-15) minivmm fulfils; video (2) is only a wish it ignores. */
 #define MB_KNOWN_REQUIRED (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO | MULTIBOOT_VIDEO_MODE)
@@ -186,7 +185,7 @@ static int write_info(const struct guest_mem *mem, const struct loaded_module *m
 	struct multiboot_info info = {
 	    .flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS |
 		     MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME,
-	    .mem_lower = MB_LOWER_KIB,
+	    .mem_lower = BOOT_CONVENTIONAL_END >> 10,
 	    .mem_upper = (uint32_t)((upper_end - MB_UPPER_START) >> 10),
 	    .cmdline = (uint32_t)BOOT_CMDLINE_GPA,
 	    .mods_count = nr_mods,

@@ -33,6 +33,7 @@
 
 #include "vcpu/soft/clock.h"
 #include "vcpu/soft/fpu.h"
+#include "vcpu/soft/mtrr.h"
 #include "vcpu/soft/soft_cpu.h"
 #include "vcpu/soft/x86.h"
 
@@ -143,6 +144,7 @@ struct soft_cpu {
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, misc_enable, tsc_offset, tsc_aux;
 	uint64_t ucode_rev; /* IA32_BIOS_SIGN_ID: the microcode revision in bits 63:32 */
+	struct soft_mtrr mtrr;
 
 	uint8_t cpl;       /* current privilege level (CS.DPL, SS.DPL) */
 	uint8_t code_bits; /* 16, 32 or 64: decode mode from CS.L/CS.D and EFER.LMA */

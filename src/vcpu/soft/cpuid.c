@@ -21,9 +21,9 @@
 
 #define CPUID_1_ECX_XSAVE (1u << 26)
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
-/* CPUID.1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
+/* CPUID.1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
 #define L1_EDX ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | \
-		(1u << 8) | (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | \
+		(1u << 8) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 17) | \
 		(1u << 19) | (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26))
 /*
  * CPUID.1 ECX: SSE3 SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT XSAVE, hypervisor

@@ -118,6 +118,9 @@ static const struct insn_entry integer_insns[] = {
     E(NOP, exec_nop),
     E(ENDBR32, exec_nop),
     E(ENDBR64, exec_nop),
+    /* shadow stacks are not implemented (CR4.CET stays 0): RDSSP is then a NOP (SDM) */
+    E(RDSSPD, exec_nop),
+    E(RDSSPQ, exec_nop),
     E(PREFETCHT0, exec_nop),
     E(PREFETCHT1, exec_nop),
     E(PREFETCHT2, exec_nop),

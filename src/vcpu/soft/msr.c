@@ -9,6 +9,10 @@
  * "Microcode Update Facilities"). No update is ever loaded here, so the
  * guest's writes are accepted and change nothing; the VMM may set the
  * revision with KVM_SET_MSRS. Both as KVM (MSR_IA32_UCODE_REV).
+ *
+ * IA32_PLATFORM_ID (0x17): read-only, the processor flag that selects a
+ * microcode update (Xen and Linux read it with the revision). KVM reads 0
+ * and refuses writes; so does this.
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
@@ -16,6 +20,7 @@
 
 enum {
 	MSR_TSC = 0x10,
+	MSR_PLATFORM_ID = 0x17,
 	MSR_APIC_BASE = 0x1b,
 	MSR_BIOS_SIGN_ID = 0x8b,
 	MSR_SYSENTER_CS = 0x174,
@@ -45,6 +50,8 @@ static int msr_read_elsewhere(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 {
 	int rc = cpu->lapic ? irqchip_msr_read(cpu, index, v) : 1;
 
+	if (rc == 1)
+		rc = mtrr_msr_read(&cpu->mtrr, index, v);
 	return rc == 1 ? pvclock_msr_read(cpu, index, v) : rc;
 }
 
@@ -63,6 +70,9 @@ int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 		break;
 	case MSR_BIOS_SIGN_ID:
 		*v = cpu->ucode_rev;
+		break;
+	case MSR_PLATFORM_ID:
+		*v = 0;
 		break;
 	case MSR_SYSENTER_CS:
 		*v = cpu->sysenter_cs;
@@ -146,6 +156,8 @@ int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host)
 {
 	int rc = cpu->lapic ? irqchip_msr_write(cpu, index, v, host) : 1;
 
+	if (rc == 1)
+		rc = mtrr_msr_write(&cpu->mtrr, index, v, SOFT_MAXPHYADDR);
 	if (rc == 1)
 		rc = pvclock_msr_write(cpu, index, v);
 	if (rc != 1)
