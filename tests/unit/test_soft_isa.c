@@ -37,21 +37,12 @@ static void teardown(void)
 
 static void set_regs(uint64_t rip, uint64_t rflags)
 {
-	struct kvm_regs r;
-
-	memset(&r, 0, sizeof(r));
-	r.rip = rip;
-	r.rflags = rflags;
-	r.rsp = G_STACK - 0x100;
-	soft_cpu_set_regs(g.cpu, &r);
+	guest_start(&g, rip, rflags);
 }
 
 static struct kvm_regs regs(void)
 {
-	struct kvm_regs r;
-
-	soft_cpu_get_regs(g.cpu, &r);
-	return r;
+	return guest_regs(&g);
 }
 
 /* Run code placed at G_CODE from a clean register file until HLT. */
@@ -67,12 +58,12 @@ static struct kvm_regs run_code(const uint8_t *code, size_t len)
 START_TEST(test_smc_same_page)
 {
 	static const uint8_t code[] = {
-		0xb9, 0x02, 0x00, 0x00, 0x00,             /* 0: mov ecx, 2 */
-		0xb0, 0x11,                               /* 5: mov al, 0x11 (patched) */
-		0xc6, 0x05, 0xf8, 0xff, 0xff, 0xff, 0x42, /* 7: mov byte [rip-8], 0x42 */
-		0xff, 0xc9,                               /* 14: dec ecx */
-		0x75, 0xf3,                               /* 16: jnz 5 */
-		0xf4,                                     /* 18: hlt */
+	    0xb9, 0x02, 0x00, 0x00, 0x00,	      /* 0: mov ecx, 2 */
+	    0xb0, 0x11,				      /* 5: mov al, 0x11 (patched) */
+	    0xc6, 0x05, 0xf8, 0xff, 0xff, 0xff, 0x42, /* 7: mov byte [rip-8], 0x42 */
+	    0xff, 0xc9,				      /* 14: dec ecx */
+	    0x75, 0xf3,				      /* 16: jnz 5 */
+	    0xf4,				      /* 18: hlt */
 	};
 	struct kvm_regs r = run_code(code, sizeof(code));
 
@@ -86,26 +77,26 @@ START_TEST(test_smc_other_page_rep_stos)
 {
 	/* the loop overwrites a routine in another page with rep stosb, then calls it */
 	static const uint8_t code[] = {
-		0xe8, 0xfb, 0x0f, 0x00, 0x00,             /* 0: call 0x1000 (routine) */
-		0x48, 0x89, 0xc3,                         /* 5: mov rbx, rax */
-		0x48, 0xbf, 0x00, 0x10, 0x10, 0, 0, 0, 0, 0, /* 8: mov rdi, G_CODE+0x1000 */
-		0xb0, 0x90,                               /* 18: mov al, 0x90 (nop) */
-		0xb9, 0x05, 0x00, 0x00, 0x00,             /* 20: mov ecx, 5 */
-		0xf3, 0xaa,                               /* 25: rep stosb */
-		0xe8, 0xe1, 0x0f, 0x00, 0x00,             /* 27: call 0x1000 */
-		0xf4,                                     /* 32: hlt */
+	    0xe8, 0xfb, 0x0f, 0x00, 0x00,		 /* 0: call 0x1000 (routine) */
+	    0x48, 0x89, 0xc3,				 /* 5: mov rbx, rax */
+	    0x48, 0xbf, 0x00, 0x10, 0x10, 0, 0, 0, 0, 0, /* 8: mov rdi, G_CODE+0x1000 */
+	    0xb0, 0x90,					 /* 18: mov al, 0x90 (nop) */
+	    0xb9, 0x05, 0x00, 0x00, 0x00,		 /* 20: mov ecx, 5 */
+	    0xf3, 0xaa,					 /* 25: rep stosb */
+	    0xe8, 0xe1, 0x0f, 0x00, 0x00,		 /* 27: call 0x1000 */
+	    0xf4,					 /* 32: hlt */
 	};
 	static const uint8_t routine[] = {
-		0xb8, 0x07, 0x00, 0x00, 0x00, /* mov eax, 7 (5 bytes, becomes nops) */
-		0xff, 0xc0,                   /* inc eax */
-		0xc3,                         /* ret */
+	    0xb8, 0x07, 0x00, 0x00, 0x00, /* mov eax, 7 (5 bytes, becomes nops) */
+	    0xff, 0xc0,			  /* inc eax */
+	    0xc3,			  /* ret */
 	};
 	struct kvm_regs r;
 
 	memcpy(g.ram + G_CODE + 0x1000, routine, sizeof(routine));
 	r = run_code(code, sizeof(code));
-	ck_assert_uint_eq(r.rbx, 8);     /* first call: 7 + 1 */
-	ck_assert_uint_eq(r.rax, 0x91);  /* second call: nops, then inc of 0x90 */
+	ck_assert_uint_eq(r.rbx, 8);	/* first call: 7 + 1 */
+	ck_assert_uint_eq(r.rax, 0x91); /* second call: nops, then inc of 0x90 */
 }
 END_TEST
 
@@ -113,22 +104,22 @@ END_TEST
 START_TEST(test_rep_strings_both_directions)
 {
 	static const uint8_t code[] = {
-		0x48, 0xbe, 0x00, 0x00, 0x20, 0, 0, 0, 0, 0, /* mov rsi, G_DATA */
-		0x48, 0xbf, 0x00, 0x01, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x100 */
-		0xb9, 0x64, 0x00, 0x00, 0x00,                /* mov ecx, 100 */
-		0xfc,                                        /* cld */
-		0xf3, 0xa4,                                  /* rep movsb */
-		0x48, 0xbf, 0x0c, 0x02, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x20c */
-		0xb9, 0x04, 0x00, 0x00, 0x00,                /* mov ecx, 4 */
-		0xb8, 0xef, 0xbe, 0xad, 0xde,                /* mov eax, 0xdeadbeef */
-		0xfd,                                        /* std */
-		0xf3, 0xab,                                  /* rep stosd */
-		0x48, 0xbe, 0x00, 0x03, 0x20, 0, 0, 0, 0, 0, /* mov rsi, G_DATA+0x300 */
-		0x48, 0xbf, 0x01, 0x03, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x301 */
-		0xb9, 0x08, 0x00, 0x00, 0x00,                /* mov ecx, 8 */
-		0xfc,                                        /* cld */
-		0xf3, 0xa4,                                  /* rep movsb (overlapping) */
-		0xf4,                                        /* hlt */
+	    0x48, 0xbe, 0x00, 0x00, 0x20, 0, 0, 0, 0, 0, /* mov rsi, G_DATA */
+	    0x48, 0xbf, 0x00, 0x01, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x100 */
+	    0xb9, 0x64, 0x00, 0x00, 0x00,		 /* mov ecx, 100 */
+	    0xfc,					 /* cld */
+	    0xf3, 0xa4,					 /* rep movsb */
+	    0x48, 0xbf, 0x0c, 0x02, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x20c */
+	    0xb9, 0x04, 0x00, 0x00, 0x00,		 /* mov ecx, 4 */
+	    0xb8, 0xef, 0xbe, 0xad, 0xde,		 /* mov eax, 0xdeadbeef */
+	    0xfd,					 /* std */
+	    0xf3, 0xab,					 /* rep stosd */
+	    0x48, 0xbe, 0x00, 0x03, 0x20, 0, 0, 0, 0, 0, /* mov rsi, G_DATA+0x300 */
+	    0x48, 0xbf, 0x01, 0x03, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x301 */
+	    0xb9, 0x08, 0x00, 0x00, 0x00,		 /* mov ecx, 8 */
+	    0xfc,					 /* cld */
+	    0xf3, 0xa4,					 /* rep movsb (overlapping) */
+	    0xf4,					 /* hlt */
 	};
 	struct kvm_regs r;
 	unsigned i;
@@ -170,11 +161,14 @@ START_TEST(test_lock_is_atomic_against_host)
 {
 	/* guest: LOCK_N times lock inc dword [G_DATA], while a host thread adds too */
 	static const uint8_t code[] = {
-		0xb9, LOCK_N & 0xff, (LOCK_N >> 8) & 0xff, LOCK_N >> 16, 0x00, /* mov ecx, N */
-		0xf0, 0xff, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock inc dword [G_DATA] */
-		0xff, 0xc9,                                     /* dec ecx */
-		0x75, 0xf4,                                     /* jnz */
-		0xf4,
+	    0xb9,	  LOCK_N & 0xff, (LOCK_N >> 8) & 0xff,
+	    LOCK_N >> 16, 0x00, /* mov ecx, N */
+	    0xf0,	  0xff,		 0x04,
+	    0x25,	  0x00,		 0x00,
+	    0x20,	  0x00, /* lock inc dword [G_DATA] */
+	    0xff,	  0xc9, /* dec ecx */
+	    0x75,	  0xf4, /* jnz */
+	    0xf4,
 	};
 	pthread_t t;
 	uint32_t *w = (uint32_t *)(g.ram + G_DATA);
@@ -190,14 +184,14 @@ END_TEST
 START_TEST(test_lock_cmpxchg)
 {
 	static const uint8_t code[] = {
-		0xb8, 0x05, 0x00, 0x00, 0x00,                   /* mov eax, 5 */
-		0xbb, 0x09, 0x00, 0x00, 0x00,                   /* mov ebx, 9 */
-		0xf0, 0x0f, 0xb1, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock cmpxchg [G_DATA], ebx */
-		0x0f, 0x94, 0xc1,                               /* sete cl */
-		0xbb, 0x0b, 0x00, 0x00, 0x00,                   /* mov ebx, 11 */
-		0xf0, 0x0f, 0xb1, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock cmpxchg again: fails */
-		0x0f, 0x94, 0xc2,                               /* sete dl */
-		0xf4,
+	    0xb8, 0x05, 0x00, 0x00, 0x00,			  /* mov eax, 5 */
+	    0xbb, 0x09, 0x00, 0x00, 0x00,			  /* mov ebx, 9 */
+	    0xf0, 0x0f, 0xb1, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock cmpxchg [G_DATA], ebx */
+	    0x0f, 0x94, 0xc1,					  /* sete cl */
+	    0xbb, 0x0b, 0x00, 0x00, 0x00,			  /* mov ebx, 11 */
+	    0xf0, 0x0f, 0xb1, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock cmpxchg again: fails */
+	    0x0f, 0x94, 0xc2,					  /* sete dl */
+	    0xf4,
 	};
 	uint32_t v = 5;
 	struct kvm_regs r;
@@ -214,7 +208,7 @@ END_TEST
 
 START_TEST(test_lock_on_register_is_ud)
 {
-	static const uint8_t code[] = { 0xf0, 0x01, 0xd8, 0xf4 }; /* lock add eax, ebx */
+	static const uint8_t code[] = {0xf0, 0x01, 0xd8, 0xf4}; /* lock add eax, ebx */
 	struct kvm_regs r = run_code(code, sizeof(code));
 
 	ck_assert_int_eq(guest_exception(&g, r.rip), X_UD);
@@ -222,7 +216,8 @@ START_TEST(test_lock_on_register_is_ud)
 END_TEST
 
 /* ---- instructions across a page boundary ---- */
-/* Map virtual 0x400000.. with 4 KiB pages: 0x400000->0x250000, 0x401000->0x260000, 0x402000 absent. */
+/* Map virtual 0x400000.. with 4 KiB pages: 0x400000->0x250000, 0x401000->0x260000, 0x402000 absent.
+ */
 static void map_split_pages(void)
 {
 	put64(g.ram + 0x3010, 0x7000 | 3); /* PD[2] -> page table at 0x7000 */
@@ -233,7 +228,7 @@ static void map_split_pages(void)
 
 START_TEST(test_page_crossing_instruction)
 {
-	static const uint8_t mov[] = { 0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8 }; /* mov rax, imm64 */
+	static const uint8_t mov[] = {0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}; /* mov rax, imm64 */
 	struct kvm_regs r;
 
 	map_split_pages();
@@ -256,7 +251,7 @@ END_TEST
 
 START_TEST(test_page_crossing_into_unmapped_page_faults)
 {
-	static const uint8_t mov[] = { 0x48, 0xb8, 1, 2 }; /* mov rax, imm64: cut at the page end */
+	static const uint8_t mov[] = {0x48, 0xb8, 1, 2}; /* mov rax, imm64: cut at the page end */
 	struct kvm_sregs s;
 	struct kvm_regs r;
 
@@ -294,7 +289,7 @@ static unsigned count_in_file(int fd, const char *needle)
 START_TEST(test_unknown_opcode_ud_logged_once)
 {
 	/* vaddps xmm0, xmm1, xmm1: AVX, which the soft CPU does not implement */
-	static const uint8_t code[] = { 0xc5, 0xf0, 0x58, 0xc1, 0xf4 };
+	static const uint8_t code[] = {0xc5, 0xf0, 0x58, 0xc1, 0xf4};
 	char path[] = "/tmp/soft_isa_udXXXXXX";
 	int fd = mkstemp(path), saved = dup(2), i;
 	struct kvm_regs r;
@@ -329,16 +324,16 @@ static void set_debug(uint32_t control, uint64_t bp0, uint64_t dr7)
 }
 
 static const uint8_t dbg_code[] = {
-	0xb8, 0x01, 0x00, 0x00, 0x00, /* 0: mov eax, 1 */
-	0xff, 0xc0,                   /* 5: inc eax */
-	0xff, 0xc0,                   /* 7: inc eax */
-	0xcc,                         /* 9: int3 */
-	0xf4,                         /* 10: hlt */
+    0xb8, 0x01, 0x00, 0x00, 0x00, /* 0: mov eax, 1 */
+    0xff, 0xc0,			  /* 5: inc eax */
+    0xff, 0xc0,			  /* 7: inc eax */
+    0xcc,			  /* 9: int3 */
+    0xf4,			  /* 10: hlt */
 };
 
 START_TEST(test_single_step)
 {
-	static const uint64_t pcs[] = { 5, 7, 9 };
+	static const uint64_t pcs[] = {5, 7, 9};
 	unsigned i;
 
 	guest_code(&g, G_CODE, dbg_code, sizeof(dbg_code));
@@ -397,7 +392,7 @@ END_TEST
 START_TEST(test_guest_tf_raises_db)
 {
 	/* TF=1: a #DB trap after the first instruction (stub 1, return rip = next) */
-	static const uint8_t code[] = { 0xff, 0xc0, 0xff, 0xc0, 0xf4 };
+	static const uint8_t code[] = {0xff, 0xc0, 0xff, 0xc0, 0xf4};
 	struct kvm_regs r;
 	uint64_t frame_rip;
 
@@ -415,7 +410,7 @@ END_TEST
 /* ---- interrupts ---- */
 START_TEST(test_interrupt_injection)
 {
-	static const uint8_t code[] = { 0xff, 0xc0, 0xeb, 0xfc }; /* 1: inc eax; jmp 1 */
+	static const uint8_t code[] = {0xff, 0xc0, 0xeb, 0xfc}; /* 1: inc eax; jmp 1 */
 	struct kvm_regs r;
 
 	guest_code(&g, G_CODE, code, sizeof(code));
@@ -430,7 +425,7 @@ END_TEST
 
 START_TEST(test_interrupt_into_broken_idt_is_shutdown)
 {
-	static const uint8_t code[] = { 0xeb, 0xfe }; /* jmp $ */
+	static const uint8_t code[] = {0xeb, 0xfe}; /* jmp $ */
 	struct kvm_sregs s;
 
 	guest_code(&g, G_CODE, code, sizeof(code));
@@ -446,7 +441,7 @@ END_TEST
 
 START_TEST(test_interrupt_window_after_sti_shadow)
 {
-	static const uint8_t code[] = { 0xfb, 0x90, 0x90, 0xf4 }; /* sti; nop; nop; hlt */
+	static const uint8_t code[] = {0xfb, 0x90, 0x90, 0xf4}; /* sti; nop; nop; hlt */
 
 	guest_code(&g, G_CODE, code, sizeof(code));
 	set_regs(G_CODE, 2);
@@ -483,7 +478,7 @@ static void *kicker(void *p)
 
 START_TEST(test_kick_interrupts_endless_loop)
 {
-	static const uint8_t code[] = { 0xeb, 0xfe }; /* jmp $ */
+	static const uint8_t code[] = {0xeb, 0xfe}; /* jmp $ */
 	struct sigaction sa;
 	pthread_t self = pthread_self(), t;
 
@@ -511,10 +506,10 @@ END_TEST
 START_TEST(test_popcnt16_and_lock_neg_match_host)
 {
 	static const uint8_t code[] = {
-		0x66, 0xf3, 0x0f, 0xb8, 0xc3,             /* popcnt ax, bx */
-		0xf0, 0xf6, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock neg byte [G_DATA] */
-		0x9c, 0x59,                               /* pushf; pop rcx */
-		0xf4,
+	    0x66, 0xf3, 0x0f, 0xb8, 0xc3,		    /* popcnt ax, bx */
+	    0xf0, 0xf6, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* lock neg byte [G_DATA] */
+	    0x9c, 0x59,					    /* pushf; pop rcx */
+	    0xf4,
 	};
 	uint64_t seed = 88172645463325252ULL;
 	unsigned i;
@@ -562,7 +557,7 @@ START_TEST(test_random_code_never_hurts_host)
 {
 	static uint8_t low[0x8000];
 	uint64_t seed = 0x243f6a8885a308d3ULL;
-	struct itimerval tv = { { 0, 500 }, { 0, 500 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct itimerval tv = {{0, 500}, {0, 500}}, off = {{0, 0}, {0, 0}};
 	struct sigaction sa;
 	struct kvm_sregs s0;
 	unsigned blob, i;

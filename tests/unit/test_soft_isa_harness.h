@@ -125,19 +125,19 @@ static inline void guest_mode16(struct guest *g)
 	unsigned v;
 
 	for (v = 0; v < G_VECTORS; v++) {
-		uint16_t ent[2] = { (uint16_t)(v * 16), G_STUBS >> 4 };
+		uint16_t ent[2] = {(uint16_t)(v * 16), G_STUBS >> 4};
 
 		memcpy(g->ram + v * 4, ent, 4);
 	}
 	soft_cpu_get_sregs(g->cpu, &s);
-	s.cs = (struct kvm_segment){ .base = 0x10000, .limit = 0xffff, .selector = 0x1000,
-				     .type = 11, .present = 1, .s = 1 };
-	s.ds = (struct kvm_segment){ .base = 0x20000, .limit = 0xffff, .selector = 0x2000,
-				     .type = 3, .present = 1, .s = 1 };
+	s.cs = (struct kvm_segment){
+	    .base = 0x10000, .limit = 0xffff, .selector = 0x1000, .type = 11, .present = 1, .s = 1};
+	s.ds = (struct kvm_segment){
+	    .base = 0x20000, .limit = 0xffff, .selector = 0x2000, .type = 3, .present = 1, .s = 1};
 	s.es = s.ds;
-	s.fs = s.gs = (struct kvm_segment){ .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
-	s.ss = (struct kvm_segment){ .base = 0x30000, .limit = 0xffff, .selector = 0x3000,
-				     .type = 3, .present = 1, .s = 1 };
+	s.fs = s.gs = (struct kvm_segment){.limit = 0xffff, .type = 3, .present = 1, .s = 1};
+	s.ss = (struct kvm_segment){
+	    .base = 0x30000, .limit = 0xffff, .selector = 0x3000, .type = 3, .present = 1, .s = 1};
 	s.idt.base = 0;
 	s.idt.limit = 0x3ff;
 	s.cr0 = 0x10;
@@ -153,6 +153,26 @@ static inline void guest_fini(struct guest *g)
 	soft_vm_destroy(g->vm);
 	munmap(g->run, 3 * 4096);
 	munmap(g->ram, G_RAM_SIZE);
+}
+
+/* A clean register file: rip, rflags, the stack below G_STACK. */
+static inline void guest_start(struct guest *g, uint64_t rip, uint64_t rflags)
+{
+	struct kvm_regs r;
+
+	memset(&r, 0, sizeof(r));
+	r.rip = rip;
+	r.rflags = rflags;
+	r.rsp = G_STACK - 0x100;
+	soft_cpu_set_regs(g->cpu, &r);
+}
+
+static inline struct kvm_regs guest_regs(struct guest *g)
+{
+	struct kvm_regs r;
+
+	soft_cpu_get_regs(g->cpu, &r);
+	return r;
 }
 
 /* Put code at gpa and forget what was decoded before (the host wrote it). */

@@ -35,22 +35,13 @@ static void teardown(void)
 
 static void start(uint64_t rip, uint64_t rflags)
 {
-	struct kvm_regs r;
-
-	memset(&r, 0, sizeof(r));
-	r.rip = rip;
-	r.rflags = rflags;
-	r.rsp = G_STACK - 0x100;
-	soft_cpu_set_regs(g.cpu, &r);
+	guest_start(&g, rip, rflags);
 }
 
 static struct kvm_regs run_to_hlt(void)
 {
-	struct kvm_regs r;
-
 	ck_assert_int_eq(guest_run(&g, 16), KVM_EXIT_HLT);
-	soft_cpu_get_regs(g.cpu, &r);
-	return r;
+	return guest_regs(&g);
 }
 
 /* The BDA says 640 KiB, the memory map's first RAM ends there, and nothing in [640K, 1M) is RAM. */
