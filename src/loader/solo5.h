@@ -19,6 +19,7 @@
 
 struct guest_mem;
 struct boot_state;
+struct elf_image;
 
 /*
  * Parse the notes of an ELF file held in memory (bytes in, result out:
@@ -52,6 +53,14 @@ const char *solo5_mft_type_name(uint32_t type);
  */
 int solo5_hvt_load(const struct guest_mem *mem, int fd, const struct solo5_image *img,
 		   const char *cmdline, struct boot_state *boot, char *err, size_t err_len);
+
+/*
+ * Part of solo5_hvt_load(): boot->readonly gets the segments of elf without
+ * PF_W, page-rounded up at their ends, sorted, adjacent ones joined. -1 with
+ * err for a segment not starting on a page, W+X, or too many ranges.
+ */
+int solo5_hvt_readonly(const struct elf_image *elf, struct boot_state *boot, char *err,
+		       size_t err_len);
 
 /* Write cpu_cycle_freq into the boot info (once the vCPU exists). 0 or -1. */
 int solo5_hvt_set_tsc_hz(const struct guest_mem *mem, uint64_t hz);

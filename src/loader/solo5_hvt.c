@@ -146,8 +146,8 @@ static int add_readonly(struct boot_state *boot, uint64_t lo, uint64_t hi, char 
  * solo5-hvt, a segment must start on a page, so no page is shared by a
  * read-only and a writable segment (elf_load() refuses overlaps).
  */
-static int collect_readonly(const struct elf_image *elf, struct boot_state *boot, char *err,
-			    size_t err_len)
+int solo5_hvt_readonly(const struct elf_image *elf, struct boot_state *boot, char *err,
+		       size_t err_len)
 {
 	for (unsigned i = 0; i < elf->nr_segments; i++) {
 		const struct elf_segment *s = &elf->seg[i];
@@ -213,7 +213,7 @@ int solo5_hvt_load(const struct guest_mem *mem, int fd, const struct solo5_image
 		    err, err_len, "image ends at 0x%llx, above the %llu MiB Solo5 sees (see -m)",
 		    (unsigned long long)elf.hi, (unsigned long long)(mem_size >> 20));
 	memset(boot, 0, sizeof(*boot));
-	if (collect_readonly(&elf, boot, err, err_len))
+	if (solo5_hvt_readonly(&elf, boot, err, err_len))
 		return -1;
 	if (write_gdt(mem) || write_page_tables(mem, mem_size))
 		return loader_fail(err, err_len, "guest RAM too small for hvt's page tables");
