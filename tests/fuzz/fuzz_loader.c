@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the kernel loader (src/loader: ELF, PVH note, the
- * bzImage setup header, the Multiboot v1 header and a.out kludge, boot
- * state, start_info / boot_params / Multiboot info, GDT and page tables)
+ * bzImage setup header, the Multiboot v1 header and a.out kludge, the
+ * Multiboot2 header tags, boot state, start_info / boot_params /
+ * Multiboot v1 and v2 information, GDT and page tables)
  * on a fuzzed file, written to a memfd and opened through /proc/self/fd as
  * the CLI opens a path, with one small module (the initrd).
  *
@@ -26,7 +27,8 @@
 
 static void check_accepted(const struct boot_state *b)
 {
-	uint64_t reserved = b->mode == BOOT_MODE_MULTIBOOT ? BOOT_MB_AREA_END : BOOT_AREA_END;
+	bool mb = b->mode == BOOT_MODE_MULTIBOOT || b->mode == BOOT_MODE_MULTIBOOT2;
+	uint64_t reserved = mb ? BOOT_MB_AREA_END : BOOT_AREA_END;
 
 	if (b->kernel_lo >= b->kernel_hi || b->kernel_hi > RAM_SIZE || b->kernel_lo < reserved ||
 	    (b->kernel_lo < BOOT_ACPI_END && b->kernel_hi > BOOT_ACPI_GPA) ||

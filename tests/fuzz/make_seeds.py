@@ -361,3 +361,30 @@ for n in (0, 1, 8):
     write("acpi", "vm-%d-virtio" % n, bytes([4]) + struct.pack("<hH", 0, 0) + acpi_machine(n))
 write("acpi", "too-small", bytes([0]) + struct.pack("<hH", 0, 200) + acpi_machine(2))
 write("acpi", "below-4g", bytes([8]) + struct.pack("<hHH", 0, 0x8000, 0x100) + acpi_machine(3))
+
+
+# --- solo5_hvt: op stream of tests/fuzz/fuzz_solo5_hvt.c ----------------------
+def hvt_ram(gpa, data):
+    return bytes([0]) + struct.pack("<IB", gpa, len(data)) + data
+
+
+def hvt_block(nr_op, handle, offset16, data_gpa, len8, arg_gpa):
+    return bytes([nr_op, handle]) + struct.pack("<HIHIB", offset16, data_gpa, len8, arg_gpa, 0)
+
+
+def hvt_call(which, gpa, arg):  # which: PUTS POLL WALLTIME NET_WRITE NET_READ HALT
+    return bytes([4 | which << 3]) + struct.pack("<I", gpa) + arg.ljust(32, b"\0")
+
+
+PATTERN = bytes((i * 13 + 1) & 0xff for i in range(255))
+write("solo5_hvt", "block-write-read",
+      hvt_ram(0x10000, PATTERN) + hvt_ram(0x100ff, PATTERN) + hvt_ram(0x101fe, PATTERN) +
+      hvt_block(2, 1, 2, 0x10000, 64, 0x1000) + hvt_block(3, 1, 2, 0x12000, 64, 0x1000) +
+      hvt_block(3, 2, 0, 0x40000000 | 0x100, 512, 0x1000) +
+      hvt_call(2, 0x2000, b"") + hvt_call(1, 0x2000, struct.pack("<Q", 1000)) +
+      hvt_call(0, 0x3000, struct.pack("<QQ", 0x10000, 16)) +
+      hvt_call(5, 0x3000, struct.pack("<QiI", 0, 3, 0)))
+write("solo5_hvt", "read-into-readonly", hvt_block(3, 1, 0, 0x8000, 64, 0x1000))
+write("solo5_hvt", "write-readonly-disk", hvt_ram(0x10000, PATTERN) +
+      hvt_block(2, 2, 0, 0x10000, 512, 0x1000))
+write("solo5_hvt", "readonly-segment-store", bytes([5]) + struct.pack("<IHB", 0x90, 0x10, 2))
