@@ -178,6 +178,22 @@ START_TEST(platform_id_reads_zero)
 }
 END_TEST
 
+/* SDM vol. 3 16.3.1: MCG_CAP read-only, 0 banks and no MCG_CTL_P (KVM's mcg_cap 0) */
+START_TEST(machine_check_globals_without_banks)
+{
+	uint64_t v = ~0ULL;
+
+	ck_assert_int_eq(msr_op(0x179, false, &v), -1);
+	ck_assert_uint_eq(v, 0);
+	msr_gp(0x179, 0);		     /* MCG_CAP is read-only */
+	msr_ok(0x17a, 0);		     /* MCG_STATUS */
+	msr_ok(0x17a, 4);		     /* MCIP */
+	ck_assert_int_eq(msr_op(0x17b, false, &v), X_GP); /* no MCG_CTL_P */
+	msr_gp(0x17b, ~0ULL);
+	ck_assert_int_eq(msr_op(0x400, false, &v), X_GP); /* no bank 0 */
+}
+END_TEST
+
 static Suite *platform_suite(void)
 {
 	Suite *s = suite_create("soft_platform");
@@ -189,6 +205,7 @@ static Suite *platform_suite(void)
 	tcase_add_test(tc, rdssp_without_cet_is_nop);
 	tcase_add_test(tc, mtrr_registers);
 	tcase_add_test(tc, platform_id_reads_zero);
+	tcase_add_test(tc, machine_check_globals_without_banks);
 	suite_add_tcase(s, tc);
 	return s;
 }

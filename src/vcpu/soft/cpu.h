@@ -144,6 +144,7 @@ struct soft_cpu {
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, misc_enable, tsc_offset, tsc_aux;
 	uint64_t ucode_rev; /* IA32_BIOS_SIGN_ID: the microcode revision in bits 63:32 */
+	uint64_t mcg_status; /* IA32_MCG_STATUS (no banks: MCG_CAP reads 0) */
 	struct soft_mtrr mtrr;
 
 	uint8_t cpl;       /* current privilege level (CS.DPL, SS.DPL) */

@@ -13,6 +13,13 @@
  * IA32_PLATFORM_ID (0x17): read-only, the processor flag that selects a
  * microcode update (Xen and Linux read it with the revision). KVM reads 0
  * and refuses writes; so does this.
+ *
+ * Machine check (SDM vol. 3 ch. 16): IA32_MCG_CAP (0x179) reads 0 — no
+ * error-reporting banks, no IA32_MCG_CTL — and is read-only; IA32_MCG_STATUS
+ * (0x17a) holds what is written; IA32_MCG_CTL (0x17b) raises #GP as its
+ * MCG_CAP.MCG_CTL_P bit is clear. As KVM with a vCPU whose MCG_CAP is 0
+ * (it answers these MSRs whatever CPUID says: Xen reads MCG_CAP for its
+ * dom0's XEN_MC_physcpuinfo on a CPU without MCE/MCA in CPUID).
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
@@ -26,6 +33,8 @@ enum {
 	MSR_SYSENTER_CS = 0x174,
 	MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176,
+	MSR_MCG_CAP = 0x179,
+	MSR_MCG_STATUS = 0x17a,
 	MSR_MISC_ENABLE = 0x1a0,
 	MSR_PAT = 0x277,
 	MSR_EFER = 0xc0000080,
@@ -72,7 +81,11 @@ int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 		*v = cpu->ucode_rev;
 		break;
 	case MSR_PLATFORM_ID:
+	case MSR_MCG_CAP:
 		*v = 0;
+		break;
+	case MSR_MCG_STATUS:
+		*v = cpu->mcg_status;
 		break;
 	case MSR_SYSENTER_CS:
 		*v = cpu->sysenter_cs;
@@ -176,6 +189,9 @@ int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host)
 	case MSR_BIOS_SIGN_ID:
 		if (host)
 			cpu->ucode_rev = v;
+		break;
+	case MSR_MCG_STATUS:
+		cpu->mcg_status = v;
 		break;
 	case MSR_SYSENTER_CS:
 		cpu->sysenter_cs = v & 0xffff;
