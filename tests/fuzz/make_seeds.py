@@ -388,3 +388,25 @@ write("solo5_hvt", "read-into-readonly", hvt_block(3, 1, 0, 0x8000, 64, 0x1000))
 write("solo5_hvt", "write-readonly-disk", hvt_ram(0x10000, PATTERN) +
       hvt_block(2, 2, 0, 0x10000, 512, 0x1000))
 write("solo5_hvt", "readonly-segment-store", bytes([5]) + struct.pack("<IHB", 0x90, 0x10, 2))
+
+
+# --- lapic: records of tests/fuzz/fuzz_lapic.c --------------------------------
+def lapic(op, off=0, val=0, extra=b""):
+    return struct.pack("<BHI", op, off, val) + extra
+
+
+def lapic_w(off, val):
+    return lapic(0 | 2 << 3, off, val)
+
+
+# Software-enable, a one-shot timer to vector 0x40 (divide by 1), time passes,
+# INTA, EOI; a level message and its EOI; TPR masking; x2APIC mode on.
+write("lapic", "timer-inta-eoi",
+      lapic_w(0xf0, 0x1ff) + lapic_w(0x3e0, 0xb) + lapic_w(0x320, 0x40) + lapic_w(0x380, 1000) +
+      lapic(5, 0, 2000) + lapic(4) + lapic(4 | 0x80) +
+      lapic(3, 0, 0x51 | 1 << 11) + lapic(4) + lapic(4 | 0x80) +
+      lapic_w(0x80, 0x60) + lapic(3, 0, 0x55) + lapic(4) + lapic(6, 0, 0) + lapic(4) +
+      lapic_w(0x320, 0x20041) + lapic_w(0x380, 500) + lapic(5, 0, 0x4000) + lapic(4) +
+      lapic(2, 0, 0, bytes([0]) + struct.pack("<Q", 0xfee00000 | 1 << 11 | 1 << 10 | 1 << 8)) +
+      lapic(2 | 0x80, 0, 0, bytes([0x08]) + struct.pack("<Q", 0x30)) +
+      lapic(7, 0, 0, struct.pack("<H", 0x100) + bytes(64)))
