@@ -10,8 +10,9 @@
  * Oracles besides ASan/UBSan: a refusal is one line (no newline, not
  * empty) that names a file, as the CLI prints it; an accepted kernel
  * starts inside what was loaded, with its segments inside guest RAM and
- * clear of what the VMM reserves for that protocol (the boot area, the
- * ACPI tables); the module lies in RAM clear of the kernel.
+ * above what the VMM reserves for that protocol (the boot area); accepted
+ * or refused, no byte of the ACPI table area changed (it is filled before
+ * each load); the module lies in RAM clear of the kernel.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +31,24 @@ static void check_accepted(const struct boot_state *b)
 	bool mb = b->mode == BOOT_MODE_MULTIBOOT || b->mode == BOOT_MODE_MULTIBOOT2;
 	uint64_t reserved = mb ? BOOT_MB_AREA_END : BOOT_AREA_END;
 
+	/* (The ACPI area may lie between two segments: acpi_untouched() checks it.) */
 	if (b->kernel_lo >= b->kernel_hi || b->kernel_hi > RAM_SIZE || b->kernel_lo < reserved ||
-	    (b->kernel_lo < BOOT_ACPI_END && b->kernel_hi > BOOT_ACPI_GPA) ||
 	    b->rip < b->kernel_lo || b->rip >= b->kernel_hi)
 		abort();
 	/* The module: all of it, in RAM, page aligned, above the kernel. */
 	if (b->initrd_size != sizeof(MODULE_BYTES) || (b->initrd_gpa & 0xfff) ||
 	    b->initrd_gpa < b->kernel_hi || b->initrd_gpa + b->initrd_size > RAM_SIZE)
 		abort();
+}
+
+/* Filled before each load: no protocol may write where the VMM's ACPI tables go. */
+#define ACPI_FILL 0x5c
+
+static void acpi_untouched(const uint8_t *ram)
+{
+	for (uint64_t a = BOOT_ACPI_GPA; a < BOOT_ACPI_END; a++)
+		if (ram[a] != ACPI_FILL)
+			abort();
 }
 
 static void check_refused(const char *err, const char *err_path)
@@ -79,9 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (guest_mem_add_region(&mem, 0, RAM_SIZE, ram))
 		abort();
+	memset(ram + BOOT_ACPI_GPA, ACPI_FILL, BOOT_ACPI_SIZE);
 	if (loader_load(&mem, &args, &boot, &err_path, err, sizeof(err)) == 0)
 		check_accepted(&boot);
 	else
 		check_refused(err, err_path);
+	acpi_untouched(ram);
 	return 0;
 }
