@@ -437,6 +437,16 @@ START_TEST(x2apic_msrs)
 	ck_assert_int_eq(msr_wr(0x808, 0x20), 0);
 	ck_assert_uint_eq(lapic_cr8(&l), 2);
 	ck_assert_int_eq(msr_wr(0x80f, 0x1ff), 0);
+	/* LINT0 as Linux's disconnect_bsp_APIC() writes it: ExtINT with the
+	 * read-only delivery status and remote IRR bits set (ignored) */
+	ck_assert_int_eq(msr_wr(0x835, 0x5700), 0);
+	ck_assert_int_eq(msr_rd(0x835, &v), 0);
+	ck_assert_uint_eq(v, 0x700);
+	ck_assert_int_eq(msr_wr(0x835, 0x20700), -1); /* bit 17 is reserved */
+	ck_assert_int_eq(msr_wr(0x832, 0x1030), 0);   /* timer: delivery status ignored */
+	ck_assert_int_eq(msr_rd(0x832, &v), 0);
+	ck_assert_uint_eq(v, 0x30);
+	ck_assert_int_eq(msr_wr(0x832, 0x4030), -1); /* no remote IRR in the timer LVT */
 	ck_assert_int_eq(msr_wr(0x83f, 0x66), 0); /* SELF IPI */
 	ck_assert_int_eq(lapic_pending(&l), 0x66);
 	ck_assert_int_eq(msr_wr(0x830, (0x13ULL << 32) | 0x67), 0); /* ICR: physical to 0x13 */

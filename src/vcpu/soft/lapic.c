@@ -492,11 +492,19 @@ int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *v, uint64_t now)
 	return 0;
 }
 
-/* Bits a WRMSR may set in each x2APIC register; 0: the register is not writable. */
+/*
+ * Bits a WRMSR may set in each x2APIC register; 0: the register is not
+ * writable. An LVT's read-only status bits (delivery status, and remote
+ * IRR in LINT0/LINT1; SDM figure "Local Vector Table") are not reserved:
+ * a write ignores them. Linux's disconnect_bsp_APIC() writes LINT0 with
+ * both set at poweroff.
+ */
 static uint64_t x2apic_writable(unsigned off)
 {
+	if (off == APIC_LVT0 || off == APIC_LVT1)
+		return lvt_write_mask(off) | APIC_DELIVERY_STATUS | APIC_LVT_REMOTE_IRR;
 	if (is_lvt(off))
-		return lvt_write_mask(off);
+		return lvt_write_mask(off) | APIC_DELIVERY_STATUS;
 	switch (off) {
 	case APIC_TASKPRI:
 	case APIC_SELF_IPI:
