@@ -422,6 +422,30 @@ START_TEST(optional_unknown_tags_ignored)
 }
 END_TEST
 
+/* A file with both headers (a v1 header with the a.out kludge at 0x10) boots by Multiboot2. */
+START_TEST(multiboot2_wins_over_v1)
+{
+	struct boot_state b;
+	char err[256] = "";
+	uint32_t flags = 0x10003; /* page align, memory info, a.out kludge */
+
+	good_image();
+	w32(0x10, 0x1badb002u);
+	w32(0x14, flags);
+	w32(0x18, -(0x1badb002u + flags));
+	w32(0x1c, LOAD + 0x10); /* header_addr */
+	w32(0x20, LOAD);	/* load_addr */
+	w32(0x24, 0);		/* load_end_addr: the whole file */
+	w32(0x28, BSS_END);	/* bss_end_addr */
+	w32(0x2c, ENTRY + 0x10);
+	write_image();
+	ck_assert_int_eq(load(0, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.mode, BOOT_MODE_MULTIBOOT2);
+	ck_assert_uint_eq(b.rax, 0x36d76289);
+	ck_assert_uint_eq(b.rip, ENTRY);
+}
+END_TEST
+
 /* A module that would reach down into the ACPI tables (the kernel is below 1 MiB) does not fit. */
 START_TEST(module_never_over_acpi_tables)
 {
@@ -456,6 +480,7 @@ static Suite *multiboot2_suite(void)
 	tcase_add_loop_test(tc, refuses_bad_headers, 0, 10);
 	tcase_add_test(tc, optional_unknown_tags_ignored);
 	tcase_add_test(tc, module_never_over_acpi_tables);
+	tcase_add_test(tc, multiboot2_wins_over_v1);
 	suite_add_tcase(s, tc);
 	return s;
 }
