@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make xen-demo: Debian's Xen 4.17 on minivmm's software CPU, with Debian's
+# Linux 6.1 as its paravirtualised dom0 and a busybox shell on dom0's
+# console (hvc0, which Xen carries on its serial line, COM1: minivmm's
+# stdin and stdout). scripts/xen-prepare.sh fetches the packages with
+# apt-get download and builds dom0's initramfs. `exit` in the shell writes
+# its status to port 0xf4 and ends minivmm with it.
+#
+# Each command line starts with a word that Xen drops: Xen strips the first
+# word of its own and of each module's string (the image name GRUB legacy
+# and QEMU put there) unless the loader calls itself "GRUB 2", and minivmm's
+# Multiboot2 loader passes the strings as GRUB 2 does (without it).
+#
+# Environment: XEN_APPEND (Xen's options, default "console=com1
+# com1=115200,8n1 dom0_mem=512M noreboot"), DOM0_APPEND (default
+# "console=hvc0 earlyprintk=xen panic=-1"; add xen_exit=N to have /init
+# write N to port 0xf4 instead of starting the shell), XEN_TIMEOUT (seconds,
+# default none), DEBIAN_CACHE (build/debian-cache), MINIVMM (./minivmm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MINIVMM=${MINIVMM:-./minivmm}
+paths=$(scripts/xen-prepare.sh "${DEBIAN_CACHE:-build/debian-cache}")
+xen=$(awk '$1 == "xen" {print $2}' <<<"$paths")
+vmlinuz=$(awk '$1 == "vmlinuz" {print $2}' <<<"$paths")
+initrd=$(awk '$1 == "initrd" {print $2}' <<<"$paths")
+
+echo "xen-demo: $(basename "$xen") with dom0 $(basename "$vmlinuz") and $(basename "$initrd")" >&2
+echo "xen-demo: Xen + dom0 take minutes on the software CPU; 'exit' in dom0's shell ends the VM" >&2
+exec "$MINIVMM" --accel soft -m 1G ${XEN_TIMEOUT:+--timeout "$XEN_TIMEOUT"} \
+	-a "xen ${XEN_APPEND:-console=com1 com1=115200,8n1 dom0_mem=512M noreboot}" \
+	--module "$vmlinuz vmlinuz ${DOM0_APPEND:-console=hvc0 earlyprintk=xen panic=-1}" \
+	--module "$initrd" "$xen"
