@@ -7,6 +7,7 @@
   blk       virtio-blk sequential read/write throughput seen by the guest
   cpu       guest instructions per second on cpubench.elf
   fp        x87 + SSE2 rounds per second on fpbench.elf
+  linux     Debian's Linux 6.1 to /init (the linux-demo initramfs)
   xen       Xen 4.17 + Linux PV dom0: launch to dom0's /init (minutes)
 
 Each table is measured side by side in one run (runs interleaved), medians
@@ -14,7 +15,7 @@ of BENCH_RUNS repetitions with min and max. A piece that cannot run here
 (yet) is reported as such, never estimated. Results go to
 bench/results/<UTC time>.md (+ .json) and bench/results/latest.md.
 
-Environment: BENCH_RUNS (repetitions), BENCH_ONLY=launch,exitcost,blk,cpu,fp,xen.
+Environment: BENCH_RUNS (repetitions), BENCH_ONLY=launch,exitcost,blk,cpu,fp,linux,xen.
 """
 
 import datetime
@@ -32,6 +33,7 @@ import bench_cpu  # noqa: E402
 import bench_exitcost  # noqa: E402
 import bench_fp  # noqa: E402
 import bench_launch  # noqa: E402
+import bench_linux  # noqa: E402
 import bench_xen  # noqa: E402
 
 SECTIONS = [
@@ -40,6 +42,7 @@ SECTIONS = [
     ("blk", bench_blk),
     ("cpu", bench_cpu),
     ("fp", bench_fp),
+    ("linux", bench_linux),
     ("xen", bench_xen),
 ]
 

@@ -6,7 +6,7 @@
 #   make bench
 #       the side-by-side tables (bench/bench.py); results under
 #       bench/results/, the latest in bench/results/latest.md.
-#       BENCH_RUNS=n repeats each timed run n times; BENCH_ONLY=launch,exitcost,blk,cpu,fp
+#       BENCH_RUNS=n repeats each timed run n times; BENCH_ONLY=launch,exitcost,blk,cpu,fp,linux,xen
 #       picks tables.
 
 .PHONY: compare-qemu bench
