@@ -24,7 +24,6 @@
 #include "loader/loader.h"
 
 #define MB2_LOADER_NAME "minivmm"
-#define MB2_LOWER_KIB 640
 #define MB2_UPPER_START 0x100000ULL
 #define MB2_INFO_MAX (BOOT_MB_AREA_END - BOOT_START_INFO_GPA)
 
@@ -127,7 +126,7 @@ static int write_info(const struct guest_mem *mem, const struct loader_args *arg
 {
 	struct mb2_info mi;
 	const char *cmd = args->cmdline ? args->cmdline : "";
-	uint32_t meminfo[2] = {MB2_LOWER_KIB,
+	uint32_t meminfo[2] = {(uint32_t)(BOOT_CONVENTIONAL_END >> 10),
 			       (uint32_t)((loader_low_ram_end(mem) - MB2_UPPER_START) >> 10)};
 	uint32_t total;
 
@@ -238,7 +237,10 @@ int multiboot2_boot(int fd, const struct guest_mem *mem, const struct loader_arg
 	memset(&img, 0, sizeof(img));
 	if (load_kernel(fd, mem, &h, &img, err, err_len))
 		return -1;
-	if (h.relocatable && (img.lo < h.reloc_min || img.hi - 1 > h.reloc_max))
+	/* A required relocatable tag is a promise about where the image goes; an optional one a
+	 * wish. */
+	if (h.relocatable && !h.reloc_optional &&
+	    (img.lo < h.reloc_min || img.hi - 1 > h.reloc_max))
 		return loader_fail(err, err_len,
 				   "the Multiboot2 image [0x%llx, 0x%llx) lies outside its "
 				   "relocatable range [0x%x, 0x%x] (minivmm does not relocate)",

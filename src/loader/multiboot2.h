@@ -58,7 +58,7 @@ struct mb2_header {
 	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
 	bool has_entry;
 	uint32_t entry_addr;
-	bool relocatable;
+	bool relocatable, reloc_optional;
 	uint32_t reloc_min, reloc_max;
 };
 

@@ -126,6 +126,7 @@ static int parse_tag(const uint8_t *t, uint16_t type, uint16_t flags, uint32_t s
 		if (want_size(type, size, 24, err, err_len))
 			return -1;
 		h->relocatable = true;
+		h->reloc_optional = optional;
 		h->reloc_min = rd32(t + 8);
 		h->reloc_max = rd32(t + 12);
 		return 0;
