@@ -124,16 +124,25 @@ static bool is_x87(const ZydisDecodedInstruction *zi)
 	       zi->mnemonic == ZYDIS_MNEMONIC_FISTTP;
 }
 
+/*
+ * The no-wait x87 instructions the native executor runs: FNSTSW, FNSTCW,
+ * and the 8087/287 FNENI, FNDISI and FNSETPM, executed as no-ops that do
+ * not wait either (measured: the host raises no #MF for them).
+ */
+static bool x87_nowait(unsigned m)
+{
+	return m == ZYDIS_MNEMONIC_FNSTSW || m == ZYDIS_MNEMONIC_FNSTCW ||
+	       m == ZYDIS_MNEMONIC_FENI8087_NOP || m == ZYDIS_MNEMONIC_FDISI8087_NOP ||
+	       m == ZYDIS_MNEMONIC_FSETPM287_NOP;
+}
+
 static unsigned unit_of(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo)
 {
 	bool mmx = false;
 	unsigned i;
 
 	if (is_x87(zi))
-		return zi->mnemonic == ZYDIS_MNEMONIC_FNSTSW ||
-			       zi->mnemonic == ZYDIS_MNEMONIC_FNSTCW
-			   ? FNU_X87_NOWAIT
-			   : FNU_X87;
+		return x87_nowait(zi->mnemonic) ? FNU_X87_NOWAIT : FNU_X87;
 	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_MMX)
 		return FNU_MMX;
 	for (i = 0; i < zi->operand_count; i++) {

@@ -106,6 +106,12 @@ const struct fpu_form fpu_forms[] = {
 	{ "fninit", FC_X87, 0, 2, { 0xdb, 0xe3 }, RF_NONE, RF_NONE, 0, 0, K_F80, 0, 0 },
 	{ "fwait", FC_X87, 0, 1, { 0x9b }, RF_NONE, RF_NONE, 0, 0, K_F80, 0, 0 },
 	{ "fwait pending", FC_X87, 0, 1, { 0x9b }, RF_NONE, RF_NONE, 0, 0, K_F80, FF_PEND, 0 },
+	/* the 8087/287 control instructions, no-ops that do not wait on later CPUs */
+	{ "fneni pending", FC_X87, 0, 2, { 0xdb, 0xe0 }, RF_NONE, RF_NONE, 0, 0, K_F80, FF_PEND, 0 },
+	{ "fndisi pending", FC_X87, 0, 2, { 0xdb, 0xe1 }, RF_NONE, RF_NONE, 0, 0, K_F80, FF_PEND, 0 },
+	{ "fnsetpm pending", FC_X87, 0, 2, { 0xdb, 0xe4 }, RF_NONE, RF_NONE, 0, 0, K_F80, FF_PEND, 0 },
+	{ "cvtpi2ps m64 pending", FC_SSE, 0, 2, { 0x0f, 0x2a }, RF_XMM, RF_MM, 0, 8, K_INT,
+	  FF_MEMONLY | FF_PEND, 0 },
 	{ "fadd m32 pending", FC_X87, 0, 1, { 0xd8 }, RF_DIGIT, RF_NONE, 0, 4, K_PS,
 	  FF_MEMONLY | FF_PEND, 0 },
 	{ "fnstenv", FC_X87, 0, 1, { 0xd9 }, RF_DIGIT, RF_NONE, 6, 28, K_INT, FF_MEMONLY | FF_ENVMASK, 0 },
