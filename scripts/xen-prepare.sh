@@ -8,7 +8,8 @@
 # scripts/xen-init.sh as /init).
 #
 # usage: scripts/xen-prepare.sh [CACHE_DIR]   (default build/debian-cache)
-# prints "xen PATH", "vmlinuz PATH" and "initrd PATH"; exit status 77 with
+# prints "xen PATH", "vmlinuz PATH" (the bzImage), "vmlinux PATH" (the ELF
+# inside it) and "initrd PATH"; exit status 77 with
 # the reason on stderr when a package cannot be fetched.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 linux=$("$HERE/debian-linux.sh" "$CACHE") || exit $?
 vmlinuz=$(awk '$1 == "bzimage" {print $2}' <<<"$linux")
+vmlinux=$(awk '$1 == "vmlinux" {print $2}' <<<"$linux")
 cd "$CACHE"
 
 # fetch PATTERN: the newest package whose name matches, downloaded once; prints its .deb.
@@ -55,4 +57,5 @@ python3 "$HERE/xen-initramfs.py" xen/initrd.cpio xen/busybox "$HERE/xen-init.sh"
 
 echo "xen $CACHE/$xen"
 echo "vmlinuz $vmlinuz"
+echo "vmlinux $vmlinux"
 echo "initrd $CACHE/xen/initrd.cpio"
