@@ -599,6 +599,18 @@ static void gpr_quirks(const struct fpu_form *f, const struct fpu_draw *d, struc
 		sk->all = true;
 }
 
+/*
+ * Draws Unicorn 2.0.1 is not even run on: PCMPESTRx with RAX or RDX =
+ * 0x80000000 reads far outside its registers (it negates the length
+ * without saturating it) and crashes the test process (measured). Such
+ * lengths are compared against the host only, as gpr_quirks() says.
+ */
+static bool uc_crashes(const struct fpu_form *f, const struct fpu_draw *d)
+{
+	return !strncmp(f->name, "pcmpestr", 8) &&
+	       ((uint32_t)d->gpr[0] == 0x80000000u || (uint32_t)d->gpr[2] == 0x80000000u);
+}
+
 static struct skip uc_quirks(const struct fpu_form *f, const struct fpu_draw *d,
 			     const struct result *host)
 {
@@ -677,10 +689,10 @@ static struct skip uc_quirks(const struct fpu_form *f, const struct fpu_draw *d,
 /*
  * The soft CPU's one known gap (src/vcpu/soft/fpu_native.c, README): an
  * SSE instruction runs with MXCSR's exceptions masked, so for an unmasked
- * underflow (#XM with UE, SDM vol. 1 11.5.2.2) it reports PE from the
- * masked run (the denormal result inexact), where the host reports
- * whether the result rounded with an unbounded exponent is inexact: PE
- * is not compared on exactly those draws.
+ * underflow or overflow (#XM with UE or OE, SDM vol. 1 11.5.2.2) it
+ * reports PE from the masked run (the denormal, infinite or largest
+ * result inexact), where the host reports whether the result rounded with
+ * an unbounded exponent is inexact: PE is not compared on those draws.
  *
  * And one difference of vendor: the soft CPU is an Intel CPU (its CPUID
  * and MXCSR_MASK 0xFFFF), so LDMXCSR of a value with bit 17 set is #GP(0)
@@ -696,7 +708,8 @@ static struct skip soft_gaps(const struct fpu_form *f, const struct fpu_draw *d,
 	memcpy(&mxcsr, d->fx + 24, 4);
 	memcpy(&hm, host->fx + 24, 4);
 	memcpy(&hmask, host->fx + 28, 4);
-	if (host->vector == 19 && !(mxcsr & 0x800) && (hm & 0x10))
+	if (host->vector == 19 && ((!(mxcsr & 0x800) && (hm & 0x10)) ||
+				   (!(mxcsr & 0x400) && (hm & 0x08))))
 		sk.mxcsr = 0x20;
 	if (!strcmp(f->name, "ldmxcsr") && d->mem) {
 		memcpy(&loaded, d->data + d->mem_off, 4);
@@ -806,7 +819,7 @@ START_TEST(test_fpu_diff)
 			host_run(h, &d, &rh);
 			cnt.draws++;
 			cnt.faults += rh.vector >= 0;
-			if (!uc_bad) {
+			if (!uc_bad && !uc_crashes(f, &d)) {
 				uc_run(uc, &d, &ro);
 				sk = uc_quirks(f, &d, &rh);
 				diff[0] = '\0';
