@@ -33,9 +33,9 @@ def files():
 
 
 def commands(f):
-    # the first word of each string is Xen's to drop (scripts/xen-demo.sh says why)
-    soft = [bl.MINIVMM, "--accel", "soft", "-m", "1G", "--timeout", "1800", "-a", "xen " + XEN_ARGS,
-            "--module", "%s vmlinuz %s" % (f["vmlinuz"], DOM0_ARGS), "--module", f["initrd"], f["xen"]]
+    # Xen boots by Multiboot v1 here as under QEMU: the file name leads each string
+    soft = [bl.MINIVMM, "--accel", "soft", "-m", "1G", "--timeout", "1800", "-a", XEN_ARGS,
+            "--module", "%s %s" % (f["vmlinuz"], DOM0_ARGS), "--module", f["initrd"], f["xen"]]
     # QEMU's Multiboot v1 puts the file name first itself; modules are comma-separated
     qemu = [bl.QEMU, "-accel", "tcg", "-M", "pc", "-m", "1G", "-nodefaults", "-no-user-config",
             "-display", "none", "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",

@@ -7,10 +7,8 @@
 # apt-get download and builds dom0's initramfs. `exit` in the shell writes
 # its status to port 0xf4 and ends minivmm with it.
 #
-# Each command line starts with a word that Xen drops: Xen strips the first
-# word of its own and of each module's string (the image name GRUB legacy
-# and QEMU put there) unless the loader calls itself "GRUB 2", and minivmm's
-# Multiboot2 loader passes the strings as GRUB 2 does (without it).
+# Xen has both Multiboot headers and boots by v1, as under QEMU's -kernel:
+# each string starts with its image's file name, which Xen strips.
 #
 # Environment: DOM0_KERNEL (bzimage, the default, or vmlinux: the ELF inside
 # the bzImage's xz payload, which spares Xen decompressing it: 3.5 G guest
@@ -38,6 +36,6 @@ initrd=$(awk '$1 == "initrd" {print $2}' <<<"$paths")
 echo "xen-demo: $(basename "$xen") with dom0 $(basename "$vmlinuz") and $(basename "$initrd")" >&2
 echo "xen-demo: Xen + dom0 take minutes on the software CPU; 'exit' in dom0's shell ends the VM" >&2
 exec "$MINIVMM" --accel soft -m 1G ${XEN_TIMEOUT:+--timeout "$XEN_TIMEOUT"} \
-	-a "xen ${XEN_APPEND:-console=com1 com1=115200,8n1 dom0_mem=512M noreboot}" \
-	--module "$vmlinuz vmlinuz ${DOM0_APPEND:-console=hvc0 earlyprintk=xen panic=-1}" \
+	-a "${XEN_APPEND:-console=com1 com1=115200,8n1 dom0_mem=512M noreboot}" \
+	--module "$vmlinuz ${DOM0_APPEND:-console=hvc0 earlyprintk=xen panic=-1}" \
 	--module "$initrd" "$xen"

@@ -194,18 +194,21 @@ int loader_load(const struct guest_mem *mem, const struct loader_args *args,
 		return loader_fail(err, err_len, "cannot open: %s", strerror(errno));
 	/*
 	 * The documented order: a PVH note, then a Linux setup header, then a
-	 * Multiboot2 header, then a Multiboot v1 header, then plain ELF64. A
+	 * Multiboot v1 header, then a Multiboot2 header, then plain ELF64. A
 	 * bzImage is no ELF file, so it never competes with a PVH note; an ELF
-	 * file with both a PVH note and a Multiboot header (Xen, Linux's
-	 * vmlinux with CONFIG_PVH) boots by PVH. Of the two Multiboot
-	 * versions the second wins: it also hands over the ACPI RSDP.
+	 * file with both a PVH note and a Multiboot header (Linux's vmlinux
+	 * with CONFIG_PVH) boots by PVH. A kernel with both Multiboot headers
+	 * (Xen) boots by v1, as under QEMU's -kernel, so its users move it
+	 * unchanged: Xen reads a loader that is not GRUB 2 as putting the
+	 * image name first in every string, which is v1's convention here and
+	 * not v2's (GRUB 2's).
 	 */
 	if (linux_detect(fd))
 		rc = linux_boot(fd, mem, args, boot, err_path, err, err_len);
-	else if (multiboot2_detect(fd) && !elf_has_pvh_note(fd))
-		rc = multiboot2_boot(fd, mem, args, boot, err_path, err, err_len);
 	else if (multiboot_detect(fd) && !elf_has_pvh_note(fd))
 		rc = multiboot_boot(fd, mem, args, boot, err_path, err, err_len);
+	else if (multiboot2_detect(fd) && !elf_has_pvh_note(fd))
+		rc = multiboot2_boot(fd, mem, args, boot, err_path, err, err_len);
 	else
 		rc = load_elf(fd, mem, args, boot, err_path, err, err_len);
 	close(fd);

@@ -30,10 +30,10 @@ for want in "(XEN) Xen version 4.17" "Linux version 6.1" "xen-demo: dom0 /init s
 	"xen-demo: exit status 42 to port 0xf4"; do
 	grep -qF -- "$want" "$OUT" || fail "no '$want' on the console"
 done
-# the options as given (the word in front that Xen drops may or may not be there)
-grep "^(XEN) Command line:" "$OUT" | grep -qF "console=com1 com1=115200,8n1 dom0_mem=512M noreboot" ||
+# the options exactly as given: Xen boots by Multiboot v1 and strips the file name that leads each string
+grep -qxF "(XEN) Command line: console=com1 com1=115200,8n1 dom0_mem=512M noreboot" "$OUT" ||
 	fail "Xen's command line: $(grep '^(XEN) Command line:' "$OUT")"
-grep "Kernel command line:" "$OUT" | grep -qF "console=hvc0 earlyprintk=xen panic=-1 xen_exit=42" ||
+grep -q "Kernel command line: console=hvc0 earlyprintk=xen panic=-1 xen_exit=42\$" "$OUT" ||
 	fail "dom0's command line: $(grep 'Kernel command line:' "$OUT")"
 grep -qF "(XEN) Panic on CPU" "$OUT" && fail "Xen panicked: $(grep -A3 'Panic on CPU' "$OUT" | tr '\n' ' ')"
 [ "$RC" = 42 ] || fail "exit status $RC, want 42 (stderr: $(grep -v unclaimed "$ERR" | head -3))"
