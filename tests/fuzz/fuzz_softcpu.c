@@ -41,7 +41,12 @@
 #include "test_soft_sys_harness.h"
 
 #define MAX_RUNS 64
-#define NO_PROGRESS_MAX 16
+/*
+ * One instruction may need up to 64 read pieces, one exit each (io.c's
+ * IO_MAX_PIECES, as KVM's fragments): ENTER with nesting level 31 reads 31
+ * frame pointers, each from MMIO when EBP points there. 16 was too few.
+ */
+#define NO_PROGRESS_MAX 70
 #define STOP_AFTER_US 1000
 #define STOP_BOUND_MS 100
 #define STOP_WALL_FACTOR 20
