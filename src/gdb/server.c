@@ -133,6 +133,14 @@ static void drop_client(struct gdb_server *srv, const char *why)
 	gdb_bp_clear(&srv->session.bps);
 	debug_off(srv);
 	srv->wait_for_client = false;
+	/*
+	 * The listening socket is the watched one again: a debugger that
+	 * connects while the guest runs on must stop it (SIGIO), or it waits
+	 * for an answer forever. Look once too, for one that came meanwhile.
+	 */
+	set_async(srv->listen_fd, true);
+	if (readable(srv->listen_fd))
+		vcpu_request_debug_stop(srv->cpu);
 }
 
 static void accept_client(struct gdb_server *srv)
