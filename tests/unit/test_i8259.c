@@ -188,6 +188,33 @@ START_TEST(imr_reads_back_and_masks)
 }
 END_TEST
 
+/*
+ * The IRQs acknowledged (KVM's ack notifiers: pic_clear_isr at a specific
+ * or non-specific EOI, and at INTA in AEOI mode): IRQ 0 and slave IRQ 8.
+ */
+START_TEST(eois_are_reported_per_irq)
+{
+	i8259_take_eois(&pic);
+	i8259_set_irq(&pic, 0, 1);
+	ck_assert_uint_eq(i8259_acknowledge(&pic), M_BASE);
+	ck_assert_uint_eq(i8259_take_eois(&pic), 0); /* in service, not acknowledged */
+	out(M_CMD, 0x20);			     /* non-specific EOI */
+	ck_assert_uint_eq(i8259_take_eois(&pic), 1u << 0);
+	ck_assert_uint_eq(i8259_take_eois(&pic), 0);
+	i8259_set_irq(&pic, 8, 1);
+	ck_assert_uint_eq(i8259_acknowledge(&pic), S_BASE);
+	out(S_CMD, 0x60); /* specific EOI, IR0 of the slave */
+	out(M_CMD, 0x62); /* specific EOI, IR2 (the cascade) */
+	ck_assert_uint_eq(i8259_take_eois(&pic), (1u << 8) | (1u << 2));
+	program(0x03, 0x01); /* master AEOI */
+	i8259_take_eois(&pic);
+	i8259_set_irq(&pic, 0, 0);
+	i8259_set_irq(&pic, 0, 1);
+	ck_assert_uint_eq(i8259_acknowledge(&pic), M_BASE);
+	ck_assert_uint_eq(i8259_take_eois(&pic), 1u << 0);
+}
+END_TEST
+
 START_TEST(edge_line_held_high_requests_once)
 {
 	i8259_set_irq(&pic, 4, 1);
@@ -553,6 +580,7 @@ static Suite *i8259_suite(void)
 	tcase_add_test(tc, without_ic4_icw4_functions_are_zero);
 	tcase_add_test(tc, imr_reads_back_and_masks);
 	tcase_add_test(tc, edge_line_held_high_requests_once);
+	tcase_add_test(tc, eois_are_reported_per_irq);
 	tcase_add_test(tc, elcr_level_line_requests_while_high);
 	tcase_add_test(tc, elcr_cannot_make_0_1_2_8_13_level);
 	tcase_add_test(tc, ltim_makes_every_ir_level);

@@ -109,6 +109,62 @@ START_TEST(pit_irq0_through_pic)
 END_TEST
 
 /*
+ * KVM's PIT reinjection (arch/x86/kvm/i8254.c, the default of
+ * KVM_CREATE_PIT2): c_pit with a report (0xaa) before the sti, so the host
+ * can let n ticks pass while IF=0; ICW4 = icw4 (3: AEOI). The IRQ 0
+ * handler reports 0x20 and, without AEOI, sends a non-specific EOI first:
+ *   mov al,0x20; out 0x20,al; mov al,0x20; out 0xe9,al; iretq
+ */
+static void put_reinject_guest(struct h *h, uint8_t icw4)
+{
+	static const uint8_t eoi_handler[] = {0xb0, 0x20, 0xe6, 0x20, 0xb0,
+					      0x20, 0xe6, 0xe9, 0x48, 0xcf};
+	uint8_t code[sizeof(c_pit) + 4];
+
+	memcpy(code, c_pit, sizeof(c_pit) - 3);
+	code[13] = icw4;
+	memcpy(code + sizeof(c_pit) - 3, (const uint8_t[]){0xb0, 0xaa, 0xe6, PORT_REPORT}, 4);
+	memcpy(code + sizeof(c_pit) + 1, (const uint8_t[]){0xfb, 0xeb, 0xfe}, 3);
+	put_code(h, CODE, code, sizeof(code));
+	/* AEOI: skip the EOI (jump over the first 4 bytes) */
+	put_code(h, HANDLER + 0x20 * 16, eoi_handler + (icw4 & 2 ? 4 : 0),
+		 sizeof(eoi_handler) - (icw4 & 2 ? 4 : 0));
+}
+
+#define PIT_PERIOD_NS 999847ULL /* 1193 clocks of 1.193182 MHz */
+
+/*
+ * Five periods pass while IF=0. Reinject on: five IRQ 0 interrupts, each
+ * sent after the previous one's EOI (or AEOI), all before the sixth tick;
+ * off: one for the five (the PIC holds one request), the next at the sixth.
+ */
+START_TEST(pit_missed_ticks_reinjected)
+{
+	bool aeoi = _i & 1, reinject = !(_i & 2);
+	unsigned early = 0;
+	uint64_t t0;
+	struct h h;
+
+	open_irq(&h);
+	put_reinject_guest(&h, aeoi ? 3 : 1);
+	if (!reinject)
+		ck_assert_int_eq(soft_vm_pit_reinject(h.vm, false), 0);
+	ck_assert_uint_eq(run_to_report(&h), 0xaa);
+	t0 = __atomic_load_n(&vnow, __ATOMIC_RELAXED);
+	/* the fifth edge at most 5 periods after t0, the sixth at least 5.9 */
+	__atomic_store_n(&vnow, t0 + 5 * PIT_PERIOD_NS + 200000, __ATOMIC_RELAXED);
+	for (;;) {
+		ck_assert_uint_eq(run_to_report(&h), 0x20);
+		if (__atomic_load_n(&vnow, __ATOMIC_RELAXED) >= t0 + 5900000)
+			break;
+		early++;
+	}
+	ck_assert_uint_eq(early, reinject ? 5 : 1);
+	h_close(&h);
+}
+END_TEST
+
+/*
  *   mov ebx,0xfee00000; mov dword [rbx+0xf0],0x1ff (SVR: enable)
  *   mov dword [rbx+0x3e0],0xb (divide by 1); mov dword [rbx+0x320],0x40 (one-shot)
  *   mov dword [rbx+0x380],100000; sti; hlt; mov al,0xee; out 0xe9,al
@@ -414,6 +470,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, pit_irq0_through_pic);
+	tcase_add_loop_test(tc, pit_missed_ticks_reinjected, 0, 4);
 	tcase_add_test(tc, lapic_timer_wakes_hlt);
 	tcase_add_test(tc, tpr_masks_until_lowered);
 	tcase_add_test(tc, sti_shadow);

@@ -57,6 +57,27 @@ uint64_t i8254_next_edge(const struct i8254 *p, uint64_t now);
 /* Counter 0's output level at now (for the PIC line between edges). */
 bool i8254_out0(const struct i8254 *p, uint64_t now);
 
+/*
+ * KVM's reinject mode (the default of KVM_CREATE_PIT2, KVM_REINJECT_CONTROL):
+ * ticks missed while IRQ 0 waits for its acknowledge are counted and sent
+ * one per acknowledge (a PIC EOI or AEOI of IRQ 0, an IOAPIC EOI of pin
+ * 0's vector) instead of coalescing in the PIC. Off: one pulse per look.
+ */
+#define I8254_MAX_PENDING 1000 /* ticks kept for reinjection: a second at 1 kHz */
+
+struct i8254_reinject {
+	unsigned pending; /* ticks counted and not yet acknowledged (the one in flight too) */
+	bool irq_ack;	  /* the last pulse was acknowledged: the next may go */
+	bool on;
+};
+
+/* Nothing pending, the next tick may pulse (KVM: creation, SET_PIT2, unmask). */
+void i8254_reinject_reset(struct i8254_reinject *r);
+/* n more ticks (OUT0 rises): true when IRQ 0 is to be pulsed now. */
+bool i8254_reinject_tick(struct i8254_reinject *r, unsigned n);
+/* IRQ 0 acknowledged: true when the next pending tick is to be pulsed now. */
+bool i8254_reinject_ack(struct i8254_reinject *r);
+
 /* KVM_GET/SET_PIT2 (struct kvm_pit_state2; count_load_time in the VM clock's ns). */
 void i8254_get_state(const struct i8254 *p, struct kvm_pit_state2 *s);
 void i8254_set_state(struct i8254 *p, const struct kvm_pit_state2 *s, uint64_t now);

@@ -128,6 +128,16 @@ bool i8259_int_output(const struct i8259 *p)
 static void clear_isr(struct i8259_chip *c, unsigned ir)
 {
 	c->isr &= (uint8_t) ~(1u << ir);
+	c->eoi_irs |= (uint8_t)(1u << ir);
+}
+
+uint16_t i8259_take_eois(struct i8259 *p)
+{
+	uint16_t irqs = (uint16_t)(p->chip[PIC_MASTER].eoi_irs | p->chip[PIC_SLAVE].eoi_irs << 8);
+
+	p->chip[PIC_MASTER].eoi_irs = 0;
+	p->chip[PIC_SLAVE].eoi_irs = 0;
+	return irqs;
 }
 
 /* The INTA sequence on one chip for IR ir: in service, edge request consumed, AEOI. */

@@ -22,6 +22,7 @@ struct i8259_chip {
 		rotate_on_auto_eoi, special_fully_nested_mode, init4, elcr, elcr_mask;
 	bool single_mode; /* ICW1 SNGL */
 	bool level_all;	  /* ICW1 LTIM: every IR level-sensitive (no field in kvm_pic_state) */
+	uint8_t eoi_irs;  /* IRs whose in-service bit an EOI or AEOI cleared: i8259_take_eois() */
 };
 
 struct i8259 {
@@ -41,6 +42,13 @@ bool i8259_int_output(const struct i8259 *p);
 
 /* The INTA cycle: the vector to deliver (IRQ 7/15 spurious vectors if nothing is left). */
 uint8_t i8259_acknowledge(struct i8259 *p);
+
+/*
+ * The IRQs (bit n = IRQ n) acknowledged since the last call: a specific or
+ * non-specific EOI, or an AEOI at the INTA cycle or a poll, as KVM calls its
+ * ack notifiers (the PIT's reinjection waits for IRQ 0's).
+ */
+uint16_t i8259_take_eois(struct i8259 *p);
 
 /* KVM_GET/SET_IRQCHIP (KVM_IRQCHIP_PIC_MASTER = chip 0, _SLAVE = chip 1). */
 void i8259_get_chip(const struct i8259 *p, unsigned chip, struct kvm_pic_state *s);

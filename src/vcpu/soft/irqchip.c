@@ -24,7 +24,7 @@ void irqchip_wake(struct soft_cpu *cpu)
 		syscall(SYS_futex, &cpu->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-static void wake_all(struct soft_irqchip *c)
+void irqchip_wake_all(struct soft_irqchip *c)
 {
 	for (unsigned i = 0; i < c->ncpus; i++)
 		irqchip_wake(c->cpus[i]);
@@ -55,6 +55,12 @@ static void lapic_eoi(void *opaque, uint8_t vector)
 	struct soft_irqchip *c = opaque;
 
 	ioapic_eoi(&c->ioapic, vector);
+	irqchip_pit_ioapic_eoi(c, vector);
+}
+
+static void lapic_eoi_edge(void *opaque, uint8_t vector)
+{
+	irqchip_pit_ioapic_eoi(opaque, vector);
 }
 
 /* An ICR write: the sender has taken its own share (lapic.c). */
@@ -74,7 +80,8 @@ static void lapic_ipi(void *opaque, struct lapic *from, const struct apic_msg *m
 	}
 }
 
-static const struct lapic_ops lapic_ops = {.eoi = lapic_eoi, .ipi = lapic_ipi};
+static const struct lapic_ops lapic_ops = {
+    .eoi = lapic_eoi, .ipi = lapic_ipi, .eoi_edge = lapic_eoi_edge};
 
 int irqchip_attach_cpu(struct soft_irqchip *c, struct soft_cpu *cpu)
 {
@@ -120,26 +127,6 @@ void irqchip_detach_cpu(struct soft_irqchip *c, struct soft_cpu *cpu)
 	pthread_mutex_unlock(&c->lock);
 	free(cpu->lapic);
 	cpu->lapic = NULL;
-}
-
-uint64_t irqchip_pit_advance(struct soft_irqchip *c, uint64_t now)
-{
-	unsigned n;
-
-	if (!c->has_pit)
-		return UINT64_MAX;
-	n = i8254_advance(&c->pit, now);
-	if (n) {
-		/* edge-triggered IRQ 0 on the PIC and pin 0 of the IOAPIC: one pulse holds them all
-		 */
-		i8259_set_irq(&c->pic, 0, 1);
-		ioapic_set_irq(&c->ioapic, 0, 1);
-		i8259_set_irq(&c->pic, 0, 0);
-		ioapic_set_irq(&c->ioapic, 0, 0);
-		c->pit_edges += n;
-		wake_all(c);
-	}
-	return i8254_next_edge(&c->pit, now);
 }
 
 /* ---- creation ---- */
@@ -219,7 +206,7 @@ int soft_vm_irq_line(struct soft_vm *vm, uint32_t irq, int level, int32_t *statu
 		r = ioapic_status(&c->ioapic, irq, level);
 		ioapic_set_irq(&c->ioapic, irq, level);
 		ret = r + (ret < 0 ? 0 : ret);
-		wake_all(c);
+		irqchip_wake_all(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (status)
@@ -296,7 +283,7 @@ int soft_vm_set_irqchip(struct soft_vm *vm, const struct kvm_irqchip *chip)
 		pthread_mutex_unlock(&c->lock);
 		return -EINVAL;
 	}
-	wake_all(c);
+	irqchip_wake_all(c);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -319,6 +306,8 @@ int soft_vm_create_pit(struct soft_vm *vm, uint32_t flags)
 	c->pit.flags = 0;
 	c->has_pit = true;
 	c->pit_speaker_dummy = flags & KVM_PIT_SPEAKER_DUMMY;
+	c->pit_reinject.on = true; /* KVM's default */
+	i8254_reinject_reset(&c->pit_reinject);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -343,7 +332,8 @@ int soft_vm_set_pit(struct soft_vm *vm, const struct kvm_pit_state2 *s)
 		return -ENXIO;
 	pthread_mutex_lock(&c->lock);
 	i8254_set_state(&c->pit, s, soft_clock_host_ns(&vm->clock));
-	wake_all(c);
+	i8254_reinject_reset(&c->pit_reinject); /* KVM drops the missed ticks */
+	irqchip_wake_all(c);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }

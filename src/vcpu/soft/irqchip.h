@@ -10,8 +10,12 @@
  *    IOAPIC pin only. There is no interrupt source override: ISA IRQ n is
  *    IOAPIC pin n, so the PIT's IRQ 0 is pin 0 (not 2). The MADT the VMM
  *    builds describes exactly this.
- *  - The PIT pulses IRQ 0 once per rising edge of counter 0's output
- *    (i8254_advance), counted when a vCPU looks at its timers.
+ *  - The PIT pulses IRQ 0 for the rising edges of counter 0's output
+ *    (i8254_advance), counted when a vCPU looks at its timers: in KVM's
+ *    reinject mode (the default) one pulse per edge, the next when the
+ *    last was acknowledged (PIC EOI/AEOI, IOAPIC EOI of pin 0's vector);
+ *    with KVM_REINJECT_CONTROL off one pulse for all edges since the last
+ *    look (irqchip_pit.c).
  *  - IOAPIC messages and MSIs go to the local APIC(s) they address
  *    (fixed, lowest priority = the first match, NMI, ExtINT; physical or
  *    logical destination); IPIs likewise.
@@ -50,7 +54,8 @@ struct soft_irqchip {
 	struct soft_cpu **cpus; /* the vCPUs, each with its struct lapic */
 	unsigned ncpus, cap;
 	uint64_t line_raised[IRQCHIP_NR_GSI]; /* KVM_IRQ_LINE 0->1 per GSI (stats) */
-	uint64_t pit_edges;		      /* IRQ 0 pulses from the PIT */
+	uint64_t pit_edges;		      /* OUT0 rises of the PIT */
+	struct i8254_reinject pit_reinject;
 };
 
 /* ---- VM side (irqchip.c) ---- */
@@ -59,8 +64,17 @@ int irqchip_attach_cpu(struct soft_irqchip *c, struct soft_cpu *cpu); /* creates
 void irqchip_detach_cpu(struct soft_irqchip *c, struct soft_cpu *cpu);
 /* Make cpu look at its interrupts soon; wake it if it sleeps in HLT. */
 void irqchip_wake(struct soft_cpu *cpu);
-/* Under the lock: run the PIT up to now (pulsing IRQ 0); the next edge or UINT64_MAX. */
+void irqchip_wake_all(struct soft_irqchip *c);
+
+/* ---- the PIT's IRQ 0 (irqchip_pit.c), all under the lock ---- */
+/* Run the PIT up to now (pulsing IRQ 0); the next edge or UINT64_MAX. */
 uint64_t irqchip_pit_advance(struct soft_irqchip *c, uint64_t now);
+/* IRQ 0's masks (bit 0 the PIC's IMR, bit 1 IOAPIC pin 0), to pass to irqchip_pit_update(). */
+unsigned irqchip_pit_masks(const struct soft_irqchip *c);
+/* After the guest used the PIC or the IOAPIC: IRQ 0 acknowledged or unmasked since masks. */
+void irqchip_pit_update(struct soft_irqchip *c, unsigned masks);
+/* A local APIC's EOI of vector: acknowledges the PIT when it is IOAPIC pin 0's. */
+void irqchip_pit_ioapic_eoi(struct soft_irqchip *c, uint8_t vector);
 /* Under the lock: a message to the local APIC(s) it addresses. */
 void irqchip_route_msg(struct soft_irqchip *c, const struct apic_msg *m);
 

@@ -55,6 +55,7 @@ bool irqchip_pio(struct soft_cpu *cpu, bool write, uint16_t port, unsigned size,
 	struct soft_irqchip *c = cpu->vm->irqchip;
 	bool pic = pic_port(port), pit;
 	uint64_t now;
+	unsigned masks;
 
 	pit = c->has_pit &&
 	      ((port >= 0x40 && port <= 0x43) || (port == 0x61 && c->pit_speaker_dummy));
@@ -64,6 +65,7 @@ bool irqchip_pio(struct soft_cpu *cpu, bool write, uint16_t port, unsigned size,
 	if (!write)
 		memset(data, 0, (size_t)size * count);
 	pthread_mutex_lock(&c->lock);
+	masks = irqchip_pit_masks(c);
 	for (unsigned i = 0; i < count; i++) {
 		uint8_t *b = data + (size_t)i * size;
 
@@ -73,6 +75,7 @@ bool irqchip_pio(struct soft_cpu *cpu, bool write, uint16_t port, unsigned size,
 		else if (pit)
 			i8254_io(&c->pit, port, write, b, now);
 	}
+	irqchip_pit_update(c, masks); /* an EOI or unmask of IRQ 0 */
 	pthread_mutex_unlock(&c->lock);
 	/* the PIC's output or the PIT's next edge may have changed */
 	irqchip_wake(cpu);
@@ -86,8 +89,11 @@ static void ioapic_access(struct soft_irqchip *c, uint64_t off, bool write, unsi
 	uint32_t v = 0;
 
 	if (write) {
+		unsigned masks = irqchip_pit_masks(c);
+
 		memcpy(&v, data, size < 4 ? size : 4);
 		ioapic_mmio(&c->ioapic, off & ~3ULL, true, &v);
+		irqchip_pit_update(c, masks); /* pin 0 unmasked */
 		return;
 	}
 	ioapic_mmio(&c->ioapic, off & ~3ULL, false, &v);
@@ -161,6 +167,7 @@ static int pick_event(struct soft_cpu *cpu)
 	} else if (interruptible(cpu)) {
 		if (pic_ready(c, l)) {
 			ev = i8259_acknowledge(&c->pic);
+			irqchip_pit_update(c, irqchip_pit_masks(c)); /* AEOI */
 			l->extint_pending = false;
 		} else if ((v = lapic_pending(l)) >= 0) {
 			lapic_ack(l, (uint8_t)v);

@@ -272,8 +272,14 @@ static void eoi(struct lapic *l)
 		return;
 	bank_set(l, APIC_ISR, (unsigned)v, false);
 	update_ppr(l);
-	if (bank_test(l, APIC_TMR, (unsigned)v) && l->ops && l->ops->eoi)
-		l->ops->eoi(l->opaque, (uint8_t)v);
+	if (!l->ops)
+		return;
+	if (bank_test(l, APIC_TMR, (unsigned)v)) {
+		if (l->ops->eoi)
+			l->ops->eoi(l->opaque, (uint8_t)v);
+	} else if (l->ops->eoi_edge) {
+		l->ops->eoi_edge(l->opaque, (uint8_t)v);
+	}
 }
 
 int lapic_pending(const struct lapic *l)

@@ -99,6 +99,8 @@ struct lapic_ops {
 	void (*eoi)(void *opaque, uint8_t vector);
 	/* An ICR write to other local APICs (shorthand APIC_DEST_*; self is done here). */
 	void (*ipi)(void *opaque, struct lapic *from, const struct apic_msg *m, unsigned shorthand);
+	/* EOI of an edge vector (TMR clear): KVM still acks the IOAPIC pins with it (the PIT's). */
+	void (*eoi_edge)(void *opaque, uint8_t vector);
 };
 
 struct lapic {

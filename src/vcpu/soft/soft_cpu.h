@@ -115,6 +115,7 @@ int soft_vm_irq_line(struct soft_vm *vm, uint32_t irq, int level, int32_t *statu
 int soft_vm_get_irqchip(struct soft_vm *vm, struct kvm_irqchip *chip);
 int soft_vm_set_irqchip(struct soft_vm *vm, const struct kvm_irqchip *chip);
 int soft_vm_create_pit(struct soft_vm *vm, uint32_t flags);          /* KVM_CREATE_PIT2 */
+int soft_vm_pit_reinject(struct soft_vm *vm, bool on);		     /* KVM_REINJECT_CONTROL */
 int soft_vm_get_pit(struct soft_vm *vm, struct kvm_pit_state2 *s);
 int soft_vm_set_pit(struct soft_vm *vm, const struct kvm_pit_state2 *s);
 int soft_vm_signal_msi(struct soft_vm *vm, const struct kvm_msi *msi); /* 1 delivered, 0 not */

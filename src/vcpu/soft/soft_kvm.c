@@ -262,6 +262,7 @@ static int check_extension(long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_PIT2:
 	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
@@ -606,6 +607,7 @@ static int irqchip_ioctl(struct sk_vm *vm, unsigned long req, void *arg)
 	case KVM_SET_IRQCHIP:
 	case KVM_GET_PIT2:
 	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 	case KVM_SIGNAL_MSI:
@@ -634,6 +636,9 @@ static int irqchip_ioctl(struct sk_vm *vm, unsigned long req, void *arg)
 		break;
 	case KVM_SET_PIT2:
 		rc = soft_vm_set_pit(v, arg);
+		break;
+	case KVM_REINJECT_CONTROL:
+		rc = soft_vm_pit_reinject(v, ((struct kvm_reinject_control *)arg)->pit_reinject);
 		break;
 	case KVM_GET_CLOCK:
 		soft_vm_get_clock(v, arg);
