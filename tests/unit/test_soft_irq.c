@@ -18,6 +18,7 @@
 #include <sched.h>
 
 #include "test_soft_sys_harness.h"
+#include "vcpu/soft/irqchip.h"
 
 #define PORT_REPORT 0xe9
 
@@ -138,28 +139,67 @@ static void put_reinject_guest(struct h *h, uint8_t icw4)
  * sent after the previous one's EOI (or AEOI), all before the sixth tick;
  * off: one for the five (the PIC holds one request), the next at the sixth.
  */
+/* Let five periods pass after the guest's 0xaa report; IRQ 0 reports (vector) before the sixth. */
+static unsigned ticks_before_the_sixth(struct h *h, unsigned vector)
+{
+	unsigned early = 0;
+	uint64_t t0;
+
+	ck_assert_uint_eq(run_to_report(h), 0xaa);
+	t0 = __atomic_load_n(&vnow, __ATOMIC_RELAXED);
+	/* the fifth edge at most 5 periods after t0, the sixth at least 5.9 */
+	__atomic_store_n(&vnow, t0 + 5 * PIT_PERIOD_NS + 200000, __ATOMIC_RELAXED);
+	for (;;) {
+		ck_assert_uint_eq(run_to_report(h), vector);
+		if (__atomic_load_n(&vnow, __ATOMIC_RELAXED) >= t0 + 5900000)
+			return early;
+		early++;
+	}
+}
+
 START_TEST(pit_missed_ticks_reinjected)
 {
 	bool aeoi = _i & 1, reinject = !(_i & 2);
-	unsigned early = 0;
-	uint64_t t0;
 	struct h h;
 
 	open_irq(&h);
 	put_reinject_guest(&h, aeoi ? 3 : 1);
 	if (!reinject)
 		ck_assert_int_eq(soft_vm_pit_reinject(h.vm, false), 0);
-	ck_assert_uint_eq(run_to_report(&h), 0xaa);
-	t0 = __atomic_load_n(&vnow, __ATOMIC_RELAXED);
-	/* the fifth edge at most 5 periods after t0, the sixth at least 5.9 */
-	__atomic_store_n(&vnow, t0 + 5 * PIT_PERIOD_NS + 200000, __ATOMIC_RELAXED);
-	for (;;) {
-		ck_assert_uint_eq(run_to_report(&h), 0x20);
-		if (__atomic_load_n(&vnow, __ATOMIC_RELAXED) >= t0 + 5900000)
-			break;
-		early++;
-	}
-	ck_assert_uint_eq(early, reinject ? 5 : 1);
+	ck_assert_uint_eq(ticks_before_the_sixth(&h, 0x20), reinject ? 5 : 1);
+	h_close(&h);
+}
+END_TEST
+
+static void mmio32(struct h *h, uint64_t gpa, uint32_t v)
+{
+	ck_assert(irqchip_mmio(h->cpu, true, gpa, 4, (uint8_t *)&v));
+}
+
+/*
+ * The same through IOAPIC pin 0 (edge, vector 0x30, the PIC masked): the
+ * local APIC's EOI of 0x30 acknowledges the tick (KVM: the IOAPIC's EOI
+ * path runs GSI 0's ack notifier for edge pins too). The guest programs
+ * the PIT as c_pit, reports 0xaa, sti; jmp $. The handler:
+ *   mov ebx,0xfee000b0; mov dword [rbx],0; mov al,0x30; out 0xe9,al; iretq
+ */
+START_TEST(pit_missed_ticks_reinjected_through_ioapic)
+{
+	static const uint8_t handler[] = {0xbb, 0xb0, 0x00, 0xe0, 0xfe, 0xc7, 0x03, 0x00, 0x00,
+					  0x00, 0x00, 0xb0, 0x30, 0xe6, 0xe9, 0x48, 0xcf};
+	uint8_t code[12 + 7], mask = 0xff;
+	struct h h;
+
+	open_irq(&h);
+	memcpy(code, c_pit + 20, 12);
+	memcpy(code + 12, (const uint8_t[]){0xb0, 0xaa, 0xe6, PORT_REPORT, 0xfb, 0xeb, 0xfe}, 7);
+	put_code(&h, CODE, code, sizeof(code));
+	put_code(&h, HANDLER + 0x30 * 16, handler, sizeof(handler));
+	ck_assert(irqchip_pio(h.cpu, true, 0x21, 1, 1, &mask));
+	mmio32(&h, 0xfee000f0, 0x1ff);	      /* SVR: APIC on */
+	mmio32(&h, IOAPIC_BASE, 0x10);	      /* IOREGSEL: pin 0, low dword */
+	mmio32(&h, IOAPIC_BASE + 0x10, 0x30); /* fixed, physical, edge, unmasked */
+	ck_assert_uint_eq(ticks_before_the_sixth(&h, 0x30), 5);
 	h_close(&h);
 }
 END_TEST
@@ -471,6 +511,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, pit_irq0_through_pic);
 	tcase_add_loop_test(tc, pit_missed_ticks_reinjected, 0, 4);
+	tcase_add_test(tc, pit_missed_ticks_reinjected_through_ioapic);
 	tcase_add_test(tc, lapic_timer_wakes_hlt);
 	tcase_add_test(tc, tpr_masks_until_lowered);
 	tcase_add_test(tc, sti_shadow);
