@@ -69,9 +69,11 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 
 	if (!vm || !run)
 		return NULL;
-	cpu = calloc(1, sizeof(*cpu));
+	/* the FPU image inside is 64-byte aligned (XSAVE's rule): calloc promises only 16 */
+	cpu = aligned_alloc(_Alignof(struct soft_cpu), sizeof(*cpu));
 	if (!cpu)
 		return NULL;
+	memset(cpu, 0, sizeof(*cpu));
 	cpu->vm = vm;
 	cpu->run = run;
 	cpu->id = id;
