@@ -56,7 +56,7 @@ static void on_ipi(void *opaque, struct lapic *from, const struct apic_msg *m, u
 		abort();
 }
 
-static const struct lapic_ops ops = {on_eoi, on_ipi};
+static const struct lapic_ops ops = {.eoi = on_eoi, .ipi = on_ipi}; /* no eoi_edge: no PIT here */
 
 static bool bit(const struct lapic *l, unsigned bank, unsigned v)
 {
