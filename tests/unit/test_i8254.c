@@ -587,6 +587,32 @@ START_TEST(state_round_trip)
 }
 END_TEST
 
+/*
+ * Reinjection (KVM's default): one pulse in flight, the rest counted and
+ * sent one per acknowledge. KVM keeps any number; minivmm keeps at most
+ * I8254_MAX_PENDING (a second of ticks at 1 kHz, the README's deviation),
+ * so 1500 missed ticks give the pulse in flight and 999 more.
+ */
+START_TEST(reinject_one_pulse_per_ack_capped)
+{
+	struct i8254_reinject r = {.on = true};
+	unsigned pulses = 0;
+
+	i8254_reinject_reset(&r);
+	ck_assert(i8254_reinject_tick(&r, 1500));
+	ck_assert(!i8254_reinject_tick(&r, 1)); /* waits for the acknowledge */
+	while (i8254_reinject_ack(&r))
+		pulses++;
+	ck_assert_uint_eq(pulses, I8254_MAX_PENDING - 1);
+	ck_assert(i8254_reinject_tick(&r, 1)); /* all acknowledged: the next goes at once */
+	r.on = false;
+	i8254_reinject_reset(&r);
+	ck_assert(i8254_reinject_tick(&r, 7)); /* off: one pulse for all, every time */
+	ck_assert(i8254_reinject_tick(&r, 7));
+	ck_assert(!i8254_reinject_ack(&r));
+}
+END_TEST
+
 static Suite *i8254_suite(void)
 {
 	Suite *s = suite_create("i8254");
@@ -622,6 +648,7 @@ static Suite *i8254_suite(void)
 	tcase_add_test(tc, reprogramming_keeps_earlier_edges);
 	tcase_add_test(tc, hpet_legacy_silences_irq0);
 	tcase_add_test(tc, state_round_trip);
+	tcase_add_test(tc, reinject_one_pulse_per_ack_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -138,6 +138,7 @@ static void schedule_transfer(struct i8254_channel *c, uint64_t now)
 /* A complete count written to the count register: when each mode takes it. */
 static void write_count(struct i8254_channel *c, uint32_t raw, uint64_t now)
 {
+	c->count_writes++;
 	c->cr = raw ? raw : 0x10000;
 	switch (c->mode) {
 	case 1:

@@ -27,6 +27,7 @@ struct i8254_channel {
 	uint64_t transfer_ns; /* when cr enters the counting element (UINT64_MAX: at a gate edge) */
 	uint64_t cr_load_ns;  /* the load_ns cr starts with then (earlier if it starts mid-cycle) */
 	uint64_t frozen_ns;   /* counting stopped since (gate low, half a count), or UINT64_MAX */
+	uint32_t count_writes; /* complete counts written (KVM restarts its timer on each) */
 };
 
 struct i8254 {

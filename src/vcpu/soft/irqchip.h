@@ -56,6 +56,7 @@ struct soft_irqchip {
 	uint64_t line_raised[IRQCHIP_NR_GSI]; /* KVM_IRQ_LINE 0->1 per GSI (stats) */
 	uint64_t pit_edges;		      /* OUT0 rises of the PIT */
 	struct i8254_reinject pit_reinject;
+	uint32_t pit_count_writes_seen; /* counter 0's count_writes at the last update */
 };
 
 /* ---- VM side (irqchip.c) ---- */
@@ -71,7 +72,10 @@ void irqchip_wake_all(struct soft_irqchip *c);
 uint64_t irqchip_pit_advance(struct soft_irqchip *c, uint64_t now);
 /* IRQ 0's masks (bit 0 the PIC's IMR, bit 1 IOAPIC pin 0), to pass to irqchip_pit_update(). */
 unsigned irqchip_pit_masks(const struct soft_irqchip *c);
-/* After the guest used the PIC or the IOAPIC: IRQ 0 acknowledged or unmasked since masks. */
+/*
+ * After the guest used the PIC, the PIT or the IOAPIC: IRQ 0 acknowledged,
+ * unmasked since masks, or counter 0 given a new count.
+ */
 void irqchip_pit_update(struct soft_irqchip *c, unsigned masks);
 /* A local APIC's EOI of vector: acknowledges the PIT when it is IOAPIC pin 0's. */
 void irqchip_pit_ioapic_eoi(struct soft_irqchip *c, uint8_t vector);

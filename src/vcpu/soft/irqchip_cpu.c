@@ -65,6 +65,8 @@ bool irqchip_pio(struct soft_cpu *cpu, bool write, uint16_t port, unsigned size,
 	if (!write)
 		memset(data, 0, (size_t)size * count);
 	pthread_mutex_lock(&c->lock);
+	/* ticks up to now first: an unmask or a new count drops those, not later ones */
+	irqchip_pit_advance(c, now);
 	masks = irqchip_pit_masks(c);
 	for (unsigned i = 0; i < count; i++) {
 		uint8_t *b = data + (size_t)i * size;
@@ -83,14 +85,16 @@ bool irqchip_pio(struct soft_cpu *cpu, bool write, uint16_t port, unsigned size,
 }
 
 static void ioapic_access(struct soft_irqchip *c, uint64_t off, bool write, unsigned size,
-			  uint8_t *data)
+			  uint8_t *data, uint64_t now)
 {
 	unsigned shift = (off & 3) * 8;
 	uint32_t v = 0;
 
 	if (write) {
-		unsigned masks = irqchip_pit_masks(c);
+		unsigned masks;
 
+		irqchip_pit_advance(c, now); /* as for the PIC's ports */
+		masks = irqchip_pit_masks(c);
 		memcpy(&v, data, size < 4 ? size : 4);
 		ioapic_mmio(&c->ioapic, off & ~3ULL, true, &v);
 		irqchip_pit_update(c, masks); /* pin 0 unmasked */
@@ -118,7 +122,7 @@ bool irqchip_mmio(struct soft_cpu *cpu, bool write, uint64_t gpa, unsigned size,
 		else
 			lapic_mmio_read(l, off, data, size, now_ns(cpu));
 	} else if (gpa - IOAPIC_BASE < IOAPIC_MMIO_SIZE) {
-		ioapic_access(c, gpa - IOAPIC_BASE, write, size, data);
+		ioapic_access(c, gpa - IOAPIC_BASE, write, size, data, now_ns(cpu));
 	} else {
 		pthread_mutex_unlock(&c->lock);
 		return false;

@@ -4,8 +4,10 @@
  * GSI 0 (PIC IRQ 0 and IOAPIC pin 0), paced by KVM's reinjection
  * (i8254_reinject.c): the PIC's EOI or AEOI of IRQ 0 and a local APIC's
  * EOI of pin 0's vector acknowledge a pulse, as KVM's ack notifier for
- * GSI 0, and unmasking IRQ 0 on either chip drops the missed ticks, as
- * its mask notifier. Every function runs under the irqchip's lock.
+ * GSI 0; unmasking IRQ 0 on either chip drops the missed ticks, as its
+ * mask notifier, and so does a new count written to counter 0, as KVM's
+ * timer restart (create_pit_timer). Every function runs under the
+ * irqchip's lock.
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/soft_cpu.h"
@@ -53,8 +55,12 @@ void irqchip_pit_update(struct soft_irqchip *c, unsigned masks)
 {
 	if (i8259_take_eois(&c->pic) & 1u)
 		ack(c);
-	if (c->has_pit && (masks & ~irqchip_pit_masks(c)))
+	if (!c->has_pit)
+		return;
+	if ((masks & ~irqchip_pit_masks(c)) ||
+	    c->pit.ch[0].count_writes != c->pit_count_writes_seen)
 		i8254_reinject_reset(&c->pit_reinject);
+	c->pit_count_writes_seen = c->pit.ch[0].count_writes;
 }
 
 void irqchip_pit_ioapic_eoi(struct soft_irqchip *c, uint8_t vector)
