@@ -159,7 +159,7 @@ static int load_kernel(int fd, const struct guest_mem *mem, struct elf_image *im
 	return 0;
 }
 
-/* "KERNEL_PATH[ CMDLINE]", as GRUB and QEMU pass it. */
+/* "KERNEL_PATH[ CMDLINE]", as QEMU and GRUB legacy pass it (GRUB 2 skips the file name). */
 static int write_cmdline(const struct guest_mem *mem, const struct loader_args *args, char *err,
 			 size_t err_len)
 {
