@@ -51,6 +51,7 @@ endef
 $(eval $(call guest_rules,hello,))
 $(eval $(call guest_rules,rings,guest-kernels/rings/rings.ld))
 $(eval $(call guest_rules,cpubench,))
+$(eval $(call guest_rules,gdbregs,))
 
 .PHONY: guests
 guests: $(GUEST_ELFS)

@@ -67,11 +67,31 @@ static int parse_addr_len(const char **p, const char *end, uint64_t *addr, uint6
 	return 0;
 }
 
+/* Everything gdb sees; the x87/SSE part only from a target that has it. */
+static int load_regs(struct gdb_session *s, struct gdb_regs *r)
+{
+	struct gdb_target *t = s->target;
+
+	if (t->get_regs(t, &r->cpu))
+		return -1;
+	r->fx_valid = t->get_fx && t->set_fx && !t->get_fx(t, r->fx);
+	return 0;
+}
+
+static int store_regs(struct gdb_session *s, const struct gdb_regs *r)
+{
+	struct gdb_target *t = s->target;
+
+	if (t->set_regs(t, &r->cpu))
+		return -1;
+	return r->fx_valid && t->set_fx(t, r->fx) ? -1 : 0;
+}
+
 static enum gdb_action cmd_read_regs(struct gdb_session *s)
 {
-	struct vcpu_regs r;
+	struct gdb_regs r;
 
-	if (s->target->get_regs(s->target, &r))
+	if (load_regs(s, &r))
 		return reply(s, E_FAULT);
 	s->reply_len = gdb_regs_encode_all(&r, s->reply, sizeof(s->reply) - 1);
 	s->reply[s->reply_len] = '\0';
@@ -80,24 +100,24 @@ static enum gdb_action cmd_read_regs(struct gdb_session *s)
 
 static enum gdb_action cmd_write_regs(struct gdb_session *s, const char *p, const char *end)
 {
-	struct vcpu_regs r;
+	struct gdb_regs r;
 
-	if (s->target->get_regs(s->target, &r))
+	if (load_regs(s, &r))
 		return reply(s, E_FAULT);
 	if (gdb_regs_decode_all(&r, p, (size_t)(end - p)))
 		return reply(s, E_MALFORMED);
-	return reply(s, s->target->set_regs(s->target, &r) ? E_FAULT : "OK");
+	return reply(s, store_regs(s, &r) ? E_FAULT : "OK");
 }
 
 static enum gdb_action cmd_read_reg(struct gdb_session *s, const char *p, const char *end)
 {
-	struct vcpu_regs r;
+	struct gdb_regs r;
 	uint64_t n;
 	int len;
 
 	if (gdb_parse_hex(&p, end, &n) || p != end || n >= gdb_regs_count())
 		return reply(s, E_MALFORMED);
-	if (s->target->get_regs(s->target, &r))
+	if (load_regs(s, &r))
 		return reply(s, E_FAULT);
 	len = gdb_reg_encode(&r, (unsigned)n, s->reply, sizeof(s->reply) - 1);
 	if (len < 0)
@@ -109,16 +129,16 @@ static enum gdb_action cmd_read_reg(struct gdb_session *s, const char *p, const 
 
 static enum gdb_action cmd_write_reg(struct gdb_session *s, const char *p, const char *end)
 {
-	struct vcpu_regs r;
+	struct gdb_regs r;
 	uint64_t n;
 
 	if (gdb_parse_hex(&p, end, &n) || p >= end || *p++ != '=' || n >= gdb_regs_count())
 		return reply(s, E_MALFORMED);
-	if (s->target->get_regs(s->target, &r))
+	if (load_regs(s, &r))
 		return reply(s, E_FAULT);
 	if (gdb_reg_decode(&r, (unsigned)n, p, (size_t)(end - p)))
 		return reply(s, E_MALFORMED);
-	return reply(s, s->target->set_regs(s->target, &r) ? E_FAULT : "OK");
+	return reply(s, store_regs(s, &r) ? E_FAULT : "OK");
 }
 
 static enum gdb_action cmd_read_mem(struct gdb_session *s, const char *p, const char *end)

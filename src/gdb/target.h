@@ -17,6 +17,9 @@ struct guest_mem;
 struct gdb_target {
 	int (*get_regs)(struct gdb_target *t, struct vcpu_regs *r); /* 0 or -errno */
 	int (*set_regs)(struct gdb_target *t, const struct vcpu_regs *r);
+	/* The x87/SSE state as an FXSAVE image; either may be NULL (registers unavailable). */
+	int (*get_fx)(struct gdb_target *t, uint8_t fx[VCPU_FXSAVE_SIZE]);
+	int (*set_fx)(struct gdb_target *t, const uint8_t fx[VCPU_FXSAVE_SIZE]);
 	/*
 	 * Guest-virtual memory, translated through the guest's page tables.
 	 * Return the bytes done from the start of the range: short when a

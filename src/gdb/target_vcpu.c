@@ -28,6 +28,16 @@ static int set_regs(struct gdb_target *t, const struct vcpu_regs *r)
 	return vcpu_set_regs(vt(t)->cpu, r);
 }
 
+static int get_fx(struct gdb_target *t, uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	return vcpu_get_fxsave(vt(t)->cpu, fx);
+}
+
+static int set_fx(struct gdb_target *t, const uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	return vcpu_set_fxsave(vt(t)->cpu, fx);
+}
+
 /* Host pointer for up to the end of gva's page; NULL if unmapped or not RAM. */
 static uint8_t *page_ptr(struct gdb_vcpu_target *t, uint64_t gva, size_t n, size_t *chunk)
 {
@@ -71,7 +81,12 @@ static size_t write_mem(struct gdb_target *t, uint64_t gva, const void *buf, siz
 
 void gdb_vcpu_target_init(struct gdb_vcpu_target *t, struct vcpu *cpu, const struct guest_mem *mem)
 {
-	t->ops = (struct gdb_target){get_regs, set_regs, read_mem, write_mem};
+	t->ops = (struct gdb_target){.get_regs = get_regs,
+				     .set_regs = set_regs,
+				     .get_fx = get_fx,
+				     .set_fx = set_fx,
+				     .read_mem = read_mem,
+				     .write_mem = write_mem};
 	t->cpu = cpu;
 	t->mem = mem;
 }

@@ -176,6 +176,17 @@ int vcpu_get_regs(struct vcpu *cpu, struct vcpu_regs *r);
  */
 int vcpu_set_regs(struct vcpu *cpu, const struct vcpu_regs *r);
 
+/*
+ * The x87/MMX/SSE state as an FXSAVE image (SDM vol. 1, table 10-2, the
+ * 64-bit format), over KVM_GET/SET_XSAVE on either provider. Setting
+ * replaces the legacy region and marks x87 and SSE in use in the XSAVE
+ * header, so every byte given takes effect; -EINVAL if the provider
+ * refuses it (a reserved MXCSR bit).
+ */
+#define VCPU_FXSAVE_SIZE 512
+int vcpu_get_fxsave(struct vcpu *cpu, uint8_t fx[VCPU_FXSAVE_SIZE]);
+int vcpu_set_fxsave(struct vcpu *cpu, const uint8_t fx[VCPU_FXSAVE_SIZE]);
+
 /* KVM_SET_GUEST_DEBUG: addr[] and dr7 as the x86 debug registers DR0-3, DR7. */
 struct vcpu_guest_debug {
 	bool single_step; /* KVM_EXIT_DEBUG after one instruction */

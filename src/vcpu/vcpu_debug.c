@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * What a debugger needs from a vCPU, as plain structs: registers
- * (KVM_GET/SET_REGS and _SREGS), guest debugging (KVM_SET_GUEST_DEBUG)
+ * (KVM_GET/SET_REGS and _SREGS), the x87/SSE state (KVM_GET/SET_XSAVE),
+ * guest debugging (KVM_SET_GUEST_DEBUG)
  * and address translation (KVM_TRANSLATE). The same calls reach /dev/kvm
  * and the soft provider.
  */
@@ -127,4 +128,37 @@ int vcpu_translate(struct vcpu *cpu, uint64_t gva, uint64_t *gpa)
 		return -EFAULT;
 	*gpa = tr.physical_address;
 	return 0;
+}
+
+#define XSAVE_HEADER 512    /* XSTATE_BV, the first word of the XSAVE header */
+#define XSTATE_X87_SSE 3ULL /* its x87 and SSE bits */
+
+int vcpu_get_fxsave(struct vcpu *cpu, uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	struct kvm_xsave xs;
+	int rc = vcpu_ioctl(cpu, KVM_GET_XSAVE, &xs);
+
+	if (!rc)
+		memcpy(fx, xs.region, VCPU_FXSAVE_SIZE);
+	return rc;
+}
+
+int vcpu_set_fxsave(struct vcpu *cpu, const uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	struct kvm_xsave xs;
+	uint64_t bv;
+	int rc = vcpu_ioctl(cpu, KVM_GET_XSAVE, &xs);
+
+	if (rc)
+		return rc;
+	/*
+	 * 464..511 are not state (software use; the kernel keeps its own
+	 * frame there): keep what the provider gave. A component whose
+	 * XSTATE_BV bit is clear would be restored to its init value.
+	 */
+	memcpy(xs.region, fx, 464);
+	memcpy(&bv, (uint8_t *)xs.region + XSAVE_HEADER, sizeof(bv));
+	bv |= XSTATE_X87_SSE;
+	memcpy((uint8_t *)xs.region + XSAVE_HEADER, &bv, sizeof(bv));
+	return vcpu_ioctl(cpu, KVM_SET_XSAVE, &xs);
 }

@@ -42,6 +42,7 @@ unsigned vcpu_debugger_ioctls(const struct vcpu *cpu, struct vcpu_ioctl *out)
 	/* Register reads and writes (g/G/p/P packets), breakpoints and stepping, */
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_REGS};
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_SREGS};
+	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_XSAVE}; /* x87/SSE (read: KVM_GET_XSAVE) */
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_SET_GUEST_DEBUG};
 	/* and guest-virtual memory, translated page by page (m/M/X packets). */
 	out[n++] = (struct vcpu_ioctl){cpu->fd, KVM_TRANSLATE};

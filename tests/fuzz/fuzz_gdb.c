@@ -26,6 +26,7 @@
 struct fake_target {
 	struct gdb_target ops;
 	struct vcpu_regs regs;
+	uint8_t fx[VCPU_FXSAVE_SIZE]; /* x87/SSE registers (p/P/g/G, the tag word conversion) */
 	uint8_t mem[MEM_SIZE];
 };
 
@@ -43,6 +44,18 @@ static int get_regs(struct gdb_target *t, struct vcpu_regs *r)
 static int set_regs(struct gdb_target *t, const struct vcpu_regs *r)
 {
 	fake_of(t)->regs = *r;
+	return 0;
+}
+
+static int get_fx(struct gdb_target *t, uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	memcpy(fx, fake_of(t)->fx, VCPU_FXSAVE_SIZE);
+	return 0;
+}
+
+static int set_fx(struct gdb_target *t, const uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	memcpy(fake_of(t)->fx, fx, VCPU_FXSAVE_SIZE);
 	return 0;
 }
 
@@ -107,7 +120,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char pkt[GDB_PACKET_MAX + 1];
 
 	memset(&fake, 0, sizeof(fake));
-	fake.ops = (struct gdb_target){get_regs, set_regs, read_mem, write_mem};
+	fake.ops = (struct gdb_target){.get_regs = get_regs,
+				       .set_regs = set_regs,
+				       .get_fx = get_fx,
+				       .set_fx = set_fx,
+				       .read_mem = read_mem,
+				       .write_mem = write_mem};
 	gdb_session_init(&s, &fake.ops);
 	gdb_rx_init(&rx);
 	for (size_t i = 0; i < size; i++) {

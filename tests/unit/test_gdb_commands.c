@@ -18,6 +18,7 @@
 static struct fake {
 	struct gdb_target ops;
 	struct vcpu_regs regs;
+	uint8_t fx[VCPU_FXSAVE_SIZE];
 	uint8_t mem[MEM_SIZE];
 } fake;
 
@@ -32,6 +33,18 @@ static int get_regs(struct gdb_target *t, struct vcpu_regs *r)
 static int set_regs(struct gdb_target *t, const struct vcpu_regs *r)
 {
 	fake.regs = *r;
+	return 0;
+}
+
+static int get_fx(struct gdb_target *t, uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	memcpy(fx, fake.fx, sizeof(fake.fx));
+	return 0;
+}
+
+static int set_fx(struct gdb_target *t, const uint8_t fx[VCPU_FXSAVE_SIZE])
+{
+	memcpy(fake.fx, fx, sizeof(fake.fx));
 	return 0;
 }
 
@@ -61,7 +74,11 @@ static size_t write_mem(struct gdb_target *t, uint64_t gva, const void *buf, siz
 static void setup(void)
 {
 	memset(&fake, 0, sizeof(fake));
-	fake.ops = (struct gdb_target){get_regs, set_regs, read_mem, write_mem};
+	/* no x87/SSE state unless a test adds get_fx/set_fx */
+	fake.ops = (struct gdb_target){.get_regs = get_regs,
+				       .set_regs = set_regs,
+				       .read_mem = read_mem,
+				       .write_mem = write_mem};
 	for (unsigned i = 0; i < MEM_SIZE; i++)
 		fake.mem[i] = (uint8_t)i;
 	gdb_session_init(&s, &fake.ops);
@@ -137,9 +154,11 @@ START_TEST(test_target_xml_in_chunks)
 }
 END_TEST
 
-/* amd64 g layout: 16 GPRs, rip (8 bytes), eflags and 6 selectors (4), 8 x87 (10), 8 x87 ctl (4),
- * fs/gs base (8), 6 control (8). */
-#define G_BYTES (16 * 8 + 8 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 2 * 8 + 6 * 8)
+/*
+ * amd64 g layout: 16 GPRs, rip (8 bytes), eflags and 6 selectors (4), 8 x87 (10), 8 x87 ctl (4),
+ * 16 xmm (16), mxcsr (4), fs/gs base (8), 6 control (8).
+ */
+#define G_BYTES (16 * 8 + 8 + 4 + 6 * 4 + 8 * 10 + 8 * 4 + 16 * 16 + 4 + 2 * 8 + 6 * 8)
 
 START_TEST(test_registers)
 {
@@ -160,9 +179,10 @@ START_TEST(test_registers)
 			 0);					   /* st0: unavailable */
 	ck_assert_str_eq(reply_of("p10"), "30021080ffffffff");	   /* rip is register 16 */
 	ck_assert_str_eq(reply_of("p18"), "xxxxxxxxxxxxxxxxxxxx"); /* st0 */
-	ck_assert_str_eq(reply_of("p2c"),
-			 "0010100000000000");	  /* cr3: 44 = 40 core + 2 bases + cr0, cr2 */
-	ck_assert_str_eq(reply_of("p30"), "E01"); /* past the last register */
+	ck_assert_str_eq(reply_of("p28"), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); /* xmm0 */
+	/* cr3: 61 = 40 core + 17 sse + 2 bases + cr0, cr2 */
+	ck_assert_str_eq(reply_of("p3d"), "0010100000000000");
+	ck_assert_str_eq(reply_of("p43"), "E01"); /* past the last register */
 	ck_assert_str_eq(reply_of("P10=0000100000000000"), "OK");
 	ck_assert_uint_eq(fake.regs.rip, 0x100000);
 	ck_assert_str_eq(reply_of("P10=00"), "E01"); /* wrong size */
@@ -180,6 +200,46 @@ START_TEST(test_registers)
 		g[3] = 'q';
 		ck_assert_str_eq(reply_of(g), "E01");
 	}
+}
+END_TEST
+
+/*
+ * x87 and SSE registers from an FXSAVE image (SDM vol. 1, table 10-2):
+ * TOP = 6, physical register 6 (ST0) holds pi and 7 (ST1) zero, the
+ * rest empty. The full tag word gdb gets (SDM 8.1.7: 00 valid, 01 zero,
+ * 10 special, 11 empty per physical register) is 0x4fff; back, a full
+ * tag word of all-empty leaves the abridged one 0.
+ */
+START_TEST(test_fp_registers)
+{
+	static const uint8_t pi[10] = {0x35, 0xc2, 0x68, 0x21, 0xa2, 0xda, 0x0f, 0xc9, 0x00, 0x40};
+
+	fake.ops.get_fx = get_fx;
+	fake.ops.set_fx = set_fx;
+	fake.fx[0] = 0x7f, fake.fx[1] = 0x03; /* FCW */
+	fake.fx[3] = 6 << 3;		      /* FSW: TOP = 6 */
+	fake.fx[4] = 0xc0;		      /* abridged tag: 6 and 7 in use */
+	memcpy(fake.fx + 32, pi, sizeof(pi));
+	memcpy(fake.fx + 8, (const uint8_t[]){0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe}, 8);
+	fake.fx[24] = 0x80, fake.fx[25] = 0x1f; /* MXCSR */
+	for (unsigned i = 0; i < 16; i++)
+		fake.fx[160 + 16 + i] = (uint8_t)(0xa0 + i);	   /* xmm1 */
+	ck_assert_str_eq(reply_of("p18"), "35c26821a2da0fc90040"); /* st0 */
+	ck_assert_str_eq(reply_of("p20"), "7f030000");		   /* fctrl */
+	ck_assert_str_eq(reply_of("p21"), "00300000");		   /* fstat */
+	ck_assert_str_eq(reply_of("p22"), "ff4f0000");		   /* ftag */
+	ck_assert_str_eq(reply_of("p23"), "98badcfe");		   /* fiseg: FIP 63:32 */
+	ck_assert_str_eq(reply_of("p24"), "10325476");		   /* fioff */
+	ck_assert_str_eq(reply_of("p29"), "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"); /* xmm1 */
+	ck_assert_str_eq(reply_of("p38"), "801f0000");			       /* mxcsr */
+	ck_assert_uint_eq(strlen(reply_of("g")), 2 * G_BYTES);
+	ck_assert_str_eq(reply_of("P22=ffff0000"), "OK");
+	ck_assert_uint_eq(fake.fx[4], 0);
+	ck_assert_str_eq(reply_of("P2a=00112233445566778899aabbccddeeff"), "OK"); /* xmm2 */
+	ck_assert_uint_eq(fake.fx[160 + 32], 0x00);
+	ck_assert_uint_eq(fake.fx[160 + 47], 0xff);
+	ck_assert_str_eq(reply_of("P38=a01f0000"), "OK");
+	ck_assert_uint_eq(fake.fx[24], 0xa0);
 }
 END_TEST
 
@@ -366,6 +426,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_queries);
 	tcase_add_test(tc, test_target_xml_in_chunks);
 	tcase_add_test(tc, test_registers);
+	tcase_add_test(tc, test_fp_registers);
 	tcase_add_test(tc, test_memory);
 	tcase_add_test(tc, test_sw_breakpoints_hide_int3);
 	tcase_add_test(tc, test_sw_breakpoint_on_unmapped_memory_uses_a_debug_register);

@@ -17,48 +17,10 @@
 
 #include <Zydis/Zydis.h>
 
+#include "arch/x87_tag.h"
 #include "vcpu/soft/fpu_ctl.h"
 
 #define FSAVE_REGS 80 /* ST(0)..ST(7), 10 bytes each */
-
-/* Tag of one 80-bit register: 0 valid, 1 zero, 2 special (NaN, infinity, denormal, unnormal). */
-static unsigned reg_tag(const uint8_t *r)
-{
-	uint64_t mant = fpu_ld64(r);
-	unsigned exp = fpu_ld16(r + 8) & 0x7fff;
-
-	if (exp == 0x7fff)
-		return 2;
-	if (exp == 0)
-		return mant ? 2 : 1;
-	return (mant >> 63) ? 0 : 2;
-}
-
-static uint16_t full_tag_word(const struct fpu_state *f)
-{
-	const uint8_t *a = f->area;
-	unsigned top = (fpu_fsw(f) >> 11) & 7, p, tag;
-	uint16_t ftw = 0;
-
-	for (p = 0; p < 8; p++) {
-		if (!((a[FPU_OFF_FTW] >> p) & 1))
-			tag = 3;
-		else
-			tag = reg_tag(a + FPU_OFF_ST((p - top) & 7));
-		ftw |= (uint16_t)(tag << (2 * p));
-	}
-	return ftw;
-}
-
-static uint8_t abridged_tag(uint16_t ftw)
-{
-	uint8_t t = 0;
-
-	for (unsigned p = 0; p < 8; p++)
-		if (((ftw >> (2 * p)) & 3) != 3)
-			t |= (uint8_t)(1u << p);
-	return t;
-}
 
 /* The environment's fields, whatever the format. */
 struct x87_env {
@@ -150,7 +112,7 @@ static void env_store(const struct soft_cpu *cpu, const struct insn *in, uint8_t
 	struct x87_env e = {
 	    .fcw = fpu_fcw(&cpu->fpu),
 	    .fsw = fpu_fsw(&cpu->fpu),
-	    .ftw = full_tag_word(&cpu->fpu),
+	    .ftw = x87_full_tag_word(cpu->fpu.area),
 	    .fop = fpu_ld16(a + FPU_OFF_FOP) & 0x7ff,
 	    .fip = fpu_ld32(a + FPU_OFF_FIP),
 	    .fdp = fpu_ld32(a + FPU_OFF_FDP),
@@ -175,7 +137,7 @@ static void env_load(struct soft_cpu *cpu, const struct insn *in, const uint8_t 
 	fpu_retop(&cpu->fpu, (e.fsw >> 11) & 7);
 	fpu_st16(a + FPU_OFF_FCW, e.fcw);
 	fpu_st16(a + FPU_OFF_FSW, e.fsw);
-	a[FPU_OFF_FTW] = abridged_tag(e.ftw);
+	a[FPU_OFF_FTW] = x87_abridged_tag_word(e.ftw);
 	a[FPU_OFF_FTW + 1] = 0;
 	fpu_st16(a + FPU_OFF_FOP, e.fop);
 	fpu_st64(a + FPU_OFF_FIP, e.fip);
