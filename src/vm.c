@@ -267,6 +267,7 @@ static int vm_create_vcpu(struct vm *vm)
 	const struct kvm_provider *prov;
 	bool ro;
 
+	kvm_provider_soft_engine(vm->cfg->soft_engine);
 	if (kvm_provider_choose(vm->cfg->accel, &prov) != 0)
 		return MINIVMM_EXIT_VMM_FAILURE;
 	if (vm->cfg->verbose)

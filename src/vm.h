@@ -55,6 +55,7 @@ struct vm_config {
 	const char *append; /* NULL: empty command line */
 	uint64_t mem_size;  /* bytes, multiple of 4 KiB */
 	const char *accel;  /* "auto", "kvm" or "soft" */
+	const char *soft_engine; /* --soft-engine "interp" or "bt", NULL: the environment's */
 	enum uart_console_mode serial;
 	double timeout_s; /* 0: none */
 	bool verbose;

@@ -18,6 +18,7 @@ enum {
 	OPT_INITRD = 0x100,
 	OPT_MODULE,
 	OPT_ACCEL,
+	OPT_SOFT_ENGINE,
 	OPT_SERIAL,
 	OPT_STATS,
 	OPT_TIMEOUT,
@@ -34,6 +35,7 @@ static const struct option long_options[] = {
     {"initrd", required_argument, NULL, OPT_INITRD},
     {"module", required_argument, NULL, OPT_MODULE},
     {"accel", required_argument, NULL, OPT_ACCEL},
+    {"soft-engine", required_argument, NULL, OPT_SOFT_ENGINE},
     {"serial", required_argument, NULL, OPT_SERIAL},
     {"disk", required_argument, NULL, 'd'},
     {"stats", optional_argument, NULL, OPT_STATS},
@@ -71,6 +73,10 @@ void cli_print_help(FILE *out)
 		"                         /dev/kvm, the in-process software CPU, or /dev/kvm\n"
 		"                         when it can be opened and the software CPU otherwise\n"
 		"                         (default auto)\n"
+		"      --soft-engine interp|bt\n"
+		"                         the software CPU's engine: the interpreter, or the\n"
+		"                         binary translator with the interpreter as fallback\n"
+		"                         (default interp; also MINIVMM_SOFT_ENGINE)\n"
 		"      --serial stdio|none\n"
 		"                         COM1 on stdin/stdout (default), or detached\n"
 		"  -d, --disk PATH[,ro][,name=NAME][,sector=N]\n"
@@ -266,6 +272,11 @@ static enum cli_result parse_one(int c, const char *arg, struct vm_config *cfg, 
 		if (strcmp(arg, "auto") && strcmp(arg, "kvm") && strcmp(arg, "soft"))
 			return usage_error(err, "--accel: '%s' is not auto, kvm or soft", arg);
 		cfg->accel = arg;
+		return CLI_RUN;
+	case OPT_SOFT_ENGINE:
+		if (strcmp(arg, "interp") && strcmp(arg, "bt"))
+			return usage_error(err, "--soft-engine: '%s' is not interp or bt", arg);
+		cfg->soft_engine = arg;
 		return CLI_RUN;
 	case OPT_SERIAL:
 		if (!strcmp(arg, "stdio"))

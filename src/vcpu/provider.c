@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/kvm.h>
 
@@ -62,4 +63,10 @@ int kvm_provider_choose(const char *accel, const struct kvm_provider **out)
 	}
 	fprintf(stderr, "minivmm: unknown accelerator '%s' (auto, kvm or soft)\n", accel);
 	return -EINVAL;
+}
+
+void kvm_provider_soft_engine(const char *engine)
+{
+	if (engine)
+		setenv("MINIVMM_SOFT_ENGINE", engine, 1);
 }

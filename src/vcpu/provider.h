@@ -38,5 +38,12 @@ extern const struct kvm_provider kvm_provider_soft;
  * Returns 0 with *out set, or -errno after one line on stderr.
  */
 int kvm_provider_choose(const char *accel, const struct kvm_provider **out);
+/*
+ * --soft-engine: the engine ("interp" or "bt", checked by the CLI) of the
+ * soft vCPUs created from now on, through the environment variable the
+ * soft provider reads (MINIVMM_SOFT_ENGINE); NULL leaves it as it is.
+ * Call before any thread starts (setenv).
+ */
+void kvm_provider_soft_engine(const char *engine);
 
 #endif

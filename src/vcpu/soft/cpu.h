@@ -220,6 +220,8 @@ struct soft_cpu {
 	struct fpu_state fpu;
 	/* the native executor of FP/vector instructions (fpu_native.h) */
 	struct fpu_native *fnat;
+	/* the binary translator (bt.h); NULL: the interpreter runs everything */
+	struct bt *bt;
 	/* the in-"kernel" local APIC (lapic.c), NULL until KVM_CREATE_IRQCHIP */
 	struct lapic *lapic;
 	/*
@@ -396,6 +398,10 @@ static inline void code_cache_note_write(struct soft_vm *vm, uint64_t gpa, unsig
  * 1 when kvm_run holds an exit (its next read, its write...), else 0.
  */
 int cpu_complete_io(struct soft_cpu *cpu);
+/* One instruction with every check (the translator's fallback): 0 go on, 1 exit. */
+int cpu_step(struct soft_cpu *cpu);
+/* The interpreter's block loop (the translator's fallback): 0 go on, 1 exit. */
+int cpu_interp_block(struct soft_cpu *cpu);
 /* About 0.1-1 ms of string work between two looks at kicks (cpu->string_work). */
 #define STRING_WORK_BUDGET 8192
 int cpu_run_loop(struct soft_cpu *cpu);

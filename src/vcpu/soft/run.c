@@ -18,6 +18,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
+#include "vcpu/soft/bt.h"
 #include "vcpu/soft/exec.h"
 #include "vcpu/soft/irqchip.h"
 
@@ -314,6 +315,16 @@ slow:
 	return step_one(cpu, false);
 }
 
+int cpu_step(struct soft_cpu *cpu)
+{
+	return step_one(cpu, false);
+}
+
+int cpu_interp_block(struct soft_cpu *cpu)
+{
+	return run_block(cpu);
+}
+
 static int exit_intr(struct soft_cpu *cpu)
 {
 	cpu->run->exit_reason = KVM_EXIT_INTR;
@@ -379,6 +390,8 @@ int cpu_run_loop(struct soft_cpu *cpu)
 		if ((cpu->debug_control & KVM_GUESTDBG_ENABLE) || (cpu->rflags & FL_TF) ||
 		    cpu->int_shadow)
 			r = step_one(cpu, false);
+		else if (cpu->bt)
+			r = bt_run(cpu); /* translated code, or the interpreter (bt.h) */
 		else
 			r = run_block(cpu);
 		if (r)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vcpu/soft/bt.h"
 #include "vcpu/soft/exec.h"
 #include "vcpu/soft/fpu_native.h"
 #include "vcpu/soft/irqchip.h"
@@ -83,6 +84,11 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 		free(cpu);
 		return NULL;
 	}
+	if (soft_engine_default() == SOFT_ENGINE_BT && !(cpu->bt = bt_create(cpu))) {
+		fpu_native_destroy(cpu->fnat);
+		free(cpu);
+		return NULL;
+	}
 	cpu_reset(cpu);
 	if (id)
 		cpu->apic_base &= ~(1ULL << 8); /* only vCPU 0 is the bootstrap processor */
@@ -91,6 +97,7 @@ struct soft_cpu *soft_cpu_create(struct soft_vm *vm, unsigned id, struct kvm_run
 	cpu->timer_due_ns = UINT64_MAX;
 	cpu->ucode_rev = 1ULL << 32; /* microcode revision 1, KVM's default */
 	if (vm->irqchip && irqchip_attach_cpu(vm->irqchip, cpu)) {
+		bt_destroy(cpu->bt);
 		fpu_native_destroy(cpu->fnat);
 		free(cpu);
 		return NULL;
@@ -106,6 +113,7 @@ void soft_cpu_destroy(struct soft_cpu *cpu)
 	if (cpu->lapic)
 		irqchip_detach_cpu(cpu->vm->irqchip, cpu);
 	free(cpu->cpuid);
+	bt_destroy(cpu->bt);
 	fpu_native_destroy(cpu->fnat);
 	free(cpu);
 }

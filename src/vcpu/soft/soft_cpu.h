@@ -15,6 +15,19 @@
 struct soft_vm;
 struct soft_cpu;
 
+/*
+ * The execution engine of a soft vCPU (issue 16): the binary translator
+ * ("bt", falling back to the interpreter for what it does not translate)
+ * or the interpreter alone ("interp"). Chosen when the vCPU is created,
+ * from the environment variable below (the CLI's --soft-engine sets it).
+ */
+enum soft_engine { SOFT_ENGINE_INTERP, SOFT_ENGINE_BT };
+#define SOFT_ENGINE_ENV "MINIVMM_SOFT_ENGINE"
+/* "interp" or "bt" -> enum soft_engine; -1 for anything else. */
+int soft_engine_parse(const char *name);
+/* The engine the environment asks for, or the default (one stderr line if unknown). */
+enum soft_engine soft_engine_default(void);
+
 /* Counters of what the CPU handled without leaving to the VMM. */
 struct soft_cpu_stats {
 	uint64_t insns;        /* guest instructions retired */
@@ -29,6 +42,9 @@ struct soft_cpu_stats {
 	uint64_t halt_wakeups;  /* HLTs ended by an event (in-"kernel" irqchip) */
 	uint64_t timer_expiries; /* LAPIC timer expiries (each period counts) */
 	uint64_t kernel_io;     /* port/MMIO accesses the in-"kernel" devices answered (no exit) */
+	uint64_t bt_blocks;     /* guest blocks translated to host code (issue 16) */
+	uint64_t bt_flushes;    /* translation cache flushes (full, or mode/slot change) */
+	uint64_t bt_fallbacks;  /* instructions the translator left to the interpreter */
 };
 
 struct soft_vm *soft_vm_create(void);

@@ -35,6 +35,9 @@ enum {
 	ST_NMI_INJECTIONS,
 	ST_SOFT_TIMER_EXPIRIES,
 	ST_SOFT_KERNEL_IO,
+	ST_SOFT_BT_BLOCKS,
+	ST_SOFT_BT_FLUSHES,
+	ST_SOFT_BT_FALLBACKS,
 	ST_COUNT
 };
 
@@ -59,6 +62,10 @@ static const char *const stat_names[ST_COUNT] = {
     [ST_NMI_INJECTIONS] = "nmi_injections",
     [ST_SOFT_TIMER_EXPIRIES] = "soft_lapic_timer_expiries",
     [ST_SOFT_KERNEL_IO] = "soft_kernel_io",
+    /* the binary translator (issue 16): blocks translated, cache flushes, interpreted insns */
+    [ST_SOFT_BT_BLOCKS] = "soft_bt_blocks",
+    [ST_SOFT_BT_FLUSHES] = "soft_bt_flushes",
+    [ST_SOFT_BT_FALLBACKS] = "soft_bt_fallbacks",
 };
 
 #define DESC_LEN (sizeof(struct kvm_stats_desc) + STATS_NAME_SIZE)
@@ -103,6 +110,9 @@ static void refresh(struct soft_kvm_stats *s, const struct soft_cpu_stats *c)
 	d[ST_NMI_INJECTIONS] = c->nmi_injected;
 	d[ST_SOFT_TIMER_EXPIRIES] = c->timer_expiries;
 	d[ST_SOFT_KERNEL_IO] = c->kernel_io;
+	d[ST_SOFT_BT_BLOCKS] = c->bt_blocks;
+	d[ST_SOFT_BT_FLUSHES] = c->bt_flushes;
+	d[ST_SOFT_BT_FALLBACKS] = c->bt_fallbacks;
 }
 
 void soft_kvm_stats_account(struct soft_kvm_stats *s, const struct kvm_run *run, int rc,

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The binary translator of the software CPU (issue 16): guest basic
+ * blocks of 64-bit code become host code that runs the guest's integer
+ * instructions as (near-)copies of themselves; everything it does not
+ * translate runs in the interpreter, which stays the reference.
+ *
+ *   bt_engine.c  the engine choice, the dispatcher called by run.c
+ *   bt_code.c    the executable region (W^X double mapping), trampoline
+ *   bt_cache.c   the bounded cache of translated blocks
+ *   bt_emit.c    the translation of one block
+ *   bt_insn.c    which instructions are translated, and their rewrite
+ */
+#ifndef MINIVMM_SOFT_BT_H
+#define MINIVMM_SOFT_BT_H
+
+#include "vcpu/soft/cpu.h"
+
+struct bt;
+
+/* Made when the vCPU is created (the sandbox later forbids executable mappings). */
+struct bt *bt_create(struct soft_cpu *cpu);
+void bt_destroy(struct bt *bt);
+/* In place of the interpreter's block loop (run.c): 0 go on, 1 kvm_run holds an exit. */
+int bt_run(struct soft_cpu *cpu);
+
+#endif
