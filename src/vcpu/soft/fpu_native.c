@@ -32,10 +32,10 @@
 
 #define MXCSR_FLAGS 0x3fu
 #define MXCSR_PRE 0x7u /* invalid, denormal, divide-by-zero: before the computation */
+#define MXCSR_OE 0x8u
 #define MXCSR_UE 0x10u
 #define MXCSR_UM 0x800u /* underflow mask: unmasked, an exact tiny result raises UE */
 #define MXCSR_MASKS 0x1f80u
-#define MXCSR_FTZ 0x8000u
 #define MXCSR_MM (1u << 17)	 /* AMD misaligned-SSE mode: never enabled for the guest */
 #define FSW_STORE_SUPPRESS 0x1fu /* IE DE ZE OE UE: an unmasked one leaves memory unwritten */
 #define FSW_ES_B 0x8080u	 /* error summary and busy */
@@ -165,37 +165,24 @@ static bool is_sse(unsigned unit)
 
 /*
  * Whether the run raised an SIMD exception the guest unmasks; if so the
- * flags the SDM sets for it (11.5.2) go into *mx_final. Underflow needs
- * care: unmasked, it is raised for any tiny result, masked only for a
- * tiny and inexact one, so a guest that unmasks it gets a second run with
- * FTZ, which reports tininess as UE whatever the precision.
+ * flags the SDM sets for it (11.5.2) go into *raised. A pre-computation
+ * exception (IE, DE, ZE) stops the instruction before any result, so the
+ * masked run's flags are exact for it; so they are for every instruction
+ * that cannot overflow or underflow. The arithmetic that can, with OE or
+ * UE unmasked, and DPPS/DPPD with anything unmasked, are worked out lane
+ * by lane (fpu_native_arith.c).
  */
-static bool simd_exception(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
-			   unsigned slot, uint32_t mx_guest, uint32_t mx_run, const uint8_t *buf,
-			   uint32_t *raised)
+static bool simd_exception(struct soft_cpu *cpu, const struct fnat_info *fi, uint32_t mx_guest,
+			   uint32_t mx_run, const uint8_t *buf, uint32_t *raised)
 {
 	uint32_t unmasked = ~(mx_guest >> 7) & MXCSR_FLAGS, r = *raised;
 
-	if (fi->dp && (r & unmasked)) {
-		*raised = fnat_dp_flags(fi, cpu->fpu.area, buf, mx_run, r, unmasked);
-		return true;
-	}
-	if (r & unmasked & MXCSR_PRE) {
+	if ((r & unmasked & MXCSR_PRE) && fi->arith != FA_DP) {
 		*raised = r & MXCSR_PRE; /* post-computation exceptions are not evaluated */
 		return true;
 	}
-	if ((unmasked & MXCSR_UE) && !(r & MXCSR_UE)) {
-		load_context(cpu, fn, fi, mx_run | MXCSR_FTZ);
-		memcpy(fn->data + FNAT_D_BUF, buf, fi->memsize);
-		fnat_run(fn, slot);
-		if (get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_UE)
-			r |= MXCSR_UE;
-		/* the committed state is the first run's: run it again as it was */
-		load_context(cpu, fn, fi, mx_run);
-		memcpy(fn->data + FNAT_D_BUF, buf, fi->memsize);
-		fnat_run(fn, slot);
-	}
-	*raised = r;
+	if (fi->arith == FA_DP || (fi->arith && (unmasked & (MXCSR_OE | MXCSR_UE))))
+		return fnat_arith_traps(fi, cpu->fpu.area, buf, mx_run, unmasked, raised);
 	return (r & unmasked) != 0;
 }
 
@@ -329,7 +316,7 @@ int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in)
 	if (is_sse(fi->unit)) {
 		raised = get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_FLAGS;
 		if ((raised || !(mx_guest & MXCSR_UM)) &&
-		    simd_exception(cpu, fn, fi, slot, mx_guest, mx_run, buf, &raised)) {
+		    simd_exception(cpu, fi, mx_guest, mx_run, buf, &raised)) {
 			put32(cpu->fpu.area + FPU_OFF_MXCSR, mx_guest | raised);
 			if (fi->unit == FNU_SSE_MMX)
 				mmx_transition(cpu);

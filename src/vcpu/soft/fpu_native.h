@@ -16,8 +16,9 @@
  *                         know about it (unit, memory operand, alignment)
  *   fpu_native.c          exec_fpu_native: checks, memory through the MMU,
  *                         the run, exceptions (#XM, x87 deferral), commit
- *   fpu_native_dp.c       the flags DPPS/DPPD report when an exception of
- *                         their multiply stage is unmasked
+ *   fpu_native_arith.c    the flags SSE arithmetic reports at #XM when
+ *                         overflow or underflow is unmasked (PE of the
+ *                         unbounded result), and DPPS/DPPD's stages
  */
 #ifndef MINIVMM_SOFT_FPU_NATIVE_H
 #define MINIVMM_SOFT_FPU_NATIVE_H
@@ -68,18 +69,34 @@ enum {
 	FNF_MASKMOV = 32,     /* MASKMOVQ/MASKMOVDQU: implicit [rDI], RDI -> buffer */
 };
 
+/* SSE arithmetic whose #XM flags fpu_native_arith.c works out lane by lane. */
+enum fnat_arith {
+	FA_NONE,
+	FA_ADD, /* lane i: destination[i] op source[i] */
+	FA_SUB,
+	FA_MUL,
+	FA_DIV,
+	FA_ADDSUB, /* even lanes subtract, odd lanes add */
+	FA_HADD,   /* adjacent pairs of the destination, then of the source */
+	FA_HSUB,
+	FA_CVT, /* CVTPD2PS/CVTSD2SS: source[i] narrowed to float */
+	FA_DP,	/* DPPS/DPPD: products, then sums */
+};
+
 /* What the executor knows about one cached instruction. */
 struct fnat_info {
-	uint8_t unit;	 /* enum fnat_unit */
-	uint8_t flags;	 /* FNF_* */
-	uint8_t memsize; /* bytes of the memory operand, 0 = none */
-	uint8_t scratch; /* GPR that carries guest RSP into the stub, R_NONE if none */
-	uint16_t fop;	 /* x87: the 11-bit last-instruction opcode */
-	uint8_t dp;	 /* DPPS 4, DPPD 8 (lane bytes), else 0: fpu_native_dp.c */
-	uint8_t dp_imm;	 /* DPPS/DPPD: imm8 */
-	uint8_t dp_dst;	 /* DPPS/DPPD: XMM number of the destination (first source) */
-	uint8_t dp_src;	 /* DPPS/DPPD: XMM number of the second source, 0xff = memory */
-	struct insn ea;	 /* op[0] = the memory operand, addrsize: for op_ea() */
+	uint8_t unit;	  /* enum fnat_unit */
+	uint8_t flags;	  /* FNF_* */
+	uint8_t memsize;  /* bytes of the memory operand, 0 = none */
+	uint8_t scratch;  /* GPR that carries guest RSP into the stub, R_NONE if none */
+	uint16_t fop;	  /* x87: the 11-bit last-instruction opcode */
+	uint8_t arith;	  /* enum fnat_arith: fpu_native_arith.c redoes its lanes at #XM */
+	uint8_t ar_lanes; /* lanes computed (scalar forms 1) */
+	uint8_t ar_esize; /* bytes of a source element: 4 or 8 */
+	uint8_t ar_imm;	  /* DPPS/DPPD: imm8 */
+	uint8_t ar_dst;	  /* XMM number of the destination (first source) */
+	uint8_t ar_src;	  /* XMM number of the (second) source, 0xff = memory */
+	struct insn ea;	  /* op[0] = the memory operand, addrsize: for op_ea() */
 };
 
 /* One cached stub: the guest's bytes it was built from, and its facts. */
@@ -119,14 +136,19 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 const struct fnat_entry *fnat_lookup(struct fpu_native *fn, const uint8_t *bytes, unsigned len,
 				     unsigned code_bits, unsigned *slot);
 
+/* Fill info->arith and its operands if the instruction is one of fpu_native_arith.c's. */
+void fnat_arith_form(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+		     struct fnat_info *info);
+
 /*
- * DPPS/DPPD with an unmasked SIMD exception: the MXCSR flags the CPU
- * reports at #XM. `raised` are the flags of the whole instruction run
- * masked, `unmasked` the exception bits the guest unmasks, `fx` the
- * guest's image before it, `mem` the memory operand.
+ * An instruction with info->arith under a guest MXCSR that unmasks
+ * `unmasked` (OE or UE; for DPPS/DPPD any): whether it raises #XM, and if
+ * so the MXCSR flags it reports in *flags. `fx` is the guest's image
+ * before it, `mem` the memory operand, `mx_run` the masked MXCSR the
+ * stub runs with (the guest's RC, DAZ, FTZ).
  */
-uint32_t fnat_dp_flags(const struct fnat_info *fi, const uint8_t *fx, const uint8_t *mem,
-		       uint32_t mx_run, uint32_t raised, uint32_t unmasked);
+bool fnat_arith_traps(const struct fnat_info *fi, const uint8_t *fx, const uint8_t *mem,
+		      uint32_t mx_run, uint32_t unmasked, uint32_t *flags);
 
 /* Run stub `slot` with the context block as the caller filled it. */
 void fnat_run(struct fpu_native *fn, unsigned slot);

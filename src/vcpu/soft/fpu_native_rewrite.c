@@ -379,18 +379,6 @@ static uint8_t flags_of(const ZydisDecodedInstruction *zi)
 	return (all & FL_ARITH) ? FNF_FLAGS : 0;
 }
 
-/* DPPS/DPPD xmm, xmm/m128, imm8: what fnat_dp_flags() needs. */
-static void dp_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
-			struct fnat_info *info)
-{
-	info->dp = zi->mnemonic == ZYDIS_MNEMONIC_DPPS ? 4 : 8;
-	info->dp_dst = (uint8_t)(zo[0].reg.value - ZYDIS_REGISTER_XMM0);
-	info->dp_src = zo[1].type == ZYDIS_OPERAND_TYPE_REGISTER
-			   ? (uint8_t)(zo[1].reg.value - ZYDIS_REGISTER_XMM0)
-			   : 0xff;
-	info->dp_imm = (uint8_t)zo[2].imm.value.u;
-}
-
 bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, unsigned code_bits,
 		  unsigned slot, struct fnat_info *info)
 {
@@ -419,8 +407,7 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 	}
 	if (!mem_operand(&zi, zo, info, &mem) || !choose_scratch(&zi, zo, &info->scratch))
 		return false;
-	if (zi.mnemonic == ZYDIS_MNEMONIC_DPPS || zi.mnemonic == ZYDIS_MNEMONIC_DPPD)
-		dp_operands(&zi, zo, info);
+	fnat_arith_form(&zi, zo, info);
 	n = encode(&zi, zo, bytes, mem, info->scratch, (uint64_t)(uintptr_t)(fn->data + FNAT_D_BUF),
 		   (uint64_t)(uintptr_t)rx, out);
 	if (!n || !same_meaning(&fn->dec64, &zi, zo, out, n, info->scratch))

@@ -403,6 +403,80 @@ static void fill_env(const struct fpu_form *f, uint64_t *s, uint8_t *p)
 		f80(s, p + i);
 }
 
+/*
+ * An IEEE binary value (ebits exponent, mbits fraction bits) near either
+ * end of its exponent range, or around `mid` (biased): products, sums and
+ * quotients of such values overflow or are tiny. The fraction is often
+ * short, so that a result rounded with an unbounded exponent may be exact
+ * while its denormal or infinite delivery is not (SDM vol. 1 4.9.1.5).
+ */
+static uint64_t edge_value(uint64_t *s, unsigned ebits, unsigned mbits, unsigned mid)
+{
+	static const unsigned keep[] = {0, 2, 8, 64};
+	uint64_t emax = (1ULL << ebits) - 2, e, m = fpu_rnd(s) & ((1ULL << mbits) - 1);
+	unsigned k = keep[pick(s, 4)];
+
+	switch (pick(s, 6)) {
+	case 0:
+		e = emax - pick(s, 3);
+		break;
+	case 1:
+		e = emax - pick(s, (unsigned)(emax / 4));
+		break;
+	case 2:
+		e = 1 + pick(s, 3);
+		break;
+	case 3:
+		e = 1 + pick(s, (unsigned)(emax / 4));
+		break;
+	case 4:
+		e = 0;
+		break;
+	default:
+		e = mid + pick(s, 61) - 30;
+		break;
+	}
+	if (k < mbits)
+		m &= ~((1ULL << (mbits - k)) - 1);
+	return (fpu_rnd(s) & 1) << (ebits + mbits) | e << mbits | m;
+}
+
+/* n bytes of form f's lanes at p, edge_value()s (CVTPD2PS/SD2SS: doubles near float's range). */
+static void fill_edge(const struct fpu_form *f, uint64_t *s, uint8_t *p, unsigned n)
+{
+	bool narrow = !strncmp(f->name, "cvtpd2ps", 8) || !strncmp(f->name, "cvtsd2ss", 8);
+	unsigned i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		if (f->kind == K_PS) {
+			put32(p + i, (uint32_t)edge_value(s, 8, 23, 127));
+			put32(p + i + 4, (uint32_t)edge_value(s, 8, 23, 127));
+		} else {
+			put64(p + i, edge_value(s, 11, 52, narrow ? 1023 + 127 : 1023));
+			if (narrow && pick(s, 2))
+				put64(p + i, edge_value(s, 11, 52, 1023 - 126));
+		}
+	}
+}
+
+/*
+ * A draw of a form that can overflow or underflow (FF_OU), one in two:
+ * MXCSR with OM, UM or both clear and every operand an edge_value(), so
+ * the unmasked responses (#XM, and the flags it reports) are exercised.
+ */
+static void edge_draw(const struct fpu_form *f, uint64_t *s, struct fpu_draw *d)
+{
+	static const uint32_t clear[] = {0x400, 0x800, 0xc00};
+	uint32_t mx = rnd_mxcsr(s) & ~clear[pick(s, 3)];
+	unsigned i;
+
+	put32(d->fx + FX_MXCSR, mx);
+	for (i = 0; i < 16; i++)
+		fill_edge(f, s, d->fx + FX_XMM(i), 16);
+	if (d->mem)
+		fill_edge(f, s, d->data + d->mem_off, 16);
+}
+
 void fpu_draw_make(const struct fpu_form *f, unsigned n, struct fpu_draw *d)
 {
 	uint64_t s = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)(f - fpu_forms) << 32) ^ n, *w;
@@ -434,6 +508,8 @@ void fpu_draw_make(const struct fpu_form *f, unsigned n, struct fpu_draw *d)
 		else
 			fill(&s, k, d->data + d->mem_off, f->msize < 16 ? 16 : f->msize);
 	}
+	if ((f->flags & FF_OU) && !pick(&s, 2))
+		edge_draw(f, &s, d);
 }
 
 void fpu_draw_describe(const struct fpu_form *f, const struct fpu_draw *d, char *buf, unsigned cap)

@@ -76,6 +76,7 @@ enum fpu_kind {
 #define FF_TRIG 0x0200	  /* x87 transcendental: Unicorn's precision differs */
 #define FF_FOP 0x0400	  /* a non-control x87 instruction: it sets FOP/FIP (SDM 8.1.8) */
 #define FF_ENVMASK 0x0800 /* memory holds FIP/FOP/FDP (FNSTENV, FNSAVE): not compared */
+#define FF_OU 0x1000	  /* SSE arithmetic that can overflow or underflow (SDM vol. 1 11.5.2.5) */
 
 struct fpu_form {
 	const char *name;
