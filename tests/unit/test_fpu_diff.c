@@ -555,6 +555,15 @@ static bool sets_cc(const struct fpu_form *f)
 	       !strncmp(f->name, "ftst", 4) || !strncmp(f->name, "fxam", 4);
 }
 
+/* The biased exponent of the draw's ST(i). */
+static unsigned x87_exp(const struct fpu_draw *d, unsigned i)
+{
+	uint16_t se;
+
+	memcpy(&se, d->fx + 32 + 16 * i + 8, 2);
+	return se & 0x7fff;
+}
+
 /* ST(0) of the draw is an unnormal or pseudo-denormal (J bit wrong for the exponent). */
 static bool x87_unsupported(const struct fpu_draw *d)
 {
@@ -564,6 +573,52 @@ static bool x87_unsupported(const struct fpu_draw *d)
 	memcpy(&m, d->fx + 32, 8);
 	memcpy(&se, d->fx + 40, 2);
 	return !!(se & 0x7fff) != !!(m >> 63);
+}
+
+/* Elements of a PCMPxSTRx operand before the first zero one (implicit length). */
+static unsigned str_len(const uint8_t *v, unsigned n, unsigned w)
+{
+	unsigned i;
+	uint16_t e;
+
+	for (i = 0; i < n; i++) {
+		e = w == 2 ? (uint16_t)(v[2 * i] | v[2 * i + 1] << 8) : v[i];
+		if (!e)
+			break;
+	}
+	return i;
+}
+
+/*
+ * PCMPxSTRx in "equal ordered" mode (imm8[3:2] = 3, substring search)
+ * where a prefix of the needle (first operand) matches the end of a
+ * haystack that fills the whole register: vol. 2 4.1.6's aggregation
+ * compares only the needle elements that still face the haystack, so
+ * such a partial match counts (IntRes1 bit set, CF, the index) and the
+ * host finds it; Unicorn 2.0.1 does not (measured).
+ */
+static bool ordered_tail_match(const struct fpu_draw *d)
+{
+	unsigned at = (d->insn[1] & 0xf0) == 0x40 ? 2 : 1, rex = at == 2 ? d->insn[1] : 0;
+	uint8_t modrm = d->insn[at + 3], imm = d->insn[d->len - 1];
+	unsigned w = (imm & 1) + 1, n = 16 / w, nl, hl, j;
+	const uint8_t *ndl = d->fx + 160 + 16 * ((modrm >> 3 & 7) | (rex & 4 ? 8 : 0));
+	const uint8_t *hay =
+	    d->mem ? d->data + d->mem_off : d->fx + 160 + 16 * ((modrm & 7) | (rex & 1 ? 8 : 0));
+	bool explicit_len = !(d->insn[at + 2] & 2);
+
+	if ((imm >> 2 & 3) != 3)
+		return false;
+	nl = explicit_len ? (unsigned)(int32_t)d->gpr[0] : str_len(ndl, n, w);
+	hl = explicit_len ? (unsigned)(int32_t)d->gpr[2] : str_len(hay, n, w);
+	nl = nl > n ? n : nl; /* negative and long lengths are left to gpr_quirks() */
+	/* the haystack must reach the register's end */
+	if (hl < n)
+		return false;
+	for (j = n - nl + 1; nl && j < n; j++)
+		if (!memcmp(ndl, hay + j * w, (n - j) * w))
+			return true;
+	return false;
 }
 
 /*
@@ -597,6 +652,8 @@ static void gpr_quirks(const struct fpu_form *f, const struct fpu_draw *d, struc
 	if (!strncmp(f->name, "dpp", 3))
 		sk->results = true;
 	if (!strncmp(f->name, "pcmpestr", 8) && (la < 0 || la > 16 || ld < 0 || ld > 16))
+		sk->all = true;
+	if (!strncmp(f->name, "pcmp", 4) && f->kind == K_STR && ordered_tail_match(d))
 		sk->all = true;
 	if (!strcmp(f->name, "emms"))
 		sk->all = true;
@@ -675,6 +732,18 @@ static struct skip uc_quirks(const struct fpu_form *f, const struct fpu_draw *d,
 	if (!strcmp(f->name, "fprem") || !strcmp(f->name, "fprem1"))
 		sk.results = true;
 	if (!strcmp(f->name, "fxam") && x87_unsupported(d))
+		sk.all = true;
+	/*
+	 * FSCALE by an infinite ST(1) gives an infinity or a zero, exactly
+	 * (vol. 2 FSCALE, "FSCALE Results"): Unicorn scales by a clamped
+	 * integer instead (the largest finite value under RC toward zero).
+	 * FXTRACT of a NaN gives that NaN in ST(0) and ST(1), of an infinity
+	 * +inf and the infinity (vol. 2 FXTRACT; vol. 1 4.8.3.5): Unicorn
+	 * splits the exponent field 0x7FFF like a finite number's.
+	 */
+	if (!strcmp(f->name, "fscale") && x87_exp(d, 1) == 0x7fff)
+		sk.all = true;
+	if (!strcmp(f->name, "fxtract") && x87_exp(d, 0) == 0x7fff)
 		sk.all = true;
 	/* FNSTENV masks every exception after storing (vol. 2 FNSTENV): Unicorn does not */
 	if (!strcmp(f->name, "fnstenv"))
