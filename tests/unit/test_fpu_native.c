@@ -6,7 +6,8 @@
  * operand leaves the registers as they were, CR2 names the address), the
  * alignment #GP of the aligned legacy SSE forms (SDM vol. 2 MOVAPS), and
  * an unmasked SIMD exception (#XM, SDM vol. 1 11.5.2.3) that leaves the
- * destination unchanged and sets the flag in MXCSR.
+ * destination unchanged and sets the flag in MXCSR, and an SSE
+ * instruction leaving the x87 state as the host's FX round trip does.
  */
 #include <check.h>
 #include <stdio.h>
@@ -132,6 +133,46 @@ START_TEST(test_unmasked_divide_by_zero_xm)
 }
 END_TEST
 
+/*
+ * An SSE instruction cannot change the x87 state; the executor once ran
+ * every instruction between the host's FXRSTOR64 and FXSAVE64 and kept
+ * what came out, which the host normalises (reserved FCW bits, reserved
+ * bytes). Whatever path an SSE instruction takes now, the x87 part of the
+ * image afterwards must be the host's own round trip of it (the host CPU
+ * as oracle), with FOP/FIP/FDP kept (only x87 instructions set them).
+ */
+START_TEST(test_sse_keeps_x87_as_host_round_trip)
+{
+	static const uint8_t code[] = {0x0f, 0x58, 0xc1,	/* addps xmm0, xmm1 */
+				       0x66, 0x0f, 0xef, 0xd2,	/* pxor xmm2, xmm2 */
+				       0xf3, 0x0f, 0xb8, 0xc3}; /* popcnt eax, ebx */
+	_Alignas(64) uint8_t img[512], host[512], want[512];
+	uint8_t *a = g.cpu->fpu.area;
+	uint16_t fcw = 0xe3bf, fsw = 0x5a21; /* reserved FCW bits; TOP 3, flags all masked */
+	struct kvm_regs r;
+	unsigned i;
+
+	for (i = 0; i < 8; i++) /* values, and junk in each slot's reserved bytes 10-15 */
+		memset(a + FPU_OFF_ST(i), 0x11 * (i + 1), 16);
+	memcpy(a + FPU_OFF_FCW, &fcw, 2);
+	memcpy(a + FPU_OFF_FSW, &fsw, 2);
+	a[FPU_OFF_FTW] = 0x5a;
+	a[FPU_OFF_FTW + 1] = 0xcc;
+	memset(a + FPU_OFF_FOP, 0x77, FPU_OFF_MXCSR - FPU_OFF_FOP);
+	memcpy(img, a, sizeof(img));
+	memcpy(img + FPU_OFF_MXCSR_MASK, &(uint32_t){0}, 4);
+	__asm__ volatile("fxsave64 %[h]\n\tfxrstor64 %[i]\n\tfxsave64 %[w]\n\t"
+			 "fninit\n\tfxrstor64 %[h]"
+			 : [h] "+m"(host), [w] "=m"(want)
+			 : [i] "m"(img));
+	ck_assert_int_eq(run(code, sizeof(code), G_DATA, &r), -1);
+	ck_assert_mem_eq(a + FPU_OFF_FCW, want + FPU_OFF_FCW, FPU_OFF_FOP);
+	ck_assert_mem_eq(a + FPU_OFF_ST(0), want + FPU_OFF_ST(0), FPU_OFF_XMM(0) - FPU_OFF_ST(0));
+	for (i = FPU_OFF_FOP; i < FPU_OFF_MXCSR; i++)
+		ck_assert_uint_eq(a[i], 0x77);
+}
+END_TEST
+
 static Suite *fpu_native_suite(void)
 {
 	Suite *s = suite_create("fpu_native");
@@ -142,6 +183,7 @@ static Suite *fpu_native_suite(void)
 	tcase_add_test(tc, test_pf_on_source_is_precise);
 	tcase_add_test(tc, test_unaligned_movaps_gp);
 	tcase_add_test(tc, test_unmasked_divide_by_zero_xm);
+	tcase_add_test(tc, test_sse_keeps_x87_as_host_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -130,13 +130,25 @@ static uint64_t seg_base_of(const struct soft_cpu *cpu, unsigned seg)
 	return cpu->seg[seg].base;
 }
 
+/*
+ * The host's x87 traps on FSW.ES as restored, whatever the masks: load
+ * ES and B as the flags and masks say, which is what pending means
+ * here (fpu_x87_pending), so a waiting instruction only ever runs
+ * with nothing pending.
+ */
+static uint16_t fsw_loaded(const struct fpu_state *f)
+{
+	uint16_t fsw = get16(f->area + FPU_OFF_FSW) & ~FSW_ES_B;
+
+	return fpu_x87_pending(f) ? fsw | FSW_ES_B : fsw;
+}
+
 /* Load the context block: GPRs (guest RSP in the scratch register), flags, the image. */
 static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
 			 uint32_t mxcsr_run)
 {
 	uint8_t *d = fn->data;
 	uint64_t flags = (fi->flags & FNF_FLAGS) ? lf_arith(cpu) : 0;
-	uint16_t fsw;
 
 	memcpy(d + FNAT_D_GPR, cpu->gpr, sizeof(cpu->gpr));
 	if (fi->scratch != R_NONE)
@@ -144,18 +156,15 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 	if (fi->flags & FNF_MASKMOV)
 		put64(d + FNAT_D_GPR + 8 * R_RDI, (uint64_t)(uintptr_t)(d + FNAT_D_BUF));
 	put64(d + FNAT_D_FLAGS, flags);
-	memcpy(d + FNAT_D_IMG, cpu->fpu.area, FPU_LEGACY_SIZE);
 	put32(d + FNAT_D_IMG + FPU_OFF_MXCSR, mxcsr_run);
-	/*
-	 * The host's x87 traps on FSW.ES as restored, whatever the masks: load
-	 * ES and B as the flags and masks say, which is what pending means
-	 * here (fpu_x87_pending), so a waiting instruction only ever runs
-	 * with nothing pending.
-	 */
-	fsw = get16(d + FNAT_D_IMG + FPU_OFF_FSW) & ~FSW_ES_B;
-	if (fpu_x87_pending(&cpu->fpu))
-		fsw |= FSW_ES_B;
-	memcpy(d + FNAT_D_IMG + FPU_OFF_FSW, &fsw, 2);
+	if (fi->light) { /* the light trampoline reads XMM0-15 and MXCSR only */
+		memcpy(d + FNAT_D_IMG + FPU_OFF_XMM(0), cpu->fpu.area + FPU_OFF_XMM(0), 16 * 16);
+		return;
+	}
+	memcpy(d + FNAT_D_IMG, cpu->fpu.area, FPU_OFF_MXCSR);
+	memcpy(d + FNAT_D_IMG + FPU_OFF_MXCSR + 4, cpu->fpu.area + FPU_OFF_MXCSR + 4,
+	       FPU_LEGACY_SIZE - FPU_OFF_MXCSR - 4);
+	memcpy(d + FNAT_D_IMG + FPU_OFF_FSW, (uint16_t[]){fsw_loaded(&cpu->fpu)}, 2);
 }
 
 static bool is_sse(unsigned unit)
@@ -217,6 +226,33 @@ static bool x87_store_suppressed(const struct fpu_native *fn)
 	return get16(img + FPU_OFF_FSW) & ~get16(img + FPU_OFF_FCW) & FSW_STORE_SUPPRESS;
 }
 
+/* x87 and SSE are no longer in their init state (XSAVE's XSTATE_BV). */
+static void set_xinuse(uint8_t *a)
+{
+	uint64_t xbv;
+
+	memcpy(&xbv, a + FPU_OFF_XSTATE_BV, 8);
+	xbv |= FPU_XCR0_SUPPORTED;
+	put64(a + FPU_OFF_XSTATE_BV, xbv);
+}
+
+/*
+ * The image after the light trampoline: XMM0-15 and MXCSR from the run;
+ * the x87 part as the full path's FX round trip would have left it
+ * (fpu_native_light.c; FSW's ES and B as loaded, FOP/FIP/FDP kept).
+ */
+static void light_commit(struct soft_cpu *cpu, struct fpu_native *fn, uint32_t mx_final)
+{
+	uint8_t *a = cpu->fpu.area;
+	uint16_t fsw = fsw_loaded(&cpu->fpu);
+
+	memcpy(a + FPU_OFF_FSW, &fsw, 2);
+	fnat_light_canon((const uint8_t(*)[FNAT_CANON_SIZE])fn->x87_canon, a);
+	memcpy(a + FPU_OFF_XMM(0), fn->data + FNAT_D_IMG + FPU_OFF_XMM(0), 16 * 16);
+	put32(a + FPU_OFF_MXCSR, mx_final);
+	set_xinuse(a);
+}
+
 /* The image, GPRs and flags after a successful run (memory is already written). */
 static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
 		   uint32_t mx_final, uint64_t ea)
@@ -226,9 +262,10 @@ static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fna
 	uint64_t flags;
 	unsigned i;
 
-	if (fi->unit != FNU_INT) {
+	if (fi->light && fi->unit != FNU_INT) {
+		light_commit(cpu, fn, mx_final);
+	} else if (fi->unit != FNU_INT) {
 		uint32_t mask = get32(a + FPU_OFF_MXCSR_MASK);
-		uint64_t xbv;
 
 		memcpy(keep, a + FPU_OFF_FOP, sizeof(keep)); /* FOP, FIP, FDP */
 		memcpy(a, img, FPU_LEGACY_ARCH);
@@ -242,10 +279,7 @@ static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fna
 			if (fi->memsize)
 				put64(a + FPU_OFF_FDP, ea);
 		}
-		/* the x87 and SSE components are no longer in their init state */
-		memcpy(&xbv, a + FPU_OFF_XSTATE_BV, 8);
-		xbv |= FPU_XCR0_SUPPORTED;
-		put64(a + FPU_OFF_XSTATE_BV, xbv);
+		set_xinuse(a);
 	}
 	for (i = 0; i < 16; i++) {
 		if (i == R_RSP || i == fi->scratch || (i == R_RDI && (fi->flags & FNF_MASKMOV)))
@@ -311,7 +345,7 @@ int exec_fpu_native(struct soft_cpu *cpu, const struct insn *in)
 	mx_run = ((mx_guest & fn->host_mxcsr_mask) | MXCSR_MASKS) & ~MXCSR_FLAGS & ~MXCSR_MM;
 	load_context(cpu, fn, fi, mx_run);
 	memcpy(fn->data + FNAT_D_BUF, buf, sizeof(buf));
-	fnat_run(fn, slot);
+	fnat_run(fn, slot, fi->light);
 	mx_final = mx_guest;
 	if (is_sse(fi->unit)) {
 		raised = get32(fn->data + FNAT_D_IMG + FPU_OFF_MXCSR) & MXCSR_FLAGS;

@@ -16,6 +16,8 @@
  *                         know about it (unit, memory operand, alignment)
  *   fpu_native.c          exec_fpu_native: checks, memory through the MMU,
  *                         the run, exceptions (#XM, x87 deferral), commit
+ *   fpu_native_light.c    what the light trampoline (XMM and MXCSR only,
+ *                         for SSE) must redo of the full one's FX round trip
  *   fpu_native_arith.c    the flags SSE arithmetic reports at #XM when
  *                         overflow or underflow is unmasked (PE of the
  *                         unbounded result), and DPPS/DPPD's stages
@@ -46,8 +48,9 @@
 #define FNAT_D_IMG 256	  /* 512 bytes: FXSAVE64 image in and out */
 #define FNAT_BUF_SIZE 64
 
-#define FNAT_TRAMP_SIZE 512 /* room for the trampoline at the start of the code */
-#define FNAT_SLOT_SIZE 64   /* one stub: the instruction (<= 15 + 1) and a jmp back */
+#define FNAT_TRAMP_SIZE 2048 /* room for the trampolines at the start of the code */
+#define FNAT_CANON_SIZE 160  /* x87 part of the legacy image: FCW .. ST7 */
+#define FNAT_SLOT_SIZE 64    /* one stub: the instruction (<= 15 + 1) and a jmp back */
 #define FNAT_NSLOTS ((FNAT_CODE_SIZE - FNAT_TRAMP_SIZE) / FNAT_SLOT_SIZE)
 
 /* Which checks an instruction needs before it runs (fpu.h's units, and none). */
@@ -96,6 +99,7 @@ struct fnat_info {
 	uint8_t ar_imm;	  /* DPPS/DPPD: imm8 */
 	uint8_t ar_dst;	  /* XMM number of the destination (first source) */
 	uint8_t ar_src;	  /* XMM number of the (second) source, 0xff = memory */
+	uint8_t light;	  /* runs through the light trampoline (no x87/MMX state) */
 	struct insn ea;	  /* op[0] = the memory operand, addrsize: for op_ea() */
 };
 
@@ -113,6 +117,8 @@ struct fpu_native {
 	uint8_t *data; /* the context block (FNAT_D_*), right after rx */
 	uint64_t map_size;
 	uint32_t host_mxcsr_mask; /* MXCSR bits the host accepts (FXSAVE's MXCSR_MASK) */
+	bool light;		  /* the light trampoline may be used (fnat_light_probe) */
+	uint8_t x87_canon[2][FNAT_CANON_SIZE]; /* the full path's FX round trip: bits kept, set */
 	ZydisDecoder dec16, dec32, dec64;
 	struct fnat_entry slot[FNAT_NSLOTS];
 };
@@ -150,11 +156,20 @@ void fnat_arith_form(const ZydisDecodedInstruction *zi, const ZydisDecodedOperan
 bool fnat_arith_traps(const struct fnat_info *fi, const uint8_t *fx, const uint8_t *mem,
 		      uint32_t mx_run, uint32_t unmasked, uint32_t *flags);
 
-/* Run stub `slot` with the context block as the caller filled it. */
-void fnat_run(struct fpu_native *fn, unsigned slot);
+/* Run stub `slot` with the context block as the caller filled it (light trampoline or full). */
+void fnat_run(struct fpu_native *fn, unsigned slot, bool light);
 
-/* Address of the epilogue and of a slot in the executable view (fnat_rewrite's jmp). */
+/* Address of an epilogue (light or full) and of a slot in the executable view (for the jmp). */
 uint8_t *fnat_slot_rx(struct fpu_native *fn, unsigned slot);
-uint8_t *fnat_epilogue_rx(struct fpu_native *fn);
+uint8_t *fnat_epilogue_rx(struct fpu_native *fn, bool light);
+
+/*
+ * fpu_native_light.c: whether the host's FXRSTOR64 + FXSAVE64 round trip
+ * of the x87 part keeps and sets constant bits, and which: canon[0] the
+ * bits kept, canon[1] the bits set (0xff and 0 outside the x87 bytes);
+ * the light commit applies them to the guest's image (fnat_light_canon).
+ */
+bool fnat_light_probe(uint8_t (*canon)[FNAT_CANON_SIZE]);
+void fnat_light_canon(const uint8_t (*canon)[FNAT_CANON_SIZE], uint8_t *area);
 
 #endif

@@ -397,6 +397,8 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 	    !fpu_native_takes(&zi))
 		return false;
 	info->unit = (uint8_t)unit_of(&zi, zo);
+	/* no x87 or MMX state: XMM0-15 and MXCSR are all it can read or write */
+	info->light = fn->light && (info->unit == FNU_SSE || info->unit == FNU_INT);
 	info->flags = flags_of(&zi);
 	if (is_x87(&zi)) {
 		if (x87_control(zi.mnemonic))
@@ -414,7 +416,7 @@ bool fnat_rewrite(struct fpu_native *fn, const uint8_t *bytes, unsigned len, uns
 		return false;
 	/* jmp rel32 back to the trampoline's epilogue */
 	out[n] = 0xe9;
-	rel = (int32_t)(fnat_epilogue_rx(fn) - (rx + n + 5));
+	rel = (int32_t)(fnat_epilogue_rx(fn, info->light) - (rx + n + 5));
 	memcpy(out + n + 1, &rel, 4);
 	memcpy(fn->rw + (rx - fn->rx), out, n + 5);
 	return true;
