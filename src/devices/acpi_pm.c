@@ -82,7 +82,8 @@ static void reset_access(void *opaque, uint64_t offset, uint8_t *data, unsigned 
 		memset(data, 0, size);
 		return;
 	}
-	if (data[0] == ACPI_RESET_VALUE)
+	/* RST_CPU (bit 2) rising resets, as on ICH9/PIIX and QEMU: 0x06 and Linux's cold 0x0e */
+	if (data[0] & 0x04)
 		bus_request_stop(pm->bus, BUS_STOP_GUEST_RESET, ACPI_PM_RESET_STATUS,
 				 "the guest reset the machine via the ACPI reset register");
 }

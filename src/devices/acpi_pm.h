@@ -4,7 +4,8 @@
  * device: PM1a event (status, enable) and control blocks, and the reset
  * register. A write of SLP_TYP = ACPI_PM_S5_SLP_TYP with SLP_EN (what an
  * OS does for S5, "poweroff") ends the VM with ACPI_PM_POWEROFF_STATUS;
- * a write of ACPI_PM_RESET_VALUE to the reset register ("reboot") ends it
+ * a write with RST_CPU (bit 2, as on ICH9's 0xcf9: ACPI_RESET_VALUE and
+ * Linux's cold 0x0e) to the reset register ("reboot") ends it
  * with ACPI_PM_RESET_STATUS, as the i8042 reset does. Other sleep states
  * are not offered (the DSDT has only \_S5) and are ignored.
  */

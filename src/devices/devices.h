@@ -31,7 +31,7 @@
  */
 int debug_exit_register(struct bus *bus);
 
-/* i8042: reset command 0xfe to port 0x64 stops the VM with status 0. */
+/* i8042: a reset pulse (0xfe, or any 0xf0-0xfe even) to port 0x64 stops the VM with status 0. */
 int i8042_register(struct bus *bus);
 
 /* Port 0x80: writes swallowed, reads return 0xff. */

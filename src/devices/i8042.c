@@ -28,7 +28,8 @@ static void i8042_cmd_access(void *opaque, uint64_t offset, uint8_t *data, unsig
 		data[0] = 0x04;
 		return;
 	}
-	if (data[0] == I8042_CMD_RESET)
+	/* 0xf0-0xff pulse the output port's bits 0-3 whose command bit is 0; bit 0 is reset */
+	if ((data[0] & 0xf1) == 0xf0)
 		bus_request_stop(bus, BUS_STOP_GUEST_RESET, I8042_RESET_STATUS,
 				 "the guest reset the machine via the i8042");
 }

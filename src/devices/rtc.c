@@ -259,6 +259,7 @@ void rtc_access(void *opaque, uint64_t offset, uint8_t *data, unsigned size, boo
 
 	pthread_mutex_lock(&rtc->lock);
 	advance(rtc);
+	update_irq(rtc); /* IRQF with the flags just set, before register C is read */
 	for (unsigned i = 0; i < size; i++) {
 		if (offset + i == 0 && is_write) {
 			rtc->index = data[i] & (RTC_CMOS_SIZE - 1);

@@ -410,3 +410,61 @@ write("lapic", "timer-inta-eoi",
       lapic(2, 0, 0, bytes([0]) + struct.pack("<Q", 0xfee00000 | 1 << 11 | 1 << 10 | 1 << 8)) +
       lapic(2 | 0x80, 0, 0, bytes([0x08]) + struct.pack("<Q", 0x30)) +
       lapic(7, 0, 0, struct.pack("<H", 0x100) + bytes(64)))
+
+# --- platform: RAM sizes, clock, then the op stream of tests/fuzz/fuzz_platform.c
+PORTS = [0x6f, 0x70, 0x71, 0x72, 0x5f, 0x60, 0x61, 0x63, 0x64, 0x65, 0x7f, 0x80, 0x81, 0xf3,
+         0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0x5ff, 0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x606,
+         0xcf8, 0xcf9, 0xcfa, 0x92, 0x3f8]
+SIZES = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+def plat(ops, below_64k=0x2000, above_1m=0, mono=0x1000, wall_s=1764892800):
+    return struct.pack("<HHIQ", below_64k, above_1m, mono, wall_s * 10**9) + ops
+
+
+def p_out(port, data):
+    return bytes([0, PORTS.index(port), SIZES[len(data)]]) + data
+
+
+def p_in(port, size=1):
+    return bytes([1, PORTS.index(port), SIZES[size]])
+
+
+def p_clock(ns_hi, shift=0):   # the clock moves on by ns_hi << shift
+    return bytes([2 + 8 * shift, 0, 0]) + struct.pack("<I", ns_hi)
+
+
+P_POLL, P_CALENDAR = bytes([3, 0, 0]), bytes([4, 0, 0])
+
+
+def cmos_w(index, value):
+    return p_out(0x70, bytes([index])) + p_out(0x71, bytes([value]))
+
+
+def cmos_r(index):
+    return p_out(0x70, bytes([index])) + p_in(0x71)
+
+
+write("platform", "rtc-calendar", plat(P_CALENDAR + p_clock(1 << 30, 5) + P_CALENDAR))
+write("platform", "rtc-periodic-irq", plat(cmos_w(0x0b, 0x42) + p_clock(1 << 24) + P_POLL +
+                                           cmos_r(0x0c) + cmos_r(0x0c) + P_POLL))
+write("platform", "rtc-update-alarm", plat(cmos_w(1, 0xc0) + cmos_w(3, 0xc0) + cmos_w(5, 0xc0) +
+                                           cmos_w(0x0b, 0x32) + p_clock(1 << 31) + P_POLL +
+                                           cmos_r(0x0c) + cmos_r(0x0a)))
+write("platform", "rtc-set-time", plat(cmos_w(0x0b, 0x82) + cmos_w(0x0a, 0x76) + cmos_w(0, 0x59) +
+                                       cmos_w(2, 0x59) + cmos_w(4, 0x23) + cmos_w(7, 0x31) +
+                                       cmos_w(8, 0x12) + cmos_w(9, 0x99) + cmos_w(0x0b, 0x02) +
+                                       cmos_w(0x0a, 0x26) + p_clock(1 << 31) + P_CALENDAR))
+write("platform", "rtc-binary-12h", plat(cmos_w(0x0b, 0x04) + P_CALENDAR + p_clock(1 << 28, 8) +
+                                         P_CALENDAR + cmos_w(0x0b, 0x06) + P_CALENDAR))
+write("platform", "cmos-ram-word", plat(p_out(0x70, bytes([0x40, 0x5a])) + p_in(0x70, 2) +
+                                        cmos_r(0x40) + bytes([5 + 8 * 3, 1, 0]) + b"\x41\x42\x43\x44"))
+write("platform", "i8042-reset", plat(p_in(0x64) + p_out(0x64, b"\xd1") + p_out(0x64, b"\xfe") +
+                                      p_out(0x64, b"\xf1") + p_out(0x64, b"\xf0")))
+write("platform", "acpi-poweroff", plat(p_out(0x602, b"\x20\x01") + p_in(0x600, 4) +
+                                        p_out(0x604, b"\x01\x14") + p_in(0x604, 2) +
+                                        p_out(0x604, b"\x01\x34")))
+write("platform", "acpi-reset", plat(p_out(0xcf9, b"\x02") + p_out(0xcf9, b"\x06") +
+                                     p_out(0xcf9, b"\x0e")))
+write("platform", "debug-exit", plat(p_in(0xf4, 4) + p_out(0xf4, b"\x2a\0\0\0") +
+                                     p_out(0x80, b"\xa5") + p_in(0x3f8)))

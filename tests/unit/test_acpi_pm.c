@@ -75,6 +75,10 @@ START_TEST(reset_register)
 	ck_assert(bus->stop_requested);
 	ck_assert_int_eq(bus->stop_kind, BUS_STOP_GUEST_RESET);
 	ck_assert_int_eq(bus->stop_status, 0);
+	bus->stop_requested = false;
+	v = 0x0e; /* Linux's reboot=pci cold reset: RST_CPU with FULL_RST */
+	bus_dispatch(bus, BUS_PIO, 0xcf9, &v, 1, true);
+	ck_assert(bus->stop_requested);
 }
 END_TEST
 

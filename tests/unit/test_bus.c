@@ -246,11 +246,18 @@ START_TEST(i8042_reset_stops_cleanly_other_commands_do_not)
 	ck_assert_uint_eq(status & 0x03, 0); /* output and input buffers empty: no spinning */
 	bus_dispatch(b, BUS_PIO, 0x64, &cmd, 1, true);
 	ck_assert(!b->stop_requested);
-	cmd = 0xfe;
+	cmd = 0xf1; /* pulse output port bits 1-3: not the reset line (bit 0) */
+	bus_dispatch(b, BUS_PIO, 0x64, &cmd, 1, true);
+	ck_assert(!b->stop_requested);
+	cmd = 0xf0; /* pulse bits 0-3: a reset, as 0xfe (8042 "pulse output port") */
 	bus_dispatch(b, BUS_PIO, 0x64, &cmd, 1, true);
 	ck_assert(b->stop_requested);
 	ck_assert_int_eq(b->stop_kind, BUS_STOP_GUEST_RESET);
 	ck_assert_int_eq(b->stop_status, 0);
+	b->stop_requested = false;
+	cmd = 0xfe;
+	bus_dispatch(b, BUS_PIO, 0x64, &cmd, 1, true);
+	ck_assert(b->stop_requested);
 	free(b);
 }
 END_TEST

@@ -246,6 +246,17 @@ START_TEST(periodic_interrupt_raises_irq8_until_c_is_read)
 }
 END_TEST
 
+/* A flag that comes due in the very access that reads C carries IRQF with it (fuzz_platform). */
+START_TEST(irqf_set_with_a_flag_due_at_the_read_of_c)
+{
+	cmos_write(0x0b, 0x42); /* PIE */
+	out(0x70, 0x0c);
+	advance_ns(1000000);
+	ck_assert_uint_eq(in(0x71), 0xc0); /* IRQF | PF, not PF alone */
+	ck_assert_int_eq(line_level, 0);
+}
+END_TEST
+
 START_TEST(divider_in_reset_stops_periodic_and_update)
 {
 	cmos_write(0x0a, 0x76); /* DV = 111: divider chain held in reset */
@@ -367,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, index_port_nmi_bit_and_reads);
 	tcase_add_test(tc, memory_size_bytes);
 	tcase_add_test(tc, hostile_calendar_bytes_stay_bounded);
+	tcase_add_test(tc, irqf_set_with_a_flag_due_at_the_read_of_c);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
