@@ -115,8 +115,15 @@ bool fnat_light_probe(uint8_t (*canon)[FNAT_CANON_SIZE])
 
 void fnat_light_canon(const uint8_t (*canon)[FNAT_CANON_SIZE], uint8_t *area)
 {
+	uint64_t v, keep, set;
 	unsigned i;
 
-	for (i = 0; i < FNAT_CANON_SIZE; i++)
-		area[i] = (area[i] & canon[0][i]) | canon[1][i];
+	/* eight bytes at a time: this runs once per SSE instruction */
+	for (i = 0; i < FNAT_CANON_SIZE; i += 8) {
+		memcpy(&v, area + i, 8);
+		memcpy(&keep, canon[0] + i, 8);
+		memcpy(&set, canon[1] + i, 8);
+		v = (v & keep) | set;
+		memcpy(area + i, &v, 8);
+	}
 }
