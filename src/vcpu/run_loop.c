@@ -131,6 +131,33 @@ static int handle_mmio(struct vcpu *cpu, struct bus *bus, struct stats *st)
 	return 0;
 }
 
+/*
+ * What an internal error's suberror says, as " (...)" or "". Delivery
+ * (KVM_INTERNAL_ERROR_DELIVERY_EV): data[0] is the IDT-vectoring
+ * information (bit 31 valid, bits 7:0 the vector), data[1] the VMX exit
+ * reason; after an EPT misconfiguration (49) data[3] is the address.
+ */
+static void internal_error_cause(const struct kvm_run *run, char *buf, size_t len)
+{
+	uint32_t n = run->internal.ndata;
+	const __u64 *d = run->internal.data;
+	char vector[24] = "", addr[48] = "";
+
+	buf[0] = 0;
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+		snprintf(buf, len, " (instruction emulation failed)");
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_DELIVERY_EV)
+		return;
+	if (n >= 1 && (d[0] & (1u << 31)))
+		snprintf(vector, sizeof(vector), ": vector %u", (unsigned)(d[0] & 0xff));
+	if (n >= 4 && d[1] == 49)
+		snprintf(addr, sizeof(addr), ", guest-physical address 0x%llx",
+			 (unsigned long long)d[3]);
+	snprintf(buf, len,
+		 " (delivering an interrupt or exception touched memory outside RAM%s%s)",
+		 vector, addr);
+}
+
 static void stop_for_signal(struct vcpu_stop *stop, int sig)
 {
 	if (sig == SIGALRM)
@@ -224,14 +251,15 @@ static bool handle_exit(struct vcpu *cpu, struct bus *bus, struct stats *st, str
 			  "vCPU entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx)",
 			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return true;
-	case KVM_EXIT_INTERNAL_ERROR:
+	case KVM_EXIT_INTERNAL_ERROR: {
+		char why[160];
+
+		internal_error_cause(run, why, sizeof(why));
 		stop_with(stop, VCPU_STOP_CRASH, VCPU_STATUS_GUEST_CRASH, true,
-			  "guest crashed: KVM internal error, suberror %u%s",
-			  run->internal.suberror,
-			  run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-			      ? " (instruction emulation failed)"
-			      : "");
+			  "guest crashed: KVM internal error, suberror %u%s", run->internal.suberror,
+			  why);
 		return true;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		stop_for_system_event(run, stop);
 		return true;

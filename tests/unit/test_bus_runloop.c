@@ -269,6 +269,17 @@ static void exit_internal(struct kvm_run *run)
 	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
 }
 
+/* VMX KVM's data for delivery through an IDT in MMIO: #PF (14), EPT misconfiguration at 0xd0000070. */
+static void exit_internal_delivery(struct kvm_run *run)
+{
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 5;
+	run->internal.data[0] = 0x80000b0e;
+	run->internal.data[1] = 49;
+	run->internal.data[3] = 0xd0000070;
+}
+
 static void exit_sys_reset(struct kvm_run *run)
 {
 	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
@@ -305,6 +316,10 @@ static const struct {
     {exit_shutdown, VCPU_STOP_CRASH, 5, true, "triple fault", true},
     {exit_fail_entry, VCPU_STOP_CRASH, 5, true, "0x21", false},
     {exit_internal, VCPU_STOP_CRASH, 5, true, "emulation", false},
+    {exit_internal_delivery, VCPU_STOP_CRASH, 5, true,
+     "interrupt or exception touched memory outside RAM: vector 14, guest-physical address "
+     "0xd0000070)",
+     false},
     {exit_sys_reset, VCPU_STOP_HALT, 0, false, "reset", true},
     {exit_sys_crash, VCPU_STOP_CRASH, 5, true, "SYSTEM_EVENT", false},
     {exit_unknown, VCPU_STOP_CRASH, 5, true, "unhandled exit reason", false},
