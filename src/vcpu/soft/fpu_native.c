@@ -143,6 +143,16 @@ static uint16_t fsw_loaded(const struct fpu_state *f)
 	return fpu_x87_pending(f) ? fsw | FSW_ES_B : fsw;
 }
 
+/*
+ * x87 and MMX instructions neither read nor write XMM0-15 or MXCSR: their
+ * image needs only the x87 part in and out (FXRSTOR64 may load stale XMM
+ * values into the host's registers: caller-saved, and never committed).
+ */
+static bool x87_only(unsigned unit)
+{
+	return unit == FNU_X87 || unit == FNU_X87_NOWAIT || unit == FNU_MMX;
+}
+
 /* Load the context block: GPRs (guest RSP in the scratch register), flags, the image. */
 static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const struct fnat_info *fi,
 			 uint32_t mxcsr_run)
@@ -163,7 +173,8 @@ static void load_context(struct soft_cpu *cpu, struct fpu_native *fn, const stru
 	}
 	memcpy(d + FNAT_D_IMG, cpu->fpu.area, FPU_OFF_MXCSR);
 	memcpy(d + FNAT_D_IMG + FPU_OFF_MXCSR + 4, cpu->fpu.area + FPU_OFF_MXCSR + 4,
-	       FPU_LEGACY_SIZE - FPU_OFF_MXCSR - 4);
+	       x87_only(fi->unit) ? FPU_OFF_XMM(0) - FPU_OFF_MXCSR - 4
+				  : FPU_OFF_XMM(16) - FPU_OFF_MXCSR - 4);
 	memcpy(d + FNAT_D_IMG + FPU_OFF_FSW, (uint16_t[]){fsw_loaded(&cpu->fpu)}, 2);
 }
 
@@ -211,7 +222,7 @@ static void mmx_transition(struct soft_cpu *cpu)
  * x87 instructions run with the guest's own FCW: an unmasked exception
  * is deferred by the architecture (the host sets FSW.ES and B and traps
  * only at its next waiting instruction, SDM vol. 1 8.6; the trampoline
- * follows the stub with FXSAVE64 and FNINIT, which do not wait), so the
+ * follows the stub with FXSAVE64 and FNCLEX, which do not wait), so the
  * host produces the unmasked response itself: operands and TOP kept for
  * IE/DE/ZE (8.5.1-3), the re-biased result of OE/UE on a register
  * (8.5.4-5), the flags and C1 of each case. A memory store the host
@@ -268,7 +279,7 @@ static void commit(struct soft_cpu *cpu, struct fpu_native *fn, const struct fna
 		uint32_t mask = get32(a + FPU_OFF_MXCSR_MASK);
 
 		memcpy(keep, a + FPU_OFF_FOP, sizeof(keep)); /* FOP, FIP, FDP */
-		memcpy(a, img, FPU_LEGACY_ARCH);
+		memcpy(a, img, x87_only(fi->unit) ? FPU_OFF_XMM(0) : FPU_LEGACY_ARCH);
 		memcpy(a + FPU_OFF_FOP, keep, sizeof(keep));
 		put32(a + FPU_OFF_MXCSR, mx_final);
 		put32(a + FPU_OFF_MXCSR_MASK, mask);
