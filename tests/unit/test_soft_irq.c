@@ -127,11 +127,13 @@ static void put_reinject_guest_around(struct h *h, uint8_t icw4, const uint8_t *
 	ck_assert_uint_le(npre + npost, 60);
 	memcpy(code, c_pit, n);
 	code[13] = icw4;
-	memcpy(code + n, pre, npre);
+	if (npre) /* pre may be NULL: memcpy's source must not be, even for 0 bytes */
+		memcpy(code + n, pre, npre);
 	n += npre;
 	memcpy(code + n, (const uint8_t[]){0xb0, 0xaa, 0xe6, PORT_REPORT}, 4);
 	n += 4;
-	memcpy(code + n, post, npost);
+	if (npost)
+		memcpy(code + n, post, npost);
 	n += npost;
 	memcpy(code + n, (const uint8_t[]){0xfb, 0xeb, 0xfe}, 3);
 	put_code(h, CODE, code, n + 3);
