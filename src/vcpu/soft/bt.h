@@ -5,11 +5,13 @@
  * instructions as (near-)copies of themselves; everything it does not
  * translate runs in the interpreter, which stays the reference.
  *
- *   bt_engine.c  the engine choice, the dispatcher called by run.c
+ *   bt_int.h     the execution model, the context block, shared types
+ *   bt_engine.c  the engine choice; the dispatcher called by run.c and the
+ *                bounded cache of blocks (lookup, validation, chaining)
  *   bt_code.c    the executable region (W^X double mapping), trampoline
- *   bt_cache.c   the bounded cache of translated blocks
- *   bt_emit.c    the translation of one block
+ *   bt_emit.c    host instruction encodings
  *   bt_insn.c    which instructions are translated, and their rewrite
+ *   bt_block.c   the translation of one block (TLB probe, exits, chains)
  */
 #ifndef MINIVMM_SOFT_BT_H
 #define MINIVMM_SOFT_BT_H

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vcpu/soft/bt.h"
+#include "vcpu/soft/bt_int.h"
 
 int soft_engine_parse(const char *name)
 {
@@ -37,25 +37,139 @@ enum soft_engine soft_engine_default(void)
 	return (enum soft_engine)e;
 }
 
-struct bt {
-	struct soft_cpu *cpu;
-};
+#define BT_BUDGET 4096 /* instructions per bt_run(), as the interpreter's block budget */
 
 struct bt *bt_create(struct soft_cpu *cpu)
 {
 	struct bt *bt = calloc(1, sizeof(*bt));
 
-	if (bt)
-		bt->cpu = cpu;
+	if (!bt)
+		return NULL;
+	bt->blocks = calloc(BT_NBLOCKS, sizeof(*bt->blocks));
+	if (!bt->blocks || bt_code_init(&bt->code)) {
+		free(bt->blocks);
+		free(bt);
+		return NULL;
+	}
+	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	bt->code.ctx->cpu = (uint64_t)(uintptr_t)cpu;
 	return bt;
 }
 
 void bt_destroy(struct bt *bt)
 {
+	if (!bt)
+		return;
+	bt_code_fini(&bt->code);
+	free(bt->blocks);
 	free(bt);
+}
+
+/* Drop every block (the cache is full, or guest memory slots changed). */
+static void flush(struct bt *bt, struct soft_cpu *cpu)
+{
+	memset(bt->hash, 0, sizeof(bt->hash));
+	bt_code_reset(&bt->code);
+	if (bt->nblocks || bt->generation)
+		cpu->stats.bt_flushes++;
+	bt->nblocks = 0;
+	bt->generation = cpu->vm->generation;
+}
+
+static unsigned hash_of(uint64_t lin, unsigned cpl)
+{
+	return (unsigned)(((lin ^ cpl) * 0x9e3779b97f4a7c15ULL) >> 52) & (BT_HASH - 1);
+}
+
+/*
+ * The block at cpu->rip, translated now if needed; NULL when the
+ * interpreter must run (fetch fault or exit, page not cacheable, no room).
+ * A block is valid while its decoded page is the same one (serial): a
+ * write to the page, or the VMM changing it, made a new one.
+ */
+static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
+{
+	uint64_t lin = cpu->seg[SEG_CS].base + cpu->rip, gpa;
+	const uint8_t *host;
+	unsigned avail, off = lin & 0xfff, h = hash_of(lin, cpu->cpl);
+	struct cc_page *pg;
+	struct bt_block *b;
+
+	if (bt->generation != cpu->vm->generation)
+		flush(bt, cpu);
+	if (mem_fetch_translate(cpu, lin, &gpa, &host, &avail))
+		return NULL;
+	pg = cc_page_get(cpu->vm, gpa >> 12, 64, host - off);
+	if (!pg)
+		return NULL;
+	for (b = bt->hash[h]; b; b = b->hnext)
+		if (b->lin == lin && b->cpl == cpu->cpl && b->gpage == gpa >> 12 && b->pg == pg &&
+		    b->serial == pg->serial)
+			return b;
+	b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg);
+	if (!b) {
+		flush(bt, cpu);
+		b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg);
+		if (!b)
+			return NULL;
+	}
+	b->hnext = bt->hash[h];
+	bt->hash[h] = b;
+	return b;
+}
+
+/* Run translated code from blk; the guest state goes in and out of the context block. */
+static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk)
+{
+	struct bt_ctx *ctx = bt->code.ctx;
+	int e;
+
+	memcpy(ctx->gpr, cpu->gpr, sizeof(ctx->gpr));
+	ctx->flags = cpu_get_rflags(cpu);
+	ctx->left = BT_BUDGET;
+	ctx->bitmap = (uint64_t)(uintptr_t)cpu->vm->code_bitmap;
+	ctx->bpages = cpu->vm->code_bitmap_pages;
+	e = bt_code_enter(&bt->code, blk->code);
+	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));
+	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));
+	cpu->rip = ctx->rip;
+	cpu->stats.insns += (uint64_t)(BT_BUDGET - ctx->left);
+	return e;
+}
+
+/* After BT_EXIT_CHAIN: point the jump that left at the target's block, same page only. */
+static void chain(struct bt *bt, struct soft_cpu *cpu)
+{
+	const struct bt_block *src = (const struct bt_block *)(uintptr_t)bt->code.ctx->src;
+	uint64_t patch = bt->code.ctx->patch, flushes = cpu->stats.bt_flushes;
+	uint64_t src_gpage = src->gpage, src_serial = src->serial;
+	unsigned cpl = src->cpl;
+	struct bt_block *dst = lookup(bt, cpu);
+
+	if (!dst || !dst->ninsn || cpu->stats.bt_flushes != flushes)
+		return;
+	if (dst->gpage == src_gpage && dst->serial == src_serial && dst->cpl == cpl)
+		bt_code_patch(&bt->code, patch, dst->code);
 }
 
 int bt_run(struct soft_cpu *cpu)
 {
-	return cpu_interp_block(cpu);
+	struct bt *bt = cpu->bt;
+	struct bt_block *blk;
+	int e;
+
+	if (cpu->code_bits != 64 || cpu->watch_mask || cpu->seg[SEG_CS].base)
+		return cpu_interp_block(cpu);
+	blk = lookup(bt, cpu);
+	if (!blk)
+		return cpu_interp_block(cpu);
+	if (blk->ninsn) {
+		e = enter(bt, cpu, blk);
+		if (e == BT_EXIT_CHAIN)
+			chain(bt, cpu);
+		if (e != BT_EXIT_STEP)
+			return 0;
+	}
+	cpu->stats.bt_fallbacks++;
+	return cpu_step(cpu);
 }

@@ -34,6 +34,7 @@ struct code_cache {
 	struct cc_page *dead;
 	unsigned npages;
 	unsigned nrec;
+	uint64_t serial; /* pages made so far (cc_page.serial) */
 };
 
 static unsigned cc_hash(uint64_t key)
@@ -119,6 +120,7 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
 	memcpy(pg->snapshot, page, 4096);
 	pg->checked_run = vm->run_epoch;
 	pg->key = key;
+	pg->serial = ++cc->serial;
 	pg->hnext = cc->hash[h];
 	cc->hash[h] = pg;
 	cc->npages++;

@@ -218,6 +218,7 @@ struct cc_page {
 	uint32_t checked_run; /* vm->run_epoch at which snapshot last matched guest RAM */
 	uint8_t *snapshot;    /* the page's bytes when it was decoded (see cc_page_get) */
 	uint16_t code_lo, code_hi; /* [lo, hi): the bytes its records were decoded from */
+	uint64_t serial; /* unique per page made: the translator's blocks name it (bt.h) */
 	const struct insn *map[4096]; /* page offset -> its record, NULL = not decoded */
 	struct insn *chunk[4096 / CC_CHUNK];
 };

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host instruction encodings for the translator: the handful of forms
+ * blocks are made of (RIP-relative loads and stores of the context block,
+ * LEA, immediates, branches, budget and exit sequences). Bytes go through
+ * the RW view; displacements are computed from the RX addresses.
+ */
+#include <string.h>
+
+#include "vcpu/soft/bt_int.h"
+
+void bt_byte(struct bt_buf *b, uint8_t v)
+{
+	if (b->n >= b->cap) {
+		b->overflow = true;
+		return;
+	}
+	b->rw[b->n++] = v;
+}
+
+void bt_bytes(struct bt_buf *b, const uint8_t *p, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		bt_byte(b, p[i]);
+}
+
+void bt_u32(struct bt_buf *b, uint32_t v)
+{
+	uint8_t t[4];
+
+	memcpy(t, &v, 4);
+	bt_bytes(b, t, 4);
+}
+
+uint64_t bt_here(const struct bt_buf *b)
+{
+	return (uint64_t)(uintptr_t)b->rx + b->n;
+}
+
+static uint64_t ctx_addr(const struct bt_code *c, unsigned off)
+{
+	return (uint64_t)(uintptr_t)c->rx + BT_CODE_SIZE + off;
+}
+
+/* REX.W op /r with a RIP-relative operand in the context block */
+static void ctx_op(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg,
+		   unsigned off, bool w)
+{
+	uint8_t rex = (uint8_t)((w ? 0x48 : 0x40) | (reg >= 8 ? 4 : 0));
+
+	if (rex != 0x40)
+		bt_byte(b, rex);
+	bt_byte(b, op);
+	bt_byte(b, (uint8_t)((reg & 7) << 3 | 5));
+	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, off) - (bt_here(b) + 4)));
+}
+
+void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off)
+{
+	ctx_op(b, c, op, reg, off, true);
+}
+
+void bt_ld_ctx(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned off)
+{
+	ctx_op(b, c, 0x8b, reg, off, true);
+}
+
+void bt_st_ctx(struct bt_buf *b, const struct bt_code *c, unsigned off, unsigned reg)
+{
+	ctx_op(b, c, 0x89, reg, off, true);
+}
+
+void bt_mov_imm64(struct bt_buf *b, unsigned reg, uint64_t v)
+{
+	bt_byte(b, (uint8_t)(0x48 | (reg >= 8 ? 1 : 0)));
+	bt_byte(b, (uint8_t)(0xb8 + (reg & 7)));
+	bt_u32(b, (uint32_t)v);
+	bt_u32(b, (uint32_t)(v >> 32));
+}
+
+void bt_lea(struct bt_buf *b, unsigned dst, unsigned base, unsigned index, unsigned scale,
+	    int32_t disp)
+{
+	unsigned ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
+	uint8_t rex = 0x48 | (dst >= 8 ? 4 : 0);
+
+	if (index != 0xff && index >= 8)
+		rex |= 2;
+	if (base != 0xff && base >= 8)
+		rex |= 1;
+	bt_byte(b, rex);
+	bt_byte(b, 0x8d);
+	if (base == 0xff) {
+		/* [index*scale + disp32], or [disp32] (SIB without base and index) */
+		bt_byte(b, (uint8_t)((dst & 7) << 3 | 4));
+		bt_byte(b, (uint8_t)(ss << 6 | (index == 0xff ? 4 : (index & 7)) << 3 | 5));
+	} else {
+		bt_byte(b, (uint8_t)(2 << 6 | (dst & 7) << 3 | 4));
+		bt_byte(b, (uint8_t)(ss << 6 | (index == 0xff ? 4 : (index & 7)) << 3 | (base & 7)));
+	}
+	bt_u32(b, (uint32_t)disp);
+}
+
+uint64_t bt_jcc(struct bt_buf *b, int cc, uint64_t target)
+{
+	uint64_t at;
+
+	if (cc < 0) {
+		bt_byte(b, 0xe9);
+	} else {
+		bt_byte(b, 0x0f);
+		bt_byte(b, (uint8_t)(0x80 + cc));
+	}
+	at = bt_here(b);
+	bt_u32(b, 0);
+	if (target)
+		bt_fix(b, at, target);
+	return at;
+}
+
+void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target)
+{
+	int32_t rel = (int32_t)(target - (rel32_at + 4));
+	size_t at = (size_t)(rel32_at - (uint64_t)(uintptr_t)b->rx);
+
+	if (at + 4 <= b->n)
+		memcpy(b->rw + at, &rel, 4);
+}
+
+/* ctx.left -= k, flag-free (MOV and LEA only): rcx holds the new value */
+static void sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k)
+{
+	bt_ld_ctx(b, c, 1, offsetof(struct bt_ctx, left));
+	bt_lea(b, 1, 1, 0xff, 1, -(int32_t)k);
+	bt_st_ctx(b, c, offsetof(struct bt_ctx, left), 1);
+}
+
+static void set_rip_exit(struct bt_buf *b, const struct bt_code *c, uint64_t rip, int e)
+{
+	bt_mov_imm64(b, 1, rip);
+	bt_st_ctx(b, c, offsetof(struct bt_ctx, rip), 1);
+	bt_byte(b, 0xb8); /* mov eax, e */
+	bt_u32(b, (uint32_t)e);
+	bt_jcc(b, -1, (uint64_t)(uintptr_t)c->epilogue);
+}
+
+void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigned k, int e)
+{
+	if (k)
+		sub_left(b, c, k);
+	set_rip_exit(b, c, rip, e);
+}
+
+/*
+ * Count k down, then: budget left -> fall through to the returned point's
+ * successor (the caller emits what continues); none -> leave (NEXT) at rip.
+ * Flag-free: the high half of ctx.left is 0 while it is not negative,
+ * which JRCXZ tests without touching RFLAGS.
+ */
+uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
+{
+	uint64_t at;
+
+	sub_left(b, c, k);
+	/* mov ecx, dword [ctx.left + 4] */
+	ctx_op(b, c, 0x8b, 1, offsetof(struct bt_ctx, left) + 4, false);
+	bt_byte(b, 0xe3); /* jrcxz: over the exit */
+	at = bt_here(b);
+	bt_byte(b, 0);
+	return at;
+}
+
+void bt_budget_exit(struct bt_buf *b, const struct bt_code *c, uint64_t jrcxz_at, uint64_t rip)
+{
+	size_t at = (size_t)(jrcxz_at - (uint64_t)(uintptr_t)b->rx);
+
+	set_rip_exit(b, c, rip, BT_EXIT_NEXT);
+	if (at < b->n)
+		b->rw[at] = (uint8_t)(bt_here(b) - (jrcxz_at + 1));
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Which guest instructions the translator runs as host instructions, and
+ * their rewrite. Translated: integer instructions that cannot fault when
+ * their memory operand (if any) is a TLB hit, whose flags and results the
+ * host CPU computes exactly as the guest's would (same ISA), and whose
+ * registers are general-purpose; Jcc and JMP rel. Everything else
+ * (privileged, I/O, string, stack, FS/GS, LOCK, 32-bit addressing, FP,
+ * division, anything CPUID may hide) is BTK_STEP: the interpreter runs it.
+ *
+ * The rewrite keeps the instruction's bytes, with two changes made in its
+ * ModRM byte: a memory operand becomes [ptr] (ptr a legacy register the
+ * instruction does not use, holding the host address), and RSP as a
+ * register operand becomes another unused legacy register (guest RSP is
+ * loaded there: host RSP stays the host's). The result is decoded again
+ * and must mean the same, or the instruction is left to the interpreter.
+ */
+#include <string.h>
+
+#include "vcpu/soft/bt_int.h"
+
+#define NONE 0xff
+
+static bool translatable(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
+	case ZYDIS_MNEMONIC_MOVSXD: case ZYDIS_MNEMONIC_LEA:
+	case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SUB:
+	case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
+	case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_TEST:
+	case ZYDIS_MNEMONIC_INC: case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_NEG:
+	case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR:
+	case ZYDIS_MNEMONIC_SAR: case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
+	case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR: case ZYDIS_MNEMONIC_SHLD:
+	case ZYDIS_MNEMONIC_SHRD: case ZYDIS_MNEMONIC_IMUL: case ZYDIS_MNEMONIC_MUL:
+	case ZYDIS_MNEMONIC_BSWAP: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_BT:
+	case ZYDIS_MNEMONIC_BTS: case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
+	case ZYDIS_MNEMONIC_BSF: case ZYDIS_MNEMONIC_BSR:
+	case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CDQE:
+	case ZYDIS_MNEMONIC_CWD: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CQO:
+	case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC:
+	case ZYDIS_MNEMONIC_LAHF: case ZYDIS_MNEMONIC_SAHF:
+	case ZYDIS_MNEMONIC_SETB: case ZYDIS_MNEMONIC_SETBE: case ZYDIS_MNEMONIC_SETL:
+	case ZYDIS_MNEMONIC_SETLE: case ZYDIS_MNEMONIC_SETNB: case ZYDIS_MNEMONIC_SETNBE:
+	case ZYDIS_MNEMONIC_SETNL: case ZYDIS_MNEMONIC_SETNLE: case ZYDIS_MNEMONIC_SETNO:
+	case ZYDIS_MNEMONIC_SETNP: case ZYDIS_MNEMONIC_SETNS: case ZYDIS_MNEMONIC_SETNZ:
+	case ZYDIS_MNEMONIC_SETO: case ZYDIS_MNEMONIC_SETP: case ZYDIS_MNEMONIC_SETS:
+	case ZYDIS_MNEMONIC_SETZ:
+	case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE: case ZYDIS_MNEMONIC_CMOVL:
+	case ZYDIS_MNEMONIC_CMOVLE: case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
+	case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVNLE: case ZYDIS_MNEMONIC_CMOVNO:
+	case ZYDIS_MNEMONIC_CMOVNP: case ZYDIS_MNEMONIC_CMOVNS: case ZYDIS_MNEMONIC_CMOVNZ:
+	case ZYDIS_MNEMONIC_CMOVO: case ZYDIS_MNEMONIC_CMOVP: case ZYDIS_MNEMONIC_CMOVS:
+	case ZYDIS_MNEMONIC_CMOVZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_jcc(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
+	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
+	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
+	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
+	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
+	case ZYDIS_MNEMONIC_JZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* GPR number 0..15 of a general-purpose register (AH..BH: their 64-bit one), else -1. */
+static int gpr_of(ZydisRegister r)
+{
+	switch (ZydisRegisterGetClass(r)) {
+	case ZYDIS_REGCLASS_GPR8:
+	case ZYDIS_REGCLASS_GPR16:
+	case ZYDIS_REGCLASS_GPR32:
+	case ZYDIS_REGCLASS_GPR64:
+		return ZydisRegisterGetId(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r));
+	default:
+		return -1;
+	}
+}
+
+static bool ignorable(ZydisRegister r)
+{
+	ZydisRegisterClass c = ZydisRegisterGetClass(r);
+
+	return c == ZYDIS_REGCLASS_FLAGS || c == ZYDIS_REGCLASS_IP;
+}
+
+/* The memory operand into p (GPR numbers; 16 = RIP). false: not translatable. */
+static bool take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
+		     struct bt_plan *p)
+{
+	int base = gpr_of(z->mem.base), index = gpr_of(z->mem.index);
+
+	if (z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || p->memsize ||
+	    zi->address_width != 64 || !z->size || z->size % 8 || z->size > 64)
+		return false;
+	if (z->mem.segment == ZYDIS_REGISTER_FS || z->mem.segment == ZYDIS_REGISTER_GS)
+		return false;
+	if (z->mem.base == ZYDIS_REGISTER_RIP)
+		base = 16;
+	else if (z->mem.base != ZYDIS_REGISTER_NONE && base < 0)
+		return false;
+	if (z->mem.index != ZYDIS_REGISTER_NONE && index < 0)
+		return false;
+	p->base = base < 0 ? NONE : (uint8_t)base;
+	p->index = index < 0 ? NONE : (uint8_t)index;
+	p->scale = z->mem.index != ZYDIS_REGISTER_NONE ? z->mem.scale : 1;
+	p->disp = z->mem.disp.has_displacement ? z->mem.disp.value : 0;
+	p->memsize = (uint8_t)(z->size / 8);
+	if (z->actions & ZYDIS_OPERAND_ACTION_MASK_READ)
+		p->acc |= BT_TP_R;
+	if (z->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+		p->acc |= BT_TP_W;
+	return p->acc != 0;
+}
+
+/*
+ * The registers each operand uses; *rsp_enc the ModRM field naming RSP
+ * (0 none, 1 reg, 2 rm). false: not translatable.
+ */
+static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+			  struct bt_plan *p, int *rsp_enc, int *mem)
+{
+	unsigned i;
+
+	*rsp_enc = 0;
+	*mem = -1;
+	for (i = 0; i < zi->operand_count; i++) {
+		const ZydisDecodedOperand *z = &zo[i];
+		int g;
+
+		if (z->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			continue;
+		if (z->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (z->mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
+				/* LEA: its address registers are plain reads, RSP/RIP excluded */
+				g = gpr_of(z->mem.base);
+				if (z->mem.base != ZYDIS_REGISTER_NONE && (g < 0 || g == 4))
+					return false;
+				if (g >= 0)
+					p->load |= 1u << g;
+				g = gpr_of(z->mem.index);
+				if (z->mem.index != ZYDIS_REGISTER_NONE && g < 0)
+					return false;
+				if (g >= 0)
+					p->load |= 1u << g;
+				if (zi->address_width != 64 ||
+				    z->mem.segment == ZYDIS_REGISTER_FS ||
+				    z->mem.segment == ZYDIS_REGISTER_GS)
+					return false;
+				continue;
+			}
+			if (z->mem.type != ZYDIS_MEMOP_TYPE_MEM || !take_mem(zi, z, p))
+				return false;
+			*mem = (int)i;
+			continue;
+		}
+		if (z->type != ZYDIS_OPERAND_TYPE_REGISTER)
+			return false;
+		if (ignorable(z->reg.value))
+			continue;
+		g = gpr_of(z->reg.value);
+		if (g < 0)
+			return false;
+		if (g == 4) {
+			if (z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+				return false;
+			if (z->encoding == ZYDIS_OPERAND_ENCODING_MODRM_REG)
+				*rsp_enc |= 1;
+			else if (z->encoding == ZYDIS_OPERAND_ENCODING_MODRM_RM)
+				*rsp_enc |= 2;
+			else
+				return false;
+			/* bit 4 stands for guest RSP, carried in p->rsp_host */
+		}
+		p->load |= 1u << g;
+		if (z->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+			p->store |= 1u << g;
+	}
+	return true;
+}
+
+/* A legacy register (no REX needed) outside used, not RSP/RBP (ModRM forms); NONE if none. */
+static uint8_t free_legacy(unsigned used)
+{
+	static const uint8_t order[] = { 3, 6, 7, 1, 2, 0 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(order); i++)
+		if (!(used & (1u << order[i])))
+			return order[i];
+	return NONE;
+}
+
+static bool drop_prefix(uint8_t b)
+{
+	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e; /* ignored in 64-bit mode */
+}
+
+/* The instruction with its ModRM changed (see the file comment) into p->out. */
+static bool rewrite(const ZydisDecodedInstruction *zi, const uint8_t *b, struct bt_plan *p,
+		    int rsp_enc, bool mem)
+{
+	unsigned i, n = 0, tail, off = zi->raw.modrm.offset;
+	uint8_t m, reg, rm, mod;
+
+	if (!(zi->attributes & ZYDIS_ATTRIB_HAS_MODRM))
+		return false;
+	for (i = 0; i < zi->raw.prefix_count; i++) {
+		uint8_t x = b[i];
+
+		if (mem && drop_prefix(x))
+			continue;
+		if (mem && (x & 0xf0) == 0x40)
+			x &= ~0x03; /* REX.X and REX.B named the base and index */
+		p->out[n++] = x;
+	}
+	for (i = zi->raw.prefix_count; i < off; i++)
+		p->out[n++] = b[i];
+	m = b[off];
+	reg = (m >> 3) & 7;
+	rm = m & 7;
+	mod = m >> 6;
+	if (rsp_enc & 1)
+		reg = p->rsp_host;
+	if (rsp_enc & 2)
+		rm = p->rsp_host;
+	tail = off + 1;
+	if (mem) {
+		tail += (zi->attributes & ZYDIS_ATTRIB_HAS_SIB) ? 1 : 0;
+		tail += zi->raw.disp.size / 8;
+		mod = 0;
+		rm = p->ptr;
+	}
+	p->out[n++] = (uint8_t)(mod << 6 | reg << 3 | rm);
+	for (i = tail; i < zi->length; i++)
+		p->out[n++] = b[i];
+	if (n > 15)
+		return false;
+	p->n = (uint8_t)n;
+	return true;
+}
+
+/* The rewrite must decode to the same instruction on the renamed registers. */
+static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
+			 const ZydisDecodedOperand *zo, const struct bt_plan *p)
+{
+	ZydisDecodedInstruction ni;
+	ZydisDecodedOperand no[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned i;
+
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, p->out, p->n, &ni, no)) || ni.length != p->n ||
+	    ni.mnemonic != zi->mnemonic || ni.operand_count != zi->operand_count)
+		return false;
+	for (i = 0; i < zi->operand_count; i++) {
+		const ZydisDecodedOperand *a = &zo[i], *c = &no[i];
+
+		if (a->type != c->type || a->size != c->size || a->actions != c->actions)
+			return false;
+		if (a->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			if (gpr_of(a->reg.value) == 4 ? gpr_of(c->reg.value) != p->rsp_host ||
+								ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, a->reg.value) !=
+								    ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, c->reg.value)
+						      : a->reg.value != c->reg.value)
+				return false;
+		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY && a->mem.type == ZYDIS_MEMOP_TYPE_MEM) {
+			if (gpr_of(c->mem.base) != p->ptr || c->mem.index != ZYDIS_REGISTER_NONE ||
+			    (c->mem.disp.has_displacement && c->mem.disp.value))
+				return false;
+		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (a->mem.base != c->mem.base || a->mem.index != c->mem.index ||
+			    a->mem.scale != c->mem.scale || a->mem.disp.value != c->mem.disp.value)
+				return false;
+		} else if (a->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			if (a->imm.value.u != c->imm.value.u)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void plan_branch(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+			uint64_t rip, struct bt_plan *p)
+{
+	if (zi->operand_width != 64 || zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+	    !zo[0].imm.is_relative)
+		return;
+	p->target = rip + zi->length + (uint64_t)zo[0].imm.value.s;
+	if (zi->mnemonic == ZYDIS_MNEMONIC_JMP) {
+		p->kind = BTK_JMP;
+	} else {
+		p->cc = zi->opcode & 0xf; /* 70+cc, 0F 80+cc */
+		p->kind = BTK_JCC;
+	}
+}
+
+void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
+		  struct bt_plan *p)
+{
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+	int rsp_enc, mem;
+	unsigned used;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = BTK_STEP;
+	p->rsp_host = p->ptr = p->base = p->index = NONE;
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, bytes, len, &zi, zo)) || zi.length != len ||
+	    zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
+	    (zi.attributes & (ZYDIS_ATTRIB_HAS_LOCK | ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+			      ZYDIS_ATTRIB_HAS_REPNE | ZYDIS_ATTRIB_HAS_XACQUIRE |
+			      ZYDIS_ATTRIB_HAS_XRELEASE)))
+		return;
+	p->len = (uint8_t)len;
+	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f) || is_jcc(zi.mnemonic)) {
+		if (zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0xe9 && zi.opcode != 0xeb)
+			return;
+		plan_branch(&zi, zo, rip, p);
+		return;
+	}
+	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP) {
+		p->kind = BTK_NOP;
+		return;
+	}
+	if (!translatable(zi.mnemonic) || !take_operands(&zi, zo, p, &rsp_enc, &mem))
+		return;
+	/* BT* with a register bit offset address beyond the operand: interpreter */
+	if (mem >= 0 && (zi.mnemonic == ZYDIS_MNEMONIC_BT || zi.mnemonic == ZYDIS_MNEMONIC_BTS ||
+			 zi.mnemonic == ZYDIS_MNEMONIC_BTR || zi.mnemonic == ZYDIS_MNEMONIC_BTC) &&
+	    zo[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
+		return;
+	used = p->load | p->store | 1u << 4;
+	if (mem >= 0) {
+		p->ptr = free_legacy(used | 1u << 0); /* AX carries the flags around the probe */
+		if (p->ptr == NONE)
+			return;
+		used |= 1u << p->ptr;
+	}
+	if (rsp_enc) {
+		p->rsp_host = free_legacy(used);
+		if (p->rsp_host == NONE)
+			return;
+	}
+	if (mem < 0 && !rsp_enc) {
+		memcpy(p->out, bytes, len);
+		p->n = (uint8_t)len;
+	} else if (!rewrite(&zi, bytes, p, rsp_enc, mem >= 0) || !same_meaning(d, &zi, zo, p)) {
+		return;
+	}
+	p->kind = BTK_NATIVE;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cases aimed at the binary translator (issue 16), run like every soft
+ * CPU system test on the soft CPU and on /dev/kvm where present (the
+ * expectations come from the SDM; KVM checks them on hardware). `make
+ * check` runs this program under both soft engines (check-engine): the
+ * same expectations hold for the interpreter and the translator.
+ *  - self-modifying code after the code already ran (so it was translated):
+ *    a store into the same block, into a later block of the same page,
+ *    into a block on another page;
+ *  - a #PF from a memory operand in the middle of a loop: the frame's RIP,
+ *    the registers and the arithmetic flags are those at that instruction.
+ * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
+ */
+#include "test_soft_sys_harness.h"
+
+/*
+ *   mov ecx, 5; xor ebx, ebx
+ * 1: mov eax, 1; add ebx, eax
+ *   mov dword [rip + 1b + 1], 7   ; the immediate of the mov above
+ *   dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_same_block[] = {
+	0xb9, 0x05, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc7,
+	0x05, 0xf0, 0xff, 0xff, 0xff, 0x07, 0x00, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xeb, 0xf4,
+};
+/*
+ *   mov ecx, 6; xor ebx, ebx
+ * 1: cmp ecx, 3; jne 2f
+ *   mov byte [rip + 3f + 1], 0x40  ; once, after 3f ran three times
+ * 2: jmp 3f
+ *   .p2align 5
+ * 3: mov eax, 2; add ebx, eax; dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_later_block[] = {
+	0xb9, 0x06, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x83, 0xf9, 0x03, 0x75, 0x07, 0xc6, 0x05, 0x0e,
+	0x00, 0x00, 0x00, 0x40, 0xeb, 0x0b, 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0xb8, 0x02, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xff, 0xc9, 0x75, 0xdc, 0xf4,
+};
+/*
+ * At CODE:                               At 0xb000:
+ *   mov ecx, 6; xor ebx, ebx                mov eax, 2; add ebx, eax
+ * 1: cmp ecx, 3; jne 2f                     jmp CODE + 0x40
+ *   mov byte [0xb001], 0x40
+ * 2: jmp 0xb000
+ *   .org 0x40: dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_cross_a[] = {
+	0xb9, 0x06, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x83, 0xf9, 0x03, 0x75, 0x08, 0xc6, 0x04, 0x25,
+	0x01, 0xb0, 0x00, 0x00, 0x40, 0xe9, 0xe7, 0x2f, 0x00, 0x00,
+};
+static const uint8_t c_cross_back[] = { 0xff, 0xc9, 0x75, 0xc3, 0xf4 };
+static const uint8_t c_cross_b[] = {
+	0xb8, 0x02, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xe9, 0x34, 0xd0, 0xff, 0xff,
+};
+/*
+ *   mov ecx, 10; xor eax, eax; mov esi, 0xa000
+ * 1: add eax, 3
+ *   mov [rsi], eax           ; CODE + 0xf: #PF at 0xc000 (not present)
+ *   add rsi, 0x800; dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_loop_pf[] = {
+	0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xc0, 0xbe, 0x00, 0xa0, 0x00, 0x00, 0x83, 0xc0, 0x03,
+	0x89, 0x06, 0x48, 0x81, 0xc6, 0x00, 0x08, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xf0, 0xf4,
+};
+
+#define OPEN_LONG(h)         \
+	struct h h;          \
+	if (!h_open(&h, _i)) \
+		return;      \
+	setup_long(&h)
+
+/* Under the translator, the loop must really have run as translated blocks. */
+static void check_translated(struct h *h)
+{
+	if (!h->kvm && soft_engine_default() == SOFT_ENGINE_BT)
+		ck_assert_uint_gt(soft_cpu_get_stats(h->cpu)->bt_blocks, 2);
+}
+
+static uint64_t run_rbx(struct h *h)
+{
+	struct kvm_regs r;
+
+	ck_assert_uint_eq(h_run(h), KVM_EXIT_HLT);
+	check_translated(h);
+	h_get_regs(h, &r);
+	return r.rbx;
+}
+
+START_TEST(smc_same_block)
+{
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_same_block, sizeof(c_same_block));
+	/* the first pass adds 1, the four after it the stored 7 */
+	ck_assert_uint_eq(run_rbx(&h), 1 + 4 * 7);
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(smc_later_block_same_page)
+{
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_later_block, sizeof(c_later_block));
+	ck_assert_uint_eq(run_rbx(&h), 3 * 2 + 3 * 0x40);
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(smc_other_page)
+{
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_cross_a, sizeof(c_cross_a));
+	put_code(&h, CODE + 0x40, c_cross_back, sizeof(c_cross_back));
+	put_code(&h, 0xb000, c_cross_b, sizeof(c_cross_b));
+	ck_assert_uint_eq(run_rbx(&h), 3 * 2 + 3 * 0x40);
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(page_fault_in_loop_is_precise)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_loop_pf, sizeof(c_loop_pf));
+	wr64(&h, PTE_OF(0xc000), 0);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	h_get_sregs(&h, &s);
+	ck_assert_uint_eq(r.rip, HANDLER + 14 * 16 + 1);
+	ck_assert_uint_eq(rd64(&h, r.rsp), 2);		 /* write, not present, CPL 0 */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 8), CODE + 0xf); /* the store */
+	/* after `add eax, 3` made 15: PF only (0b1111), no CF AF ZF SF OF */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 24) & 0x8d5, 0x4);
+	ck_assert_uint_eq(s.cr2, 0xc000);
+	ck_assert_uint_eq(r.rax, 15);
+	ck_assert_uint_eq(r.rcx, 6);
+	ck_assert_uint_eq(r.rsi, 0xc000);
+	ck_assert_uint_eq(rd32(&h, 0xb800), 12);
+	check_translated(&h);
+	h_close(&h);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("soft_bt");
+	TCase *tc = tcase_create("bt");
+
+	/* _i = 0: soft CPU, 1: /dev/kvm (skipped where absent) */
+	tcase_add_loop_test(tc, smc_same_block, 0, 2);
+	tcase_add_loop_test(tc, smc_later_block_same_page, 0, 2);
+	tcase_add_loop_test(tc, smc_other_page, 0, 2);
+	tcase_add_loop_test(tc, page_fault_in_loop_is_precise, 0, 2);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return test_run_suite(suite());
+}
