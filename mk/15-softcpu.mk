@@ -21,7 +21,7 @@ bench-cpu: $(BUILD)/bench/cpu_bench
 # default (MINIVMM_SOFT_ENGINE, read when a soft vCPU is created), so
 # every one of them must pass under both the interpreter and the
 # translator. `make check-engine ENGINE=interp|bt` runs that pass alone.
-ENGINE ?= bt
+ENGINE ?= interp
 ENGINE_UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(filter tests/unit/test_soft_% \
 	tests/unit/test_unicorn_% tests/unit/test_fpu_diff.c tests/unit/test_dma_coherence.c \
 	tests/unit/test_kvm_abi.c tests/unit/test_provider_parity.c \

@@ -76,7 +76,7 @@ void cli_print_help(FILE *out)
 		"      --soft-engine interp|bt\n"
 		"                         the software CPU's engine: the interpreter, or the\n"
 		"                         binary translator with the interpreter as fallback\n"
-		"                         (default interp; also MINIVMM_SOFT_ENGINE)\n"
+		"                         (default bt; also MINIVMM_SOFT_ENGINE)\n"
 		"      --serial stdio|none\n"
 		"                         COM1 on stdin/stdout (default), or detached\n"
 		"  -d, --disk PATH[,ro][,name=NAME][,sector=N]\n"

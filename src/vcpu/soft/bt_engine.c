@@ -27,12 +27,12 @@ enum soft_engine soft_engine_default(void)
 	int e;
 
 	if (!s || !*s)
-		return SOFT_ENGINE_INTERP;
+		return SOFT_ENGINE_BT;
 	e = soft_engine_parse(s);
 	if (e < 0) {
-		fprintf(stderr, "minivmm: %s='%s' is not bt or interp: using interp\n",
+		fprintf(stderr, "minivmm: %s='%s' is not bt or interp: using bt\n",
 			SOFT_ENGINE_ENV, s);
-		return SOFT_ENGINE_INTERP;
+		return SOFT_ENGINE_BT;
 	}
 	return (enum soft_engine)e;
 }

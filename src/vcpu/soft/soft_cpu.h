@@ -19,7 +19,8 @@ struct soft_cpu;
  * The execution engine of a soft vCPU (issue 16): the binary translator
  * ("bt", falling back to the interpreter for what it does not translate)
  * or the interpreter alone ("interp"). Chosen when the vCPU is created,
- * from the environment variable below (the CLI's --soft-engine sets it).
+ * from the environment variable below (the CLI's --soft-engine sets it);
+ * the translator when it is unset.
  */
 enum soft_engine { SOFT_ENGINE_INTERP, SOFT_ENGINE_BT };
 #define SOFT_ENGINE_ENV "MINIVMM_SOFT_ENGINE"
