@@ -178,6 +178,29 @@ static void set_regs(struct side *s, const uint64_t *v)
 	soft_cpu_set_regs(s->cpu, &r);
 }
 
+/*
+ * The guest changed its own page tables: which stale translations each
+ * engine's TLB still holds is then visible, and both are the architecture
+ * (no INVLPG was executed), so the engines are not compared past that.
+ */
+static bool tables_changed(const struct side *s)
+{
+	static const uint64_t want[3] = { 0x2000 | 3, 0x3000 | 3, 0x83 };
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t v;
+		unsigned k;
+
+		for (k = 0; k < 512; k++) {
+			memcpy(&v, s->ram + 0x1000 * (i + 1) + 8 * k, 8);
+			if (v != (k ? 0 : want[i]))
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool done(const struct kvm_run *run)
 {
 	return run->exit_reason != KVM_EXIT_IO && run->exit_reason != KVM_EXIT_MMIO;
@@ -211,7 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < MAX_RUNS && !kicked; i++) {
 		ra = soft_cpu_run(a.cpu);
 		rb = soft_cpu_run(b.cpu);
-		if (ra || rb || kicked)
+		if (ra || rb || kicked || tables_changed(&a) || tables_changed(&b))
 			break;
 		if (!skip)
 			compare(&a, &b, mask);
