@@ -15,7 +15,7 @@
 #       runs each target once over its committed corpus: no fuzzing.
 #   make soak
 #       1,000 launches of hello.elf and 100 of the disk workload, watching
-#       file descriptors and memory (bench/soak.sh; not part of check).
+#       file descriptors and memory (bench/soak.py; not part of check).
 
 FUZZ_CC      := clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
