@@ -25,16 +25,17 @@
  *    at most as long: sleeping is the wall time minus the CPU time minus
  *    the time the thread waited, runnable, for a CPU (run_delay in
  *    /proc/thread-self/schedstat). Neither grows when other processes
- *    load the machine, unlike the wall time, whose bound (20 times the
- *    CPU bound) failed under load. The bound's margin: the soft CPU looks
- *    at stop requests between blocks, and a block is at most BLOCK_BUDGET
- *    (4,096) instructions and STRING_WORK_BUDGET (8,192) string elements
- *    (src/vcpu/soft/run.c, cpu.h), 1-2 ms under ASan here; the bug the
- *    oracle is for (issue 9: 16,384 rep elements counted as one
- *    instruction) took seconds. This VM's kernel reports no steal time,
- *    so a stall of the host under the VM counts as CPU time: an input
- *    that exceeds a bound is therefore run again, STOP_TRIES times in
- *    all, and is a finding only when every try exceeds it. The message
+ *    load the machine, unlike the wall time (the bound before, 20 times
+ *    the CPU bound, stopped runs on a loaded machine). The bound's
+ *    margin: the soft CPU looks at stop requests between blocks, and a
+ *    block is at most BLOCK_BUDGET (4,096) instructions and
+ *    STRING_WORK_BUDGET (8,192) string elements (src/vcpu/soft/run.c,
+ *    cpu.h): 0.1-4 ms under ASan on the corpus; the bug the oracle is for
+ *    (issue 9: 16,384 rep elements counted as one instruction) took
+ *    seconds. This VM's kernel reports no steal time, so a stall of the
+ *    host under the VM counts as CPU time: an input that exceeds a bound
+ *    is therefore run again, STOP_TRIES times in all, and is a finding
+ *    only when every try exceeds it. The message
  *    goes through the sanitizers' report stream, which libFuzzer keeps
  *    open when `make fuzz` closes stderr.
  * At most MAX_RUNS KVM_RUN calls per input.
