@@ -2,7 +2,7 @@
 /*
  * The translator's executable region: BT_CODE_SIZE bytes of code and the
  * RW data page (struct bt_ctx) right after it, RIP-relative from every
- * block. W^X as fpu_native_code.c does it: one memfd mapped read+execute
+ * block. W^X (wx_map.c): one memfd mapped read+execute
  * where the code runs and read+write elsewhere where it is written, so no
  * mapping is ever writable and executable; made when the vCPU is created
  * (the seccomp sandbox entered later forbids PROT_EXEC). The trampoline
@@ -12,22 +12,22 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "vcpu/soft/bt_int.h"
+#include "vcpu/soft/wx_map.h"
 
 #define ARITH_MASK 0x8d5u /* CF PF AF ZF SF OF */
 
 static void emit_trampoline(struct bt_code *c)
 {
-	struct bt_buf b = { .rw = c->rw, .rx = c->rx, .cap = 256 };
-	static const uint8_t push[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
-	static const uint8_t pop[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+	struct bt_buf b = {.rw = c->rw, .rx = c->rx, .cap = 256};
+	static const uint8_t push[] = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
+	static const uint8_t pop[] = {0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d,
+				      0x41, 0x5c, 0x5d, 0x5b, 0xc3};
 	/* pushfq; and qword [rsp], ~ARITH */
-	static const uint8_t clear[] = { 0x9c, 0x48, 0x81, 0x24, 0x24 };
+	static const uint8_t clear[] = {0x9c, 0x48, 0x81, 0x24, 0x24};
 	/* or [rsp], rax; popfq; jmp rdi */
-	static const uint8_t set[] = { 0x48, 0x09, 0x04, 0x24, 0x9d, 0xff, 0xe7 };
+	static const uint8_t set[] = {0x48, 0x09, 0x04, 0x24, 0x9d, 0xff, 0xe7};
 
 	bt_bytes(&b, push, sizeof(push));
 	bt_bytes(&b, clear, sizeof(clear));
@@ -48,47 +48,21 @@ static void emit_trampoline(struct bt_code *c)
 
 int bt_code_init(struct bt_code *c)
 {
-	uint8_t *base, *p;
-	int fd;
+	uint8_t *data;
 
 	memset(c, 0, sizeof(*c));
-	fd = memfd_create("minivmm-bt-code", MFD_CLOEXEC);
-	if (fd < 0)
+	if (wx_map_create("minivmm-bt-code", BT_CODE_SIZE, BT_DATA_SIZE, &c->rx, &c->rw, &data))
 		return -1;
-	if (ftruncate(fd, BT_CODE_SIZE) < 0)
-		goto fail_fd;
-	c->map_size = BT_CODE_SIZE + BT_DATA_SIZE;
-	base = mmap(NULL, c->map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		goto fail_fd;
-	p = mmap(base, BT_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0);
-	if (p == MAP_FAILED)
-		goto fail_map;
-	p = mmap(base + BT_CODE_SIZE, BT_DATA_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (p == MAP_FAILED)
-		goto fail_map;
-	c->rx = base;
-	c->ctx = (struct bt_ctx *)p;
-	c->rw = mmap(NULL, BT_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c->rw == MAP_FAILED)
-		goto fail_map;
-	close(fd);
+	c->ctx = (struct bt_ctx *)data;
 	emit_trampoline(c);
 	return 0;
-fail_map:
-	munmap(base, c->map_size);
-fail_fd:
-	close(fd);
-	return -1;
 }
 
 void bt_code_fini(struct bt_code *c)
 {
 	if (!c->rx)
 		return;
-	munmap(c->rw, BT_CODE_SIZE);
-	munmap(c->rx, c->map_size);
+	wx_map_destroy(c->rx, c->rw, BT_CODE_SIZE, BT_DATA_SIZE);
 	c->rx = NULL;
 }
 

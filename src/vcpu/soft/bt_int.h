@@ -74,7 +74,6 @@ struct bt_block {
 struct bt_code {
 	uint8_t *rx, *rw; /* the same memfd pages: executed / written */
 	struct bt_ctx *ctx;
-	size_t map_size;
 	size_t used;	    /* bytes of code handed out */
 	size_t tramp_end;   /* the trampoline's bytes at the start */
 	const uint8_t *epilogue;

@@ -115,7 +115,6 @@ struct fpu_native {
 	uint8_t *rx;   /* code, executable view (trampoline, then slots) */
 	uint8_t *rw;   /* the same code, writable view */
 	uint8_t *data; /* the context block (FNAT_D_*), right after rx */
-	uint64_t map_size;
 	uint32_t host_mxcsr_mask; /* MXCSR bits the host accepts (FXSAVE's MXCSR_MASK) */
 	bool light;		  /* the light trampoline may be used (fnat_light_probe) */
 	uint8_t x87_canon[2][FNAT_CANON_SIZE]; /* the full path's FX round trip: bits kept, set */

@@ -22,10 +22,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "vcpu/soft/fpu_native.h"
+#include "vcpu/soft/wx_map.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -137,37 +136,15 @@ struct fpu_native *fpu_native_create(void)
 {
 	size_t tsize = (size_t)(minivmm_fnat_end - minivmm_fnat_tramp);
 	struct fpu_native *fn;
-	uint8_t *base, *p;
-	int fd;
 
 	if (tsize > FNAT_TRAMP_SIZE)
 		return NULL;
 	fn = calloc(1, sizeof(*fn));
 	if (!fn)
 		return NULL;
-	fd = memfd_create("minivmm-fpu-stubs", MFD_CLOEXEC);
-	if (fd < 0)
+	if (wx_map_create("minivmm-fpu-stubs", FNAT_CODE_SIZE, FNAT_DATA_SIZE, &fn->rx, &fn->rw,
+			  &fn->data))
 		goto fail;
-	if (ftruncate(fd, FNAT_CODE_SIZE) < 0)
-		goto fail_fd;
-	fn->map_size = FNAT_CODE_SIZE + FNAT_DATA_SIZE;
-	/* reserve both halves together so the data page is next to the code */
-	base = mmap(NULL, fn->map_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		goto fail_fd;
-	fn->rx = base;
-	p = mmap(base, FNAT_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0);
-	if (p == MAP_FAILED)
-		goto fail_map;
-	p = mmap(base + FNAT_CODE_SIZE, FNAT_DATA_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (p == MAP_FAILED)
-		goto fail_map;
-	fn->data = p;
-	fn->rw = mmap(NULL, FNAT_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (fn->rw == MAP_FAILED)
-		goto fail_map;
-	close(fd);
 	memcpy(fn->rw, minivmm_fnat_tramp, tsize);
 	fn->host_mxcsr_mask = host_mxcsr_mask();
 	fn->light = fnat_light_probe(fn->x87_canon);
@@ -175,10 +152,6 @@ struct fpu_native *fpu_native_create(void)
 	ZydisDecoderInit(&fn->dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	ZydisDecoderInit(&fn->dec64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	return fn;
-fail_map:
-	munmap(base, fn->map_size);
-fail_fd:
-	close(fd);
 fail:
 	free(fn);
 	return NULL;
@@ -188,8 +161,7 @@ void fpu_native_destroy(struct fpu_native *fn)
 {
 	if (!fn)
 		return;
-	munmap(fn->rw, FNAT_CODE_SIZE);
-	munmap(fn->rx, fn->map_size);
+	wx_map_destroy(fn->rx, fn->rw, FNAT_CODE_SIZE, FNAT_DATA_SIZE);
 	free(fn);
 }
 
