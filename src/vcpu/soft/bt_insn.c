@@ -59,21 +59,6 @@ static bool translatable(ZydisMnemonic m)
 	}
 }
 
-static bool is_jcc(ZydisMnemonic m)
-{
-	switch (m) {
-	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
-	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
-	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
-	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
-	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
-	case ZYDIS_MNEMONIC_JZ:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* GPR number 0..15 of a general-purpose register (AH..BH: their 64-bit one), else -1. */
 static int gpr_of(ZydisRegister r)
 {
@@ -322,7 +307,7 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 			      ZYDIS_ATTRIB_HAS_XRELEASE)))
 		return;
 	p->len = (uint8_t)len;
-	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f) || is_jcc(zi.mnemonic)) {
+	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f) || mnemonic_is_jcc(zi.mnemonic)) {
 		if (zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0xe9 && zi.opcode != 0xeb)
 			return;
 		plan_branch(&zi, zo, rip, p);

@@ -300,6 +300,21 @@ static const struct fast_alu fast_alu[] = {
 	FA(XOR, xor), FA(CMP, cmp), FA(TEST, test),
 };
 
+bool mnemonic_is_jcc(unsigned mnemonic)
+{
+	switch (mnemonic) {
+	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
+	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
+	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
+	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
+	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
+	case ZYDIS_MNEMONIC_JZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Two-operand and three-operand forms. */
 static insn_fn specialize_binary(const struct insn *in)
 {
@@ -308,17 +323,8 @@ static insn_fn specialize_binary(const struct insn *in)
 
 	if (in->prefix & PFX_LOCK)
 		return NULL;
-	switch (in->mnemonic) {
-	case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JL:
-	case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JNBE:
-	case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JNO:
-	case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JNZ:
-	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JS:
-	case ZYDIS_MNEMONIC_JZ:
+	if (mnemonic_is_jcc(in->mnemonic))
 		return in->nops == 1 && a->kind == OP_IMM ? exec_fast_jcc : NULL;
-	default:
-		break;
-	}
 	if (in->mnemonic == ZYDIS_MNEMONIC_IMUL && in->nops == 3 && plain_reg(a, a->size) &&
 	    (a->size == 8 || a->size == 4) && (plain_reg(b, a->size) || plain_mem(b, a->size)) &&
 	    in->op[2].kind == OP_IMM)

@@ -50,6 +50,8 @@ int insn_table_build(struct insn_table *t, const struct insn_group *groups, unsi
 
 /* A handler specialised for this record's operand form, or NULL (exec_fast.c). */
 insn_fn fast_specialize(const struct insn *in);
+/* Whether a ZydisMnemonic is one of the sixteen Jcc (exec_fast.c; the translator asks too). */
+bool mnemonic_is_jcc(unsigned mnemonic);
 
 /* exec_alu.c: add/sub/logic, inc/dec/neg/not, xchg/xadd/cmpxchg */
 int exec_inc(struct soft_cpu *cpu, const struct insn *in);
