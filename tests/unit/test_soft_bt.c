@@ -9,7 +9,11 @@
  *    a store into the same block, into a later block of the same page,
  *    into a block on another page;
  *  - a #PF from a memory operand in the middle of a loop: the frame's RIP,
- *    the registers and the arithmetic flags are those at that instruction.
+ *    the registers and the arithmetic flags are those at that instruction;
+ *  - CALL to and RET from another page in a loop (the jump cache), with the
+ *    callee rewritten after it ran: the next call must run the new code;
+ *  - PUSH/POP, a GS-relative read-modify-write, DIV/IDIV, and a #DE whose
+ *    frame holds the DIV's RIP and the registers and flags before it.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
  */
 #include "test_soft_sys_harness.h"
@@ -62,6 +66,37 @@ static const uint8_t c_cross_b[] = {
 static const uint8_t c_loop_pf[] = {
 	0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xc0, 0xbe, 0x00, 0xa0, 0x00, 0x00, 0x83, 0xc0, 0x03,
 	0x89, 0x06, 0x48, 0x81, 0xc6, 0x00, 0x08, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xf0, 0xf4,
+};
+
+/*
+ *   mov ecx, 6; xor ebx, ebx
+ * 1: call 0xb000
+ *   cmp ecx, 4; jne 2f
+ *   mov byte [0xb001], 0x40        ; the callee's immediate, on the third pass
+ * 2: dec ecx; jnz 1b; hlt
+ * At 0xb000: mov eax, 2; add ebx, eax; ret
+ */
+static const uint8_t c_call_smc[] = {
+	0xb9, 0x06, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xe8, 0xf4, 0x2f, 0x00, 0x00, 0x83, 0xf9, 0x04,
+	0x75, 0x08, 0xc6, 0x04, 0x25, 0x01, 0xb0, 0x00, 0x00, 0x40, 0xff, 0xc9, 0x75, 0xea, 0xf4,
+};
+static const uint8_t c_callee[] = { 0xb8, 0x02, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc3 };
+/*
+ *   mov ecx, 8; xor ebx, ebx
+ * 1: push rcx; push rbx; pop rdx; pop rax
+ *   add rbx, rax; add gs:[0x10], rax; dec ecx; jnz 1b
+ *   mov eax, 100; xor edx, edx; mov r8d, 7; div r8; mov r9, rax; mov r10, rdx
+ *   mov rax, -100; cqo; idiv r8; mov r11, rax; mov r12, rdx
+ *   mov eax, 5; xor edx, edx; xor r13d, r13d; stc
+ *   div r13d                        ; CODE + 0x4e: #DE
+ */
+static const uint8_t c_stack_div[] = {
+	0xb9, 0x08, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x51, 0x53, 0x5a, 0x58, 0x48, 0x01, 0xc3, 0x65,
+	0x48, 0x01, 0x04, 0x25, 0x10, 0x00, 0x00, 0x00, 0xff, 0xc9, 0x75, 0xec, 0xb8, 0x64, 0x00,
+	0x00, 0x00, 0x31, 0xd2, 0x41, 0xb8, 0x07, 0x00, 0x00, 0x00, 0x49, 0xf7, 0xf0, 0x49, 0x89,
+	0xc1, 0x49, 0x89, 0xd2, 0x48, 0xc7, 0xc0, 0x9c, 0xff, 0xff, 0xff, 0x48, 0x99, 0x49, 0xf7,
+	0xf8, 0x49, 0x89, 0xc3, 0x49, 0x89, 0xd4, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x45,
+	0x31, 0xed, 0xf9, 0x41, 0xf7, 0xf5, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -143,6 +178,53 @@ START_TEST(page_fault_in_loop_is_precise)
 }
 END_TEST
 
+START_TEST(call_ret_other_page_then_smc)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_call_smc, sizeof(c_call_smc));
+	put_code(&h, 0xb000, c_callee, sizeof(c_callee));
+	/* three calls add 2, the three after the rewrite 0x40 */
+	ck_assert_uint_eq(run_rbx(&h), 3 * 2 + 3 * 0x40);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rsp, STACK_TOP);
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 8), CODE + 12); /* the last return address */
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(stack_gs_div_and_precise_de)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_stack_div, sizeof(c_stack_div));
+	h_get_sregs(&h, &s);
+	s.gs.base = 0xa000;
+	h_set_sregs(&h, &s);
+	wr64(&h, 0xa010, 1000);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 1); /* vector 0 */
+	ck_assert_uint_eq(r.rsp, STACK_TOP - 40); /* pushes and pops balanced; no error code */
+	ck_assert_uint_eq(rd64(&h, r.rsp), CODE + 0x4e);
+	/* after xor r13d, r13d and stc: CF PF ZF (AF undefined after XOR) */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 16) & 0x8c5, 0x45);
+	ck_assert_uint_eq(r.rbx, 8 + 7 + 6 + 5 + 4 + 3 + 2 + 1);
+	ck_assert_uint_eq(rd64(&h, 0xa010), 1000 + 36);
+	ck_assert_uint_eq(r.r9, 14);
+	ck_assert_uint_eq(r.r10, 2);
+	ck_assert_uint_eq(r.r11, (uint64_t)-14);
+	ck_assert_uint_eq(r.r12, (uint64_t)-2);
+	ck_assert_uint_eq(r.rax, 5);
+	ck_assert_uint_eq(r.rdx, 0);
+	check_translated(&h);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -153,6 +235,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, smc_later_block_same_page, 0, 2);
 	tcase_add_loop_test(tc, smc_other_page, 0, 2);
 	tcase_add_loop_test(tc, page_fault_in_loop_is_precise, 0, 2);
+	tcase_add_loop_test(tc, call_ret_other_page_then_smc, 0, 2);
+	tcase_add_loop_test(tc, stack_gs_div_and_precise_de, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,7 +11,11 @@
  *   bt_code.c    the executable region (W^X double mapping), trampoline
  *   bt_emit.c    host instruction encodings
  *   bt_insn.c    which instructions are translated, and their rewrite
- *   bt_block.c   the translation of one block (TLB probe, exits, chains)
+ *   bt_block.c   the translation of one block (register cache, TLB probe,
+ *                exits, side exits of Jcc, chains within a page)
+ *   bt_special.c PUSH/POP, CALL/RET and DIV/IDIV, which need sequences of their own
+ *   bt_jcache.c  the jump cache translated code looks up for RET and for
+ *                transfers to another page
  */
 #ifndef MINIVMM_SOFT_BT_H
 #define MINIVMM_SOFT_BT_H

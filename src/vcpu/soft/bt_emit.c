@@ -153,6 +153,16 @@ void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigne
 	set_rip_exit(b, c, rip, e);
 }
 
+void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned k, int e)
+{
+	if (k)
+		sub_left(b, c, k);
+	bt_st_ctx(b, c, offsetof(struct bt_ctx, rip), reg);
+	bt_byte(b, 0xb8); /* mov eax, e */
+	bt_u32(b, (uint32_t)e);
+	bt_jcc(b, -1, (uint64_t)(uintptr_t)c->epilogue);
+}
+
 /*
  * Count k down, then: budget left -> fall through to the returned point's
  * successor (the caller emits what continues); none -> leave (NEXT) at rip.
@@ -172,11 +182,16 @@ uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 	return at;
 }
 
+void bt_fix8(struct bt_buf *b, uint64_t rel8_at)
+{
+	size_t at = (size_t)(rel8_at - (uint64_t)(uintptr_t)b->rx);
+
+	if (at < b->n)
+		b->rw[at] = (uint8_t)(bt_here(b) - (rel8_at + 1));
+}
+
 void bt_budget_exit(struct bt_buf *b, const struct bt_code *c, uint64_t jrcxz_at, uint64_t rip)
 {
-	size_t at = (size_t)(jrcxz_at - (uint64_t)(uintptr_t)b->rx);
-
 	set_rip_exit(b, c, rip, BT_EXIT_NEXT);
-	if (at < b->n)
-		b->rw[at] = (uint8_t)(bt_here(b) - (jrcxz_at + 1));
+	bt_fix8(b, jrcxz_at);
 }

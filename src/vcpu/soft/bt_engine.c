@@ -46,13 +46,18 @@ struct bt *bt_create(struct soft_cpu *cpu)
 	if (!bt)
 		return NULL;
 	bt->blocks = calloc(BT_NBLOCKS, sizeof(*bt->blocks));
-	if (!bt->blocks || bt_code_init(&bt->code)) {
+	if (!bt->blocks || bt_jc_init(&bt->jc)) {
+		free(bt->blocks);
+		free(bt);
+		return NULL;
+	}
+	if (bt_code_init(&bt->code)) {
+		bt_jc_fini(&bt->jc);
 		free(bt->blocks);
 		free(bt);
 		return NULL;
 	}
 	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	bt->code.ctx->cpu = (uint64_t)(uintptr_t)cpu;
 	return bt;
 }
 
@@ -61,6 +66,7 @@ void bt_destroy(struct bt *bt)
 	if (!bt)
 		return;
 	bt_code_fini(&bt->code);
+	bt_jc_fini(&bt->jc);
 	free(bt->blocks);
 	free(bt);
 }
@@ -74,11 +80,13 @@ static void flush(struct bt *bt, struct soft_cpu *cpu)
 		cpu->stats.bt_flushes++;
 	bt->nblocks = 0;
 	bt->generation = cpu->vm->generation;
+	bt->flushes++;
+	bt_jc_check(&bt->jc, cpu, bt->flushes);
 }
 
 static unsigned hash_of(uint64_t lin, unsigned cpl)
 {
-	return (unsigned)(((lin ^ cpl) * 0x9e3779b97f4a7c15ULL) >> 52) & (BT_HASH - 1);
+	return (unsigned)(((lin ^ cpl) * 0x9e3779b97f4a7c15ULL) >> (64 - BT_HASH_BITS));
 }
 
 /*
@@ -134,6 +142,13 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk
 	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));
 	cpu->rip = ctx->rip;
 	cpu->stats.insns += (uint64_t)(BT_BUDGET - ctx->left);
+	if (e == BT_EXIT_RET && (uint64_t)((int64_t)(ctx->rip << 16) >> 16) != ctx->rip) {
+		/* a non-canonical return address: #GP at the RET, RSP unpopped */
+		cpu->gpr[R_RSP] -= 8;
+		cpu->rip = ctx->from;
+		cpu->stats.insns--;
+		return BT_EXIT_STEP;
+	}
 	return e;
 }
 
@@ -160,10 +175,12 @@ int bt_run(struct soft_cpu *cpu)
 
 	if (cpu->code_bits != 64 || cpu->watch_mask || cpu->seg[SEG_CS].base)
 		return cpu_interp_block(cpu);
+	bt_jc_check(&bt->jc, cpu, bt->flushes);
 	blk = lookup(bt, cpu);
 	if (!blk)
 		return cpu_interp_block(cpu);
 	if (blk->ninsn) {
+		bt_jc_fill(&bt->jc, blk->lin, blk->cpl, blk->code);
 		e = enter(bt, cpu, blk);
 		if (e == BT_EXIT_CHAIN)
 			chain(bt, cpu);

@@ -4,9 +4,11 @@
  * their rewrite. Translated: integer instructions that cannot fault when
  * their memory operand (if any) is a TLB hit, whose flags and results the
  * host CPU computes exactly as the guest's would (same ISA), and whose
- * registers are general-purpose; Jcc and JMP rel. Everything else
- * (privileged, I/O, string, stack, FS/GS, LOCK, 32-bit addressing, FP,
- * division, anything CPUID may hide) is BTK_STEP: the interpreter runs it.
+ * registers are general-purpose; Jcc and JMP rel; PUSH/POP r64, CALL
+ * rel32, RET and register DIV/IDIV, which have sequences of their own
+ * (bt_special.c). Everything else (privileged, I/O, string, other stack
+ * forms, FS/GS, LOCK, 32-bit addressing, FP, anything CPUID may hide) is
+ * BTK_STEP: the interpreter runs it.
  *
  * The rewrite keeps the instruction's bytes, with two changes made in its
  * ModRM byte: a memory operand becomes [ptr] (ptr a legacy register the
@@ -89,8 +91,10 @@ static bool take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperan
 	if (z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || p->memsize ||
 	    zi->address_width != 64 || !z->size || z->size % 8 || z->size > 64)
 		return false;
-	if (z->mem.segment == ZYDIS_REGISTER_FS || z->mem.segment == ZYDIS_REGISTER_GS)
-		return false;
+	if (z->mem.segment == ZYDIS_REGISTER_FS)
+		p->seg = SEG_FS;
+	else if (z->mem.segment == ZYDIS_REGISTER_GS)
+		p->seg = SEG_GS;
 	if (z->mem.base == ZYDIS_REGISTER_RIP)
 		base = 16;
 	else if (z->mem.base != ZYDIS_REGISTER_NONE && base < 0)
@@ -107,6 +111,34 @@ static bool take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperan
 	if (z->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
 		p->acc |= BT_TP_W;
 	return p->acc != 0;
+}
+
+/* LEA's address from RSP or RIP into p, as a memory operand that is never accessed. */
+static bool take_agen(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
+		      struct bt_plan *p)
+{
+	int index = gpr_of(z->mem.index);
+
+	if (zi->address_width != 64 || z->mem.segment == ZYDIS_REGISTER_FS ||
+	    z->mem.segment == ZYDIS_REGISTER_GS ||
+	    (z->mem.index != ZYDIS_REGISTER_NONE && index < 0))
+		return false;
+	p->base = z->mem.base == ZYDIS_REGISTER_RIP ? 16 : 4;
+	p->index = index < 0 ? NONE : (uint8_t)index;
+	p->scale = z->mem.index != ZYDIS_REGISTER_NONE ? z->mem.scale : 1;
+	p->disp = z->mem.disp.has_displacement ? z->mem.disp.value : 0;
+	return true;
+}
+
+static bool write_defines(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z)
+{
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
+	case ZYDIS_MNEMONIC_MOVSXD: case ZYDIS_MNEMONIC_LEA:
+		return z->actions == ZYDIS_OPERAND_ACTION_WRITE && z->size >= 32;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -127,8 +159,16 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 		if (z->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
 			continue;
 		if (z->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (z->mem.type == ZYDIS_MEMOP_TYPE_AGEN &&
+			    (z->mem.base == ZYDIS_REGISTER_RSP || z->mem.base == ZYDIS_REGISTER_RIP)) {
+				/* LEA from RSP or RIP: the address is computed into ptr */
+				if (!take_agen(zi, z, p))
+					return false;
+				*mem = (int)i;
+				continue;
+			}
 			if (z->mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
-				/* LEA: its address registers are plain reads, RSP/RIP excluded */
+				/* LEA: its address registers are plain reads */
 				g = gpr_of(z->mem.base);
 				if (z->mem.base != ZYDIS_REGISTER_NONE && (g < 0 || g == 4))
 					return false;
@@ -168,7 +208,13 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 				return false;
 			/* bit 4 stands for guest RSP, carried in p->rsp_host */
 		}
-		p->load |= 1u << g;
+		/*
+		 * A 32/64-bit MOV/LEA destination is defined whole: no load. (Not
+		 * in general: BSF/BSR leave theirs alone on a zero source, which
+		 * Linux's ffs()/fls() rely on, though Zydis calls it a write.)
+		 */
+		if (!write_defines(zi, z))
+			p->load |= 1u << g;
 		if (z->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
 			p->store |= 1u << g;
 	}
@@ -204,8 +250,8 @@ static bool rewrite(const ZydisDecodedInstruction *zi, const uint8_t *b, struct 
 	for (i = 0; i < zi->raw.prefix_count; i++) {
 		uint8_t x = b[i];
 
-		if (mem && drop_prefix(x))
-			continue;
+		if (mem && (drop_prefix(x) || x == 0x64 || x == 0x65))
+			continue; /* segments: the address in ptr is linear */
 		if (mem && (x & 0xf0) == 0x40)
 			x &= ~0x03; /* REX.X and REX.B named the base and index */
 		p->out[n++] = x;
@@ -258,7 +304,8 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 								    ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, c->reg.value)
 						      : a->reg.value != c->reg.value)
 				return false;
-		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY && a->mem.type == ZYDIS_MEMOP_TYPE_MEM) {
+		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			   (a->mem.type == ZYDIS_MEMOP_TYPE_MEM || p->base == 4 || p->base == 16)) {
 			if (gpr_of(c->mem.base) != p->ptr || c->mem.index != ZYDIS_REGISTER_NONE ||
 			    (c->mem.disp.has_displacement && c->mem.disp.value))
 				return false;
@@ -272,6 +319,66 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 		}
 	}
 	return true;
+}
+
+/* A stack access of 8 bytes at [RSP + disp] through ptr (never the GPRs in used, nor AX). */
+static bool plan_stack(struct bt_plan *p, enum bt_kind kind, int disp, uint8_t acc, unsigned used)
+{
+	p->ptr = free_legacy(used | 1u << 0 | 1u << 4);
+	if (p->ptr == NONE)
+		return false;
+	p->kind = (uint8_t)kind;
+	p->base = 4;
+	p->disp = disp;
+	p->acc = acc;
+	p->memsize = 8;
+	return true;
+}
+
+/*
+ * PUSH/POP r64, CALL rel32, RET and DIV/IDIV r32/r64, which bt_block.c
+ * emits by their own sequences; false: not one of them (or a form the
+ * interpreter keeps: 16-bit operands, RSP itself, RET imm16, memory divisors).
+ */
+static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+			 uint64_t rip, struct bt_plan *p)
+{
+	int g = zi->operand_count && zo[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+			? gpr_of(zo[0].reg.value)
+			: -1;
+
+	p->reg = g < 0 ? NONE : (uint8_t)g;
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_PUSH:
+		if (zi->opcode < 0x50 || zi->opcode > 0x57 || zi->operand_width != 64 || g < 0 ||
+		    g == 4)
+			return false;
+		return plan_stack(p, BTK_PUSH, -8, BT_TP_W, 1u << g);
+	case ZYDIS_MNEMONIC_POP:
+		if (zi->opcode < 0x58 || zi->opcode > 0x5f || zi->operand_width != 64 || g < 0 ||
+		    g == 4)
+			return false;
+		return plan_stack(p, BTK_POP, 0, BT_TP_R, 1u << g);
+	case ZYDIS_MNEMONIC_CALL:
+		if (zi->opcode != 0xe8 || zi->operand_width != 64)
+			return false;
+		p->target = rip + zi->length + (uint64_t)zo[0].imm.value.s;
+		return plan_stack(p, BTK_CALL, -8, BT_TP_W, 0);
+	case ZYDIS_MNEMONIC_RET:
+		if (zi->opcode != 0xc3 || zi->operand_width != 64)
+			return false;
+		return plan_stack(p, BTK_RET, 0, BT_TP_R, 0);
+	case ZYDIS_MNEMONIC_DIV:
+	case ZYDIS_MNEMONIC_IDIV:
+		if (g < 0 || g == 4 || (zo[0].size != 32 && zo[0].size != 64))
+			return false;
+		p->kind = BTK_DIV;
+		p->opsize = (uint8_t)(zo[0].size / 8);
+		p->sgn = zi->mnemonic == ZYDIS_MNEMONIC_IDIV;
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void plan_branch(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
@@ -299,7 +406,7 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 
 	memset(p, 0, sizeof(*p));
 	p->kind = BTK_STEP;
-	p->rsp_host = p->ptr = p->base = p->index = NONE;
+	p->rsp_host = p->ptr = p->base = p->index = p->seg = NONE;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, bytes, len, &zi, zo)) || zi.length != len ||
 	    zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
 	    (zi.attributes & (ZYDIS_ATTRIB_HAS_LOCK | ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
@@ -315,6 +422,11 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 	}
 	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP) {
 		p->kind = BTK_NOP;
+		return;
+	}
+	if (plan_special(&zi, zo, rip, p)) {
+		memcpy(p->out, bytes, len);
+		p->n = (uint8_t)len;
 		return;
 	}
 	if (!translatable(zi.mnemonic) || !take_operands(&zi, zo, p, &rsp_enc, &mem))

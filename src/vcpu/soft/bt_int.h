@@ -15,6 +15,13 @@
  * page crossing or a write to a page holding decoded code leaves the
  * block with the state exact at that instruction, which the interpreter
  * then executes. Every exit stores rip and the retired count.
+ *
+ * Within a block the guest registers stay in their host registers once
+ * loaded (struct xlat), a taken Jcc leaves through a side exit that stores
+ * them, and the block goes on after it. Control reaches the next block by
+ * a patched jump when both are on one guest page (the entry's lookup
+ * validated that page for all of them), and otherwise through the jump
+ * cache (bt_jcache.c), which also serves RET.
  */
 #ifndef MINIVMM_SOFT_BT_INT_H
 #define MINIVMM_SOFT_BT_INT_H
@@ -34,11 +41,11 @@ struct bt_ctx {
 	uint64_t flags;	  /* guest RFLAGS in (arithmetic bits used), host RFLAGS out */
 	int64_t left;	  /* instruction budget, counted down by every block exit */
 	uint64_t rip;	  /* where the guest continues after an exit */
-	uint64_t cpu;	  /* struct soft_cpu *: the TLB */
 	uint64_t bitmap;  /* vm->code_bitmap */
 	uint64_t bpages;  /* vm->code_bitmap_pages */
 	uint64_t patch;	  /* BT_EXIT_CHAIN: RX address of the jmp rel32 to point at the target */
 	uint64_t src;	  /* BT_EXIT_CHAIN: the struct bt_block that left */
+	uint64_t from;	  /* BT_EXIT_RET: the RET's own rip */
 };
 
 /* Why translated code returned (the trampoline's result). */
@@ -46,14 +53,16 @@ enum bt_exit {
 	BT_EXIT_NEXT = 1,  /* continue at ctx.rip (budget gone or not chainable) */
 	BT_EXIT_CHAIN = 2, /* continue at ctx.rip; ctx.patch may be pointed at its block */
 	BT_EXIT_STEP = 3,  /* the interpreter executes the instruction at ctx.rip */
+	BT_EXIT_RET = 4,   /* a RET at ctx.from went to ctx.rip (checked canonical by C) */
 };
 
-#define BT_CODE_SIZE (4u << 20) /* code region; full: everything is flushed */
+#define BT_CODE_SIZE (32u << 20) /* code region (reserved, touched as used); full: flushed */
 #define BT_DATA_SIZE 4096
 #define BT_BLOCK_MAX 32		/* guest instructions per block */
 #define BT_BLOCK_ROOM 16384	/* code bytes a block may need at most */
-#define BT_NBLOCKS 8192		/* blocks before a flush */
-#define BT_HASH 4096
+#define BT_NBLOCKS 65536	/* blocks before a flush (Debian's Linux boot: ~40k live) */
+#define BT_HASH_BITS 15
+#define BT_HASH (1u << BT_HASH_BITS)
 
 /* Permission bits of a TLB entry: mmu.c's TP_RS/TP_WS (supervisor), << 3 for user. */
 #define BT_TP_R 1
@@ -79,8 +88,33 @@ struct bt_code {
 	const uint8_t *epilogue;
 };
 
+/* The jump cache (bt_jcache.c). */
+#define BT_JC_SIZE 65536u	/* slots per privilege level: indexed by the low 16 bits */
+#define BT_JC_FILL_MAX 4096u	/* slots remembered for a cheap clear; more: clear all */
+
+struct bt_jcache {
+	uint64_t *lin;	/* [2][BT_JC_SIZE]: CPL 0, CPL 3 */
+	uint64_t *host; /* the same shape: translated entries */
+	uint32_t filled[BT_JC_FILL_MAX];
+	unsigned nfilled;
+	/* what the entries were made under */
+	uint32_t run_epoch, code_drops;
+	uint64_t tlb_flushes, bt_flushes;
+};
+
+int bt_jc_init(struct bt_jcache *j);
+void bt_jc_fini(struct bt_jcache *j);
+void bt_jc_clear(struct bt_jcache *j);
+/* Empty it if anything it was filled under changed. */
+void bt_jc_check(struct bt_jcache *j, const struct soft_cpu *cpu, uint64_t bt_flushes);
+void bt_jc_fill(struct bt_jcache *j, uint64_t lin, unsigned cpl, const uint8_t *code);
+/* The address of the lin or host table of cpl; 0: none (CPL 1, 2). */
+uint64_t bt_jc_table(const struct bt_jcache *j, unsigned cpl, bool host);
+
 struct bt {
 	struct bt_code code;
+	struct bt_jcache jc;
+	uint64_t flushes; /* every flush of the blocks (the jump cache's validity) */
 	ZydisDecoder dec;
 	struct bt_block *hash[BT_HASH];
 	struct bt_block *blocks; /* BT_NBLOCKS */
@@ -119,17 +153,32 @@ void bt_lea(struct bt_buf *b, unsigned dst, unsigned base, unsigned index, unsig
 /* jcc/jmp rel32 to an address known now, or 0: returns the rx address of the rel32 */
 uint64_t bt_jcc(struct bt_buf *b, int cc, uint64_t target); /* cc -1: jmp */
 void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target);
+/* Point the rel8 (jrcxz) at rel8_at to here (at most 127 bytes on). */
+void bt_fix8(struct bt_buf *b, uint64_t rel8_at);
 /* op r64, [rip+ctx+off] (REX.W) */
 void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off);
 /* Leave with rip = v and retired instructions k: exit code e. */
 void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigned k, int e);
+/* The same with rip in host register reg (not RCX, which the count uses). */
+void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned k, int e);
 /* Count k retired instructions down from ctx.left; jumps to over when budget remains. */
 uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k);
 /* The exit of an exhausted budget after bt_budget() (rip: where to go on), fixing its jrcxz. */
 void bt_budget_exit(struct bt_buf *b, const struct bt_code *c, uint64_t jrcxz_at, uint64_t rip);
 
 /* ---- one guest instruction (bt_insn.c) ---- */
-enum bt_kind { BTK_STEP, BTK_NATIVE, BTK_NOP, BTK_JCC, BTK_JMP };
+enum bt_kind {
+	BTK_STEP,   /* the interpreter runs it */
+	BTK_NATIVE, /* a (rewritten) copy of itself */
+	BTK_NOP,
+	BTK_JCC,
+	BTK_JMP,
+	BTK_PUSH,   /* push r64 (reg) */
+	BTK_POP,    /* pop r64 (reg) */
+	BTK_CALL,   /* call rel32 to target */
+	BTK_RET,    /* ret (no immediate) */
+	BTK_DIV,    /* div/idiv r32/r64 (reg, opsize; sgn for idiv) with its #DE checked first */
+};
 
 struct bt_plan {
 	uint8_t kind;
@@ -142,15 +191,82 @@ struct bt_plan {
 	uint8_t acc;	       /* BT_TP_R | BT_TP_W of the memory operand */
 	uint8_t memsize;
 	uint8_t base, index, scale; /* memory operand: GPR numbers (0xff none), 16 = RIP */
+	uint8_t seg;	       /* SEG_FS/SEG_GS: its base is added; 0xff: none (base 0) */
 	int64_t disp;
 	uint8_t cc;	       /* BTK_JCC: condition 0..15 */
-	uint64_t target;       /* BTK_JCC/JMP: linear target */
+	uint64_t target;       /* BTK_JCC/JMP/CALL: linear target */
+	uint8_t reg;	       /* BTK_PUSH/POP/DIV: the GPR */
+	uint8_t opsize;	       /* BTK_DIV: 4 or 8 */
+	bool sgn;	       /* BTK_DIV: idiv */
 };
 
 void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
 		  struct bt_plan *p);
 
 /* ---- one block (bt_block.c) ---- */
+/*
+ * A block being translated. Within it, a guest GPR once loaded stays in
+ * its host register (cached) until the block ends or the register is
+ * needed as scratch; a written one (dirty) is stored back to the context
+ * block then, and on every path that leaves the block. Guest RSP is never
+ * cached: host RSP stays the host's.
+ */
+struct bt_side_exit {
+	uint64_t at;	/* the jcc's rel32 */
+	uint64_t target;
+	uint16_t dirty; /* registers to store on the way out */
+	uint8_t k;	/* instructions retired when taken */
+};
+
+struct xlat {
+	struct bt_buf b;
+	const struct bt_code *c;
+	struct bt_block *blk;
+	uint64_t tlb; /* the vCPU's TLB (its address never changes) */
+	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
+	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
+	uint8_t cpl;
+	uint16_t cached, dirty;
+	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
+	unsigned nside;
+};
+
+/* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
+struct bt_misses {
+	uint64_t at[8];
+	unsigned n;
+};
+
+unsigned bt_gpr_off(unsigned g);
+void bt_xl_store(struct xlat *x, uint16_t mask);
+void bt_xl_evict(struct xlat *x, uint16_t mask);
+void bt_xl_use(struct xlat *x, unsigned g);
+void bt_xl_flush(struct xlat *x);
+void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc);
+/*
+ * The memory operand of p (its scratch registers evicted): p->ptr becomes
+ * the host pointer after an inline TLB probe whose misses go to m. Returns
+ * the dirty set the miss path must store.
+ */
+uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
+		   struct bt_misses *m);
+/* The misses of m leave at rip after k instructions, restore (n bytes) putting the flags back. */
+void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint64_t rip,
+		unsigned k, const uint8_t *restore, unsigned n);
+/* The bytes that put back flags saved by the probe (LAHF/SETO in AX). */
+extern const uint8_t bt_probe_restore[3];
+/* Go on at rip after k instructions: budget, then a patchable jump to its block. */
+void bt_xl_chain(struct xlat *x, uint64_t rip, unsigned k);
+
+/* Leave for the guest address in R10 through the jump cache (bt_jcache.c). */
+void bt_jc_emit(struct xlat *x, unsigned k, int e);
+
+/* PUSH, POP, CALL, RET, DIV (bt_special.c); a block ends after CALL and RET. */
+void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_call(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_ret(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+
 /* Translate the block at cpu->rip (page host copy, offset off); NULL when out of room. */
 struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
 			      unsigned off, uint64_t gpage, const struct cc_page *pg);

@@ -244,6 +244,7 @@ struct soft_cpu {
 
 	struct tlb_entry tlb[TLB_ENTRIES];
 	uint32_t tlb_generation; /* soft_vm generation the TLB was filled under */
+	uint64_t tlb_flushes;	 /* bumped by every flush (the translator's jump cache) */
 
 	struct soft_vm *vm;
 	struct kvm_run *run;
@@ -270,6 +271,7 @@ struct soft_vm {
 	struct code_cache *cc;
 	uint32_t generation; /* bumped on slot changes: TLBs and caches revalidate */
 	uint32_t run_epoch;  /* bumped on every KVM_RUN: the VMM may have written RAM */
+	uint32_t code_drops; /* bumped when decoded pages are dropped (decode_cache.c) */
 	struct soft_irqchip *irqchip; /* NULL until KVM_CREATE_IRQCHIP */
 	struct soft_clock clock;      /* host time, guest TSC, KVM clock (clock.h) */
 };

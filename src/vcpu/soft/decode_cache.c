@@ -188,6 +188,7 @@ void code_cache_invalidate_page(struct soft_vm *vm, uint64_t gpage)
 	struct code_cache *cc = vm->cc;
 	unsigned m;
 
+	vm->code_drops++;
 	bitmap_set(vm, gpage, false);
 	if (!cc)
 		return;
@@ -210,6 +211,7 @@ static void kill_all(struct soft_vm *vm)
 	struct code_cache *cc = vm->cc;
 	unsigned h;
 
+	vm->code_drops++;
 	for (h = 0; h < CC_HASH; h++) {
 		while (cc->hash[h]) {
 			bitmap_set(vm, cc->hash[h]->key >> 2, false);

@@ -51,6 +51,7 @@ void tlb_flush(struct soft_cpu *cpu)
 	for (i = 0; i < TLB_ENTRIES; i++)
 		cpu->tlb[i].vpage = 0;
 	cpu->tlb_generation = cpu->vm->generation;
+	cpu->tlb_flushes++;
 }
 
 void tlb_flush_nonglobal(struct soft_cpu *cpu)
@@ -60,6 +61,7 @@ void tlb_flush_nonglobal(struct soft_cpu *cpu)
 	for (i = 0; i < TLB_ENTRIES; i++)
 		if (!(cpu->tlb[i].perm & TP_GLOBAL))
 			cpu->tlb[i].vpage = 0;
+	cpu->tlb_flushes++;
 }
 
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
@@ -71,6 +73,7 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 	for (i = 0; i < TLB_ENTRIES; i++)
 		if (cpu->tlb[i].vpage == vp || (cpu->tlb[i].perm & TP_LARGE))
 			cpu->tlb[i].vpage = 0;
+	cpu->tlb_flushes++;
 }
 
 /* ---- segmentation ---- */

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The translator's own sequences for instructions that cannot run as a
+ * copy of themselves: the stack operations (their memory operand is
+ * [RSP], and host RSP stays the host's), CALL rel32 and RET (which also
+ * end the block), and register DIV/IDIV, whose #DE is checked before the
+ * host divides. In every one, the state on the miss path is the state
+ * before the instruction, which the interpreter then executes exactly.
+ */
+#include "vcpu/soft/bt_int.h"
+
+#define R10 10
+#define R11 11
+
+/* [REX] op with a register-direct ModRM (reg, rm); w: REX.W */
+static void op_rr(struct xlat *x, uint8_t op, bool w, unsigned reg, unsigned rm)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0));
+
+	if (rex != 0x40)
+		bt_byte(&x->b, rex);
+	bt_byte(&x->b, op);
+	bt_byte(&x->b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* mov [ptr], g (op 0x89) or mov g, [ptr] (0x8b); ptr is a legacy register, not RSP/RBP */
+static void mov_ptr(struct xlat *x, uint8_t op, unsigned g, unsigned ptr)
+{
+	bt_byte(&x->b, (uint8_t)(0x48 | (g >= 8 ? 4 : 0)));
+	bt_byte(&x->b, op);
+	bt_byte(&x->b, (uint8_t)((g & 7) << 3 | ptr));
+}
+
+/* Guest RSP += d in the context block, flag-free, through R11. */
+static void add_rsp(struct xlat *x, int d)
+{
+	bt_xl_evict(x, 1u << R11);
+	bt_ld_ctx(&x->b, x->c, R11, bt_gpr_off(4));
+	bt_lea(&x->b, R11, R11, 0xff, 1, d);
+	bt_st_ctx(&x->b, x->c, bt_gpr_off(4), R11);
+}
+
+void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	if (p->kind == BTK_PUSH) {
+		bt_xl_use(x, p->reg);
+		mov_ptr(x, 0x89, p->reg, p->ptr);
+		add_rsp(x, -8);
+	} else {
+		add_rsp(x, 8);
+		mov_ptr(x, 0x8b, p->reg, p->ptr);
+		x->cached |= (uint16_t)(1u << p->reg);
+		x->dirty |= (uint16_t)(1u << p->reg);
+	}
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+}
+
+/* The registers are all home (the block ends here). */
+void bt_emit_call(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	bt_mov_imm64(&x->b, R11, rip + p->len);
+	mov_ptr(x, 0x89, R11, p->ptr);
+	add_rsp(x, -8);
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+	bt_xl_chain(x, p->target, k + 1);
+}
+
+/*
+ * The return address goes through the jump cache; when it misses, through
+ * BT_EXIT_RET: the dispatcher checks it is canonical (else it undoes the
+ * RET and the interpreter raises #GP at it) and finds its block.
+ */
+void bt_emit_ret(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	mov_ptr(x, 0x8b, R10, p->ptr);
+	add_rsp(x, 8);
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+	bt_mov_imm64(&x->b, R11, rip);
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, from), R11);
+	bt_jc_emit(x, k + 1, BT_EXIT_RET);
+}
+
+/*
+ * Division faults (#DE) only when the divisor is 0 or the quotient does
+ * not fit. Checked first, with the guest flags saved on the host stack
+ * (DIV leaves them as they were, as the interpreter does): DIV fits when
+ * rDX < divisor; IDIV here only when rDX is rAX's sign extension (CQO/CDQ
+ * before it, as compilers emit) and the divisor is not -1. Anything else
+ * is the interpreter's.
+ */
+void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	static const uint8_t popf[] = { 0x9d };
+	struct bt_misses m = { .n = 0 };
+	unsigned d = p->reg, t = d == R11 ? R10 : R11;
+	bool w = p->opsize == 8;
+	uint16_t dirty;
+
+	bt_xl_evict(x, (uint16_t)(1u << t));
+	bt_xl_use(x, 0);
+	bt_xl_use(x, 2);
+	bt_xl_use(x, d);
+	dirty = x->dirty;
+	bt_byte(&x->b, 0x9c); /* pushfq */
+	op_rr(x, 0x85, w, d, d); /* test d, d */
+	bt_xl_miss_jcc(x, &m, 0x4); /* jz */
+	if (!p->sgn) {
+		op_rr(x, 0x39, w, d, 2); /* cmp rdx, d */
+		bt_xl_miss_jcc(x, &m, 0x3); /* jae */
+	} else {
+		op_rr(x, 0x89, w, 0, t); /* mov t, rax */
+		op_rr(x, 0xc1, w, 7, t); /* sar t, bits - 1 */
+		bt_byte(&x->b, w ? 63 : 31);
+		op_rr(x, 0x39, w, 2, t); /* cmp t, rdx */
+		bt_xl_miss_jcc(x, &m, 0x5); /* jne */
+		op_rr(x, 0x83, w, 7, d); /* cmp d, -1 */
+		bt_byte(&x->b, 0xff);
+		bt_xl_miss_jcc(x, &m, 0x4); /* je */
+	}
+	bt_bytes(&x->b, p->out, p->n);
+	bt_byte(&x->b, 0x9d); /* popfq */
+	x->cached |= (uint16_t)(1u << 0 | 1u << 2);
+	x->dirty |= (uint16_t)(1u << 0 | 1u << 2);
+	bt_xl_miss(x, &m, dirty, rip, k, popf, sizeof(popf));
+}
