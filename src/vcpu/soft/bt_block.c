@@ -288,67 +288,91 @@ static unsigned record_len(struct soft_cpu *cpu, const struct cc_page *pg, const
 	return in->len;
 }
 
-/* The instructions of the block; how many were translated. */
+/*
+ * One planned instruction, n instructions of the block retired before it
+ * (since the last point that counted them); true: the block ends with it.
+ */
+static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned n)
+{
+	switch (p->kind) {
+	case BTK_NATIVE:
+		emit_native(x, p, rip, n);
+		return false;
+	case BTK_JCC:
+		/* taken: a side exit; not taken: the block goes on */
+		x->side[x->nside++] = (struct bt_side_exit){
+			.at = bt_jcc(&x->b, p->cc, 0),
+			.target = p->target,
+			.dirty = x->dirty,
+			.k = (uint8_t)(n + 1),
+		};
+		return false;
+	case BTK_JMP:
+		bt_xl_flush(x);
+		bt_xl_chain(x, p->target, n + 1);
+		return true;
+	case BTK_PUSH:
+	case BTK_POP:
+		bt_emit_push_pop(x, p, rip, n);
+		return false;
+	case BTK_DIV:
+		bt_emit_div(x, p, rip, n);
+		return false;
+	case BTK_CALL:
+		bt_xl_flush(x);
+		bt_emit_call(x, p, rip, n);
+		return true;
+	case BTK_RET:
+		bt_xl_flush(x);
+		bt_emit_ret(x, p, rip, n);
+		return true;
+	default: /* BTK_NOP */
+		return false;
+	}
+}
+
+/*
+ * The instructions of the block; how many (0: the first is the
+ * interpreter's). One the translator leaves to the interpreter ends the
+ * block when it may transfer control, else runs through bt_helper_step()
+ * in the block; it counts itself, so counting starts again after it.
+ */
 static unsigned emit_body(struct xlat *x, struct bt *bt, struct soft_cpu *cpu,
 			  const uint8_t *page, unsigned off, const struct cc_page *pg)
 {
 	uint64_t rip = cpu->rip;
-	unsigned k;
+	unsigned k, done = 0;
 
 	for (k = 0; k < BT_BLOCK_MAX && off < 4096; k++) {
 		unsigned len = record_len(cpu, pg, page, off);
 		struct bt_plan p;
 
-		if (!len && !k) {
-			bt_exit_to(&x->b, x->c, rip, 0, BT_EXIT_STEP);
-			return 0;
-		}
 		if (!len)
 			break;
 		bt_plan_insn(&bt->dec, page + off, len, rip, &p);
-		if (p.kind == BTK_STEP || p.kind == BTK_JMP || p.kind == BTK_CALL ||
-		    p.kind == BTK_RET)
+		if (p.kind == BTK_STEP && (p.ends || !k)) {
 			bt_xl_flush(x);
-		switch (p.kind) {
-		case BTK_STEP:
-			bt_exit_to(&x->b, x->c, rip, k, BT_EXIT_STEP);
+			bt_exit_to(&x->b, x->c, rip, k - done, BT_EXIT_STEP);
 			return k;
-		case BTK_NOP:
-			break;
-		case BTK_NATIVE:
-			emit_native(x, &p, rip, k);
-			break;
-		case BTK_JCC:
-			/* taken: a side exit; not taken: the block goes on */
-			x->side[x->nside++] = (struct bt_side_exit){
-				.at = bt_jcc(&x->b, p.cc, 0),
-				.target = p.target,
-				.dirty = x->dirty,
-				.k = (uint8_t)(k + 1),
-			};
-			break;
-		case BTK_JMP:
-			bt_xl_chain(x, p.target, k + 1);
-			return k + 1;
-		case BTK_PUSH:
-		case BTK_POP:
-			bt_emit_push_pop(x, &p, rip, k);
-			break;
-		case BTK_DIV:
-			bt_emit_div(x, &p, rip, k);
-			break;
-		case BTK_CALL:
-			bt_emit_call(x, &p, rip, k);
-			return k + 1;
-		case BTK_RET:
-			bt_emit_ret(x, &p, rip, k);
+		}
+		if (p.kind == BTK_STEP) {
+			bt_xl_flush(x);
+			if (k > done)
+				bt_sub_left(&x->b, x->c, k - done);
+			bt_emit_helper(x, rip, len, x->cpu);
+			done = k + 1;
+		} else if (emit_one(x, &p, rip, k - done)) {
 			return k + 1;
 		}
 		rip += len;
 		off += len;
 	}
+	if (!k) {
+		bt_exit_to(&x->b, x->c, rip, 0, BT_EXIT_STEP);
+		return 0;
+	}
 	bt_xl_flush(x);
-	bt_xl_chain(x, rip, k);
+	bt_xl_chain(x, rip, k - done);
 	return k;
 }
 
@@ -373,6 +397,7 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	struct bt_block *blk = &bt->blocks[bt->nblocks];
 	struct xlat x = { .c = c, .blk = blk, .cpl = cpu->cpl,
 			  .tlb = (uint64_t)(uintptr_t)cpu->tlb,
+			  .cpu = (uint64_t)(uintptr_t)cpu,
 			  .fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base,
 			  .gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base,
 			  .jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false),

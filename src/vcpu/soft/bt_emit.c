@@ -130,7 +130,7 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target)
 }
 
 /* ctx.left -= k, flag-free (MOV and LEA only): rcx holds the new value */
-static void sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k)
+void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
 	bt_ld_ctx(b, c, 1, offsetof(struct bt_ctx, left));
 	bt_lea(b, 1, 1, 0xff, 1, -(int32_t)k);
@@ -149,14 +149,14 @@ static void set_rip_exit(struct bt_buf *b, const struct bt_code *c, uint64_t rip
 void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigned k, int e)
 {
 	if (k)
-		sub_left(b, c, k);
+		bt_sub_left(b, c, k);
 	set_rip_exit(b, c, rip, e);
 }
 
 void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned k, int e)
 {
 	if (k)
-		sub_left(b, c, k);
+		bt_sub_left(b, c, k);
 	bt_st_ctx(b, c, offsetof(struct bt_ctx, rip), reg);
 	bt_byte(b, 0xb8); /* mov eax, e */
 	bt_u32(b, (uint32_t)e);
@@ -173,7 +173,7 @@ uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
 	uint64_t at;
 
-	sub_left(b, c, k);
+	bt_sub_left(b, c, k);
 	/* mov ecx, dword [ctx.left + 4] */
 	ctx_op(b, c, 0x8b, 1, offsetof(struct bt_ctx, left) + 4, false);
 	bt_byte(b, 0xe3); /* jrcxz: over the exit */

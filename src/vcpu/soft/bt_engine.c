@@ -152,6 +152,35 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk
 	return e;
 }
 
+uint32_t bt_helper_step(struct soft_cpu *cpu, uint64_t rip, uint64_t next)
+{
+	struct bt *bt = cpu->bt;
+	struct bt_ctx *ctx = bt->code.ctx;
+	uint64_t other = cpu->rflags & ~FL_ARITH, tlb_flushes = cpu->tlb_flushes, cr8 = cpu->cr8;
+	uint32_t drops = cpu->vm->code_drops, generation = cpu->vm->generation;
+	unsigned cpl = cpu->cpl, bits = cpu->code_bits, watch = cpu->watch_mask;
+
+	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));
+	cpu_set_rflags(cpu, other | (ctx->flags & FL_ARITH));
+	cpu->rip = rip;
+	cpu->stats.bt_fallbacks++;
+	bt->helper_rc = cpu_step(cpu);
+	memcpy(ctx->gpr, cpu->gpr, sizeof(ctx->gpr));
+	ctx->flags = cpu_get_rflags(cpu);
+	ctx->rip = cpu->rip;
+	/*
+	 * Anything but a plain instruction: back to the run loop, which also
+	 * delivers an interrupt the instruction made deliverable (TPR, EOI:
+	 * the irqchip's work flag) before the next one.
+	 */
+	return bt->helper_rc || cpu->rip != next || (cpu->rflags & ~FL_ARITH) != other ||
+	       __atomic_load_n(&cpu->irq_work, __ATOMIC_RELAXED) || cpu->cr8 != cr8 ||
+	       cpu->tlb_flushes != tlb_flushes || cpu->vm->code_drops != drops ||
+	       cpu->vm->generation != generation || cpu->cpl != cpl || cpu->code_bits != bits ||
+	       cpu->watch_mask != watch || cpu->int_shadow || cpu->halted || cpu->seg[SEG_CS].base ||
+	       __atomic_load_n(&cpu->kick, __ATOMIC_RELAXED);
+}
+
 /* After BT_EXIT_CHAIN: point the jump that left at the target's block, same page only. */
 static void chain(struct bt *bt, struct soft_cpu *cpu)
 {
@@ -184,6 +213,8 @@ int bt_run(struct soft_cpu *cpu)
 		e = enter(bt, cpu, blk);
 		if (e == BT_EXIT_CHAIN)
 			chain(bt, cpu);
+		if (e == BT_EXIT_HELPER)
+			return bt->helper_rc;
 		if (e != BT_EXIT_STEP)
 			return 0;
 	}

@@ -381,6 +381,19 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 	}
 }
 
+/* Control may go elsewhere than the next instruction (or the mode may change). */
+static bool transfers_control(const ZydisDecodedInstruction *zi)
+{
+	switch (zi->meta.category) {
+	case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR:
+	case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:
+	case ZYDIS_CATEGORY_SYSRET: case ZYDIS_CATEGORY_SYSTEM:
+		return true;
+	default:
+		return zi->mnemonic == ZYDIS_MNEMONIC_HLT || zi->mnemonic == ZYDIS_MNEMONIC_UD2;
+	}
+}
+
 static void plan_branch(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
 			uint64_t rip, struct bt_plan *p)
 {
@@ -406,6 +419,7 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 
 	memset(p, 0, sizeof(*p));
 	p->kind = BTK_STEP;
+	p->ends = true;
 	p->rsp_host = p->ptr = p->base = p->index = p->seg = NONE;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, bytes, len, &zi, zo)) || zi.length != len ||
 	    zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
@@ -414,6 +428,7 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 			      ZYDIS_ATTRIB_HAS_XRELEASE)))
 		return;
 	p->len = (uint8_t)len;
+	p->ends = transfers_control(&zi);
 	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f) || mnemonic_is_jcc(zi.mnemonic)) {
 		if (zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0xe9 && zi.opcode != 0xeb)
 			return;

@@ -54,6 +54,7 @@ enum bt_exit {
 	BT_EXIT_CHAIN = 2, /* continue at ctx.rip; ctx.patch may be pointed at its block */
 	BT_EXIT_STEP = 3,  /* the interpreter executes the instruction at ctx.rip */
 	BT_EXIT_RET = 4,   /* a RET at ctx.from went to ctx.rip (checked canonical by C) */
+	BT_EXIT_HELPER = 5, /* after bt_helper_step(): continue at ctx.rip, or bt->helper_rc */
 };
 
 #define BT_CODE_SIZE (32u << 20) /* code region (reserved, touched as used); full: flushed */
@@ -115,6 +116,7 @@ struct bt {
 	struct bt_code code;
 	struct bt_jcache jc;
 	uint64_t flushes; /* every flush of the blocks (the jump cache's validity) */
+	int helper_rc;	  /* bt_helper_step()'s cpu_step() result, for BT_EXIT_HELPER */
 	ZydisDecoder dec;
 	struct bt_block *hash[BT_HASH];
 	struct bt_block *blocks; /* BT_NBLOCKS */
@@ -157,6 +159,8 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target);
 void bt_fix8(struct bt_buf *b, uint64_t rel8_at);
 /* op r64, [rip+ctx+off] (REX.W) */
 void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off);
+/* ctx.left -= k (flag-free; RCX is clobbered). */
+void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k);
 /* Leave with rip = v and retired instructions k: exit code e. */
 void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigned k, int e);
 /* The same with rip in host register reg (not RCX, which the count uses). */
@@ -195,6 +199,7 @@ struct bt_plan {
 	int64_t disp;
 	uint8_t cc;	       /* BTK_JCC: condition 0..15 */
 	uint64_t target;       /* BTK_JCC/JMP/CALL: linear target */
+	bool ends;	       /* BTK_STEP: may transfer control (the block ends there) */
 	uint8_t reg;	       /* BTK_PUSH/POP/DIV: the GPR */
 	uint8_t opsize;	       /* BTK_DIV: 4 or 8 */
 	bool sgn;	       /* BTK_DIV: idiv */
@@ -222,6 +227,7 @@ struct xlat {
 	struct bt_buf b;
 	const struct bt_code *c;
 	struct bt_block *blk;
+	uint64_t cpu; /* struct soft_cpu * (for bt_helper_step()) */
 	uint64_t tlb; /* the vCPU's TLB (its address never changes) */
 	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
 	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
@@ -260,6 +266,14 @@ void bt_xl_chain(struct xlat *x, uint64_t rip, unsigned k);
 
 /* Leave for the guest address in R10 through the jump cache (bt_jcache.c). */
 void bt_jc_emit(struct xlat *x, unsigned k, int e);
+
+/*
+ * The interpreter, called from translated code for one instruction at rip
+ * (BTK_STEP inside a block): 0 when the block may go on at next, else
+ * the block must leave (BT_EXIT_HELPER).
+ */
+uint32_t bt_helper_step(struct soft_cpu *cpu, uint64_t rip, uint64_t next);
+void bt_emit_helper(struct xlat *x, uint64_t rip, unsigned len, uint64_t cpu);
 
 /* PUSH, POP, CALL, RET, DIV (bt_special.c); a block ends after CALL and RET. */
 void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);

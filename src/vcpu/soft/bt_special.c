@@ -132,3 +132,48 @@ void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned
 	x->dirty |= (uint16_t)(1u << 0 | 1u << 2);
 	bt_xl_miss(x, &m, dirty, rip, k, popf, sizeof(popf));
 }
+
+#define ARITH_MASK 0x8d5u /* CF PF AF ZF SF OF */
+
+/*
+ * An instruction the translator leaves to the interpreter, inside the
+ * block: every guest register is home, the flags go to ctx.flags, and
+ * bt_helper_step() runs it with the host ABI (RSP 16-byte aligned at the
+ * call: the trampoline left it 8 off). The callee-saved host registers
+ * come back, but any guest register may have changed: none stays cached.
+ * After it, the flags come back from ctx.flags, and either the block goes
+ * on or it leaves with ctx.rip as the interpreter left it.
+ */
+void bt_emit_helper(struct xlat *x, uint64_t rip, unsigned len, uint64_t cpu)
+{
+	static const uint8_t save[] = { 0x9c, 0x59 };			 /* pushfq; pop rcx */
+	static const uint8_t down[] = { 0x48, 0x8d, 0x64, 0x24, 0xf8 }; /* lea rsp, [rsp-8] */
+	static const uint8_t call[] = { 0xff, 0xd0, 0x48, 0x8d, 0x64, 0x24, 0x08 }; /* call rax; lea rsp, [rsp+8] */
+	static const uint8_t keep[] = { 0x9c, 0x48, 0x81, 0x24, 0x24 }; /* pushfq; and qword [rsp], imm32 */
+	static const uint8_t set[] = { 0x48, 0x09, 0x0c, 0x24, 0x9d,	 /* or [rsp], rcx; popfq */
+				       0x89, 0xc1, 0xe3 };		 /* mov ecx, eax; jrcxz */
+	uint64_t at;
+
+	bt_xl_flush(x);
+	x->cached = 0;
+	bt_bytes(&x->b, save, sizeof(save));
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, flags), 1);
+	bt_bytes(&x->b, down, sizeof(down));
+	bt_mov_imm64(&x->b, 7, cpu);	   /* rdi */
+	bt_mov_imm64(&x->b, 6, rip);	   /* rsi */
+	bt_mov_imm64(&x->b, 2, rip + len); /* rdx */
+	bt_mov_imm64(&x->b, 0, (uint64_t)(uintptr_t)bt_helper_step);
+	bt_bytes(&x->b, call, sizeof(call));
+	bt_bytes(&x->b, keep, sizeof(keep));
+	bt_u32(&x->b, ~ARITH_MASK);
+	bt_ld_ctx(&x->b, x->c, 1, offsetof(struct bt_ctx, flags));
+	bt_bytes(&x->b, (const uint8_t[]){ 0x81, 0xe1 }, 2); /* and ecx, ARITH */
+	bt_u32(&x->b, ARITH_MASK);
+	bt_bytes(&x->b, set, sizeof(set));
+	at = bt_here(&x->b);
+	bt_byte(&x->b, 0);
+	bt_byte(&x->b, 0xb8); /* mov eax, BT_EXIT_HELPER */
+	bt_u32(&x->b, BT_EXIT_HELPER);
+	bt_jcc(&x->b, -1, (uint64_t)(uintptr_t)x->c->epilogue);
+	bt_fix8(&x->b, at);
+}
