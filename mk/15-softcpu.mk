@@ -33,7 +33,7 @@ ENGINE_INTEG := $(filter $(addprefix tests/integration/,boot_hello.sh boot_machi
 
 .PHONY: check-engine
 check-engine: all $(ENGINE_UNIT)
-	@fail=""; export MINIVMM_SOFT_ENGINE=$(ENGINE); \
+	@fail=""; export MINIVMM_SOFT_ENGINE=$(ENGINE) MINIVMM_BT_HOT=1; \
 	for t in $(ENGINE_UNIT); do echo "== [$(ENGINE)] $$t"; CK_FORK=yes $$t || fail="$$fail $$t"; done; \
 	for t in $(ENGINE_INTEG); do echo "== [$(ENGINE)] $$t"; rc=0; bash $$t || rc=$$?; \
 	  if [ $$rc -eq 77 ]; then echo "   (skipped)"; elif [ $$rc -ne 0 ]; then fail="$$fail $$t"; fi; done; \

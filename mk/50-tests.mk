@@ -40,6 +40,10 @@ $(BUILD)/tests/san/%: tests/unit/%.c $(SUPPORT_SAN_OBJS) $(BUILD)/libminivmm-san
 	$(CC) $(CFLAGS) -O1 $(SAN_FLAGS) -Itests/unit $< -o $@ $(SUPPORT_SAN_OBJS) $(BUILD)/libminivmm-san.a $(LDLIBS) $(CHECK_LIBS) $(call unit_extra_libs,$*)
 
 .PHONY: unit unit-san integration
+# The translator translates a block on its third run by default; tests
+# have it translate at once, so that everything they run is translated
+# (mk/15-softcpu.mk's check-engine too).
+unit unit-san integration check-slow: export MINIVMM_BT_HOT := 1
 # Every test program runs even after a failure; the target fails at the end.
 unit: $(UNIT_BINS)
 	@fail=""; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t || fail="$$fail $$t"; done; \

@@ -88,6 +88,7 @@ static void side_open(struct side *s, const char *engine, const uint8_t *code, s
 	memcpy(s->ram + CODE, code, n);
 	memset(s->ram + CODE + n, 0xf4, 16);
 	setenv("MINIVMM_SOFT_ENGINE", engine, 1);
+	setenv(SOFT_BT_HOT_ENV, "1", 1); /* every block translated at once */
 	s->vm = soft_vm_create();
 	if (!s->vm || soft_vm_set_slot(s->vm, 0, 0, RAM, s->ram, 0))
 		abort();

@@ -39,6 +39,23 @@ enum soft_engine soft_engine_default(void)
 
 #define BT_BUDGET 4096 /* instructions per bt_run(), as the interpreter's block budget */
 
+static unsigned hot_threshold(void)
+{
+	const char *s = getenv(SOFT_BT_HOT_ENV);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return BT_HOT_DEFAULT;
+	v = strtoul(s, &end, 10);
+	if (*end || v < 1 || v > 1000) {
+		fprintf(stderr, "minivmm: %s='%s' is not 1..1000: using %d\n", SOFT_BT_HOT_ENV, s,
+			BT_HOT_DEFAULT);
+		return BT_HOT_DEFAULT;
+	}
+	return (unsigned)v;
+}
+
 struct bt *bt_create(struct soft_cpu *cpu)
 {
 	struct bt *bt = calloc(1, sizeof(*bt));
@@ -58,6 +75,7 @@ struct bt *bt_create(struct soft_cpu *cpu)
 		return NULL;
 	}
 	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	bt->hot = hot_threshold();
 	return bt;
 }
 
@@ -71,10 +89,22 @@ void bt_destroy(struct bt *bt)
 	free(bt);
 }
 
-/* Drop every block (the cache is full, or guest memory slots changed). */
+static unsigned hash_of(uint64_t lin, unsigned cpl)
+{
+	return (unsigned)(((lin ^ cpl) * 0x9e3779b97f4a7c15ULL) >> (64 - BT_HASH_BITS));
+}
+
+/*
+ * Drop every block (the cache is full, or guest memory slots changed).
+ * Only the buckets that hold blocks are emptied: a launch's first flush
+ * touches none of the table.
+ */
 static void flush(struct bt *bt, struct soft_cpu *cpu)
 {
-	memset(bt->hash, 0, sizeof(bt->hash));
+	unsigned i;
+
+	for (i = 0; i < bt->nblocks; i++)
+		bt->hash[hash_of(bt->blocks[i].lin, bt->blocks[i].cpl)] = NULL;
 	bt_code_reset(&bt->code);
 	if (bt->nblocks || bt->generation)
 		cpu->stats.bt_flushes++;
@@ -84,13 +114,22 @@ static void flush(struct bt *bt, struct soft_cpu *cpu)
 	bt_jc_check(&bt->jc, cpu, bt->flushes);
 }
 
-static unsigned hash_of(uint64_t lin, unsigned cpl)
+/* Whether the block at lin has now run often enough to be translated. */
+static bool hot(struct bt *bt, uint64_t lin, unsigned cpl)
 {
-	return (unsigned)(((lin ^ cpl) * 0x9e3779b97f4a7c15ULL) >> (64 - BT_HASH_BITS));
+	struct bt_heat *e = &bt->heat[hash_of(lin, cpl) & (BT_HEAT - 1)];
+
+	if (bt->hot <= 1)
+		return true;
+	if (e->key != (lin ^ cpl)) {
+		e->key = lin ^ cpl;
+		e->runs = 0;
+	}
+	return ++e->runs >= bt->hot;
 }
 
 /*
- * The block at cpu->rip, translated now if needed; NULL when the
+ * The block at cpu->rip, translated now if needed (once it is hot); NULL when the
  * interpreter must run (fetch fault or exit, page not cacheable, no room).
  * A block is valid while its decoded page is the same one (serial): a
  * write to the page, or the VMM changing it, made a new one.
@@ -114,6 +153,8 @@ static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
 		if (b->lin == lin && b->cpl == cpu->cpl && b->gpage == gpa >> 12 && b->pg == pg &&
 		    b->serial == pg->serial)
 			return b;
+	if (!hot(bt, lin, cpu->cpl))
+		return NULL;
 	b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg);
 	if (!b) {
 		flush(bt, cpu);

@@ -112,8 +112,19 @@ void bt_jc_fill(struct bt_jcache *j, uint64_t lin, unsigned cpl, const uint8_t *
 /* The address of the lin or host table of cpl; 0: none (CPL 1, 2). */
 uint64_t bt_jc_table(const struct bt_jcache *j, unsigned cpl, bool host);
 
+/* Block starts seen but not translated yet, and how often they ran. */
+#define BT_HEAT 4096
+#define BT_HOT_DEFAULT 3
+
+struct bt_heat {
+	uint64_t key; /* lin ^ cpl */
+	uint32_t runs;
+};
+
 struct bt {
 	struct bt_code code;
+	struct bt_heat heat[BT_HEAT];
+	unsigned hot; /* runs before a block is translated (SOFT_BT_HOT_ENV) */
 	struct bt_jcache jc;
 	uint64_t flushes; /* every flush of the blocks (the jump cache's validity) */
 	int helper_rc;	  /* bt_helper_step()'s cpu_step() result, for BT_EXIT_HELPER */

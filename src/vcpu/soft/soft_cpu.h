@@ -28,6 +28,13 @@ enum soft_engine { SOFT_ENGINE_INTERP, SOFT_ENGINE_BT };
 int soft_engine_parse(const char *name);
 /* The engine the environment asks for, or the default (one stderr line if unknown). */
 enum soft_engine soft_engine_default(void);
+/*
+ * How many times the translator lets the interpreter run a block before
+ * it translates it (default 3: code that runs once or twice, most of a
+ * short launch, is cheaper to interpret than to translate). Tests set 1,
+ * so that everything they run is translated.
+ */
+#define SOFT_BT_HOT_ENV "MINIVMM_BT_HOT"
 
 /* Counters of what the CPU handled without leaving to the VMM. */
 struct soft_cpu_stats {
