@@ -13,7 +13,9 @@
  *  - CALL to and RET from another page in a loop (the jump cache), with the
  *    callee rewritten after it ran: the next call must run the new code;
  *  - PUSH/POP, a GS-relative read-modify-write, DIV/IDIV, and a #DE whose
- *    frame holds the DIV's RIP and the registers and flags before it.
+ *    frame holds the DIV's RIP and the registers and flags before it;
+ *  - a block looping to itself over several runs' budgets, on the
+ *    registers the memory probe borrows.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
  */
 #include "test_soft_sys_harness.h"
@@ -97,6 +99,21 @@ static const uint8_t c_stack_div[] = {
 	0xc1, 0x49, 0x89, 0xd2, 0x48, 0xc7, 0xc0, 0x9c, 0xff, 0xff, 0xff, 0x48, 0x99, 0x49, 0xf7,
 	0xf8, 0x49, 0x89, 0xc3, 0x49, 0x89, 0xd4, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x45,
 	0x31, 0xed, 0xf9, 0x41, 0xf7, 0xf5, 0xf4,
+};
+/*
+ *   mov ecx, 3000; xor eax, eax; xor r9d, r9d; mov r10d, 0xa000
+ *   xor r11d, r11d; mov qword [r10], 0
+ * 1: add r9, rcx; mov rax, [r10]; add rax, r9; mov [r10], rax
+ *   lea r11, [r11 + rcx*2]; dec ecx; jnz 1b
+ *   mov rbx, [r10]; hlt
+ * A block that loops to itself (bt_loop.c) for 21,000 instructions, more
+ * than one run's budget, on registers the memory probe borrows.
+ */
+static const uint8_t c_self_loop[] = {
+	0xb9, 0xb8, 0x0b, 0x00, 0x00, 0x31, 0xc0, 0x45, 0x31, 0xc9, 0x41, 0xba, 0x00, 0xa0,
+	0x00, 0x00, 0x45, 0x31, 0xdb, 0x49, 0xc7, 0x02, 0x00, 0x00, 0x00, 0x00, 0x49, 0x01,
+	0xc9, 0x49, 0x8b, 0x02, 0x4c, 0x01, 0xc8, 0x49, 0x89, 0x02, 0x4d, 0x8d, 0x1c, 0x4b,
+	0xff, 0xc9, 0x75, 0xec, 0x49, 0x8b, 0x1a, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -225,6 +242,33 @@ START_TEST(stack_gs_div_and_precise_de)
 }
 END_TEST
 
+START_TEST(self_loop_over_budget)
+{
+	struct kvm_regs r;
+	uint64_t sum = 0, acc = 0, c;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_self_loop, sizeof(c_self_loop));
+	for (c = 3000; c; c--) {
+		sum += c;
+		acc += sum;
+	}
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	/* the entry block and the loop (the tail is HLT, the interpreter's) */
+	if (!h.kvm && soft_engine_default() == SOFT_ENGINE_BT)
+		ck_assert_uint_ge(soft_cpu_get_stats(h.cpu)->bt_blocks, 2);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rbx, acc);
+	ck_assert_uint_eq(r.rax, acc);
+	ck_assert_uint_eq(r.r9, sum);
+	ck_assert_uint_eq(r.r10, 0xa000);
+	ck_assert_uint_eq(r.r11, 2 * sum);
+	ck_assert_uint_eq(r.rcx, 0);
+	ck_assert_uint_eq(r.rflags & 0x8d5, 0x44); /* dec to 0: ZF PF */
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -237,6 +281,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, page_fault_in_loop_is_precise, 0, 2);
 	tcase_add_loop_test(tc, call_ret_other_page_then_smc, 0, 2);
 	tcase_add_loop_test(tc, stack_gs_div_and_precise_de, 0, 2);
+	tcase_add_loop_test(tc, self_loop_over_budget, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

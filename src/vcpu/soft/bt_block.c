@@ -86,8 +86,8 @@ static void emit_offset(struct xlat *x, const struct bt_plan *p, uint64_t next_r
 	if (p->index != 0xff) {
 		index = p->index;
 		if (!(x->cached & (1u << index))) {
-			bt_ld_ctx(&x->b, x->c, R11, bt_gpr_off(index));
-			index = R11;
+			bt_ld_ctx(&x->b, x->c, x->tt, bt_gpr_off(index));
+			index = x->tt;
 		}
 	}
 	if (index != 0xff || p->disp || base != s)
@@ -97,15 +97,15 @@ static void emit_offset(struct xlat *x, const struct bt_plan *p, uint64_t next_r
 /* S = the guest's linear address of the memory operand (flag-free). */
 static void emit_ea(struct xlat *x, const struct bt_plan *p, uint64_t next_rip)
 {
-	static const uint8_t ld[] = { 0x4d, 0x8b, 0x1b }; /* mov r11, [r11] */
+	static const uint8_t mov_ld[] = { 0x8b };
 
 	emit_offset(x, p, next_rip);
 	if (p->seg == 0xff)
 		return;
 	/* FS/GS: the base as it is now (WRMSR and SWAPGS are the interpreter's) */
-	bt_mov_imm64(&x->b, R11, p->seg == SEG_FS ? x->fs_base : x->gs_base);
-	bt_bytes(&x->b, ld, sizeof(ld));
-	bt_lea(&x->b, p->ptr, p->ptr, R11, 1, 0);
+	bt_mov_imm64(&x->b, x->tt, p->seg == SEG_FS ? x->fs_base : x->gs_base);
+	bt_rm(&x->b, true, mov_ld, 1, x->tt, x->tt, 0); /* mov T, [T] */
+	bt_lea(&x->b, p->ptr, p->ptr, x->tt, 1, 0);
 }
 
 void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc)
@@ -116,77 +116,82 @@ void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc)
 		m->at[m->n++] = at;
 }
 
-/* Write to a page with decoded code: leave (the interpreter invalidates it). */
+/*
+ * Write to a page with decoded code: leave (the interpreter invalidates
+ * it). The bitmap's byte is loaded and tested with a register BT: BT with
+ * a memory operand and a register offset is microcoded.
+ */
 static void emit_code_check(struct xlat *x, struct bt_misses *m)
 {
-	static const uint8_t gpage[] = { 0x4d, 0x8b, 0x5a, 0x10 };	/* mov r11, [r10+16] */
-	static const uint8_t shr[] = { 0x49, 0xc1, 0xeb, 0x0c };	/* shr r11, 12 */
-	static const uint8_t bt[] = { 0x4d, 0x0f, 0xa3, 0x19 };		/* bt [r9], r11 */
+	static const uint8_t mov_ld[] = { 0x8b }, mov_st[] = { 0x89 }, movzx[] = { 0x0f, 0xb6 },
+			     bt[] = { 0x0f, 0xa3 };
+	unsigned e = x->te, t = x->tt, b = x->tb;
 	uint64_t jae;
 
-	put(&x->b, gpage, sizeof(gpage));
-	put(&x->b, shr, sizeof(shr));
-	bt_op_ctx(&x->b, x->c, 0x3b, R11, offsetof(struct bt_ctx, bpages)); /* cmp r11, [bpages] */
+	bt_rm(&x->b, true, mov_ld, 1, t, e, 16);  /* mov T, [E+16]: the guest page */
+	bt_ri8(&x->b, true, 0xc1, 5, t, 12);	  /* shr T, 12 */
+	bt_op_ctx(&x->b, x->c, 0x3b, t, offsetof(struct bt_ctx, bpages)); /* cmp T, [bpages] */
 	bt_byte(&x->b, 0x73); /* jae: outside the bitmap, no code there */
 	jae = bt_here(&x->b);
 	bt_byte(&x->b, 0);
-	bt_ld_ctx(&x->b, x->c, R9, offsetof(struct bt_ctx, bitmap));
-	put(&x->b, bt, sizeof(bt));
+	bt_rr(&x->b, true, mov_st, 1, t, b);	  /* mov B, T */
+	bt_ri8(&x->b, true, 0xc1, 5, b, 3);	  /* shr B, 3 */
+	bt_op_ctx(&x->b, x->c, 0x03, b, offsetof(struct bt_ctx, bitmap)); /* add B, [bitmap] */
+	bt_rm(&x->b, false, movzx, 2, b, b, 0);	  /* movzx B32, byte [B] */
+	bt_ri8(&x->b, false, 0x83, 4, t, 7);	  /* and T32, 7 */
+	bt_rr(&x->b, false, bt, 2, t, b);	  /* bt B32, T32 */
 	bt_xl_miss_jcc(x, m, 0x2); /* jc */
 	x->b.rw[jae - (uint64_t)(uintptr_t)x->b.rx] = (uint8_t)(bt_here(&x->b) - (jae + 1));
 }
 
-/* The TLB probe: S becomes the host pointer, or a jump to a miss. Flags in AX meanwhile. */
+_Static_assert((TLB_ENTRIES - 1) << 5 < 0x80000000u, "the probe's index mask is an imm32");
+
+const uint8_t bt_probe_restore[3] = { 0x04, 0x7f, 0x9e }; /* add al,0x7f; sahf */
+
+/*
+ * The TLB probe: S becomes the host pointer, or a jump to a miss. Flags in
+ * AX meanwhile; E (the entry) and T are the block's scratch registers.
+ * The tag is compared for the operand's last byte while the entry is
+ * chosen by its first, so an access crossing the page misses (the entry
+ * of the first page cannot hold the next page's tag).
+ */
 static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses *m)
 {
-	unsigned s = p->ptr, need_r = BT_TP_R, need_w = BT_TP_W;
-	const uint8_t idx[] = { 0x49, 0x89, (uint8_t)(0xc0 | s << 3 | 2), /* mov r10, S */
-				0x49, 0xc1, 0xea, 0x0c,			  /* shr r10, 12 */
-				0x45, 0x0f, 0xb6, 0xd2,			  /* movzx r10d, r10b */
-				0x41, 0xc1, 0xe2, 0x05 };		  /* shl r10d, 5 */
-	const uint8_t tag[] = { 0x49, 0x89, (uint8_t)(0xc0 | s << 3 | 3), /* mov r11, S */
-				0x49, 0x81, 0xe3, 0x00, 0xf0, 0xff, 0xff, /* and r11, ~0xfff */
-				0x49, 0x83, 0xcb, 0x01,			  /* or r11, 1 */
-				0x4d, 0x3b, 0x1a };			  /* cmp r11, [r10] */
-	const uint8_t off[] = { 0x41, 0x89, (uint8_t)(0xc0 | s << 3 | 3), /* mov r11d, S32 */
-				0x41, 0x81, 0xe3, 0xff, 0x0f, 0x00, 0x00 }; /* and r11d, 0xfff */
-	const uint8_t host[] = { 0x81, (uint8_t)(0xe0 | s), 0xff, 0x0f, 0x00, 0x00, /* and S32, 0xfff */
-				 0x49, 0x03, (uint8_t)(0x42 | s << 3), 0x08,	     /* add S, [r10+8] */
-				 0x04, 0x7f, 0x9e };			     /* add al,0x7f; sahf */
-	const uint8_t save[] = { 0x9f, 0x0f, 0x90, 0xc0 }; /* lahf; seto al */
+	static const uint8_t mov_st[] = { 0x89 }, cmp[] = { 0x3b }, add[] = { 0x03 },
+			     test[] = { 0xf6 };
+	static const uint8_t save[] = { 0x9f, 0x0f, 0x90, 0xc0 }; /* lahf; seto al */
+	unsigned s = p->ptr, e = x->te, t = x->tt, need_r = BT_TP_R, need_w = BT_TP_W;
 
 	if (x->cpl == 3) {
 		need_r <<= 3;
 		need_w <<= 3;
 	}
 	put(&x->b, save, sizeof(save));
-	put(&x->b, idx, sizeof(idx));
-	bt_mov_imm64(&x->b, R11, x->tlb);
-	bt_lea(&x->b, R10, R11, R10, 1, 0);
-	put(&x->b, tag, sizeof(tag));
+	bt_rr(&x->b, true, mov_st, 1, s, e);		/* mov E, S */
+	bt_ri8(&x->b, true, 0xc1, 5, e, 7);		/* shr E, 7 */
+	bt_ri32(&x->b, false, 0x81, 4, e, (TLB_ENTRIES - 1) << 5); /* and E32: the entry's offset */
+	bt_op_ctx(&x->b, x->c, 0x03, e, offsetof(struct bt_ctx, tlb)); /* add E, [tlb] */
+	bt_lea(&x->b, t, s, 0xff, 1, p->memsize - 1);	/* T = the last byte's address */
+	bt_ri32(&x->b, true, 0x81, 4, t, ~0xfffu);	/* and T, ~0xfff */
+	bt_ri8(&x->b, true, 0x83, 1, t, 1);		/* or T, 1 (valid) */
+	bt_rm(&x->b, true, cmp, 1, t, e, 0);		/* cmp T, [E] */
 	bt_xl_miss_jcc(x, m, 0x5); /* jne */
 	if (p->acc & BT_TP_R) {
-		const uint8_t t[] = { 0x41, 0xf6, 0x42, 0x18, (uint8_t)need_r }; /* test [r10+24] */
-
-		put(&x->b, t, sizeof(t));
+		bt_rm(&x->b, false, test, 1, 0, e, 24); /* test byte [E+24], need_r */
+		bt_byte(&x->b, (uint8_t)need_r);
 		bt_xl_miss_jcc(x, m, 0x4); /* jz */
 	}
 	if (p->acc & BT_TP_W) {
-		const uint8_t t[] = { 0x41, 0xf6, 0x42, 0x18, (uint8_t)need_w };
-
-		put(&x->b, t, sizeof(t));
+		bt_rm(&x->b, false, test, 1, 0, e, 24);
+		bt_byte(&x->b, (uint8_t)need_w);
 		bt_xl_miss_jcc(x, m, 0x4);
-	}
-	put(&x->b, off, sizeof(off));
-	bt_bytes(&x->b, (const uint8_t[]){ 0x41, 0x81, 0xfb }, 3); /* cmp r11d, 4096 - size */
-	bt_u32(&x->b, 4096u - p->memsize);
-	bt_xl_miss_jcc(x, m, 0x7); /* ja */
-	if (p->acc & BT_TP_W)
 		emit_code_check(x, m);
-	put(&x->b, host, sizeof(host));
+	}
+	bt_ri32(&x->b, false, 0x81, 4, s, 0xfff);	/* and S32, 0xfff */
+	bt_rm(&x->b, true, add, 1, s, e, 8);		/* add S, [E+8] */
+	put(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
 }
 
-const uint8_t bt_probe_restore[3] = { 0x04, 0x7f, 0x9e }; /* add al,0x7f; sahf */
 
 /* The miss path: flags back, dirty registers home, the interpreter runs rip. */
 void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint64_t rip,
@@ -206,10 +211,10 @@ void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint6
 uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
 		   struct bt_misses *m)
 {
-	uint16_t scratch = (uint16_t)(1u << p->ptr | 1u << R11), dirty;
+	uint16_t scratch = (uint16_t)(1u << p->ptr | 1u << x->tt), dirty;
 
 	if (p->acc)
-		scratch |= (uint16_t)(1u << 0 | 1u << R10 | 1u << R9);
+		scratch |= (uint16_t)(1u << 0 | 1u << x->te | 1u << x->tb);
 	bt_xl_evict(x, scratch);
 	emit_ea(x, p, next_rip);
 	dirty = x->dirty;
@@ -304,10 +309,15 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 			.at = bt_jcc(&x->b, p->cc, 0),
 			.target = p->target,
 			.dirty = x->dirty,
+			.cached = x->cached,
 			.k = (uint8_t)(n + 1),
 		};
 		return false;
 	case BTK_JMP:
+		if (bt_loop_is_back(x, p->target)) {
+			bt_loop_back(x, x->cached, x->dirty, n + 1);
+			return true;
+		}
 		bt_xl_flush(x);
 		bt_xl_chain(x, p->target, n + 1);
 		return true;
@@ -331,45 +341,96 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 	}
 }
 
+/* A block's instructions as planned, before any code is emitted. */
+struct bt_plans {
+	struct bt_plan p[BT_BLOCK_MAX];
+	uint8_t len[BT_BLOCK_MAX];
+	unsigned n;
+	bool step_end; /* the last one is the interpreter's and ends the block */
+};
+
+/* Where a block ends: the first branch, instruction that may transfer control, or page end. */
+static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page, unsigned off,
+		       const struct cc_page *pg, struct bt_plans *ps)
+{
+	uint64_t rip = cpu->rip;
+
+	for (ps->n = 0; ps->n < BT_BLOCK_MAX && off < 4096;) {
+		unsigned len = record_len(cpu, pg, page, off), k = ps->n;
+		struct bt_plan *p = &ps->p[k];
+
+		if (!len)
+			return;
+		bt_plan_insn(&bt->dec, page + off, len, rip, p);
+		ps->len[k] = (uint8_t)len;
+		ps->n++;
+		if (p->kind == BTK_STEP && (p->ends || !k)) {
+			ps->step_end = true;
+			return;
+		}
+		if (p->kind == BTK_JMP || p->kind == BTK_CALL || p->kind == BTK_RET)
+			return;
+		rip += len;
+		off += len;
+	}
+}
+
+static void pick_scratch(struct xlat *x, const struct bt_plans *ps)
+{
+	static const uint8_t order[] = { R10, R11, R9, 8, 14, 15, 12, 13, 1, 2, 7, 6, 3, 5 };
+	uint16_t use = 0, def = 0;
+	uint8_t got[3];
+	unsigned i, n = 0;
+
+	for (i = 0; i < ps->n; i++)
+		bt_plan_regs(&ps->p[i], &use, &def);
+	for (i = 0; i < sizeof(order) && n < 3; i++)
+		if (!(use & (1u << order[i])))
+			got[n++] = order[i];
+	if (n < 3) {
+		got[0] = R10;
+		got[1] = R11;
+		got[2] = R9;
+	}
+	x->te = got[0];
+	x->tt = got[1];
+	x->tb = got[2];
+}
+
 /*
  * The instructions of the block; how many (0: the first is the
  * interpreter's). One the translator leaves to the interpreter ends the
  * block when it may transfer control, else runs through bt_helper_step()
  * in the block; it counts itself, so counting starts again after it.
  */
-static unsigned emit_body(struct xlat *x, struct bt *bt, struct soft_cpu *cpu,
-			  const uint8_t *page, unsigned off, const struct cc_page *pg)
+static unsigned emit_body(struct xlat *x, const struct bt_plans *ps, uint64_t rip)
 {
-	uint64_t rip = cpu->rip;
 	unsigned k, done = 0;
 
-	for (k = 0; k < BT_BLOCK_MAX && off < 4096; k++) {
-		unsigned len = record_len(cpu, pg, page, off);
-		struct bt_plan p;
+	if (!ps->n || (ps->n == 1 && ps->step_end)) {
+		bt_exit_to(&x->b, x->c, rip, 0, BT_EXIT_STEP);
+		return 0;
+	}
+	pick_scratch(x, ps);
+	bt_loop_prologue(x, ps->p, ps->n - ps->step_end, rip);
+	for (k = 0; k < ps->n; k++) {
+		const struct bt_plan *p = &ps->p[k];
 
-		if (!len)
-			break;
-		bt_plan_insn(&bt->dec, page + off, len, rip, &p);
-		if (p.kind == BTK_STEP && (p.ends || !k)) {
+		if (p->kind == BTK_STEP && k + 1 == ps->n && ps->step_end) {
 			bt_xl_flush(x);
 			bt_exit_to(&x->b, x->c, rip, k - done, BT_EXIT_STEP);
 			return k;
 		}
-		if (p.kind == BTK_STEP) {
+		if (p->kind == BTK_STEP) {
 			bt_xl_flush(x);
 			if (k > done)
 				bt_sub_left(&x->b, x->c, k - done);
-			bt_emit_helper(x, rip, len, x->cpu);
+			bt_emit_helper(x, rip, ps->len[k], x->cpu);
 			done = k + 1;
-		} else if (emit_one(x, &p, rip, k - done)) {
+		} else if (emit_one(x, p, rip, k - done)) {
 			return k + 1;
 		}
-		rip += len;
-		off += len;
-	}
-	if (!k) {
-		bt_exit_to(&x->b, x->c, rip, 0, BT_EXIT_STEP);
-		return 0;
+		rip += ps->len[k];
 	}
 	bt_xl_flush(x);
 	bt_xl_chain(x, rip, k - done);
@@ -385,6 +446,10 @@ static void emit_side_exits(struct xlat *x)
 		const struct bt_side_exit *s = &x->side[i];
 
 		bt_fix(&x->b, s->at, bt_here(&x->b));
+		if (bt_loop_is_back(x, s->target)) {
+			bt_loop_back(x, s->cached, s->dirty, s->k);
+			continue;
+		}
 		bt_xl_store(x, s->dirty);
 		bt_xl_chain(x, s->target, s->k);
 	}
@@ -395,8 +460,8 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 {
 	struct bt_code *c = &bt->code;
 	struct bt_block *blk = &bt->blocks[bt->nblocks];
+	struct bt_plans ps = { .n = 0 };
 	struct xlat x = { .c = c, .blk = blk, .cpl = cpu->cpl,
-			  .tlb = (uint64_t)(uintptr_t)cpu->tlb,
 			  .cpu = (uint64_t)(uintptr_t)cpu,
 			  .fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base,
 			  .gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base,
@@ -415,7 +480,8 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	blk->serial = pg->serial;
 	blk->cpl = cpu->cpl;
 	blk->code = x.b.rx;
-	blk->ninsn = (uint8_t)emit_body(&x, bt, cpu, page, off, pg);
+	plan_block(bt, cpu, page, off, pg, &ps);
+	blk->ninsn = (uint8_t)emit_body(&x, &ps, cpu->rip);
 	emit_side_exits(&x);
 	if (x.b.overflow)
 		return NULL;

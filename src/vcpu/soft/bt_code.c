@@ -18,6 +18,9 @@
 
 #define ARITH_MASK 0x8d5u /* CF PF AF ZF SF OF */
 
+_Static_assert(offsetof(struct bt_ctx, negk) % 16 == 0 && sizeof(struct bt_ctx) <= BT_DATA_SIZE,
+	       "PADDQ's memory operand is 16-byte aligned; the context fits its page");
+
 static void emit_trampoline(struct bt_code *c)
 {
 	struct bt_buf b = {.rw = c->rw, .rx = c->rx, .cap = 256};
@@ -30,6 +33,7 @@ static void emit_trampoline(struct bt_code *c)
 	static const uint8_t set[] = {0x48, 0x09, 0x04, 0x24, 0x9d, 0xff, 0xe7};
 
 	bt_bytes(&b, push, sizeof(push));
+	bt_left_load(&b, c);
 	bt_bytes(&b, clear, sizeof(clear));
 	bt_u32(&b, ~ARITH_MASK);
 	bt_ld_ctx(&b, c, 0, offsetof(struct bt_ctx, flags));
@@ -38,6 +42,7 @@ static void emit_trampoline(struct bt_code *c)
 	bt_bytes(&b, set, sizeof(set));
 	/* the epilogue: eax holds the exit code; host RFLAGS are the guest's */
 	c->epilogue = c->rx + b.n;
+	bt_left_save(&b, c);
 	bt_byte(&b, 0x9c); /* pushfq; pop rcx */
 	bt_byte(&b, 0x59);
 	bt_st_ctx(&b, c, offsetof(struct bt_ctx, flags), 1);
@@ -49,11 +54,14 @@ static void emit_trampoline(struct bt_code *c)
 int bt_code_init(struct bt_code *c)
 {
 	uint8_t *data;
+	unsigned k;
 
 	memset(c, 0, sizeof(*c));
 	if (wx_map_create("minivmm-bt-code", BT_CODE_SIZE, BT_DATA_SIZE, &c->rx, &c->rw, &data))
 		return -1;
 	c->ctx = (struct bt_ctx *)data;
+	for (k = 0; k < BT_NEGK; k++)
+		c->ctx->negk[k][0] = -(int64_t)k;
 	emit_trampoline(c);
 	return 0;
 }

@@ -72,6 +72,46 @@ void bt_st_ctx(struct bt_buf *b, const struct bt_code *c, unsigned off, unsigned
 	ctx_op(b, c, 0x89, reg, off, true);
 }
 
+/* REX (when needed: W, an extended register, SPL..DIL as bytes never used here) and the opcode. */
+static void rex_op(struct bt_buf *b, bool w, unsigned reg, unsigned rm, const uint8_t *op,
+		   unsigned nop)
+{
+	uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (rm >= 8 ? 1 : 0));
+
+	if (rex != 0x40)
+		bt_byte(b, rex);
+	bt_bytes(b, op, nop);
+}
+
+void bt_rr(struct bt_buf *b, bool w, const uint8_t *op, unsigned nop, unsigned reg, unsigned rm)
+{
+	rex_op(b, w, reg, rm, op, nop);
+	bt_byte(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+void bt_rm(struct bt_buf *b, bool w, const uint8_t *op, unsigned nop, unsigned reg, unsigned base,
+	   int8_t disp)
+{
+	rex_op(b, w, reg, base, op, nop);
+	/* [base + disp8]: mod 01 always serves (RBP/R13 have no mod-00 form), RSP/R12 need a SIB */
+	bt_byte(b, (uint8_t)(0x40 | (reg & 7) << 3 | (base & 7)));
+	if ((base & 7) == 4)
+		bt_byte(b, 0x24);
+	bt_byte(b, (uint8_t)disp);
+}
+
+void bt_ri8(struct bt_buf *b, bool w, uint8_t op, unsigned ext, unsigned rm, uint8_t imm)
+{
+	bt_rr(b, w, &op, 1, ext, rm);
+	bt_byte(b, imm);
+}
+
+void bt_ri32(struct bt_buf *b, bool w, uint8_t op, unsigned ext, unsigned rm, uint32_t imm)
+{
+	bt_rr(b, w, &op, 1, ext, rm);
+	bt_u32(b, imm);
+}
+
 void bt_mov_imm64(struct bt_buf *b, unsigned reg, uint64_t v)
 {
 	bt_byte(b, (uint8_t)(0x48 | (reg >= 8 ? 1 : 0)));
@@ -129,12 +169,54 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target)
 		memcpy(b->rw + at, &rel, 4);
 }
 
-/* ctx.left -= k, flag-free (MOV and LEA only): rcx holds the new value */
+/*
+ * The instruction budget lives in XMM15 while translated code runs (the
+ * trampoline loads it from ctx.left, the epilogue and helper calls store
+ * it): counting it down in memory made every block's load-subtract-store
+ * of ctx.left a loop-carried dependency through store forwarding, several
+ * cycles per block. PADDQ and PSHUFD leave RFLAGS alone, as the guest's
+ * flags live there. XMM registers are caller-saved in the host ABI, so
+ * translated code owns them between the C calls it makes.
+ */
+static void left_add(struct bt_buf *b, const struct bt_code *c, unsigned k)
+{
+	/* paddq xmm15, [rip + ctx.negk[k]] */
+	static const uint8_t op[] = { 0x66, 0x44, 0x0f, 0xd4, 0x3d };
+
+	bt_bytes(b, op, sizeof(op));
+	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, negk) + 16 * k) -
+				      (bt_here(b) + 4)));
+}
+
+/* ctx.left -= k (XMM15; flags and GPRs untouched) */
 void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
-	bt_ld_ctx(b, c, 1, offsetof(struct bt_ctx, left));
-	bt_lea(b, 1, 1, 0xff, 1, -(int32_t)k);
-	bt_st_ctx(b, c, offsetof(struct bt_ctx, left), 1);
+	if (k < BT_NEGK) {
+		left_add(b, c, k);
+		return;
+	}
+	while (k) {
+		unsigned n = k < BT_NEGK ? k : BT_NEGK - 1;
+
+		left_add(b, c, n);
+		k -= n;
+	}
+}
+
+void bt_left_save(struct bt_buf *b, const struct bt_code *c)
+{
+	static const uint8_t op[] = { 0x66, 0x44, 0x0f, 0xd6, 0x3d }; /* movq [rip+d], xmm15 */
+
+	bt_bytes(b, op, sizeof(op));
+	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
+}
+
+void bt_left_load(struct bt_buf *b, const struct bt_code *c)
+{
+	static const uint8_t op[] = { 0xf3, 0x44, 0x0f, 0x7e, 0x3d }; /* movq xmm15, [rip+d] */
+
+	bt_bytes(b, op, sizeof(op));
+	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
 }
 
 static void set_rip_exit(struct bt_buf *b, const struct bt_code *c, uint64_t rip, int e)
@@ -166,16 +248,19 @@ void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsign
 /*
  * Count k down, then: budget left -> fall through to the returned point's
  * successor (the caller emits what continues); none -> leave (NEXT) at rip.
- * Flag-free: the high half of ctx.left is 0 while it is not negative,
- * which JRCXZ tests without touching RFLAGS.
+ * Flag-free: the high half of the budget is 0 while it is not negative,
+ * which JRCXZ tests (through RCX) without touching RFLAGS.
  */
 uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
+	static const uint8_t high[] = {
+		0x66, 0x45, 0x0f, 0x70, 0xf7, 0x55, /* pshufd xmm14, xmm15, 0x55 */
+		0x66, 0x44, 0x0f, 0x7e, 0xf1,	    /* movd ecx, xmm14 */
+	};
 	uint64_t at;
 
 	bt_sub_left(b, c, k);
-	/* mov ecx, dword [ctx.left + 4] */
-	ctx_op(b, c, 0x8b, 1, offsetof(struct bt_ctx, left) + 4, false);
+	bt_bytes(b, high, sizeof(high));
 	bt_byte(b, 0xe3); /* jrcxz: over the exit */
 	at = bt_here(b);
 	bt_byte(b, 0);

@@ -178,6 +178,7 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk
 	ctx->left = BT_BUDGET;
 	ctx->bitmap = (uint64_t)(uintptr_t)cpu->vm->code_bitmap;
 	ctx->bpages = cpu->vm->code_bitmap_pages;
+	ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
 	e = bt_code_enter(&bt->code, blk->code);
 	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));
 	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));

@@ -35,6 +35,8 @@
 #include "vcpu/soft/bt.h"
 #include "vcpu/soft/exec.h"
 
+#define BT_NEGK 64 /* budget decrements with a constant of their own */
+
 /* The context block at the start of the data page (offsets used by emitted code). */
 struct bt_ctx {
 	uint64_t gpr[16];
@@ -43,9 +45,12 @@ struct bt_ctx {
 	uint64_t rip;	  /* where the guest continues after an exit */
 	uint64_t bitmap;  /* vm->code_bitmap */
 	uint64_t bpages;  /* vm->code_bitmap_pages */
+	uint64_t tlb;	  /* the vCPU's TLB (struct tlb_entry[TLB_ENTRIES]) */
 	uint64_t patch;	  /* BT_EXIT_CHAIN: RX address of the jmp rel32 to point at the target */
 	uint64_t src;	  /* BT_EXIT_CHAIN: the struct bt_block that left */
 	uint64_t from;	  /* BT_EXIT_RET: the RET's own rip */
+	uint64_t pad;
+	int64_t negk[BT_NEGK][2]; /* {-k, 0}: PADDQ operands (16-byte aligned) */
 };
 
 /* Why translated code returned (the trampoline's result). */
@@ -160,6 +165,14 @@ uint64_t bt_here(const struct bt_buf *b);
 void bt_ld_ctx(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned off);
 void bt_st_ctx(struct bt_buf *b, const struct bt_code *c, unsigned off, unsigned reg);
 void bt_mov_imm64(struct bt_buf *b, unsigned reg, uint64_t v);
+/* op (1-2 bytes) with ModRM reg, rm register-direct; w: REX.W. Any registers 0-15. */
+void bt_rr(struct bt_buf *b, bool w, const uint8_t *op, unsigned nop, unsigned reg, unsigned rm);
+/* op with ModRM reg and memory [base + disp8]. */
+void bt_rm(struct bt_buf *b, bool w, const uint8_t *op, unsigned nop, unsigned reg, unsigned base,
+	   int8_t disp);
+/* Group ops with an immediate: op /ext rm, imm8 or imm32. */
+void bt_ri8(struct bt_buf *b, bool w, uint8_t op, unsigned ext, unsigned rm, uint8_t imm);
+void bt_ri32(struct bt_buf *b, bool w, uint8_t op, unsigned ext, unsigned rm, uint32_t imm);
 /* lea dst, [base + index*scale + disp] (base/index 0xff: none) */
 void bt_lea(struct bt_buf *b, unsigned dst, unsigned base, unsigned index, unsigned scale,
 	    int32_t disp);
@@ -170,8 +183,11 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target);
 void bt_fix8(struct bt_buf *b, uint64_t rel8_at);
 /* op r64, [rip+ctx+off] (REX.W) */
 void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off);
-/* ctx.left -= k (flag-free; RCX is clobbered). */
+/* The budget (ctx.left while in C, XMM15 in translated code): -= k, flag-free. */
 void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k);
+/* XMM15 to ctx.left / back (around a call into C, which may clobber it). */
+void bt_left_save(struct bt_buf *b, const struct bt_code *c);
+void bt_left_load(struct bt_buf *b, const struct bt_code *c);
 /* Leave with rip = v and retired instructions k: exit code e. */
 void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigned k, int e);
 /* The same with rip in host register reg (not RCX, which the count uses). */
@@ -218,6 +234,8 @@ struct bt_plan {
 
 void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
 		  struct bt_plan *p);
+/* Adds to *use the guest registers p reads, writes or addresses with, to *def those it writes. */
+void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def);
 
 /* ---- one block (bt_block.c) ---- */
 /*
@@ -231,7 +249,21 @@ struct bt_side_exit {
 	uint64_t at;	/* the jcc's rel32 */
 	uint64_t target;
 	uint16_t dirty; /* registers to store on the way out */
+	uint16_t cached; /* registers in their host registers there (a back edge's reloads) */
 	uint8_t k;	/* instructions retired when taken */
+};
+
+/*
+ * A block that branches back to its own start runs as a host loop: its
+ * registers are loaded once before the loop label, and the back edge
+ * (after counting the budget) jumps to the label with them still in
+ * host registers (bt_loop.c).
+ */
+struct bt_loop {
+	uint64_t rip;	 /* the block's start; 0: no loop */
+	uint64_t label;	 /* RX address the back edges jump to */
+	uint16_t cached; /* state the code after the label assumes */
+	uint16_t dirty;
 };
 
 struct xlat {
@@ -239,13 +271,20 @@ struct xlat {
 	const struct bt_code *c;
 	struct bt_block *blk;
 	uint64_t cpu; /* struct soft_cpu * (for bt_helper_step()) */
-	uint64_t tlb; /* the vCPU's TLB (its address never changes) */
 	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
 	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
 	uint8_t cpl;
+	/*
+	 * The scratch registers of memory operands: the TLB entry, a temporary,
+	 * the code bitmap's byte. Three registers the block does not use when
+	 * there are (no evictions then), else R10, R11, R9. Never RAX (the
+	 * flags around a probe) or RSP (the host's).
+	 */
+	uint8_t te, tt, tb;
 	uint16_t cached, dirty;
 	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
 	unsigned nside;
+	struct bt_loop loop;
 };
 
 /* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
@@ -274,6 +313,13 @@ void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint6
 extern const uint8_t bt_probe_restore[3];
 /* Go on at rip after k instructions: budget, then a patchable jump to its block. */
 void bt_xl_chain(struct xlat *x, uint64_t rip, unsigned k);
+
+/* A block that loops to its start (bt_loop.c): the registers of its n plans, loaded. */
+void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, uint64_t start);
+/* Whether a branch to target is the loop's back edge. */
+bool bt_loop_is_back(const struct xlat *x, uint64_t target);
+/* The back edge from a point with registers cached/dirty, k instructions uncounted. */
+void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k);
 
 /* Leave for the guest address in R10 through the jump cache (bt_jcache.c). */
 void bt_jc_emit(struct xlat *x, unsigned k, int e);

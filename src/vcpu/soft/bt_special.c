@@ -31,13 +31,13 @@ static void mov_ptr(struct xlat *x, uint8_t op, unsigned g, unsigned ptr)
 	bt_byte(&x->b, (uint8_t)((g & 7) << 3 | ptr));
 }
 
-/* Guest RSP += d in the context block, flag-free, through R11. */
+/* Guest RSP += d in the context block, flag-free, through the block's scratch T. */
 static void add_rsp(struct xlat *x, int d)
 {
-	bt_xl_evict(x, 1u << R11);
-	bt_ld_ctx(&x->b, x->c, R11, bt_gpr_off(4));
-	bt_lea(&x->b, R11, R11, 0xff, 1, d);
-	bt_st_ctx(&x->b, x->c, bt_gpr_off(4), R11);
+	bt_xl_evict(x, (uint16_t)(1u << x->tt));
+	bt_ld_ctx(&x->b, x->c, x->tt, bt_gpr_off(4));
+	bt_lea(&x->b, x->tt, x->tt, 0xff, 1, d);
+	bt_st_ctx(&x->b, x->c, bt_gpr_off(4), x->tt);
 }
 
 void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
@@ -163,7 +163,9 @@ void bt_emit_helper(struct xlat *x, uint64_t rip, unsigned len, uint64_t cpu)
 	bt_mov_imm64(&x->b, 6, rip);	   /* rsi */
 	bt_mov_imm64(&x->b, 2, rip + len); /* rdx */
 	bt_mov_imm64(&x->b, 0, (uint64_t)(uintptr_t)bt_helper_step);
+	bt_left_save(&x->b, x->c);
 	bt_bytes(&x->b, call, sizeof(call));
+	bt_left_load(&x->b, x->c);
 	bt_bytes(&x->b, keep, sizeof(keep));
 	bt_u32(&x->b, ~ARITH_MASK);
 	bt_ld_ctx(&x->b, x->c, 1, offsetof(struct bt_ctx, flags));

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Blocks that branch back to their own start (a compiler's innermost
+ * loop: CRC bit loops, memset/memcpy loops, list walks). Translated as
+ * any block, each iteration would leave through a side exit that stores
+ * the registers it wrote, then re-enter the block, which loads them again:
+ * a store-to-load round trip on every loop-carried register, several
+ * cycles per iteration. Here the block loads every register it uses
+ * before a loop label and treats every register it writes as dirty from
+ * the label on; the back edge counts the budget, puts back in their host
+ * registers the ones a memory probe or a helper took, and jumps to the
+ * label. Every other exit stores the dirty set, as usual.
+ */
+#include "vcpu/soft/bt_int.h"
+
+#define RCX 1
+#define RSP 4
+
+static uint16_t bit(unsigned g)
+{
+	return g < 16 ? (uint16_t)(1u << g) : 0;
+}
+
+void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, uint64_t start)
+{
+	uint16_t use = 0, def = 0;
+	unsigned i, g;
+	bool back = false;
+
+	for (i = 0; i < n; i++) {
+		const struct bt_plan *p = &plans[i];
+
+		if ((p->kind == BTK_JCC || p->kind == BTK_JMP) && p->target == start)
+			back = true;
+		bt_plan_regs(p, &use, &def);
+	}
+	if (!back)
+		return;
+	use &= (uint16_t)~bit(RSP); /* never cached: host RSP is the host's */
+	def &= use;
+	for (g = 0; g < 16; g++)
+		if (use & bit(g))
+			bt_xl_use(x, g);
+	x->dirty |= def;
+	x->loop = (struct bt_loop){ .rip = start, .label = bt_here(&x->b),
+				    .cached = x->cached, .dirty = x->dirty };
+}
+
+bool bt_loop_is_back(const struct xlat *x, uint64_t target)
+{
+	return x->loop.rip && target == x->loop.rip;
+}
+
+/*
+ * Budget, then to the label. RCX goes home first (the budget test uses
+ * it) and so do dirty registers the label does not count as dirty; an
+ * exhausted budget stores the rest and leaves for the block's start.
+ */
+void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k)
+{
+	const struct bt_loop *l = &x->loop;
+	uint16_t home = (uint16_t)(dirty & (~l->dirty | bit(RCX)));
+	uint64_t at, exhausted;
+	unsigned g;
+
+	bt_xl_store(x, home);
+	dirty &= (uint16_t)~home;
+	cached &= (uint16_t)~bit(RCX);
+	at = bt_budget(&x->b, x->c, k);
+	exhausted = bt_jcc(&x->b, -1, 0);
+	bt_fix8(&x->b, at);
+	for (g = 0; g < 16; g++)
+		if ((l->cached & ~cached) & bit(g))
+			bt_ld_ctx(&x->b, x->c, g, bt_gpr_off(g));
+	bt_jcc(&x->b, -1, l->label);
+	bt_fix(&x->b, exhausted, bt_here(&x->b));
+	bt_xl_store(x, dirty);
+	bt_exit_to(&x->b, x->c, l->rip, 0, BT_EXIT_NEXT);
+}
