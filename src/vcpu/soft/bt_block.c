@@ -194,18 +194,39 @@ static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses
 
 
 /* The miss path: flags back, dirty registers home, the interpreter runs rip. */
+static void emit_miss(struct xlat *x, const struct bt_miss_stub *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->m.n; i++)
+		bt_fix(&x->b, s->m.at[i], bt_here(&x->b));
+	bt_bytes(&x->b, s->restore, s->nrestore);
+	bt_xl_store(x, s->dirty);
+	bt_exit_to(&x->b, x->c, s->rip, s->k, BT_EXIT_STEP);
+}
+
 void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint64_t rip,
 		unsigned k, const uint8_t *restore, unsigned n)
 {
-	uint64_t over = bt_jcc(&x->b, -1, 0);
+	struct bt_miss_stub s = { .m = *m, .rip = rip, .dirty = dirty, .k = (uint8_t)k,
+				  .nrestore = (uint8_t)n, .restore = restore };
+	uint64_t over;
+
+	if (x->nmiss < sizeof(x->miss) / sizeof(x->miss[0])) {
+		x->miss[x->nmiss++] = s;
+		return;
+	}
+	over = bt_jcc(&x->b, -1, 0); /* no room left: in line, jumped over */
+	emit_miss(x, &s);
+	bt_fix(&x->b, over, bt_here(&x->b));
+}
+
+void bt_xl_emit_misses(struct xlat *x)
+{
 	unsigned i;
 
-	for (i = 0; i < m->n; i++)
-		bt_fix(&x->b, m->at[i], bt_here(&x->b));
-	bt_bytes(&x->b, restore, n);
-	bt_xl_store(x, dirty);
-	bt_exit_to(&x->b, x->c, rip, k, BT_EXIT_STEP);
-	bt_fix(&x->b, over, bt_here(&x->b));
+	for (i = 0; i < x->nmiss; i++)
+		emit_miss(x, &x->miss[i]);
 }
 
 uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
@@ -304,6 +325,10 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 		emit_native(x, p, rip, n);
 		return false;
 	case BTK_JCC:
+		if (bt_loop_is_back(x, p->target)) {
+			bt_loop_jcc(x, p->cc, n + 1);
+			return false;
+		}
 		/* taken: a side exit; not taken: the block goes on */
 		x->side[x->nside++] = (struct bt_side_exit){
 			.at = bt_jcc(&x->b, p->cc, 0),
@@ -483,6 +508,7 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	plan_block(bt, cpu, page, off, pg, &ps);
 	blk->ninsn = (uint8_t)emit_body(&x, &ps, cpu->rip);
 	emit_side_exits(&x);
+	bt_xl_emit_misses(&x);
 	if (x.b.overflow)
 		return NULL;
 	c->used += (x.b.n + 15) & ~(size_t)15;

@@ -267,6 +267,23 @@ uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 	return at;
 }
 
+uint64_t bt_budget_spent(struct bt_buf *b, const struct bt_code *c, unsigned k)
+{
+	static const uint8_t high[] = {
+		0x66, 0x45, 0x0f, 0x70, 0xf7, 0x55, /* pshufd xmm14, xmm15, 0x55 */
+		0x66, 0x44, 0x0f, 0x7e, 0xf1,	    /* movd ecx, xmm14 */
+		0xf7, 0xd1,			    /* not ecx */
+	};
+	uint64_t at;
+
+	bt_sub_left(b, c, k);
+	bt_bytes(b, high, sizeof(high));
+	bt_byte(b, 0xe3); /* jrcxz: to the exit */
+	at = bt_here(b);
+	bt_byte(b, 0);
+	return at;
+}
+
 void bt_fix8(struct bt_buf *b, uint64_t rel8_at)
 {
 	size_t at = (size_t)(rel8_at - (uint64_t)(uintptr_t)b->rx);

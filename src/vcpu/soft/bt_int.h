@@ -194,6 +194,12 @@ void bt_exit_to(struct bt_buf *b, const struct bt_code *c, uint64_t rip, unsigne
 void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsigned k, int e);
 /* Count k retired instructions down from ctx.left; jumps to over when budget remains. */
 uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k);
+/*
+ * The same test the other way round: falls through while budget remains,
+ * jumps (JRCXZ, rel8 to be fixed) when it is spent; for loops, whose
+ * continuing path should be the one without a taken branch.
+ */
+uint64_t bt_budget_spent(struct bt_buf *b, const struct bt_code *c, unsigned k);
 /* The exit of an exhausted budget after bt_budget() (rip: where to go on), fixing its jrcxz. */
 void bt_budget_exit(struct bt_buf *b, const struct bt_code *c, uint64_t jrcxz_at, uint64_t rip);
 
@@ -266,6 +272,21 @@ struct bt_loop {
 	uint16_t dirty;
 };
 
+/* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
+struct bt_misses {
+	uint64_t at[8];
+	unsigned n;
+};
+
+/* A miss path, emitted after the block so that hits fall through (struct xlat). */
+struct bt_miss_stub {
+	struct bt_misses m;
+	uint64_t rip;
+	uint16_t dirty;
+	uint8_t k, nrestore;
+	const uint8_t *restore;
+};
+
 struct xlat {
 	struct bt_buf b;
 	const struct bt_code *c;
@@ -284,14 +305,11 @@ struct xlat {
 	uint16_t cached, dirty;
 	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
 	unsigned nside;
+	struct bt_miss_stub miss[BT_BLOCK_MAX + 1]; /* the same for memory misses and #DE */
+	unsigned nmiss;
 	struct bt_loop loop;
 };
 
-/* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
-struct bt_misses {
-	uint64_t at[8];
-	unsigned n;
-};
 
 unsigned bt_gpr_off(unsigned g);
 void bt_xl_store(struct xlat *x, uint16_t mask);
@@ -306,9 +324,13 @@ void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc);
  */
 uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
 		   struct bt_misses *m);
-/* The misses of m leave at rip after k instructions, restore (n bytes) putting the flags back. */
+/*
+ * The misses of m leave at rip after k instructions, restore (n bytes,
+ * static) putting the flags back; the path is emitted by bt_xl_emit_misses().
+ */
 void bt_xl_miss(struct xlat *x, const struct bt_misses *m, uint16_t dirty, uint64_t rip,
 		unsigned k, const uint8_t *restore, unsigned n);
+void bt_xl_emit_misses(struct xlat *x);
 /* The bytes that put back flags saved by the probe (LAHF/SETO in AX). */
 extern const uint8_t bt_probe_restore[3];
 /* Go on at rip after k instructions: budget, then a patchable jump to its block. */
@@ -320,6 +342,8 @@ void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, u
 bool bt_loop_is_back(const struct xlat *x, uint64_t target);
 /* The back edge from a point with registers cached/dirty, k instructions uncounted. */
 void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k);
+/* A Jcc (condition cc) that is the back edge: the loop's path in line, the other jumps on. */
+void bt_loop_jcc(struct xlat *x, int cc, unsigned k);
 
 /* Leave for the guest address in R10 through the jump cache (bt_jcache.c). */
 void bt_jc_emit(struct xlat *x, unsigned k, int e);

@@ -53,27 +53,35 @@ bool bt_loop_is_back(const struct xlat *x, uint64_t target)
 
 /*
  * Budget, then to the label. RCX goes home first (the budget test uses
- * it) and so do dirty registers the label does not count as dirty; an
- * exhausted budget stores the rest and leaves for the block's start.
+ * it) and so do dirty registers the label does not count as dirty; a
+ * spent budget stores the rest and leaves for the block's start. The
+ * continuing path has one taken branch, the jump to the label.
  */
 void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k)
 {
 	const struct bt_loop *l = &x->loop;
 	uint16_t home = (uint16_t)(dirty & (~l->dirty | bit(RCX)));
-	uint64_t at, exhausted;
+	uint64_t spent;
 	unsigned g;
 
 	bt_xl_store(x, home);
 	dirty &= (uint16_t)~home;
 	cached &= (uint16_t)~bit(RCX);
-	at = bt_budget(&x->b, x->c, k);
-	exhausted = bt_jcc(&x->b, -1, 0);
-	bt_fix8(&x->b, at);
+	spent = bt_budget_spent(&x->b, x->c, k);
+	/* at most 15 reloads of 7 bytes and a jmp: within JRCXZ's reach */
 	for (g = 0; g < 16; g++)
 		if ((l->cached & ~cached) & bit(g))
 			bt_ld_ctx(&x->b, x->c, g, bt_gpr_off(g));
 	bt_jcc(&x->b, -1, l->label);
-	bt_fix(&x->b, exhausted, bt_here(&x->b));
+	bt_fix8(&x->b, spent);
 	bt_xl_store(x, dirty);
 	bt_exit_to(&x->b, x->c, l->rip, 0, BT_EXIT_NEXT);
+}
+
+void bt_loop_jcc(struct xlat *x, int cc, unsigned k)
+{
+	uint64_t stay = bt_jcc(&x->b, cc ^ 1, 0); /* not taken: the block goes on */
+
+	bt_loop_back(x, x->cached, x->dirty, k);
+	bt_fix(&x->b, stay, bt_here(&x->b));
 }
