@@ -15,7 +15,8 @@
  *  - PUSH/POP, a GS-relative read-modify-write, DIV/IDIV, and a #DE whose
  *    frame holds the DIV's RIP and the registers and flags before it;
  *  - a block looping to itself over several runs' budgets, on the
- *    registers the memory probe borrows.
+ *    registers the memory probe borrows; a loop nest whose inner loop
+ *    starts in the middle of the block.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
  */
 #include "test_soft_sys_harness.h"
@@ -114,6 +115,21 @@ static const uint8_t c_self_loop[] = {
 	0x00, 0x00, 0x45, 0x31, 0xdb, 0x49, 0xc7, 0x02, 0x00, 0x00, 0x00, 0x00, 0x49, 0x01,
 	0xc9, 0x49, 0x8b, 0x02, 0x4c, 0x01, 0xc8, 0x49, 0x89, 0x02, 0x4d, 0x8d, 0x1c, 0x4b,
 	0xff, 0xc9, 0x75, 0xec, 0x49, 0x8b, 0x1a, 0xf4,
+};
+/*
+ *   mov r8d, 40; xor eax, eax; mov r10d, 0xa000; mov qword [r10], 0
+ * 1: mov ecx, 50; add rax, r8
+ * 2: add [r10], rcx; lea rax, [rax + rcx]; dec ecx; jnz 2b
+ *   dec r8d; jnz 1b
+ *   mov rbx, [r10]; hlt
+ * A loop nest in one block: the inner loop's head is an instruction in
+ * the middle of the block (and of the entry block, the outer one's too).
+ */
+static const uint8_t c_loop_nest[] = {
+	0x41, 0xb8, 0x28, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x41, 0xba, 0x00, 0xa0, 0x00,
+	0x00, 0x49, 0xc7, 0x02, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x32, 0x00, 0x00, 0x00,
+	0x4c, 0x01, 0xc0, 0x49, 0x01, 0x0a, 0x48, 0x8d, 0x04, 0x08, 0xff, 0xc9, 0x75,
+	0xf5, 0x41, 0xff, 0xc8, 0x75, 0xe8, 0x49, 0x8b, 0x1a, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -269,6 +285,33 @@ START_TEST(self_loop_over_budget)
 }
 END_TEST
 
+START_TEST(loop_nest_in_one_block)
+{
+	struct kvm_regs r;
+	uint64_t mem = 0, rax = 0, o, i;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_loop_nest, sizeof(c_loop_nest));
+	for (o = 40; o; o--) {
+		rax += o;
+		for (i = 50; i; i--) {
+			mem += i;
+			rax += i;
+		}
+	}
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	if (!h.kvm && soft_engine_default() == SOFT_ENGINE_BT)
+		ck_assert_uint_ge(soft_cpu_get_stats(h.cpu)->bt_blocks, 2);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rbx, mem);
+	ck_assert_uint_eq(r.rax, rax);
+	ck_assert_uint_eq(r.rcx, 0);
+	ck_assert_uint_eq(r.r8, 0);
+	ck_assert_uint_eq(r.r10, 0xa000);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -282,6 +325,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, call_ret_other_page_then_smc, 0, 2);
 	tcase_add_loop_test(tc, stack_gs_div_and_precise_de, 0, 2);
 	tcase_add_loop_test(tc, self_loop_over_budget, 0, 2);
+	tcase_add_loop_test(tc, loop_nest_in_one_block, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,7 +16,9 @@
 #define R11 11
 
 _Static_assert(sizeof(struct tlb_entry) == 32 && offsetof(struct tlb_entry, host) == 8 &&
-		   offsetof(struct tlb_entry, gpage) == 16 && offsetof(struct tlb_entry, perm) == 24,
+		   offsetof(struct tlb_entry, gpage) == 16 && offsetof(struct tlb_entry, perm) == 24 &&
+		   offsetof(struct tlb_entry, code_mask) == 25 &&
+		   offsetof(struct tlb_entry, code_byte) == 28,
 	       "the inline TLB probe knows this layout");
 
 unsigned bt_gpr_off(unsigned g)
@@ -118,30 +120,20 @@ void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc)
 
 /*
  * Write to a page with decoded code: leave (the interpreter invalidates
- * it). The bitmap's byte is loaded and tested with a register BT: BT with
- * a memory operand and a register offset is microcoded.
+ * it). The entry holds the page's byte index and mask in the code
+ * bitmap (mask 0: a page the bitmap does not cover, never code).
  */
 static void emit_code_check(struct xlat *x, struct bt_misses *m)
 {
-	static const uint8_t mov_ld[] = { 0x8b }, mov_st[] = { 0x89 }, movzx[] = { 0x0f, 0xb6 },
-			     bt[] = { 0x0f, 0xa3 };
+	static const uint8_t mov_ld[] = { 0x8b }, movzx[] = { 0x0f, 0xb6 }, test[] = { 0x85 };
 	unsigned e = x->te, t = x->tt, b = x->tb;
-	uint64_t jae;
 
-	bt_rm(&x->b, true, mov_ld, 1, t, e, 16);  /* mov T, [E+16]: the guest page */
-	bt_ri8(&x->b, true, 0xc1, 5, t, 12);	  /* shr T, 12 */
-	bt_op_ctx(&x->b, x->c, 0x3b, t, offsetof(struct bt_ctx, bpages)); /* cmp T, [bpages] */
-	bt_byte(&x->b, 0x73); /* jae: outside the bitmap, no code there */
-	jae = bt_here(&x->b);
-	bt_byte(&x->b, 0);
-	bt_rr(&x->b, true, mov_st, 1, t, b);	  /* mov B, T */
-	bt_ri8(&x->b, true, 0xc1, 5, b, 3);	  /* shr B, 3 */
+	bt_rm(&x->b, false, mov_ld, 1, b, e, 28);  /* mov B32, [E+28]: code_byte */
 	bt_op_ctx(&x->b, x->c, 0x03, b, offsetof(struct bt_ctx, bitmap)); /* add B, [bitmap] */
-	bt_rm(&x->b, false, movzx, 2, b, b, 0);	  /* movzx B32, byte [B] */
-	bt_ri8(&x->b, false, 0x83, 4, t, 7);	  /* and T32, 7 */
-	bt_rr(&x->b, false, bt, 2, t, b);	  /* bt B32, T32 */
-	bt_xl_miss_jcc(x, m, 0x2); /* jc */
-	x->b.rw[jae - (uint64_t)(uintptr_t)x->b.rx] = (uint8_t)(bt_here(&x->b) - (jae + 1));
+	bt_rm(&x->b, false, movzx, 2, b, b, 0);	   /* movzx B32, byte [B] */
+	bt_rm(&x->b, false, movzx, 2, t, e, 25);   /* movzx T32, byte [E+25]: code_mask */
+	bt_rr(&x->b, false, test, 1, t, b);	   /* test B32, T32 */
+	bt_xl_miss_jcc(x, m, 0x5); /* jnz */
 }
 
 _Static_assert((TLB_ENTRIES - 1) << 5 < 0x80000000u, "the probe's index mask is an imm32");
@@ -318,15 +310,21 @@ static unsigned record_len(struct soft_cpu *cpu, const struct cc_page *pg, const
  * One planned instruction, n instructions of the block retired before it
  * (since the last point that counted them); true: the block ends with it.
  */
-static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned n)
+static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned n,
+		     unsigned done)
 {
+	/* a branch back into the block: a loop (bt_loop.c) */
+	const struct bt_label *l = p->kind == BTK_JCC || p->kind == BTK_JMP
+					   ? bt_loop_target(x, p->target, done)
+					   : NULL;
+
 	switch (p->kind) {
 	case BTK_NATIVE:
 		emit_native(x, p, rip, n);
 		return false;
 	case BTK_JCC:
-		if (bt_loop_is_back(x, p->target)) {
-			bt_loop_jcc(x, p->cc, n + 1);
+		if (l) {
+			bt_loop_jcc(x, l, p->cc, n + 1 - (l->index - l->done));
 			return false;
 		}
 		/* taken: a side exit; not taken: the block goes on */
@@ -339,8 +337,8 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 		};
 		return false;
 	case BTK_JMP:
-		if (bt_loop_is_back(x, p->target)) {
-			bt_loop_back(x, x->cached, x->dirty, n + 1);
+		if (l) {
+			bt_loop_back(x, l, x->cached, x->dirty, n + 1 - (l->index - l->done));
 			return true;
 		}
 		bt_xl_flush(x);
@@ -441,6 +439,7 @@ static unsigned emit_body(struct xlat *x, const struct bt_plans *ps, uint64_t ri
 	for (k = 0; k < ps->n; k++) {
 		const struct bt_plan *p = &ps->p[k];
 
+		bt_loop_mark(x, k, rip, done);
 		if (p->kind == BTK_STEP && k + 1 == ps->n && ps->step_end) {
 			bt_xl_flush(x);
 			bt_exit_to(&x->b, x->c, rip, k - done, BT_EXIT_STEP);
@@ -452,7 +451,7 @@ static unsigned emit_body(struct xlat *x, const struct bt_plans *ps, uint64_t ri
 				bt_sub_left(&x->b, x->c, k - done);
 			bt_emit_helper(x, rip, ps->len[k], x->cpu);
 			done = k + 1;
-		} else if (emit_one(x, p, rip, k - done)) {
+		} else if (emit_one(x, p, rip, k - done, done)) {
 			return k + 1;
 		}
 		rip += ps->len[k];
@@ -471,10 +470,6 @@ static void emit_side_exits(struct xlat *x)
 		const struct bt_side_exit *s = &x->side[i];
 
 		bt_fix(&x->b, s->at, bt_here(&x->b));
-		if (bt_loop_is_back(x, s->target)) {
-			bt_loop_back(x, s->cached, s->dirty, s->k);
-			continue;
-		}
 		bt_xl_store(x, s->dirty);
 		bt_xl_chain(x, s->target, s->k);
 	}

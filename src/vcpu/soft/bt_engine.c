@@ -177,7 +177,6 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk
 	ctx->flags = cpu_get_rflags(cpu);
 	ctx->left = BT_BUDGET;
 	ctx->bitmap = (uint64_t)(uintptr_t)cpu->vm->code_bitmap;
-	ctx->bpages = cpu->vm->code_bitmap_pages;
 	ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
 	e = bt_code_enter(&bt->code, blk->code);
 	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));

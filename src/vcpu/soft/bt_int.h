@@ -44,12 +44,10 @@ struct bt_ctx {
 	int64_t left;	  /* instruction budget, counted down by every block exit */
 	uint64_t rip;	  /* where the guest continues after an exit */
 	uint64_t bitmap;  /* vm->code_bitmap */
-	uint64_t bpages;  /* vm->code_bitmap_pages */
 	uint64_t tlb;	  /* the vCPU's TLB (struct tlb_entry[TLB_ENTRIES]) */
 	uint64_t patch;	  /* BT_EXIT_CHAIN: RX address of the jmp rel32 to point at the target */
 	uint64_t src;	  /* BT_EXIT_CHAIN: the struct bt_block that left */
 	uint64_t from;	  /* BT_EXIT_RET: the RET's own rip */
-	uint64_t pad;
 	int64_t negk[BT_NEGK][2]; /* {-k, 0}: PADDQ operands (16-byte aligned) */
 };
 
@@ -263,13 +261,20 @@ struct bt_side_exit {
  * A block that branches back to its own start runs as a host loop: its
  * registers are loaded once before the loop label, and the back edge
  * (after counting the budget) jumps to the label with them still in
- * host registers (bt_loop.c).
+ * host registers (bt_loop.c). A branch back to an instruction inside the
+ * block (an inner loop) jumps to that instruction's code the same way.
  */
-struct bt_loop {
-	uint64_t rip;	 /* the block's start; 0: no loop */
-	uint64_t label;	 /* RX address the back edges jump to */
-	uint16_t cached; /* state the code after the label assumes */
+struct bt_label {
+	uint64_t at;	 /* RX address of the instruction's code; 0: none */
+	uint64_t rip;
+	uint16_t cached; /* state the code from there on assumes */
 	uint16_t dirty;
+	uint8_t index;	 /* the instruction's index in the block */
+	uint8_t done;	 /* instructions counted before it (emit_body's done) */
+};
+
+struct bt_loop {
+	uint64_t rip; /* the block's start; 0: no loop (its label: lab[0]) */
 };
 
 /* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
@@ -308,6 +313,8 @@ struct xlat {
 	struct bt_miss_stub miss[BT_BLOCK_MAX + 1]; /* the same for memory misses and #DE */
 	unsigned nmiss;
 	struct bt_loop loop;
+	struct bt_label lab[BT_BLOCK_MAX]; /* each instruction's code, for inner loops */
+	unsigned nlab;
 };
 
 
@@ -338,12 +345,15 @@ void bt_xl_chain(struct xlat *x, uint64_t rip, unsigned k);
 
 /* A block that loops to its start (bt_loop.c): the registers of its n plans, loaded. */
 void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, uint64_t start);
-/* Whether a branch to target is the loop's back edge. */
-bool bt_loop_is_back(const struct xlat *x, uint64_t target);
-/* The back edge from a point with registers cached/dirty, k instructions uncounted. */
-void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k);
-/* A Jcc (condition cc) that is the back edge: the loop's path in line, the other jumps on. */
-void bt_loop_jcc(struct xlat *x, int cc, unsigned k);
+/* Before instruction index (rip) of the block, done of them counted: its label. */
+void bt_loop_mark(struct xlat *x, unsigned index, uint64_t rip, unsigned done);
+/* The label a branch from instruction index (done counted) to target can take, or NULL. */
+const struct bt_label *bt_loop_target(const struct xlat *x, uint64_t target, unsigned done);
+/* The back edge to l from a point with registers cached/dirty, k instructions uncounted. */
+void bt_loop_back(struct xlat *x, const struct bt_label *l, uint16_t cached, uint16_t dirty,
+		  unsigned k);
+/* A Jcc (condition cc) that is a back edge to l: the loop's path in line, the other jumps on. */
+void bt_loop_jcc(struct xlat *x, const struct bt_label *l, int cc, unsigned k);
 
 /* Leave for the guest address in R10 through the jump cache (bt_jcache.c). */
 void bt_jc_emit(struct xlat *x, unsigned k, int e);

@@ -10,6 +10,13 @@
  * the label on; the back edge counts the budget, puts back in their host
  * registers the ones a memory probe or a helper took, and jumps to the
  * label. Every other exit stores the dirty set, as usual.
+ *
+ * A branch back to an instruction inside the block (the inner loop of a
+ * nest, whose outer loop is the block's own) goes to that instruction's
+ * code, recorded with the register state it was emitted for: dirty
+ * registers that state does not count as dirty are stored first, and
+ * registers it holds cached but a probe took are reloaded. The budget
+ * counts the instructions from that one to the branch.
  */
 #include "vcpu/soft/bt_int.h"
 
@@ -42,13 +49,34 @@ void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, u
 		if (use & bit(g))
 			bt_xl_use(x, g);
 	x->dirty |= def;
-	x->loop = (struct bt_loop){ .rip = start, .label = bt_here(&x->b),
-				    .cached = x->cached, .dirty = x->dirty };
+	x->loop.rip = start;
 }
 
-bool bt_loop_is_back(const struct xlat *x, uint64_t target)
+void bt_loop_mark(struct xlat *x, unsigned index, uint64_t rip, unsigned done)
 {
-	return x->loop.rip && target == x->loop.rip;
+	if (index >= BT_BLOCK_MAX)
+		return;
+	x->lab[index] = (struct bt_label){ .at = bt_here(&x->b), .rip = rip, .cached = x->cached,
+					   .dirty = x->dirty, .index = (uint8_t)index,
+					   .done = (uint8_t)done };
+	x->nlab = index + 1;
+}
+
+/*
+ * The block's start when it is a loop; an earlier instruction of the
+ * block when no helper ran between it and the branch (the counting base
+ * is the same, so the budget can count from it).
+ */
+const struct bt_label *bt_loop_target(const struct xlat *x, uint64_t target, unsigned done)
+{
+	unsigned i;
+
+	if (x->loop.rip && target == x->loop.rip)
+		return x->nlab ? &x->lab[0] : NULL;
+	for (i = 1; i < x->nlab; i++)
+		if (x->lab[i].rip == target && x->lab[i].done == done)
+			return &x->lab[i];
+	return NULL;
 }
 
 /*
@@ -57,9 +85,9 @@ bool bt_loop_is_back(const struct xlat *x, uint64_t target)
  * spent budget stores the rest and leaves for the block's start. The
  * continuing path has one taken branch, the jump to the label.
  */
-void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k)
+void bt_loop_back(struct xlat *x, const struct bt_label *l, uint16_t cached, uint16_t dirty,
+		  unsigned k)
 {
-	const struct bt_loop *l = &x->loop;
 	uint16_t home = (uint16_t)(dirty & (~l->dirty | bit(RCX)));
 	uint64_t spent;
 	unsigned g;
@@ -72,16 +100,16 @@ void bt_loop_back(struct xlat *x, uint16_t cached, uint16_t dirty, unsigned k)
 	for (g = 0; g < 16; g++)
 		if ((l->cached & ~cached) & bit(g))
 			bt_ld_ctx(&x->b, x->c, g, bt_gpr_off(g));
-	bt_jcc(&x->b, -1, l->label);
+	bt_jcc(&x->b, -1, l->at);
 	bt_fix8(&x->b, spent);
 	bt_xl_store(x, dirty);
 	bt_exit_to(&x->b, x->c, l->rip, 0, BT_EXIT_NEXT);
 }
 
-void bt_loop_jcc(struct xlat *x, int cc, unsigned k)
+void bt_loop_jcc(struct xlat *x, const struct bt_label *l, int cc, unsigned k)
 {
 	uint64_t stay = bt_jcc(&x->b, cc ^ 1, 0); /* not taken: the block goes on */
 
-	bt_loop_back(x, x->cached, x->dirty, k);
+	bt_loop_back(x, l, x->cached, x->dirty, k);
 	bt_fix(&x->b, stay, bt_here(&x->b));
 }

@@ -124,6 +124,13 @@ struct tlb_entry {
 	uint8_t *host;   /* host pointer of the page, NULL for MMIO/absent */
 	uint64_t gpage;  /* guest-physical page address */
 	uint8_t perm;    /* permissions cached for this entry (mmu.c) */
+	/*
+	 * The page's bit in vm->code_bitmap: byte index and mask (0 when the
+	 * bitmap does not cover it), so that translated code tests it in
+	 * four instructions.
+	 */
+	uint8_t code_mask;
+	uint32_t code_byte;
 };
 
 /* ---- the vCPU ---- */

@@ -425,6 +425,8 @@ static int translate(struct soft_cpu *cpu, uint64_t lin, int acc, uint64_t *gpa,
 	e->host = h;
 	e->gpage = g & ~0xfffULL;
 	e->perm = (uint8_t)perm;
+	e->code_mask = (g >> 12) < cpu->vm->code_bitmap_pages ? (uint8_t)(1u << ((g >> 12) & 7)) : 0;
+	e->code_byte = (uint32_t)(g >> 15);
 	return EXEC_OK;
 }
 
