@@ -401,12 +401,13 @@ static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
 static void pick_scratch(struct xlat *x, const struct bt_plans *ps)
 {
 	static const uint8_t order[] = { R10, R11, R9, 8, 14, 15, 12, 13, 1, 2, 7, 6, 3, 5 };
-	uint16_t use = 0, def = 0;
+	uint16_t use = 0, def = 0, host = 0;
 	uint8_t got[3];
 	unsigned i, n = 0;
 
 	for (i = 0; i < ps->n; i++)
-		bt_plan_regs(&ps->p[i], &use, &def);
+		bt_plan_regs(&ps->p[i], &use, &def, &host);
+	use |= host;
 	for (i = 0; i < sizeof(order) && n < 3; i++)
 		if (!(use & (1u << order[i])))
 			got[n++] = order[i];

@@ -174,7 +174,7 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target)
  * trampoline loads it from ctx.left, the epilogue and helper calls store
  * it): counting it down in memory made every block's load-subtract-store
  * of ctx.left a loop-carried dependency through store forwarding, several
- * cycles per block. PADDQ and PSHUFD leave RFLAGS alone, as the guest's
+ * cycles per block. PADDQ and MOVMSKPD leave RFLAGS alone, as the guest's
  * flags live there. XMM registers are caller-saved in the host ABI, so
  * translated code owns them between the C calls it makes.
  */
@@ -248,19 +248,16 @@ void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsign
 /*
  * Count k down, then: budget left -> fall through to the returned point's
  * successor (the caller emits what continues); none -> leave (NEXT) at rip.
- * Flag-free: the high half of the budget is 0 while it is not negative,
- * which JRCXZ tests (through RCX) without touching RFLAGS.
+ * Flag-free: MOVMSKPD puts the budget's sign bit in ECX (the high
+ * quadword of XMM15 is 0), which JRCXZ tests without touching RFLAGS.
  */
 uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
-	static const uint8_t high[] = {
-		0x66, 0x45, 0x0f, 0x70, 0xf7, 0x55, /* pshufd xmm14, xmm15, 0x55 */
-		0x66, 0x44, 0x0f, 0x7e, 0xf1,	    /* movd ecx, xmm14 */
-	};
+	static const uint8_t sign[] = { 0x66, 0x41, 0x0f, 0x50, 0xcf }; /* movmskpd ecx, xmm15 */
 	uint64_t at;
 
 	bt_sub_left(b, c, k);
-	bt_bytes(b, high, sizeof(high));
+	bt_bytes(b, sign, sizeof(sign));
 	bt_byte(b, 0xe3); /* jrcxz: over the exit */
 	at = bt_here(b);
 	bt_byte(b, 0);
@@ -269,15 +266,14 @@ uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
 
 uint64_t bt_budget_spent(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
-	static const uint8_t high[] = {
-		0x66, 0x45, 0x0f, 0x70, 0xf7, 0x55, /* pshufd xmm14, xmm15, 0x55 */
-		0x66, 0x44, 0x0f, 0x7e, 0xf1,	    /* movd ecx, xmm14 */
-		0xf7, 0xd1,			    /* not ecx */
+	static const uint8_t sign[] = {
+		0x66, 0x41, 0x0f, 0x50, 0xcf, /* movmskpd ecx, xmm15 */
+		0x8d, 0x49, 0xff,	      /* lea ecx, [rcx - 1]: 0 when spent */
 	};
 	uint64_t at;
 
 	bt_sub_left(b, c, k);
-	bt_bytes(b, high, sizeof(high));
+	bt_bytes(b, sign, sizeof(sign));
 	bt_byte(b, 0xe3); /* jrcxz: to the exit */
 	at = bt_here(b);
 	bt_byte(b, 0);

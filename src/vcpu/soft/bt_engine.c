@@ -168,7 +168,7 @@ static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
 }
 
 /* Run translated code from blk; the guest state goes in and out of the context block. */
-static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk)
+static int enter(struct bt *bt, struct soft_cpu *cpu, const uint8_t *code)
 {
 	struct bt_ctx *ctx = bt->code.ctx;
 	int e;
@@ -178,7 +178,7 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const struct bt_block *blk
 	ctx->left = BT_BUDGET;
 	ctx->bitmap = (uint64_t)(uintptr_t)cpu->vm->code_bitmap;
 	ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
-	e = bt_code_enter(&bt->code, blk->code);
+	e = bt_code_enter(&bt->code, code);
 	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));
 	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));
 	cpu->rip = ctx->rip;
@@ -237,21 +237,43 @@ static void chain(struct bt *bt, struct soft_cpu *cpu)
 		bt_code_patch(&bt->code, patch, dst->code);
 }
 
+/*
+ * The block at rip: from the jump cache when it is there (it holds only
+ * blocks validated since anything that could make them stale, as
+ * translated code relies on), else through lookup(), which checks the
+ * page and fills the jump cache.
+ */
+static const uint8_t *entry_of(struct bt *bt, struct soft_cpu *cpu, struct bt_block **blk)
+{
+	const uint8_t *code = NULL;
+
+	*blk = NULL;
+	if (bt->generation == cpu->vm->generation)
+		code = bt_jc_find(&bt->jc, cpu->rip, cpu->cpl);
+	if (code)
+		return code;
+	*blk = lookup(bt, cpu);
+	if (!*blk || !(*blk)->ninsn)
+		return NULL;
+	bt_jc_fill(&bt->jc, (*blk)->lin, (*blk)->cpl, (*blk)->code);
+	return (*blk)->code;
+}
+
 int bt_run(struct soft_cpu *cpu)
 {
 	struct bt *bt = cpu->bt;
 	struct bt_block *blk;
+	const uint8_t *code;
 	int e;
 
 	if (cpu->code_bits != 64 || cpu->watch_mask || cpu->seg[SEG_CS].base)
 		return cpu_interp_block(cpu);
 	bt_jc_check(&bt->jc, cpu, bt->flushes);
-	blk = lookup(bt, cpu);
-	if (!blk)
+	code = entry_of(bt, cpu, &blk);
+	if (!code && !blk)
 		return cpu_interp_block(cpu);
-	if (blk->ninsn) {
-		bt_jc_fill(&bt->jc, blk->lin, blk->cpl, blk->code);
-		e = enter(bt, cpu, blk);
+	if (code) {
+		e = enter(bt, cpu, code);
 		if (e == BT_EXIT_CHAIN)
 			chain(bt, cpu);
 		if (e == BT_EXIT_HELPER)

@@ -477,13 +477,15 @@ static uint16_t bit(unsigned g)
 	return g < 16 ? (uint16_t)(1u << g) : 0;
 }
 
-void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def)
+void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_t *host)
 {
 	uint16_t u = (uint16_t)(p->load | p->store), d = p->store;
 
-	if (p->ptr != NONE)
-		u |= bit(p->base) | bit(p->index) | bit(p->ptr);
-	u |= bit(p->rsp_host);
+	if (p->ptr != NONE) {
+		u |= bit(p->base) | bit(p->index);
+		*host |= bit(p->ptr);
+	}
+	*host |= bit(p->rsp_host);
 	if (p->kind == BTK_PUSH || p->kind == BTK_POP || p->kind == BTK_DIV)
 		u |= bit(p->reg);
 	if (p->kind == BTK_POP)

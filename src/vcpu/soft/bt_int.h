@@ -112,6 +112,8 @@ void bt_jc_clear(struct bt_jcache *j);
 /* Empty it if anything it was filled under changed. */
 void bt_jc_check(struct bt_jcache *j, const struct soft_cpu *cpu, uint64_t bt_flushes);
 void bt_jc_fill(struct bt_jcache *j, uint64_t lin, unsigned cpl, const uint8_t *code);
+/* The translated entry of lin at cpl, or NULL. */
+const uint8_t *bt_jc_find(const struct bt_jcache *j, uint64_t lin, unsigned cpl);
 /* The address of the lin or host table of cpl; 0: none (CPL 1, 2). */
 uint64_t bt_jc_table(const struct bt_jcache *j, unsigned cpl, bool host);
 
@@ -238,8 +240,12 @@ struct bt_plan {
 
 void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
 		  struct bt_plan *p);
-/* Adds to *use the guest registers p reads, writes or addresses with, to *def those it writes. */
-void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def);
+/*
+ * Adds to *use the guest registers p reads, writes or addresses with, to
+ * *def those it writes, to *host the host registers its rewrite borrows
+ * (the memory pointer, the register carrying guest RSP).
+ */
+void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_t *host);
 
 /* ---- one block (bt_block.c) ---- */
 /*

@@ -93,6 +93,19 @@ void bt_jc_fill(struct bt_jcache *j, uint64_t lin, unsigned cpl, const uint8_t *
 	j->host[i] = (uint64_t)(uintptr_t)code;
 }
 
+const uint8_t *bt_jc_find(const struct bt_jcache *j, uint64_t lin, unsigned cpl)
+{
+	int t = table_of(cpl);
+	unsigned i;
+
+	if (t < 0)
+		return NULL;
+	i = (unsigned)t * BT_JC_SIZE + (unsigned)(lin & (BT_JC_SIZE - 1));
+	if (j->lin[i] != (lin & ~(uint64_t)(BT_JC_SIZE - 1)) + 1)
+		return NULL;
+	return (const uint8_t *)(uintptr_t)j->host[i];
+}
+
 uint64_t bt_jc_table(const struct bt_jcache *j, unsigned cpl, bool host)
 {
 	int t = table_of(cpl);

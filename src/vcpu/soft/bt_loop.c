@@ -30,7 +30,7 @@ static uint16_t bit(unsigned g)
 
 void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, uint64_t start)
 {
-	uint16_t use = 0, def = 0;
+	uint16_t use = 0, def = 0, host = 0;
 	unsigned i, g;
 	bool back = false;
 
@@ -39,7 +39,7 @@ void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, u
 
 		if ((p->kind == BTK_JCC || p->kind == BTK_JMP) && p->target == start)
 			back = true;
-		bt_plan_regs(p, &use, &def);
+		bt_plan_regs(p, &use, &def, &host);
 	}
 	if (!back)
 		return;
