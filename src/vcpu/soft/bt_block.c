@@ -481,14 +481,21 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 {
 	struct bt_code *c = &bt->code;
 	struct bt_block *blk = &bt->blocks[bt->nblocks];
-	struct bt_plans ps = { .n = 0 };
-	struct xlat x = { .c = c, .blk = blk, .cpl = cpu->cpl,
-			  .cpu = (uint64_t)(uintptr_t)cpu,
-			  .fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base,
-			  .gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base,
-			  .jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false),
-			  .jc_host = bt_jc_table(&bt->jc, cpu->cpl, true) };
+	struct bt_plans ps;
+	struct xlat x;
 
+	/* neither the arrays (5 KB) nor the plans are cleared: they are filled as used */
+	memset(&x, 0, offsetof(struct xlat, side));
+	x.c = c;
+	x.blk = blk;
+	x.cpl = cpu->cpl;
+	x.cpu = (uint64_t)(uintptr_t)cpu;
+	x.fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base;
+	x.gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base;
+	x.jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false);
+	x.jc_host = bt_jc_table(&bt->jc, cpu->cpl, true);
+	ps.n = 0;
+	ps.step_end = false;
 	if (bt->nblocks >= BT_NBLOCKS || c->used + BT_BLOCK_ROOM > BT_CODE_SIZE)
 		return NULL;
 	x.b.rw = c->rw + c->used;

@@ -314,13 +314,12 @@ struct xlat {
 	 */
 	uint8_t te, tt, tb;
 	uint16_t cached, dirty;
-	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
-	unsigned nside;
-	struct bt_miss_stub miss[BT_BLOCK_MAX + 1]; /* the same for memory misses and #DE */
-	unsigned nmiss;
+	unsigned nside, nmiss, nlab;
 	struct bt_loop loop;
+	/* the arrays last: bt_translate() clears only what comes before them */
+	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
+	struct bt_miss_stub miss[BT_BLOCK_MAX + 1]; /* the same for memory misses and #DE */
 	struct bt_label lab[BT_BLOCK_MAX]; /* each instruction's code, for inner loops */
-	unsigned nlab;
 };
 
 
