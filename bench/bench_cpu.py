@@ -110,6 +110,7 @@ def run():
 
     cols = [c[0] for c in cmds(small)]
     rates = {c: [] for c in cols}
+    times = {c: ([], []) for c in cols}  # every run's wall time: small, big
     failed = {}
     for _ in range(n):
         for (name, cs, want), (_, cb, _) in zip(cmds(small), cmds(big)):
@@ -122,11 +123,18 @@ def run():
                     failed[name] = "exit status %d/%d (want %d): %s" % (rs, rb, want, bl.why(eb or es))
                     continue
                 rates[name].append(insns / max(tb - ts, 1e-6))
+                times[name][0].append(ts)
+                times[name][1].append(tb)
     api = bench_cpu_api()
     sr = {c: bl.summary(rates[c]) for c in cols}
+    # the fastest run of each size: launch noise (QEMU's above all) only ever adds time
+    fast = {c: insns / max(min(times[c][1]) - min(times[c][0]), 1e-6)
+            for c in cols if c not in failed and times[c][0]}
     header = ["", *cols]
     rows = [["cpubench.elf, whole VMM: guest M instructions/s, median (min–max)",
              *["failed" if c in failed else bl.fmt_summary(sr[c], 1e-6) for c in cols]]]
+    rows.append(["the same from the fastest run of each size: M instructions/s",
+                 *["%.1f" % (fast[c] / 1e6) if c in fast else "—" for c in cols]])
     if api:
         rows.append(["`make bench-cpu` (soft_cpu API, 9-insn loop, no VMM): M instructions/s",
                      bl.fmt_summary(api, 1e-6)] + ["—"] * (len(cols) - 1))
@@ -150,10 +158,14 @@ def run():
         line += " (issue 2 target ≥ 50 M: %s)." % ("met" if (api or soft)[0] >= TARGET else "NOT met")
         md.append(line)
         if q and QEMU_COL not in failed:
+            fs, fq = fast.get(SOFT), fast.get(QEMU_COL)
             md.append("- The soft CPU (%s engine) runs this guest at %s QEMU TCG's rate (ratio of medians; "
-                      "issue 16 target ≥ 1×: %s)." % (os.environ.get("MINIVMM_SOFT_ENGINE") or "bt",
-                                                       bl.fmt_ratio(soft[0], q[0], 2),
-                                                       "met" if soft[0] >= q[0] else "NOT met"))
+                      "%s from the fastest runs; issue 16 target ≥ 1×: %s)."
+                      % (os.environ.get("MINIVMM_SOFT_ENGINE") or "bt", bl.fmt_ratio(soft[0], q[0], 2),
+                         bl.fmt_ratio(fs, fq, 2),
+                         "met" if soft[0] >= q[0] and (fs or 0) >= (fq or 0) else
+                         "met by one measure only" if soft[0] >= q[0] or (fs or 0) >= (fq or 0) else "NOT met"))
     md += bl.closing_notes(failed)
-    return "\n".join(md), {"iters": [small, big], "insns": insns, "rates": rates, "failed": failed,
+    return "\n".join(md), {"iters": [small, big], "insns": insns, "rates": rates, "fastest": fast,
+                           "failed": failed,
                            "cross_check": check, "bench_cpu_api": api}
