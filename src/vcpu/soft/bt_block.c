@@ -332,7 +332,6 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 			.at = bt_jcc(&x->b, p->cc, 0),
 			.target = p->target,
 			.dirty = x->dirty,
-			.cached = x->cached,
 			.k = (uint8_t)(n + 1),
 		};
 		return false;

@@ -191,16 +191,13 @@ static void left_add(struct bt_buf *b, const struct bt_code *c, unsigned k)
 /* ctx.left -= k (XMM15; flags and GPRs untouched) */
 void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
-	if (k < BT_NEGK) {
-		left_add(b, c, k);
-		return;
-	}
-	while (k) {
+	/* k = 0 still emits one PADDQ (of ctx.negk[0], 0) */
+	do {
 		unsigned n = k < BT_NEGK ? k : BT_NEGK - 1;
 
 		left_add(b, c, n);
 		k -= n;
-	}
+	} while (k);
 }
 
 void bt_left_save(struct bt_buf *b, const struct bt_code *c)
@@ -246,38 +243,38 @@ void bt_exit_reg(struct bt_buf *b, const struct bt_code *c, unsigned reg, unsign
 }
 
 /*
- * Count k down, then: budget left -> fall through to the returned point's
- * successor (the caller emits what continues); none -> leave (NEXT) at rip.
- * Flag-free: MOVMSKPD puts the budget's sign bit in ECX (the high
- * quadword of XMM15 is 0), which JRCXZ tests without touching RFLAGS.
+ * Count k down, then test the budget's sign flag-free: MOVMSKPD puts it in
+ * ECX (the high quadword of XMM15 is 0), which JRCXZ tests without
+ * touching RFLAGS. extra goes between the two (it may invert the test).
+ * Returns the JRCXZ's rel8.
  */
-uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
+static uint64_t budget_test(struct bt_buf *b, const struct bt_code *c, unsigned k,
+			    const uint8_t *extra, unsigned nextra)
 {
 	static const uint8_t sign[] = { 0x66, 0x41, 0x0f, 0x50, 0xcf }; /* movmskpd ecx, xmm15 */
 	uint64_t at;
 
 	bt_sub_left(b, c, k);
 	bt_bytes(b, sign, sizeof(sign));
-	bt_byte(b, 0xe3); /* jrcxz: over the exit */
+	bt_bytes(b, extra, nextra);
+	bt_byte(b, 0xe3); /* jrcxz */
 	at = bt_here(b);
 	bt_byte(b, 0);
 	return at;
 }
 
+/* Budget left: the JRCXZ jumps over the exit the caller emits next. */
+uint64_t bt_budget(struct bt_buf *b, const struct bt_code *c, unsigned k)
+{
+	return budget_test(b, c, k, NULL, 0);
+}
+
+/* Budget spent: the JRCXZ jumps to the exit. */
 uint64_t bt_budget_spent(struct bt_buf *b, const struct bt_code *c, unsigned k)
 {
-	static const uint8_t sign[] = {
-		0x66, 0x41, 0x0f, 0x50, 0xcf, /* movmskpd ecx, xmm15 */
-		0x8d, 0x49, 0xff,	      /* lea ecx, [rcx - 1]: 0 when spent */
-	};
-	uint64_t at;
+	static const uint8_t dec[] = { 0x8d, 0x49, 0xff }; /* lea ecx, [rcx - 1]: 0 when spent */
 
-	bt_sub_left(b, c, k);
-	bt_bytes(b, sign, sizeof(sign));
-	bt_byte(b, 0xe3); /* jrcxz: to the exit */
-	at = bt_here(b);
-	bt_byte(b, 0);
-	return at;
+	return budget_test(b, c, k, dec, sizeof(dec));
 }
 
 void bt_fix8(struct bt_buf *b, uint64_t rel8_at)

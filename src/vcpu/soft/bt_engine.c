@@ -74,6 +74,8 @@ struct bt *bt_create(struct soft_cpu *cpu)
 		free(bt);
 		return NULL;
 	}
+	/* the TLB is an array inside the vCPU: its address is fixed for the vCPU's life */
+	bt->code.ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
 	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	bt->hot = hot_threshold();
 	return bt;
@@ -177,7 +179,6 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const uint8_t *code)
 	ctx->flags = cpu_get_rflags(cpu);
 	ctx->left = BT_BUDGET;
 	ctx->bitmap = (uint64_t)(uintptr_t)cpu->vm->code_bitmap;
-	ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
 	e = bt_code_enter(&bt->code, code);
 	memcpy(cpu->gpr, ctx->gpr, sizeof(ctx->gpr));
 	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));

@@ -472,27 +472,22 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 	p->kind = BTK_NATIVE;
 }
 
-static uint16_t bit(unsigned g)
-{
-	return g < 16 ? (uint16_t)(1u << g) : 0;
-}
-
 void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_t *host)
 {
 	uint16_t u = (uint16_t)(p->load | p->store), d = p->store;
 
 	if (p->ptr != NONE) {
-		u |= bit(p->base) | bit(p->index);
-		*host |= bit(p->ptr);
+		u |= bt_bit(p->base) | bt_bit(p->index);
+		*host |= bt_bit(p->ptr);
 	}
-	*host |= bit(p->rsp_host);
+	*host |= bt_bit(p->rsp_host);
 	if (p->kind == BTK_PUSH || p->kind == BTK_POP || p->kind == BTK_DIV)
-		u |= bit(p->reg);
+		u |= bt_bit(p->reg);
 	if (p->kind == BTK_POP)
-		d |= bit(p->reg);
+		d |= bt_bit(p->reg);
 	if (p->kind == BTK_DIV) {
-		u |= bit(0) | bit(2);
-		d |= bit(0) | bit(2);
+		u |= bt_bit(0) | bt_bit(2);
+		d |= bt_bit(0) | bt_bit(2);
 	}
 	*use |= u;
 	*def |= d;

@@ -259,7 +259,6 @@ struct bt_side_exit {
 	uint64_t at;	/* the jcc's rel32 */
 	uint64_t target;
 	uint16_t dirty; /* registers to store on the way out */
-	uint16_t cached; /* registers in their host registers there (a back edge's reloads) */
 	uint8_t k;	/* instructions retired when taken */
 };
 
@@ -271,16 +270,12 @@ struct bt_side_exit {
  * block (an inner loop) jumps to that instruction's code the same way.
  */
 struct bt_label {
-	uint64_t at;	 /* RX address of the instruction's code; 0: none */
+	uint64_t at;	 /* RX address of the instruction's code */
 	uint64_t rip;
 	uint16_t cached; /* state the code from there on assumes */
 	uint16_t dirty;
 	uint8_t index;	 /* the instruction's index in the block */
 	uint8_t done;	 /* instructions counted before it (emit_body's done) */
-};
-
-struct bt_loop {
-	uint64_t rip; /* the block's start; 0: no loop (its label: lab[0]) */
 };
 
 /* jcc rel32 to a miss label fixed later: the fixups of one instruction. */
@@ -315,13 +310,19 @@ struct xlat {
 	uint8_t te, tt, tb;
 	uint16_t cached, dirty;
 	unsigned nside, nmiss, nlab;
-	struct bt_loop loop;
+	uint64_t loop_rip; /* the block's start when it loops to it (its label: lab[0]); else 0 */
 	/* the arrays last: bt_translate() clears only what comes before them */
 	struct bt_side_exit side[BT_BLOCK_MAX]; /* taken Jcc, emitted after the block */
 	struct bt_miss_stub miss[BT_BLOCK_MAX + 1]; /* the same for memory misses and #DE */
 	struct bt_label lab[BT_BLOCK_MAX]; /* each instruction's code, for inner loops */
 };
 
+
+/* A guest GPR's bit in the cached/dirty/use masks; 0 for a non-GPR (16 and up). */
+static inline uint16_t bt_bit(unsigned g)
+{
+	return g < 16 ? (uint16_t)(1u << g) : 0;
+}
 
 unsigned bt_gpr_off(unsigned g);
 void bt_xl_store(struct xlat *x, uint16_t mask);

@@ -23,11 +23,6 @@
 #define RCX 1
 #define RSP 4
 
-static uint16_t bit(unsigned g)
-{
-	return g < 16 ? (uint16_t)(1u << g) : 0;
-}
-
 void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, uint64_t start)
 {
 	uint16_t use = 0, def = 0, host = 0;
@@ -43,13 +38,13 @@ void bt_loop_prologue(struct xlat *x, const struct bt_plan *plans, unsigned n, u
 	}
 	if (!back)
 		return;
-	use &= (uint16_t)~bit(RSP); /* never cached: host RSP is the host's */
+	use &= (uint16_t)~bt_bit(RSP); /* never cached: host RSP is the host's */
 	def &= use;
 	for (g = 0; g < 16; g++)
-		if (use & bit(g))
+		if (use & bt_bit(g))
 			bt_xl_use(x, g);
 	x->dirty |= def;
-	x->loop.rip = start;
+	x->loop_rip = start;
 }
 
 void bt_loop_mark(struct xlat *x, unsigned index, uint64_t rip, unsigned done)
@@ -71,7 +66,7 @@ const struct bt_label *bt_loop_target(const struct xlat *x, uint64_t target, uns
 {
 	unsigned i;
 
-	if (x->loop.rip && target == x->loop.rip)
+	if (x->loop_rip && target == x->loop_rip)
 		return x->nlab ? &x->lab[0] : NULL;
 	for (i = 1; i < x->nlab; i++)
 		if (x->lab[i].rip == target && x->lab[i].done == done)
@@ -88,17 +83,17 @@ const struct bt_label *bt_loop_target(const struct xlat *x, uint64_t target, uns
 void bt_loop_back(struct xlat *x, const struct bt_label *l, uint16_t cached, uint16_t dirty,
 		  unsigned k)
 {
-	uint16_t home = (uint16_t)(dirty & (~l->dirty | bit(RCX)));
+	uint16_t home = (uint16_t)(dirty & (~l->dirty | bt_bit(RCX)));
 	uint64_t spent;
 	unsigned g;
 
 	bt_xl_store(x, home);
 	dirty &= (uint16_t)~home;
-	cached &= (uint16_t)~bit(RCX);
+	cached &= (uint16_t)~bt_bit(RCX);
 	spent = bt_budget_spent(&x->b, x->c, k);
 	/* at most 15 reloads of 7 bytes and a jmp: within JRCXZ's reach */
 	for (g = 0; g < 16; g++)
-		if ((l->cached & ~cached) & bit(g))
+		if ((l->cached & ~cached) & bt_bit(g))
 			bt_ld_ctx(&x->b, x->c, g, bt_gpr_off(g));
 	bt_jcc(&x->b, -1, l->at);
 	bt_fix8(&x->b, spent);
