@@ -179,6 +179,29 @@ static const uint8_t c_ucode_rev[] = {
 	0x32, 0xf4,
 };
 /*
+ * IA32_ARCH_CAPABILITIES as a kernel finds it (Linux's x86_read_arch_cap_msr()):
+ *   mov eax, 7
+ *   xor ecx, ecx
+ *   cpuid
+ *   mov esi, edx
+ *   mov ecx, 0x10a
+ *   rdmsr
+ *   hlt
+ */
+static const uint8_t c_arch_caps[] = {
+	0xb8, 0x07, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x0f, 0xa2, 0x89, 0xd6,
+	0xb9, 0x0a, 0x01, 0x00, 0x00, 0x0f, 0x32, 0xf4,
+};
+/*
+ *   mov ecx, 0x10a
+ *   xor eax, eax
+ *   xor edx, edx
+ *   wrmsr
+ */
+static const uint8_t c_arch_caps_write[] = {
+	0xb9, 0x0a, 0x01, 0x00, 0x00, 0x31, 0xc0, 0x31, 0xd2, 0x0f, 0x30,
+};
+/*
  *   mov eax, 0x80000001
  *   cpuid
  *   hlt
@@ -736,6 +759,55 @@ START_TEST(unknown_msr_gp)
 END_TEST
 
 /*
+ * IA32_ARCH_CAPABILITIES (SDM vol. 4, MSR 10AH; CPUID.7.0:EDX[29]): on
+ * both providers the CPUID bit is advertised, the MSR reads and a guest
+ * write raises #GP (it is read-only). The soft CPU executes one
+ * instruction at a time, without speculation or buffers shared across
+ * instructions: it must say so with the SDM's "not affected" bits, or a
+ * kernel pays for mitigations of flaws it does not have (page-table
+ * isolation without RDCL_NO, VERW on every return without MDS_NO).
+ */
+START_TEST(arch_capabilities_msr)
+{
+	struct kvm_regs r;
+	uint64_t caps;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_arch_caps, sizeof(c_arch_caps));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, CODE + sizeof(c_arch_caps));
+	ck_assert_uint_eq(r.rsi & (1u << 29), 1u << 29);
+	caps = (r.rdx & 0xffffffff) << 32 | (r.rax & 0xffffffff);
+	if (!h.kvm) {
+		const uint64_t not_affected = (1ULL << 0) | (1ULL << 4) | (1ULL << 5) | (1ULL << 8) |
+					      (1ULL << 13) | (1ULL << 14) | (1ULL << 15) |
+					      (1ULL << 20) | (1ULL << 24) | (1ULL << 26) |
+					      (1ULL << 27) | (1ULL << 62);
+		const uint64_t controls = (1ULL << 1) | (1ULL << 2) | (1ULL << 7) | (1ULL << 17) |
+					  (1ULL << 18) | (1ULL << 19) | (1ULL << 25) | (1ULL << 28);
+
+		ck_assert_uint_eq(caps & not_affected, not_affected);
+		ck_assert_uint_eq(caps & controls, 0); /* no IBRS_ALL, RSBA, TSX_CTRL, FB_CLEAR, ... */
+	}
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(arch_capabilities_read_only)
+{
+	struct frame64 f;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_arch_caps_write, sizeof(c_arch_caps_write));
+	expect_handler(&h, 13, true, &f);
+	ck_assert_uint_eq(f.err, 0);
+	ck_assert_uint_eq(f.rip, CODE + 9);
+	h_close(&h);
+}
+END_TEST
+
+/*
  * IA32_BIOS_SIGN_ID: the guest's writes raise no #GP and change nothing;
  * the read gives the revision in EDX (bits 63:32) and 0 in EAX. KVM's
  * default revision is 1 (it loads no microcode); KVM_SET_MSRS sets it.
@@ -972,6 +1044,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, gp_selector_error_code, 0, 2);
 	tcase_add_loop_test(tc, unknown_msr_gp, 0, 2);
 	tcase_add_loop_test(tc, microcode_revision_msr, 0, 2);
+	tcase_add_loop_test(tc, arch_capabilities_msr, 0, 2);
+	tcase_add_loop_test(tc, arch_capabilities_read_only, 0, 2);
 	tcase_add_loop_test(tc, microcode_revision_from_vmm, 0, 2);
 	tcase_add_loop_test(tc, ist_stack, 0, 2);
 	tcase_add_loop_test(tc, double_fault, 0, 2);

@@ -35,6 +35,8 @@
 		(1u << 23) | CPUID_1_ECX_XSAVE | (1u << 31))
 /* CPUID.7.0 EBX: FPU CS and FPU DS deprecated (stored as 0) */
 #define L7_EBX (1u << 13)
+/* CPUID.7.0 EDX: IA32_ARCH_CAPABILITIES (msr.c) */
+#define L7_EDX (1u << 29)
 /* CPUID.0DH.1 EAX: XSAVEOPT */
 #define LD1_EAX 1u
 /* The local APIC's bits: CPUID.1 EDX.APIC, ECX.x2APIC and ECX.TSC-deadline (irqchip only) */
@@ -72,7 +74,7 @@ static unsigned fill_supported(struct kvm_cpuid_entry2 *e)
 	put(&e[n++], 0, 0, 0, 0x16, 0x756e6547, 0x6c65746e, 0x49656e69);
 	/* family 6, model 6, stepping 3; CLFLUSH line 8 qwords */
 	put(&e[n++], 1, 0, 0, 0x663, 8 << 8, L1_ECX | L1_ECX_APIC, L1_EDX | L1_EDX_APIC);
-	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, L7_EBX, 0, 0);
+	put(&e[n++], 7, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, 0, L7_EBX, 0, L7_EDX);
 	/* XCR0 bits, size for the XCR0 in use, largest size, XCR0 high bits */
 	put(&e[n++], 0xd, 0, KVM_CPUID_FLAG_SIGNIFCANT_INDEX, (uint32_t)FPU_XCR0_SUPPORTED,
 	    FPU_XSAVE_SIZE, FPU_XSAVE_SIZE, 0);

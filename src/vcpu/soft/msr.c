@@ -20,6 +20,16 @@
  * MCG_CAP.MCG_CTL_P bit is clear. As KVM with a vCPU whose MCG_CAP is 0
  * (it answers these MSRs whatever CPUID says: Xen reads MCG_CAP for its
  * dom0's XEN_MC_physcpuinfo on a CPU without MCE/MCA in CPUID).
+ *
+ * IA32_ARCH_CAPABILITIES (0x10a, CPUID.7.0:EDX[29]): read-only. This CPU
+ * does not speculate (each instruction completes before the next is
+ * fetched; no buffers outlive an instruction), so every "not affected"
+ * bit the SDM defines is true, and a kernel then leaves out the
+ * mitigations that would cost it most here: page-table isolation (RDCL_NO),
+ * VERW buffer clearing (MDS_NO, TAA_NO, the MMIO stale data _NO bits,
+ * RFDS_NO), the BHB clearing loop (BHI_NO) and ITS return thunks (ITS_NO,
+ * the bit VMMs synthesize for guests). Capabilities that name a control
+ * the CPU lacks (IBRS_ALL, TSX_CTRL, FB_CLEAR, ...) stay clear.
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
@@ -30,6 +40,7 @@ enum {
 	MSR_PLATFORM_ID = 0x17,
 	MSR_APIC_BASE = 0x1b,
 	MSR_BIOS_SIGN_ID = 0x8b,
+	MSR_ARCH_CAPABILITIES = 0x10a,
 	MSR_SYSENTER_CS = 0x174,
 	MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176,
@@ -47,6 +58,12 @@ enum {
 	MSR_KERNEL_GS_BASE = 0xc0000102,
 	MSR_TSC_AUX = 0xc0000103,
 };
+
+/* RDCL_NO SKIP_L1DFL SSB_NO MDS_NO PSCHANGE_MC_NO TAA_NO SBDR_SSDP_NO FBSDP_NO PSDP_NO
+ * BHI_NO PBRSB_NO GDS_NO RFDS_NO ITS_NO */
+#define ARCH_CAPS ((1ULL << 0) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) | \
+		   (1ULL << 8) | (1ULL << 13) | (1ULL << 14) | (1ULL << 15) | (1ULL << 20) | \
+		   (1ULL << 24) | (1ULL << 26) | (1ULL << 27) | (1ULL << 62))
 
 /* The guest TSC: SOFT_TSC_KHZ from host time (clock.h), plus the vCPU's offset. */
 uint64_t cpu_tsc(struct soft_cpu *cpu)
@@ -83,6 +100,9 @@ int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 	case MSR_PLATFORM_ID:
 	case MSR_MCG_CAP:
 		*v = 0;
+		break;
+	case MSR_ARCH_CAPABILITIES:
+		*v = ARCH_CAPS;
 		break;
 	case MSR_MCG_STATUS:
 		*v = cpu->mcg_status;
