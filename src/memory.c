@@ -15,16 +15,47 @@ int guest_mem_add_region(struct guest_mem *mem, uint64_t gpa, uint64_t size, voi
 	return 0;
 }
 
+/* The size of a host huge page (a PMD on x86-64) */
+#define HUGE_2M (2ULL << 20)
+
+/*
+ * Anonymous memory starting on a 2 MiB boundary, so that transparent huge
+ * pages can back all of it: a mapping that is not aligned gets 4 KiB pages
+ * at its edges at best. Over-allocate, then give back the unaligned head
+ * and tail.
+ */
+static void *map_aligned(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, size + HUGE_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint64_t head, tail;
+
+	if (p == MAP_FAILED)
+		return p;
+	head = (HUGE_2M - ((uintptr_t)p & (HUGE_2M - 1))) & (HUGE_2M - 1);
+	tail = HUGE_2M - head;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + size, tail);
+	return p + head;
+}
+
 static int map_region(struct guest_mem *mem, uint64_t gpa, uint64_t size)
 {
 	int rc;
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = map_aligned(size);
 
 	if (p == MAP_FAILED)
 		return -errno;
 	/* Guest RAM is big and mostly untouched: keep it out of core dumps. */
 	madvise(p, size, MADV_DONTDUMP);
+	/*
+	 * Huge pages, as QEMU asks for guest RAM: a guest touching its memory
+	 * takes one host fault per 2 MiB instead of 512 (a Linux boot touches
+	 * most of it), and the soft CPU's and KVM's accesses miss the host TLB
+	 * less. Advice only: with THP off ("never") it changes nothing.
+	 */
+	madvise(p, size, MADV_HUGEPAGE);
 	rc = guest_mem_add_region(mem, gpa, size, p);
 	if (rc) {
 		munmap(p, size);
