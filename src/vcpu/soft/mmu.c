@@ -69,9 +69,17 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 	uint64_t vp = (lin & ~0xfffULL) | TLB_VALID;
 	unsigned i;
 
-	/* Entries of a large page sit at other indices too: drop them all. */
+	/*
+	 * Entries of a large page sit at other indices too: drop those of the
+	 * 1 GiB region that holds lin (a 2M, 4M or 1G page lies in one). The
+	 * others translate other addresses, which INVLPG leaves alone; Linux
+	 * flushes kernel ranges page by page, and dropping every large entry
+	 * each time (the direct map, the kernel image) cost a miss on each
+	 * kernel access after it.
+	 */
 	for (i = 0; i < TLB_ENTRIES; i++)
-		if (cpu->tlb[i].vpage == vp || (cpu->tlb[i].perm & TP_LARGE))
+		if (cpu->tlb[i].vpage == vp ||
+		    ((cpu->tlb[i].perm & TP_LARGE) && !((cpu->tlb[i].vpage ^ lin) >> 30)))
 			cpu->tlb[i].vpage = 0;
 	cpu->tlb_flushes++;
 }
