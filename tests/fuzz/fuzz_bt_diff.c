@@ -5,20 +5,27 @@
  * each on its own VM with identical RAM, compared after every return from
  * soft_cpu_run(): the exit, every GPR, RIP, RFLAGS (arithmetic flags that
  * some instruction of the input leaves undefined are masked) and all of
- * RAM. Any difference aborts. Exceptions have no IDT to go to, so the
+ * RAM and the x87/SSE image (KVM_GET_XSAVE). Any difference aborts. Exceptions have no IDT to go to, so the
  * first one ends in a triple fault (KVM_EXIT_SHUTDOWN), which is compared
  * too; port I/O exits go on with zero data.
  *
- * Input: 8 bytes of RFLAGS/selector seed, 8 x 8 bytes of register values
- * (RBX, RSI, RDI, RBP are folded into RAM so memory operands hit it),
- * then up to CODE_MAX bytes of code, followed by HLT.
+ * Input: 8 x 8 bytes of register values (RBX, RSI, RDI, RBP are folded
+ * into RAM so memory operands hit it; the top bits of the last choose
+ * CR4.OSFXSR, CR0.TS and an x87 part the interpreter's SSE path rewrites),
+ * then up to CODE_MAX bytes of code, followed by HLT. XMM0-15 are filled
+ * from the register values.
  *
  * Inputs holding an instruction with an undefined register result (BSF,
- * BSR, SHLD, SHRD at any offset), or one that leaves a flag undefined
- * together with one that reads that flag (the host CPU and the
- * interpreter may choose differently, and both are the architecture),
- * run under both engines but are not compared. A code loop is stopped by a 20 ms kick (SIGALRM): an input
- * that needed it is not compared either (the stop point differs).
+ * BSR, SHLD, SHRD), one that reads the time or a random number (RDTSC,
+ * RDRAND...), or one that leaves a flag undefined together with one that
+ * reads that flag (the host CPU and the interpreter may choose
+ * differently, and both are the architecture), run under both engines but
+ * are not compared. The instructions looked at are those reachable from
+ * the start through fall-through and relative branches, or every offset
+ * when control may go elsewhere (RET, indirect jumps); once the code is
+ * rewritten (self-modifying code) the run is not compared past that point.
+ * A code loop is stopped by a 20 ms kick (SIGALRM): an input that needed
+ * it is not compared either (the stop point differs).
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -65,7 +72,8 @@ static void put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-static void side_open(struct side *s, const char *engine, const uint8_t *code, size_t n)
+static void side_open(struct side *s, const char *engine, const uint8_t *code, size_t n,
+		      uint64_t mode)
 {
 	struct kvm_segment cs = { .limit = 0xffffffff, .selector = 8, .type = 11, .present = 1,
 				  .s = 1, .l = 1, .g = 1 };
@@ -98,9 +106,9 @@ static void side_open(struct side *s, const char *engine, const uint8_t *code, s
 	soft_cpu_get_sregs(s->cpu, &sr);
 	sr.cs = cs;
 	sr.ds = sr.es = sr.ss = sr.fs = sr.gs = ds;
-	sr.cr0 = 0x80050033;
+	sr.cr0 = 0x80050033 | (mode == 6 ? 8 : 0); /* TS (1 in 8): SSE raises #NM */
 	sr.cr3 = 0x1000;
-	sr.cr4 = 0x20;
+	sr.cr4 = 0x20 | (mode == 7 ? 0 : 0x200); /* OSFXSR but 1 in 8: SSE raises #UD */
 	sr.efer = 0x500;
 	if (soft_cpu_set_sregs(s->cpu, &sr))
 		abort();
@@ -112,38 +120,158 @@ static void side_close(struct side *s)
 	soft_vm_destroy(s->vm);
 }
 
-/* Arithmetic flags some instruction at some offset leaves undefined; *skip for undefined results. */
+/* What the instructions of a scan leave undefined and test, and whether one has an undefined result. */
+struct flag_scan {
+	uint64_t undefined, tested;
+	bool skip;
+};
+
+static void scan_one(const ZydisDecodedInstruction *zi, struct flag_scan *f)
+{
+	if (zi->cpu_flags) {
+		f->undefined |= zi->cpu_flags->undefined;
+		f->tested |= zi->cpu_flags->tested;
+	}
+	switch (zi->mnemonic) {
+	case ZYDIS_MNEMONIC_BSF: case ZYDIS_MNEMONIC_BSR:
+	case ZYDIS_MNEMONIC_SHLD: case ZYDIS_MNEMONIC_SHRD:
+	/* the time or a random number: each engine reads its own */
+	case ZYDIS_MNEMONIC_RDTSC: case ZYDIS_MNEMONIC_RDTSCP: case ZYDIS_MNEMONIC_RDRAND:
+	case ZYDIS_MNEMONIC_RDSEED: case ZYDIS_MNEMONIC_RDPMC:
+		f->skip = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every offset as an instruction start: what a jump into the middle of one may run. */
+static void scan_all(const ZydisDecoder *d, const uint8_t *code, size_t n, struct flag_scan *f)
+{
+	ZydisDecodedInstruction zi;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(d, NULL, code + i, n - i, &zi)))
+			scan_one(&zi, f);
+}
+
+/*
+ * The instructions reachable from offset 0 by falling through and taking
+ * relative branches; false when control may go where this cannot follow
+ * (an indirect transfer, RET, an interrupt): scan_all() then.
+ */
+static bool scan_reachable(const ZydisDecoder *d, const uint8_t *code, size_t n,
+			   struct flag_scan *f)
+{
+	static uint8_t seen[CODE_MAX + 16];
+	size_t todo[CODE_MAX + 16], nt = 0;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
+
+	memset(seen, 0, sizeof(seen));
+	todo[nt++] = 0;
+	while (nt) {
+		size_t i = todo[--nt];
+
+		while (i < n && !seen[i]) {
+			seen[i] = 1;
+			if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, code + i, n - i, &zi, zo)))
+				break; /* #UD: the run ends there */
+			scan_one(&zi, f);
+			if (zi.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE ||
+			    zi.meta.category == ZYDIS_CATEGORY_RET ||
+			    zi.meta.category == ZYDIS_CATEGORY_INTERRUPT ||
+			    zi.meta.category == ZYDIS_CATEGORY_SYSCALL ||
+			    zi.meta.category == ZYDIS_CATEGORY_SYSRET) {
+				int64_t t;
+
+				if (zo[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !zo[0].imm.is_relative ||
+				    zi.meta.category == ZYDIS_CATEGORY_CALL)
+					return false;
+				t = (int64_t)(i + zi.length) + zo[0].imm.value.s;
+				if (t >= 0 && (size_t)t < n && nt < sizeof(todo) / sizeof(todo[0]))
+					todo[nt++] = (size_t)t;
+				else if (t < 0 || (size_t)t >= n)
+					return false; /* out of the code: unknown bytes */
+				if (zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR)
+					break;
+			}
+			i += zi.length;
+		}
+	}
+	return true;
+}
+
+/*
+ * Arithmetic flags that an instruction the input may run leaves undefined;
+ * *skip for undefined results. Self-modifying code is covered by
+ * code_changed(): a run that rewrote its code is not compared.
+ */
 static uint64_t undefined_flags(const uint8_t *code, size_t n, bool *skip)
 {
 	ZydisDecoder d;
-	ZydisDecodedInstruction zi;
-	uint64_t mask = 0, tested = 0;
+	struct flag_scan f = { 0, 0, false };
 	uint8_t buf[CODE_MAX + 16];
-	size_t i;
 
 	/* as in RAM: the HLTs after the code complete its last instruction */
 	memcpy(buf, code, n);
 	memset(buf + n, 0xf4, 16);
-	code = buf;
 	n += 16;
-
 	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	*skip = false;
-	for (i = 0; i < n; i++) {
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, code + i, n - i, &zi)))
-			continue;
-		if (zi.cpu_flags) {
-			mask |= zi.cpu_flags->undefined;
-			tested |= zi.cpu_flags->tested;
-		}
-		if (zi.mnemonic == ZYDIS_MNEMONIC_BSF || zi.mnemonic == ZYDIS_MNEMONIC_BSR ||
-		    zi.mnemonic == ZYDIS_MNEMONIC_SHLD || zi.mnemonic == ZYDIS_MNEMONIC_SHRD)
-			*skip = true;
+	if (!scan_reachable(&d, buf, n, &f)) {
+		f = (struct flag_scan){ 0, 0, false };
+		scan_all(&d, buf, n, &f);
 	}
 	/* a flag left undefined and read (Jcc, SETcc, LAHF, PUSHF...): the paths may part */
-	if (mask & tested & ARITH)
-		*skip = true;
-	return mask & ARITH;
+	*skip = f.skip || (f.undefined & f.tested & ARITH);
+	return f.undefined & ARITH;
+}
+
+/* The guest wrote over its code: the scan above no longer describes what runs. */
+static bool code_changed(const struct side *s, const uint8_t *code, size_t n)
+{
+	return memcmp(s->ram + CODE, code, n) != 0;
+}
+
+/*
+ * XMM registers from the register values; with mode bit 0 an x87 part
+ * that is not in the form the host's FX round trip gives (reserved FCW
+ * bits clear, junk in ST7's reserved bytes, ES clear with an unmasked flag).
+ */
+static void set_fpu(struct side *s, const uint64_t *v, uint64_t mode)
+{
+	static struct kvm_xsave x;
+	unsigned i;
+
+	soft_cpu_get_xsave(s->cpu, &x);
+	for (i = 0; i < 32; i++) {
+		uint64_t w = v[i % 8] * 0x9e3779b97f4a7c15ULL + i;
+
+		memcpy((uint8_t *)x.region + 160 + 8 * i, &w, 8);
+	}
+	if (mode & 1) {
+		uint16_t fcw = 0x033e, fsw = 0x0001;
+
+		memcpy(x.region, &fcw, 2);
+		memcpy((uint8_t *)x.region + 2, &fsw, 2);
+		memset((uint8_t *)x.region + 32 + 16 * 7 + 10, 0x5a, 6);
+	}
+	if (soft_cpu_set_xsave(s->cpu, &x))
+		abort();
+}
+
+static void compare_fpu(struct side *a, struct side *b, uint64_t rip)
+{
+	static struct kvm_xsave xa, xb;
+
+	soft_cpu_get_xsave(a->cpu, &xa);
+	soft_cpu_get_xsave(b->cpu, &xb);
+	if (memcmp(xa.region, xb.region, 576)) {
+		fprintf(stderr, "bt_diff: x87/SSE image differs at rip %llx\n",
+			(unsigned long long)rip);
+		abort();
+	}
 }
 
 static void compare(struct side *a, struct side *b, uint64_t flag_mask)
@@ -165,6 +293,7 @@ static void compare(struct side *a, struct side *b, uint64_t flag_mask)
 		fprintf(stderr, "bt_diff: RAM differs at rip %llx\n", (unsigned long long)ra.rip);
 		abort();
 	}
+	compare_fpu(a, b, ra.rip);
 }
 
 static void set_regs(struct side *s, const uint64_t *v)
@@ -195,7 +324,8 @@ static bool tables_changed(const struct side *s)
 
 		for (k = 0; k < 512; k++) {
 			memcpy(&v, s->ram + 0x1000 * (i + 1) + 8 * k, 8);
-			if (v != (k ? 0 : want[i]))
+			/* the walks' own Accessed and Dirty bits are not the guest's writes */
+			if ((v & ~0x60ULL) != (k ? 0 : want[i]))
 				return true;
 		}
 	}
@@ -212,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct side a, b;
 	struct fuzz_in in;
-	uint64_t v[8], mask;
+	uint64_t v[8], mask, mode;
 	uint8_t code[CODE_MAX];
 	size_t n;
 	bool skip;
@@ -223,10 +353,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fin_bytes(&in, v, sizeof(v));
 	n = fin_bytes(&in, code, CODE_MAX);
 	mask = undefined_flags(code, n, &skip);
-	side_open(&a, "interp", code, n);
-	side_open(&b, "bt", code, n);
+	mode = v[7] >> 61;
+	side_open(&a, "interp", code, n, mode);
+	side_open(&b, "bt", code, n, mode);
 	set_regs(&a, v);
 	set_regs(&b, v);
+	set_fpu(&a, v, mode);
+	set_fpu(&b, v, mode);
 	signal(SIGALRM, on_alarm);
 	kicked = 0;
 	kick_cpu[0] = a.cpu;
@@ -235,7 +368,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < MAX_RUNS && !kicked; i++) {
 		ra = soft_cpu_run(a.cpu);
 		rb = soft_cpu_run(b.cpu);
-		if (ra || rb || kicked || tables_changed(&a) || tables_changed(&b))
+		if (ra || rb || kicked || tables_changed(&a) || tables_changed(&b) ||
+		    code_changed(&a, code, n) || code_changed(&b, code, n))
 			break;
 		if (!skip)
 			compare(&a, &b, mask);

@@ -16,7 +16,14 @@
  *    frame holds the DIV's RIP and the registers and flags before it;
  *  - a block looping to itself over several runs' budgets, on the
  *    registers the memory probe borrows; a loop nest whose inner loop
- *    starts in the middle of the block.
+ *    starts in the middle of the block;
+ *  - integer SSE (ChaCha's quarter round on four lanes, with aligned and
+ *    unaligned loads and stores, MOVD/MOVQ/PMOVMSKB to GPRs), checked
+ *    against the same arithmetic in C; the #GP(0) of a misaligned MOVDQA
+ *    in a loop, and #NM once CR0.TS is set after the loop ran;
+ *  - CALL through a pointer in memory to a function with a frame (LEAVE),
+ *    and a CALL whose pointer is not canonical: #GP(0) at the CALL with
+ *    RSP as it was (the target is checked before anything is pushed).
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
  */
 #include "test_soft_sys_harness.h"
@@ -130,6 +137,67 @@ static const uint8_t c_loop_nest[] = {
 	0x00, 0x49, 0xc7, 0x02, 0x00, 0x00, 0x00, 0x00, 0xb9, 0x32, 0x00, 0x00, 0x00,
 	0x4c, 0x01, 0xc0, 0x49, 0x01, 0x0a, 0x48, 0x8d, 0x04, 0x08, 0xff, 0xc9, 0x75,
 	0xf5, 0x41, 0xff, 0xc8, 0x75, 0xe8, 0x49, 0x8b, 0x1a, 0xf4,
+};
+
+/*
+ *   mov ecx, 100
+ *   movdqu xmm0..xmm3, [0xa000], [0xa010], [0xa020], [0xa030]
+ *   movdqa xmm14, [0xa040]          ; PSHUFB mask: each dword rotated by 16
+ * 1: paddd xmm0, xmm1; pxor xmm3, xmm0; pshufb xmm3, xmm14
+ *   paddd xmm2, xmm3; pxor xmm1, xmm2
+ *   movdqa xmm4, xmm1; pslld xmm1, 12; psrld xmm4, 20; por xmm1, xmm4
+ *   pshufd xmm1, xmm1, 0x39; dec ecx; jnz 1b
+ *   movdqa [0xa080], xmm0; movdqu [0xa091], xmm1
+ *   movd eax, xmm2; movq rbx, xmm3; pmovmskb edx, xmm1; hlt
+ */
+static const uint8_t c_sse_quarter[] = {
+	0xb9, 0x64, 0x00, 0x00, 0x00, 0xf3, 0x0f, 0x6f, 0x04, 0x25, 0x00, 0xa0, 0x00, 0x00, 0xf3,
+	0x0f, 0x6f, 0x0c, 0x25, 0x10, 0xa0, 0x00, 0x00, 0xf3, 0x0f, 0x6f, 0x14, 0x25, 0x20, 0xa0,
+	0x00, 0x00, 0xf3, 0x0f, 0x6f, 0x1c, 0x25, 0x30, 0xa0, 0x00, 0x00, 0x66, 0x44, 0x0f, 0x6f,
+	0x34, 0x25, 0x40, 0xa0, 0x00, 0x00, 0x66, 0x0f, 0xfe, 0xc1, 0x66, 0x0f, 0xef, 0xd8, 0x66,
+	0x41, 0x0f, 0x38, 0x00, 0xde, 0x66, 0x0f, 0xfe, 0xd3, 0x66, 0x0f, 0xef, 0xca, 0x66, 0x0f,
+	0x6f, 0xe1, 0x66, 0x0f, 0x72, 0xf1, 0x0c, 0x66, 0x0f, 0x72, 0xd4, 0x14, 0x66, 0x0f, 0xeb,
+	0xcc, 0x66, 0x0f, 0x70, 0xc9, 0x39, 0xff, 0xc9, 0x75, 0xcf, 0x66, 0x0f, 0x7f, 0x04, 0x25,
+	0x80, 0xa0, 0x00, 0x00, 0xf3, 0x0f, 0x7f, 0x0c, 0x25, 0x91, 0xa0, 0x00, 0x00, 0x66, 0x0f,
+	0x7e, 0xd0, 0x66, 0x48, 0x0f, 0x7e, 0xdb, 0x66, 0x0f, 0xd7, 0xd1, 0xf4,
+};
+/*
+ *   mov ecx, 6; mov esi, 0xa000; pxor xmm1, xmm1
+ * 1: movdqa xmm0, [rsi + rcx*8]      ; CODE + 0xe: 0xa030, then 0xa028: #GP(0)
+ *   paddq xmm1, xmm0; dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_sse_misaligned[] = {
+	0xb9, 0x06, 0x00, 0x00, 0x00, 0xbe, 0x00, 0xa0, 0x00, 0x00, 0x66, 0x0f, 0xef, 0xc9,
+	0x66, 0x0f, 0x6f, 0x04, 0xce, 0x66, 0x0f, 0xd4, 0xc8, 0xff, 0xc9, 0x75, 0xf3, 0xf4,
+};
+/*
+ *   mov ecx, 4
+ * 1: paddd xmm9, xmm10                ; CODE + 5
+ *   dec ecx; jnz 1b; hlt
+ */
+static const uint8_t c_sse_paddd[] = {
+	0xb9, 0x04, 0x00, 0x00, 0x00, 0x66, 0x45, 0x0f, 0xfe, 0xca, 0xff, 0xc9, 0x75, 0xf7, 0xf4,
+};
+
+/*
+ *   mov ecx, 5; xor ebx, ebx; mov eax, 0xb000; mov [0xa100], rax
+ * 1: call qword [0xa100]
+ *   dec ecx; jnz 1b
+ *   mov rax, 0x0000800000000000; mov [0xa100], rax
+ *   call qword [0xa100]              ; CODE + 0x31: #GP(0), not canonical
+ *   hlt
+ * At 0xb000: push rbp; mov rbp, rsp; sub rsp, 32; mov [rbp - 8], rcx
+ *            add rbx, [rbp - 8]; leave; ret
+ */
+static const uint8_t c_call_mem[] = {
+	0xb9, 0x05, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xb8, 0x00, 0xb0, 0x00, 0x00, 0x48, 0x89, 0x04,
+	0x25, 0x00, 0xa1, 0x00, 0x00, 0xff, 0x14, 0x25, 0x00, 0xa1, 0x00, 0x00, 0xff, 0xc9, 0x75,
+	0xf5, 0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x48, 0x89, 0x04, 0x25,
+	0x00, 0xa1, 0x00, 0x00, 0xff, 0x14, 0x25, 0x00, 0xa1, 0x00, 0x00, 0xf4,
+};
+static const uint8_t c_frame_fn[] = {
+	0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x20, 0x48,
+	0x89, 0x4d, 0xf8, 0x48, 0x03, 0x5d, 0xf8, 0xc9, 0xc3,
 };
 
 #define OPEN_LONG(h)         \
@@ -312,6 +380,133 @@ START_TEST(loop_nest_in_one_block)
 }
 END_TEST
 
+/* CR4.OSFXSR: SSE instructions execute (else #UD) */
+static void enable_sse(struct h *h)
+{
+	struct kvm_sregs s;
+
+	h_get_sregs(h, &s);
+	s.cr4 |= 0x200;
+	h_set_sregs(h, &s);
+}
+
+static uint32_t rotl32(uint32_t v, unsigned n)
+{
+	return v << n | v >> (32 - n);
+}
+
+START_TEST(sse_quarter_rounds)
+{
+	static const uint8_t rot16[16] = { 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13 };
+	uint32_t v[4][4], t[4], got[4];
+	unsigned i, n, mask = 0;
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	enable_sse(&h);
+	put_code(&h, CODE, c_sse_quarter, sizeof(c_sse_quarter));
+	for (i = 0; i < 16; i++) {
+		v[i / 4][i % 4] = 0x9e3779b9u * (i + 1);
+		wr32(&h, 0xa000 + 4 * i, v[i / 4][i % 4]);
+	}
+	put_code(&h, 0xa040, rot16, sizeof(rot16));
+	for (n = 0; n < 100; n++) {
+		for (i = 0; i < 4; i++) {
+			v[0][i] += v[1][i];
+			v[3][i] = rotl32(v[3][i] ^ v[0][i], 16);
+			v[2][i] += v[3][i];
+			t[i] = rotl32(v[1][i] ^ v[2][i], 12);
+		}
+		for (i = 0; i < 4; i++)
+			v[1][i] = t[(i + 1) % 4]; /* pshufd 0x39 */
+	}
+	for (i = 0; i < 16; i++)
+		mask |= (unsigned)(((v[1][i / 4] >> (8 * (i % 4) + 7)) & 1) << i);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	for (i = 0; i < 4; i++)
+		got[i] = rd32(&h, 0xa080 + 4 * i);
+	ck_assert_mem_eq(got, v[0], sizeof(got));
+	for (i = 0; i < 4; i++)
+		got[i] = rd32(&h, 0xa091 + 4 * i);
+	ck_assert_mem_eq(got, v[1], sizeof(got));
+	ck_assert_uint_eq(r.rax, v[2][0]); /* movd zero-extends */
+	ck_assert_uint_eq(r.rbx, (uint64_t)v[3][1] << 32 | v[3][0]);
+	ck_assert_uint_eq(r.rdx, mask);
+	/* under the translator the loop ran as host SSE, not one interpreter call per instruction */
+	if (!h.kvm && soft_engine_default() == SOFT_ENGINE_BT)
+		ck_assert_uint_lt(soft_cpu_get_stats(h.cpu)->bt_fallbacks, 100);
+	h_close(&h);
+}
+END_TEST
+
+/* SDM vol. 2 MOVDQA: #GP(0) if a memory operand is not aligned on a 16-byte boundary. */
+START_TEST(sse_misaligned_movdqa_gp)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	enable_sse(&h);
+	put_code(&h, CODE, c_sse_misaligned, sizeof(c_sse_misaligned));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 13 * 16 + 1);
+	ck_assert_uint_eq(rd64(&h, r.rsp), 0);		  /* error code */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 8), CODE + 0xe); /* the MOVDQA */
+	ck_assert_uint_eq(r.rcx, 5);
+	h_close(&h);
+}
+END_TEST
+
+/* SDM vol. 1 13.1 / vol. 3 2.5: an SSE instruction with CR0.TS set raises #NM. */
+START_TEST(sse_after_ts_set_nm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	OPEN_LONG(h);
+	enable_sse(&h);
+	put_code(&h, CODE, c_sse_paddd, sizeof(c_sse_paddd));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, CODE + sizeof(c_sse_paddd));
+	r.rip = CODE;
+	h_set_regs(&h, &r);
+	h_get_sregs(&h, &s);
+	s.cr0 |= 8; /* TS */
+	h_set_sregs(&h, &s);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 7 * 16 + 1);
+	ck_assert_uint_eq(rd64(&h, r.rsp), CODE + 5); /* no error code: the PADDD */
+	ck_assert_uint_eq(r.rcx, 4);
+	h_close(&h);
+}
+END_TEST
+
+START_TEST(call_mem_leave_and_noncanonical_gp)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_call_mem, sizeof(c_call_mem));
+	put_code(&h, 0xb000, c_frame_fn, sizeof(c_frame_fn));
+	h_get_regs(&h, &r);
+	r.rbp = 0x1234;
+	h_set_regs(&h, &r);
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 13 * 16 + 1);
+	ck_assert_uint_eq(rd64(&h, r.rsp), 0);		   /* error code */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 8), CODE + 0x31); /* the second CALL */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 32), STACK_TOP); /* RSP at the fault: nothing pushed */
+	ck_assert_uint_eq(r.rbx, 5 + 4 + 3 + 2 + 1);
+	ck_assert_uint_eq(r.rbp, 0x1234); /* LEAVE restored it each time */
+	ck_assert_uint_eq(r.rcx, 0);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -326,6 +521,10 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, stack_gs_div_and_precise_de, 0, 2);
 	tcase_add_loop_test(tc, self_loop_over_budget, 0, 2);
 	tcase_add_loop_test(tc, loop_nest_in_one_block, 0, 2);
+	tcase_add_loop_test(tc, sse_quarter_rounds, 0, 2);
+	tcase_add_loop_test(tc, sse_misaligned_movdqa_gp, 0, 2);
+	tcase_add_loop_test(tc, sse_after_ts_set_nm, 0, 2);
+	tcase_add_loop_test(tc, call_mem_leave_and_noncanonical_gp, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

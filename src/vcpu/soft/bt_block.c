@@ -147,7 +147,7 @@ const uint8_t bt_probe_restore[3] = { 0x04, 0x7f, 0x9e }; /* add al,0x7f; sahf *
  * chosen by its first, so an access crossing the page misses (the entry
  * of the first page cannot hold the next page's tag).
  */
-static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses *m)
+static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses *m, bool restore)
 {
 	static const uint8_t mov_st[] = { 0x89 }, cmp[] = { 0x3b }, add[] = { 0x03 },
 			     test[] = { 0xf6 };
@@ -159,6 +159,10 @@ static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses
 		need_w <<= 3;
 	}
 	put(&x->b, save, sizeof(save));
+	if (p->align16) {
+		bt_ri32(&x->b, false, 0xf7, 0, s, 15); /* test S32, 15: #GP(0) is the interpreter's */
+		bt_xl_miss_jcc(x, m, 0x5);	       /* jnz */
+	}
 	bt_rr(&x->b, true, mov_st, 1, s, e);		/* mov E, S */
 	bt_ri8(&x->b, true, 0xc1, 5, e, 7);		/* shr E, 7 */
 	bt_ri32(&x->b, false, 0x81, 4, e, (TLB_ENTRIES - 1) << 5); /* and E32: the entry's offset */
@@ -181,7 +185,8 @@ static void emit_probe(struct xlat *x, const struct bt_plan *p, struct bt_misses
 	}
 	bt_ri32(&x->b, false, 0x81, 4, s, 0xfff);	/* and S32, 0xfff */
 	bt_rm(&x->b, true, add, 1, s, e, 8);		/* add S, [E+8] */
-	put(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
+	if (restore)
+		put(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
 }
 
 
@@ -221,8 +226,8 @@ void bt_xl_emit_misses(struct xlat *x)
 		emit_miss(x, &x->miss[i]);
 }
 
-uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
-		   struct bt_misses *m)
+static uint16_t xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
+		       struct bt_misses *m, bool restore)
 {
 	uint16_t scratch = (uint16_t)(1u << p->ptr | 1u << x->tt), dirty;
 
@@ -232,8 +237,20 @@ uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
 	emit_ea(x, p, next_rip);
 	dirty = x->dirty;
 	if (p->acc)
-		emit_probe(x, p, m);
+		emit_probe(x, p, m, restore);
 	return dirty;
+}
+
+uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
+		   struct bt_misses *m)
+{
+	return xl_mem(x, p, next_rip, m, true);
+}
+
+uint16_t bt_xl_mem_open(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
+			struct bt_misses *m)
+{
+	return xl_mem(x, p, next_rip, m, false);
 }
 
 static void emit_native(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
@@ -350,6 +367,16 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 	case BTK_DIV:
 		bt_emit_div(x, p, rip, n);
 		return false;
+	case BTK_SSE:
+		bt_emit_sse(x, p, rip, n);
+		return false;
+	case BTK_LEAVE:
+		bt_emit_leave(x, p, rip, n);
+		return false;
+	case BTK_CALLM:
+		bt_xl_flush(x);
+		bt_emit_call_mem(x, p, rip, n);
+		return true;
 	case BTK_CALL:
 		bt_xl_flush(x);
 		bt_emit_call(x, p, rip, n);
@@ -369,11 +396,12 @@ struct bt_plans {
 	uint8_t len[BT_BLOCK_MAX];
 	unsigned n;
 	bool step_end; /* the last one is the interpreter's and ends the block */
+	bool sse;      /* one is BTK_SSE */
 };
 
 /* Where a block ends: the first branch, instruction that may transfer control, or page end. */
 static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page, unsigned off,
-		       const struct cc_page *pg, struct bt_plans *ps)
+		       const struct cc_page *pg, bool sse, struct bt_plans *ps)
 {
 	uint64_t rip = cpu->rip;
 
@@ -383,14 +411,19 @@ static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
 
 		if (!len)
 			return;
-		bt_plan_insn(&bt->dec, page + off, len, rip, p);
+		bt_plan_insn(&bt->dec, page + off, len, rip, sse, p);
 		ps->len[k] = (uint8_t)len;
 		ps->n++;
+		ps->sse |= p->kind == BTK_SSE;
+		/* the interpreter may change the x87 part the block's gate checked (FXRSTOR) */
+		if (p->kind == BTK_STEP)
+			sse = false;
 		if (p->kind == BTK_STEP && (p->ends || !k)) {
 			ps->step_end = true;
 			return;
 		}
-		if (p->kind == BTK_JMP || p->kind == BTK_CALL || p->kind == BTK_RET)
+		if (p->kind == BTK_JMP || p->kind == BTK_CALL || p->kind == BTK_RET ||
+		    p->kind == BTK_CALLM)
 			return;
 		rip += len;
 		off += len;
@@ -435,6 +468,8 @@ static unsigned emit_body(struct xlat *x, const struct bt_plans *ps, uint64_t ri
 		return 0;
 	}
 	pick_scratch(x, ps);
+	if (ps->sse)
+		bt_emit_sse_gate(x, rip);
 	bt_loop_prologue(x, ps->p, ps->n - ps->step_end, rip);
 	for (k = 0; k < ps->n; k++) {
 		const struct bt_plan *p = &ps->p[k];
@@ -476,7 +511,7 @@ static void emit_side_exits(struct xlat *x)
 }
 
 struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
-			      unsigned off, uint64_t gpage, const struct cc_page *pg)
+			      unsigned off, uint64_t gpage, const struct cc_page *pg, bool sse)
 {
 	struct bt_code *c = &bt->code;
 	struct bt_block *blk = &bt->blocks[bt->nblocks];
@@ -493,8 +528,10 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	x.gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base;
 	x.jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false);
 	x.jc_host = bt_jc_table(&bt->jc, cpu->cpl, true);
+	x.fpu_area = cpu->fpu.area;
 	ps.n = 0;
 	ps.step_end = false;
+	ps.sse = false;
 	if (bt->nblocks >= BT_NBLOCKS || c->used + BT_BLOCK_ROOM > BT_CODE_SIZE)
 		return NULL;
 	x.b.rw = c->rw + c->used;
@@ -507,13 +544,14 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	blk->serial = pg->serial;
 	blk->cpl = cpu->cpl;
 	blk->code = x.b.rx;
-	plan_block(bt, cpu, page, off, pg, &ps);
+	plan_block(bt, cpu, page, off, pg, sse, &ps);
 	blk->ninsn = (uint8_t)emit_body(&x, &ps, cpu->rip);
 	emit_side_exits(&x);
 	bt_xl_emit_misses(&x);
 	if (x.b.overflow)
 		return NULL;
 	c->used += (x.b.n + 15) & ~(size_t)15;
+	bt->sse_blocks |= ps.sse;
 	bt->nblocks++;
 	cpu->stats.bt_blocks++;
 	return blk;

@@ -39,7 +39,7 @@ uint64_t bt_here(const struct bt_buf *b)
 	return (uint64_t)(uintptr_t)b->rx + b->n;
 }
 
-static uint64_t ctx_addr(const struct bt_code *c, unsigned off)
+uint64_t bt_ctx_addr(const struct bt_code *c, unsigned off)
 {
 	return (uint64_t)(uintptr_t)c->rx + BT_CODE_SIZE + off;
 }
@@ -54,7 +54,7 @@ static void ctx_op(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsign
 		bt_byte(b, rex);
 	bt_byte(b, op);
 	bt_byte(b, (uint8_t)((reg & 7) << 3 | 5));
-	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, off) - (bt_here(b) + 4)));
+	bt_u32(b, (uint32_t)(int32_t)(bt_ctx_addr(c, off) - (bt_here(b) + 4)));
 }
 
 void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off)
@@ -184,7 +184,7 @@ static void left_add(struct bt_buf *b, const struct bt_code *c, unsigned k)
 	static const uint8_t op[] = { 0x66, 0x44, 0x0f, 0xd4, 0x3d };
 
 	bt_bytes(b, op, sizeof(op));
-	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, negk) + 16 * k) -
+	bt_u32(b, (uint32_t)(int32_t)(bt_ctx_addr(c, offsetof(struct bt_ctx, negk) + 16 * k) -
 				      (bt_here(b) + 4)));
 }
 
@@ -205,7 +205,7 @@ void bt_left_save(struct bt_buf *b, const struct bt_code *c)
 	static const uint8_t op[] = { 0x66, 0x44, 0x0f, 0xd6, 0x3d }; /* movq [rip+d], xmm15 */
 
 	bt_bytes(b, op, sizeof(op));
-	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
+	bt_u32(b, (uint32_t)(int32_t)(bt_ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
 }
 
 void bt_left_load(struct bt_buf *b, const struct bt_code *c)
@@ -213,7 +213,7 @@ void bt_left_load(struct bt_buf *b, const struct bt_code *c)
 	static const uint8_t op[] = { 0xf3, 0x44, 0x0f, 0x7e, 0x3d }; /* movq xmm15, [rip+d] */
 
 	bt_bytes(b, op, sizeof(op));
-	bt_u32(b, (uint32_t)(int32_t)(ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
+	bt_u32(b, (uint32_t)(int32_t)(bt_ctx_addr(c, offsetof(struct bt_ctx, left)) - (bt_here(b) + 4)));
 }
 
 static void set_rip_exit(struct bt_buf *b, const struct bt_code *c, uint64_t rip, int e)

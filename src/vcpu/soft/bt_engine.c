@@ -76,6 +76,10 @@ struct bt *bt_create(struct soft_cpu *cpu)
 	}
 	/* the TLB is an array inside the vCPU: its address is fixed for the vCPU's life */
 	bt->code.ctx->tlb = (uint64_t)(uintptr_t)cpu->tlb;
+	/* integer SSE only where the interpreter's commit is the light one bt_sse.c mirrors */
+	bt->sse = cpu->fnat && cpu->fnat->light;
+	if (bt->sse)
+		bt_sse_canon_init(bt->code.ctx, (const uint8_t(*)[FNAT_CANON_SIZE])cpu->fnat->x87_canon);
 	ZydisDecoderInit(&bt->dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	bt->hot = hot_threshold();
 	return bt;
@@ -111,9 +115,19 @@ static void flush(struct bt *bt, struct soft_cpu *cpu)
 	if (bt->nblocks || bt->generation)
 		cpu->stats.bt_flushes++;
 	bt->nblocks = 0;
+	bt->sse_blocks = false;
 	bt->generation = cpu->vm->generation;
 	bt->flushes++;
 	bt_jc_check(&bt->jc, cpu, bt->flushes);
+}
+
+/*
+ * Integer SSE runs in translated code only while it cannot raise #UD or
+ * #NM (fpu_check()); blocks holding it are dropped when that changes.
+ */
+static bool sse_usable(const struct bt *bt, const struct soft_cpu *cpu)
+{
+	return bt->sse && !(cpu->cr0 & (CR0_EM | CR0_TS)) && (cpu->cr4 & CR4_OSFXSR);
 }
 
 /* Whether the block at lin has now run often enough to be translated. */
@@ -157,10 +171,10 @@ static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
 			return b;
 	if (!hot(bt, lin, cpu->cpl))
 		return NULL;
-	b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg);
+	b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg, sse_usable(bt, cpu));
 	if (!b) {
 		flush(bt, cpu);
-		b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg);
+		b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg, sse_usable(bt, cpu));
 		if (!b)
 			return NULL;
 	}
@@ -199,6 +213,7 @@ uint32_t bt_helper_step(struct soft_cpu *cpu, uint64_t rip, uint64_t next)
 	struct bt *bt = cpu->bt;
 	struct bt_ctx *ctx = bt->code.ctx;
 	uint64_t other = cpu->rflags & ~FL_ARITH, tlb_flushes = cpu->tlb_flushes, cr8 = cpu->cr8;
+	uint64_t cr0 = cpu->cr0, cr4 = cpu->cr4;
 	uint32_t drops = cpu->vm->code_drops, generation = cpu->vm->generation;
 	unsigned cpl = cpu->cpl, bits = cpu->code_bits, watch = cpu->watch_mask;
 
@@ -220,6 +235,7 @@ uint32_t bt_helper_step(struct soft_cpu *cpu, uint64_t rip, uint64_t next)
 	       cpu->tlb_flushes != tlb_flushes || cpu->vm->code_drops != drops ||
 	       cpu->vm->generation != generation || cpu->cpl != cpl || cpu->code_bits != bits ||
 	       cpu->watch_mask != watch || cpu->int_shadow || cpu->halted || cpu->seg[SEG_CS].base ||
+	       cpu->cr0 != cr0 || cpu->cr4 != cr4 || /* SSE may have become unusable */
 	       __atomic_load_n(&cpu->kick, __ATOMIC_RELAXED);
 }
 
@@ -269,6 +285,8 @@ int bt_run(struct soft_cpu *cpu)
 
 	if (cpu->code_bits != 64 || cpu->watch_mask || cpu->seg[SEG_CS].base)
 		return cpu_interp_block(cpu);
+	if (bt->sse_blocks && !sse_usable(bt, cpu))
+		flush(bt, cpu);
 	bt_jc_check(&bt->jc, cpu, bt->flushes);
 	code = entry_of(bt, cpu, &blk);
 	if (!code && !blk)

@@ -82,14 +82,13 @@ static bool ignorable(ZydisRegister r)
 	return c == ZYDIS_REGCLASS_FLAGS || c == ZYDIS_REGCLASS_IP;
 }
 
-/* The memory operand into p (GPR numbers; 16 = RIP). false: not translatable. */
-static bool take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
-		     struct bt_plan *p)
+bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
+		 struct bt_plan *p, unsigned max_bits)
 {
 	int base = gpr_of(z->mem.base), index = gpr_of(z->mem.index);
 
 	if (z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || p->memsize ||
-	    zi->address_width != 64 || !z->size || z->size % 8 || z->size > 64)
+	    zi->address_width != 64 || !z->size || z->size % 8 || z->size > max_bits)
 		return false;
 	if (z->mem.segment == ZYDIS_REGISTER_FS)
 		p->seg = SEG_FS;
@@ -185,7 +184,7 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 					return false;
 				continue;
 			}
-			if (z->mem.type != ZYDIS_MEMOP_TYPE_MEM || !take_mem(zi, z, p))
+			if (z->mem.type != ZYDIS_MEMOP_TYPE_MEM || !bt_take_mem(zi, z, p, 64))
 				return false;
 			*mem = (int)i;
 			continue;
@@ -282,12 +281,10 @@ static bool rewrite(const ZydisDecodedInstruction *zi, const uint8_t *b, struct 
 	return true;
 }
 
-/* The rewrite must decode to the same instruction on the renamed registers. */
-static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
-			 const ZydisDecodedOperand *zo, const struct bt_plan *p)
+bool bt_redecode(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
+		 const ZydisDecodedOperand *zo, const struct bt_plan *p, ZydisDecodedOperand *no)
 {
 	ZydisDecodedInstruction ni;
-	ZydisDecodedOperand no[ZYDIS_MAX_OPERAND_COUNT];
 	unsigned i;
 
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, p->out, p->n, &ni, no)) || ni.length != p->n ||
@@ -296,8 +293,25 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 	for (i = 0; i < zi->operand_count; i++) {
 		const ZydisDecodedOperand *a = &zo[i], *c = &no[i];
 
-		if (a->type != c->type || a->size != c->size || a->actions != c->actions)
+		if (a->type != c->type || a->size != c->size || a->actions != c->actions ||
+		    (a->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && a->imm.value.u != c->imm.value.u))
 			return false;
+	}
+	return true;
+}
+
+/* The rewrite must decode to the same instruction on the renamed registers. */
+static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
+			 const ZydisDecodedOperand *zo, const struct bt_plan *p)
+{
+	ZydisDecodedOperand no[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned i;
+
+	if (!bt_redecode(d, zi, zo, p, no))
+		return false;
+	for (i = 0; i < zi->operand_count; i++) {
+		const ZydisDecodedOperand *a = &zo[i], *c = &no[i];
+
 		if (a->type == ZYDIS_OPERAND_TYPE_REGISTER) {
 			if (gpr_of(a->reg.value) == 4 ? gpr_of(c->reg.value) != p->rsp_host ||
 								ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, a->reg.value) !=
@@ -312,9 +326,6 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 			if (a->mem.base != c->mem.base || a->mem.index != c->mem.index ||
 			    a->mem.scale != c->mem.scale || a->mem.disp.value != c->mem.disp.value)
-				return false;
-		} else if (a->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-			if (a->imm.value.u != c->imm.value.u)
 				return false;
 		}
 	}
@@ -332,6 +343,23 @@ static bool plan_stack(struct bt_plan *p, enum bt_kind kind, int disp, uint8_t a
 	p->disp = disp;
 	p->acc = acc;
 	p->memsize = 8;
+	return true;
+}
+
+/* CALL qword [mem]: its memory operand as any other's; ptr avoids what it is addressed with. */
+static bool plan_call_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+			  struct bt_plan *p)
+{
+	unsigned used = 1u << 0 | 1u << 4;
+
+	if (zo[0].type != ZYDIS_OPERAND_TYPE_MEMORY || zo[0].mem.type != ZYDIS_MEMOP_TYPE_MEM ||
+	    !bt_take_mem(zi, &zo[0], p, 64) || p->memsize != 8 || p->acc != BT_TP_R)
+		return false;
+	used |= bt_bit(p->base) | bt_bit(p->index);
+	p->ptr = free_legacy(used);
+	if (p->ptr == NONE)
+		return false;
+	p->kind = BTK_CALLM;
 	return true;
 }
 
@@ -360,6 +388,8 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 			return false;
 		return plan_stack(p, BTK_POP, 0, BT_TP_R, 1u << g);
 	case ZYDIS_MNEMONIC_CALL:
+		if (zi->opcode == 0xff && zi->operand_width == 64)
+			return plan_call_mem(zi, zo, p);
 		if (zi->opcode != 0xe8 || zi->operand_width != 64)
 			return false;
 		p->target = rip + zi->length + (uint64_t)zo[0].imm.value.s;
@@ -368,6 +398,11 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 		if (zi->opcode != 0xc3 || zi->operand_width != 64)
 			return false;
 		return plan_stack(p, BTK_RET, 0, BT_TP_R, 0);
+	case ZYDIS_MNEMONIC_LEAVE:
+		if (zi->operand_width != 64 || !plan_stack(p, BTK_LEAVE, 0, BT_TP_R, 1u << 5))
+			return false;
+		p->base = 5; /* [RBP] */
+		return true;
 	case ZYDIS_MNEMONIC_DIV:
 	case ZYDIS_MNEMONIC_IDIV:
 		if (g < 0 || g == 4 || (zo[0].size != 32 && zo[0].size != 64))
@@ -410,7 +445,7 @@ static void plan_branch(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 }
 
 void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
-		  struct bt_plan *p)
+		  bool sse, struct bt_plan *p)
 {
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand zo[ZYDIS_MAX_OPERAND_COUNT];
@@ -435,7 +470,10 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 		plan_branch(&zi, zo, rip, p);
 		return;
 	}
-	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP) {
+	if (zi.mnemonic == ZYDIS_MNEMONIC_NOP || zi.mnemonic == ZYDIS_MNEMONIC_PREFETCHT0 ||
+	    zi.mnemonic == ZYDIS_MNEMONIC_PREFETCHT1 || zi.mnemonic == ZYDIS_MNEMONIC_PREFETCHT2 ||
+	    zi.mnemonic == ZYDIS_MNEMONIC_PREFETCHNTA || zi.mnemonic == ZYDIS_MNEMONIC_PREFETCHW) {
+		/* hints: never a fault, no architectural effect (the interpreter's exec_nop) */
 		p->kind = BTK_NOP;
 		return;
 	}
@@ -444,7 +482,14 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 		p->n = (uint8_t)len;
 		return;
 	}
-	if (!translatable(zi.mnemonic) || !take_operands(&zi, zo, p, &rsp_enc, &mem))
+	if (!translatable(zi.mnemonic)) {
+		struct bt_plan step = *p;
+
+		if (!sse || !bt_plan_sse(d, &zi, zo, bytes, p))
+			*p = step; /* the interpreter's, with nothing half-planned */
+		return;
+	}
+	if (!take_operands(&zi, zo, p, &rsp_enc, &mem))
 		return;
 	/* BT* with a register bit offset address beyond the operand: interpreter */
 	if (mem >= 0 && (zi.mnemonic == ZYDIS_MNEMONIC_BT || zi.mnemonic == ZYDIS_MNEMONIC_BTS ||
@@ -483,6 +528,8 @@ void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_
 	*host |= bt_bit(p->rsp_host);
 	if (p->kind == BTK_PUSH || p->kind == BTK_POP || p->kind == BTK_DIV)
 		u |= bt_bit(p->reg);
+	if (p->kind == BTK_LEAVE)
+		d |= bt_bit(5);
 	if (p->kind == BTK_POP)
 		d |= bt_bit(p->reg);
 	if (p->kind == BTK_DIV) {

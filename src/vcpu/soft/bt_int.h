@@ -34,6 +34,7 @@
 
 #include "vcpu/soft/bt.h"
 #include "vcpu/soft/exec.h"
+#include "vcpu/soft/fpu_native.h"
 
 #define BT_NEGK 64 /* budget decrements with a constant of their own */
 
@@ -49,6 +50,10 @@ struct bt_ctx {
 	uint64_t src;	  /* BT_EXIT_CHAIN: the struct bt_block that left */
 	uint64_t from;	  /* BT_EXIT_RET: the RET's own rip */
 	int64_t negk[BT_NEGK][2]; /* {-k, 0}: PADDQ operands (16-byte aligned) */
+	/* the x87 bytes of the image as the interpreter's SSE commit leaves them (bt_sse.c) */
+	_Alignas(16) uint8_t canon_m[FNAT_CANON_SIZE];
+	_Alignas(16) uint8_t canon_v[FNAT_CANON_SIZE];
+	uint64_t target; /* BTK_CALLM: the target between its two memory accesses */
 };
 
 /* Why translated code returned (the trampoline's result). */
@@ -138,6 +143,8 @@ struct bt {
 	struct bt_block *blocks; /* BT_NBLOCKS */
 	unsigned nblocks;
 	uint32_t generation; /* vm->generation the blocks were made under */
+	bool sse;	     /* integer SSE may be translated (the interpreter's light path exists) */
+	bool sse_blocks;     /* some block holds translated SSE (valid while SSE is usable) */
 };
 
 /* An emit buffer: bytes go to rw, addresses are rx's. */
@@ -183,6 +190,8 @@ void bt_fix(struct bt_buf *b, uint64_t rel32_at, uint64_t target);
 void bt_fix8(struct bt_buf *b, uint64_t rel8_at);
 /* op r64, [rip+ctx+off] (REX.W) */
 void bt_op_ctx(struct bt_buf *b, const struct bt_code *c, uint8_t op, unsigned reg, unsigned off);
+/* The RX address of offset off in the context block (RIP-relative operands). */
+uint64_t bt_ctx_addr(const struct bt_code *c, unsigned off);
 /* The budget (ctx.left while in C, XMM15 in translated code): -= k, flag-free. */
 void bt_sub_left(struct bt_buf *b, const struct bt_code *c, unsigned k);
 /* XMM15 to ctx.left / back (around a call into C, which may clobber it). */
@@ -215,6 +224,9 @@ enum bt_kind {
 	BTK_CALL,   /* call rel32 to target */
 	BTK_RET,    /* ret (no immediate) */
 	BTK_DIV,    /* div/idiv r32/r64 (reg, opsize; sgn for idiv) with its #DE checked first */
+	BTK_SSE,    /* integer SSE on XMM0/XMM1 loaded from the guest's image (bt_sse.c) */
+	BTK_LEAVE,  /* leave (64-bit): RSP = RBP + 8, RBP = [RBP] */
+	BTK_CALLM,  /* call qword [mem]: the target read, checked canonical, then the push */
 };
 
 struct bt_plan {
@@ -236,10 +248,24 @@ struct bt_plan {
 	uint8_t reg;	       /* BTK_PUSH/POP/DIV: the GPR */
 	uint8_t opsize;	       /* BTK_DIV: 4 or 8 */
 	bool sgn;	       /* BTK_DIV: idiv */
+	uint8_t xreg, xrm;     /* BTK_SSE: guest XMM of ModRM.reg / .rm, 0xff none */
+	uint8_t xwr;	       /* BTK_SSE: 1 xreg written, 2 xrm written */
+	bool align16;	       /* the memory operand must be 16-byte aligned (else #GP(0)) */
 };
 
+/* sse: integer SSE may be planned as BTK_SSE (bt_sse.c) */
 void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uint64_t rip,
-		  struct bt_plan *p);
+		  bool sse, struct bt_plan *p);
+/*
+ * p->out decoded into no[]: false unless it is zi's mnemonic with operands
+ * of the same kinds, sizes, accesses and immediates (the caller checks
+ * the registers and memory operands it renamed).
+ */
+bool bt_redecode(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
+		 const ZydisDecodedOperand *zo, const struct bt_plan *p, ZydisDecodedOperand *no);
+/* The explicit memory operand z (at most max_bits) into p; false: not translatable. */
+bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
+		 struct bt_plan *p, unsigned max_bits);
 /*
  * Adds to *use the guest registers p reads, writes or addresses with, to
  * *def those it writes, to *host the host registers its rewrite borrows
@@ -300,6 +326,7 @@ struct xlat {
 	uint64_t cpu; /* struct soft_cpu * (for bt_helper_step()) */
 	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
 	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
+	const uint8_t *fpu_area; /* the guest's x87/SSE image (cpu->fpu.area) */
 	uint8_t cpl;
 	/*
 	 * The scratch registers of memory operands: the TLB entry, a temporary,
@@ -337,6 +364,9 @@ void bt_xl_miss_jcc(struct xlat *x, struct bt_misses *m, int cc);
  */
 uint16_t bt_xl_mem(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
 		   struct bt_misses *m);
+/* The same, leaving the guest flags in AX (LAHF/SETO): the caller restores them. */
+uint16_t bt_xl_mem_open(struct xlat *x, const struct bt_plan *p, uint64_t next_rip,
+			struct bt_misses *m);
 /*
  * The misses of m leave at rip after k instructions, restore (n bytes,
  * static) putting the flags back; the path is emitted by bt_xl_emit_misses().
@@ -372,14 +402,26 @@ void bt_jc_emit(struct xlat *x, unsigned k, int e);
 uint32_t bt_helper_step(struct soft_cpu *cpu, uint64_t rip, uint64_t next);
 void bt_emit_helper(struct xlat *x, uint64_t rip, unsigned len, uint64_t cpu);
 
-/* PUSH, POP, CALL, RET, DIV (bt_special.c); a block ends after CALL and RET. */
+/* PUSH, POP, CALL, RET, DIV, LEAVE (bt_special.c); a block ends after CALL and RET. */
 void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_call(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_ret(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_leave(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+
+/* Integer SSE (bt_sse.c): plan one (false: not one of them), emit it, the block's gate. */
+bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
+		 const ZydisDecodedOperand *zo, const uint8_t *bytes, struct bt_plan *p);
+void bt_emit_sse(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+/* At the start of a block with BTK_SSE: leave for the interpreter unless the x87 part is canonical. */
+void bt_emit_sse_gate(struct xlat *x, uint64_t rip);
+/* ctx.canon_m/v from the native executor's round-trip masks. */
+void bt_sse_canon_init(struct bt_ctx *ctx, const uint8_t (*canon)[FNAT_CANON_SIZE]);
 
 /* Translate the block at cpu->rip (page host copy, offset off); NULL when out of room. */
+/* sse: integer SSE is usable now (CR0.EM/TS clear, CR4.OSFXSR set) and may be translated */
 struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
-			      unsigned off, uint64_t gpage, const struct cc_page *pg);
+			      unsigned off, uint64_t gpage, const struct cc_page *pg, bool sse);
 
 #endif

@@ -89,6 +89,56 @@ void bt_emit_ret(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned
 	bt_jc_emit(x, k + 1, BT_EXIT_RET);
 }
 
+/* LEAVE: the read of [RBP] first (a miss leaves RSP and RBP as they were), then RSP, RBP. */
+void bt_emit_leave(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	bt_xl_use(x, 5);
+	bt_lea(&x->b, x->tt, 5, 0xff, 1, 8); /* T = RBP + 8 (tt is scratch after the probe) */
+	bt_st_ctx(&x->b, x->c, bt_gpr_off(4), x->tt);
+	mov_ptr(x, 0x8b, 5, p->ptr);
+	x->cached |= (uint16_t)(1u << 5);
+	x->dirty |= (uint16_t)(1u << 5);
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+}
+
+/*
+ * CALL qword [mem] (the registers are all home: the block ends here).
+ * SDM: the target is read and checked canonical (#GP(0)) before anything
+ * is pushed; so here the target is read and tested while the probe still
+ * holds the flags in AX, parked in ctx.target across the push's own
+ * probe, and the jump goes through the jump cache like RET's. Any miss
+ * leaves with nothing changed: the interpreter runs the CALL.
+ */
+void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	static const uint8_t canon[] = {
+		0x4d, 0x89, 0xd3,	/* mov r11, r10 */
+		0x49, 0xc1, 0xfb, 0x2f, /* sar r11, 47: 0 or -1 when canonical */
+		0x49, 0xff, 0xc3,	/* inc r11 */
+		0x49, 0x83, 0xfb, 0x01, /* cmp r11, 1 */
+	};
+	struct bt_plan push = { .ptr = 3, .base = 4, .index = 0xff, .scale = 1, .seg = 0xff,
+				.disp = -8, .acc = BT_TP_W, .memsize = 8 };
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem_open(x, p, rip + p->len, &m);
+
+	mov_ptr(x, 0x8b, R10, p->ptr);
+	bt_bytes(&x->b, canon, sizeof(canon));
+	bt_xl_miss_jcc(x, &m, 0x7); /* ja: not canonical */
+	bt_bytes(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, target), R10);
+	bt_xl_mem(x, &push, rip + p->len, &m);
+	bt_mov_imm64(&x->b, R11, rip + p->len);
+	mov_ptr(x, 0x89, R11, push.ptr);
+	add_rsp(x, -8);
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+	bt_ld_ctx(&x->b, x->c, R10, offsetof(struct bt_ctx, target));
+	bt_jc_emit(x, k + 1, BT_EXIT_NEXT);
+}
+
 /*
  * Division faults (#DE) only when the divisor is 0 or the quotient does
  * not fit. Checked first, with the guest flags saved on the host stack

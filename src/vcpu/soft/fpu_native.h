@@ -126,6 +126,9 @@ struct fpu_native {
 struct fpu_native *fpu_native_create(void);
 void fpu_native_destroy(struct fpu_native *fn);
 
+/* An SSE mnemonic whose 16-byte memory operand may be unaligned (SDM); others #GP(0). */
+bool fnat_unaligned_ok(unsigned mnemonic);
+
 /* Whether decode.c sends this instruction here (the x87/MMX/SSE classes). */
 bool fpu_native_takes(const ZydisDecodedInstruction *zi);
 

@@ -97,7 +97,7 @@ static int gpr_index(ZydisRegister r)
 }
 
 /* SSE-family instructions whose 16-byte memory operand may be unaligned (SDM). */
-static bool unaligned_ok(unsigned m)
+bool fnat_unaligned_ok(unsigned m)
 {
 	switch (m) {
 	case ZYDIS_MNEMONIC_MOVUPS:
@@ -203,7 +203,7 @@ static bool mem_operand(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 			info->flags |= FNF_MASKMOV | FNF_MEM_READ | FNF_MEM_WRITE;
 		else
 			*explicit_mem = (int)i;
-		if (info->memsize == 16 && !maskmov && !unaligned_ok(zi->mnemonic) &&
+		if (info->memsize == 16 && !maskmov && !fnat_unaligned_ok(zi->mnemonic) &&
 		    (info->unit == FNU_SSE || info->unit == FNU_SSE_MMX))
 			info->flags |= FNF_ALIGN16;
 	}
