@@ -23,7 +23,9 @@
  *    in a loop, and #NM once CR0.TS is set after the loop ran;
  *  - CALL through a pointer in memory to a function with a frame (LEAVE),
  *    and a CALL whose pointer is not canonical: #GP(0) at the CALL with
- *    RSP as it was (the target is checked before anything is pushed).
+ *    RSP as it was (the target is checked before anything is pushed);
+ *  - DIV by a memory operand in a loop, then by a zero in memory (#DE at
+ *    it), and LOCK XADD / LOCK CMPXCHG (both outcomes) on memory.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
  */
 #include "test_soft_sys_harness.h"
@@ -198,6 +200,26 @@ static const uint8_t c_call_mem[] = {
 static const uint8_t c_frame_fn[] = {
 	0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x20, 0x48,
 	0x89, 0x4d, 0xf8, 0x48, 0x03, 0x5d, 0xf8, 0xc9, 0xc3,
+};
+
+/*
+ *   mov ecx, 10; mov esi, 0xa000; xor ebx, ebx
+ *   mov qword [rsi], 7; mov dword [rsi + 8], 0
+ * 1: imul rax, rcx, 1000; xor edx, edx; div qword [rsi]; add rbx, rax
+ *   mov r8d, 1; lock xadd [rsi + 8], r8d; dec ecx; jnz 1b
+ *   mov eax, [rsi + 8]; mov edx, 100; lock cmpxchg [rsi + 8], edx  ; equal: stored
+ *   mov eax, 5; mov edx, 200; lock cmpxchg [rsi + 8], edx          ; not: eax = 100
+ *   mov r9, rax; mov qword [rsi], 0; xor edx, edx
+ *   div qword [rsi]                   ; CODE + 0x61: #DE
+ */
+static const uint8_t c_div_mem_lock[] = {
+	0xb9, 0x0a, 0x00, 0x00, 0x00, 0xbe, 0x00, 0xa0, 0x00, 0x00, 0x31, 0xdb, 0x48, 0xc7, 0x06,
+	0x07, 0x00, 0x00, 0x00, 0xc7, 0x46, 0x08, 0x00, 0x00, 0x00, 0x00, 0x48, 0x69, 0xc1, 0xe8,
+	0x03, 0x00, 0x00, 0x31, 0xd2, 0x48, 0xf7, 0x36, 0x48, 0x01, 0xc3, 0x41, 0xb8, 0x01, 0x00,
+	0x00, 0x00, 0xf0, 0x44, 0x0f, 0xc1, 0x46, 0x08, 0xff, 0xc9, 0x75, 0xe1, 0x8b, 0x46, 0x08,
+	0xba, 0x64, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xb1, 0x56, 0x08, 0xb8, 0x05, 0x00, 0x00, 0x00,
+	0xba, 0xc8, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xb1, 0x56, 0x08, 0x49, 0x89, 0xc1, 0x48, 0xc7,
+	0x06, 0x00, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x48, 0xf7, 0x36, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -507,6 +529,28 @@ START_TEST(call_mem_leave_and_noncanonical_gp)
 }
 END_TEST
 
+START_TEST(div_mem_and_locked_rmw)
+{
+	struct kvm_regs r;
+	uint64_t sum = 0, c;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_div_mem_lock, sizeof(c_div_mem_lock));
+	for (c = 10; c; c--)
+		sum += c * 1000 / 7;
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 1);		   /* vector 0: #DE */
+	ck_assert_uint_eq(rd64(&h, r.rsp), CODE + 0x61); /* the DIV by zero */
+	ck_assert_uint_eq(r.rbx, sum);
+	ck_assert_uint_eq(rd32(&h, 0xa008), 100); /* ten XADDs made 10; the CMPXCHG stored 100 */
+	ck_assert_uint_eq(r.r9, 100);		  /* the failing CMPXCHG loaded the value */
+	ck_assert_uint_eq(r.rdx, 0);
+	check_translated(&h);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -525,6 +569,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, sse_misaligned_movdqa_gp, 0, 2);
 	tcase_add_loop_test(tc, sse_after_ts_set_nm, 0, 2);
 	tcase_add_loop_test(tc, call_mem_leave_and_noncanonical_gp, 0, 2);
+	tcase_add_loop_test(tc, div_mem_and_locked_rmw, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

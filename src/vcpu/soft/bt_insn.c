@@ -5,9 +5,10 @@
  * their memory operand (if any) is a TLB hit, whose flags and results the
  * host CPU computes exactly as the guest's would (same ISA), and whose
  * registers are general-purpose; Jcc and JMP rel; PUSH/POP r64, CALL
- * rel32, RET and register DIV/IDIV, which have sequences of their own
- * (bt_special.c). Everything else (privileged, I/O, string, other stack
- * forms, FS/GS, LOCK, 32-bit addressing, FP, anything CPUID may hide) is
+ * rel32 and qword [mem], RET, LEAVE and DIV/IDIV, which have sequences of
+ * their own (bt_special.c); LOCKed read-modify-writes of memory; integer
+ * SSE (bt_sse.c). Everything else (privileged, I/O, string, other stack
+ * forms, 32-bit addressing, x87/MMX/SSE FP, anything CPUID may hide) is
  * BTK_STEP: the interpreter runs it.
  *
  * The rewrite keeps the instruction's bytes, with two changes made in its
@@ -39,6 +40,7 @@ static bool translatable(ZydisMnemonic m)
 	case ZYDIS_MNEMONIC_BSWAP: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_BT:
 	case ZYDIS_MNEMONIC_BTS: case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
 	case ZYDIS_MNEMONIC_BSF: case ZYDIS_MNEMONIC_BSR:
+	case ZYDIS_MNEMONIC_XADD: case ZYDIS_MNEMONIC_CMPXCHG:
 	case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CDQE:
 	case ZYDIS_MNEMONIC_CWD: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CQO:
 	case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC:
@@ -55,6 +57,27 @@ static bool translatable(ZydisMnemonic m)
 	case ZYDIS_MNEMONIC_CMOVNP: case ZYDIS_MNEMONIC_CMOVNS: case ZYDIS_MNEMONIC_CMOVNZ:
 	case ZYDIS_MNEMONIC_CMOVO: case ZYDIS_MNEMONIC_CMOVP: case ZYDIS_MNEMONIC_CMOVS:
 	case ZYDIS_MNEMONIC_CMOVZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The read-modify-write instructions a LOCK prefix may precede (SDM vol. 2
+ * LOCK): with a memory destination they run as host instructions on the
+ * guest's RAM with the prefix kept, so they stay atomic against the other
+ * vCPUs' threads and devices.
+ */
+static bool lockable(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SUB:
+	case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
+	case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_INC: case ZYDIS_MNEMONIC_DEC:
+	case ZYDIS_MNEMONIC_NEG: case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_XADD:
+	case ZYDIS_MNEMONIC_CMPXCHG: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_BTS:
+	case ZYDIS_MNEMONIC_BTR: case ZYDIS_MNEMONIC_BTC:
 		return true;
 	default:
 		return false;
@@ -363,10 +386,21 @@ static bool plan_call_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 	return true;
 }
 
+/* DIV/IDIV with a memory divisor: read through ptr (never RAX, RDX or an address register). */
+static bool plan_div_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
+			 struct bt_plan *p)
+{
+	if (zo[0].mem.type != ZYDIS_MEMOP_TYPE_MEM || !bt_take_mem(zi, &zo[0], p, 64) ||
+	    p->acc != BT_TP_R)
+		return false;
+	p->ptr = free_legacy(1u << 0 | 1u << 2 | 1u << 4 | bt_bit(p->base) | bt_bit(p->index));
+	return p->ptr != NONE;
+}
+
 /*
  * PUSH/POP r64, CALL rel32, RET and DIV/IDIV r32/r64, which bt_block.c
  * emits by their own sequences; false: not one of them (or a form the
- * interpreter keeps: 16-bit operands, RSP itself, RET imm16, memory divisors).
+ * interpreter keeps: 16-bit operands, RSP itself, RET imm16).
  */
 static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
 			 uint64_t rip, struct bt_plan *p)
@@ -405,7 +439,9 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 		return true;
 	case ZYDIS_MNEMONIC_DIV:
 	case ZYDIS_MNEMONIC_IDIV:
-		if (g < 0 || g == 4 || (zo[0].size != 32 && zo[0].size != 64))
+		if ((zo[0].size != 32 && zo[0].size != 64) ||
+		    (zo[0].type == ZYDIS_OPERAND_TYPE_MEMORY ? !plan_div_mem(zi, zo, p)
+							     : g < 0 || g == 4))
 			return false;
 		p->kind = BTK_DIV;
 		p->opsize = (uint8_t)(zo[0].size / 8);
@@ -458,7 +494,8 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 	p->rsp_host = p->ptr = p->base = p->index = p->seg = NONE;
 	if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, bytes, len, &zi, zo)) || zi.length != len ||
 	    zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
-	    (zi.attributes & (ZYDIS_ATTRIB_HAS_LOCK | ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+	    ((zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) && !lockable(zi.mnemonic)) ||
+	    (zi.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
 			      ZYDIS_ATTRIB_HAS_REPNE | ZYDIS_ATTRIB_HAS_XACQUIRE |
 			      ZYDIS_ATTRIB_HAS_XRELEASE)))
 		return;
@@ -489,7 +526,9 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 			*p = step; /* the interpreter's, with nothing half-planned */
 		return;
 	}
-	if (!take_operands(&zi, zo, p, &rsp_enc, &mem))
+	/* LOCK without a memory destination is #UD: the interpreter's */
+	if (!take_operands(&zi, zo, p, &rsp_enc, &mem) ||
+	    ((zi.attributes & ZYDIS_ATTRIB_HAS_LOCK) && (mem < 0 || !(p->acc & BT_TP_W))))
 		return;
 	/* BT* with a register bit offset address beyond the operand: interpreter */
 	if (mem >= 0 && (zi.mnemonic == ZYDIS_MNEMONIC_BT || zi.mnemonic == ZYDIS_MNEMONIC_BTS ||

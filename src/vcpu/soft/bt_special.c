@@ -139,10 +139,24 @@ void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, uns
 	bt_jc_emit(x, k + 1, BT_EXIT_NEXT);
 }
 
+/* The divisor from memory: the probe, then mov d, [ptr] (32 bits zero-extended). */
+static void load_divisor(struct xlat *x, const struct bt_plan *p, unsigned d, uint64_t rip,
+			 unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	bt_byte(&x->b, (uint8_t)(0x40 | (p->opsize == 8 ? 8 : 0) | (d >= 8 ? 4 : 0)));
+	bt_byte(&x->b, 0x8b);
+	bt_byte(&x->b, (uint8_t)((d & 7) << 3 | p->ptr));
+	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+}
+
 /*
  * Division faults (#DE) only when the divisor is 0 or the quotient does
- * not fit. Checked first, with the guest flags saved on the host stack
- * (DIV leaves them as they were, as the interpreter does): DIV fits when
+ * not fit. A memory divisor is read first (a miss: the interpreter's, with
+ * nothing changed). Checked first, with the guest flags saved on the host
+ * stack (DIV leaves them as they were, as the interpreter does): DIV fits when
  * rDX < divisor; IDIV here only when rDX is rAX's sign extension (CQO/CDQ
  * before it, as compilers emit) and the divisor is not -1. Anything else
  * is the interpreter's.
@@ -151,14 +165,20 @@ void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned
 {
 	static const uint8_t popf[] = { 0x9d };
 	struct bt_misses m = { .n = 0 };
-	unsigned d = p->reg, t = d == R11 ? R10 : R11;
-	bool w = p->opsize == 8;
+	bool w = p->opsize == 8, mem = p->ptr != 0xff;
+	/* a memory divisor goes to the block's scratch E (after the probe that used it) */
+	unsigned d = mem ? x->te : p->reg, t = d == R11 ? R10 : R11;
 	uint16_t dirty;
 
+	if (mem) {
+		load_divisor(x, p, d, rip, k);
+		t = x->tt;
+	}
 	bt_xl_evict(x, (uint16_t)(1u << t));
 	bt_xl_use(x, 0);
 	bt_xl_use(x, 2);
-	bt_xl_use(x, d);
+	if (!mem)
+		bt_xl_use(x, d);
 	dirty = x->dirty;
 	bt_byte(&x->b, 0x9c); /* pushfq */
 	op_rr(x, 0x85, w, d, d); /* test d, d */
@@ -176,7 +196,10 @@ void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned
 		bt_byte(&x->b, 0xff);
 		bt_xl_miss_jcc(x, &m, 0x4); /* je */
 	}
-	bt_bytes(&x->b, p->out, p->n);
+	if (mem)
+		op_rr(x, 0xf7, w, p->sgn ? 7 : 6, d); /* div/idiv d */
+	else
+		bt_bytes(&x->b, p->out, p->n);
 	bt_byte(&x->b, 0x9d); /* popfq */
 	x->cached |= (uint16_t)(1u << 0 | 1u << 2);
 	x->dirty |= (uint16_t)(1u << 0 | 1u << 2);
