@@ -784,11 +784,13 @@ START_TEST(arch_capabilities_msr)
 					      (1ULL << 13) | (1ULL << 14) | (1ULL << 15) |
 					      (1ULL << 20) | (1ULL << 24) | (1ULL << 26) |
 					      (1ULL << 27) | (1ULL << 62);
-		const uint64_t controls = (1ULL << 1) | (1ULL << 2) | (1ULL << 7) | (1ULL << 17) |
-					  (1ULL << 18) | (1ULL << 19) | (1ULL << 25) | (1ULL << 28);
+		const uint64_t controls = (1ULL << 2) | (1ULL << 7) | (1ULL << 17) | (1ULL << 18) |
+					  (1ULL << 19) | (1ULL << 25) | (1ULL << 28);
 
 		ck_assert_uint_eq(caps & not_affected, not_affected);
-		ck_assert_uint_eq(caps & controls, 0); /* no IBRS_ALL, RSBA, TSX_CTRL, FB_CLEAR, ... */
+		ck_assert_uint_eq(caps & (1ULL << 1), 1ULL << 1); /* IBRS_ALL: no retpolines needed */
+		ck_assert_uint_eq(r.rsi & (1u << 26), 1u << 26);  /* with IA32_SPEC_CTRL/PRED_CMD */
+		ck_assert_uint_eq(caps & controls, 0); /* no RSBA, TSX_CTRL, FB_CLEAR, ... */
 	}
 	h_close(&h);
 }
@@ -803,6 +805,43 @@ START_TEST(arch_capabilities_read_only)
 	expect_handler(&h, 13, true, &f);
 	ck_assert_uint_eq(f.err, 0);
 	ck_assert_uint_eq(f.rip, CODE + 9);
+	h_close(&h);
+}
+END_TEST
+
+
+/*
+ * IA32_SPEC_CTRL (0x48) and IA32_PRED_CMD (0x49), enumerated by
+ * CPUID.7.0:EDX[26] (SDM vol. 4): SPEC_CTRL holds IBRS and refuses bits
+ * whose features are not enumerated (STIBP, SSBD: #GP, as KVM does);
+ * PRED_CMD takes IBPB (bit 0) and raises #GP on a read.
+ *   mov ecx, 0x48; mov eax, 1; xor edx, edx; wrmsr; xor eax, eax; rdmsr
+ *   mov esi, eax; mov ecx, 0x49; mov eax, 1; wrmsr
+ *   mov ecx, 0x48; mov eax, 2; wrmsr        ; CODE + 0x2a: #GP (STIBP)
+ */
+static const uint8_t c_spec_ctrl[] = {
+	0xb9, 0x48, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x0f, 0x30,
+	0x31, 0xc0, 0x0f, 0x32, 0x89, 0xc6, 0xb9, 0x49, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00,
+	0x00, 0x00, 0x0f, 0x30, 0xb9, 0x48, 0x00, 0x00, 0x00, 0xb8, 0x02, 0x00, 0x00, 0x00,
+	0x0f, 0x30,
+};
+
+START_TEST(spec_ctrl_and_pred_cmd)
+{
+	struct frame64 f;
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	if (h.kvm) { /* the bits KVM accepts follow the host's CPU */
+		h_close(&h);
+		return;
+	}
+	put_code(&h, CODE, c_spec_ctrl, sizeof(c_spec_ctrl));
+	expect_handler(&h, 13, true, &f);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(f.err, 0);
+	ck_assert_uint_eq(f.rip, CODE + 0x2a);
+	ck_assert_uint_eq(r.rsi, 1); /* IBRS read back */
 	h_close(&h);
 }
 END_TEST
@@ -1046,6 +1085,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, microcode_revision_msr, 0, 2);
 	tcase_add_loop_test(tc, arch_capabilities_msr, 0, 2);
 	tcase_add_loop_test(tc, arch_capabilities_read_only, 0, 2);
+	tcase_add_loop_test(tc, spec_ctrl_and_pred_cmd, 0, 2);
 	tcase_add_loop_test(tc, microcode_revision_from_vmm, 0, 2);
 	tcase_add_loop_test(tc, ist_stack, 0, 2);
 	tcase_add_loop_test(tc, double_fault, 0, 2);

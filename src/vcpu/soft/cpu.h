@@ -152,6 +152,7 @@ struct soft_cpu {
 	uint64_t pat, misc_enable, tsc_offset, tsc_aux;
 	uint64_t ucode_rev; /* IA32_BIOS_SIGN_ID: the microcode revision in bits 63:32 */
 	uint64_t mcg_status; /* IA32_MCG_STATUS (no banks: MCG_CAP reads 0) */
+	uint64_t spec_ctrl;  /* IA32_SPEC_CTRL: IBRS, held and without effect (msr.c) */
 	struct soft_mtrr mtrr;
 
 	uint8_t cpl;       /* current privilege level (CS.DPL, SS.DPL) */

@@ -35,8 +35,8 @@
 		(1u << 23) | CPUID_1_ECX_XSAVE | (1u << 31))
 /* CPUID.7.0 EBX: FPU CS and FPU DS deprecated (stored as 0) */
 #define L7_EBX (1u << 13)
-/* CPUID.7.0 EDX: IA32_ARCH_CAPABILITIES (msr.c) */
-#define L7_EDX (1u << 29)
+/* CPUID.7.0 EDX: IA32_SPEC_CTRL/PRED_CMD, IA32_ARCH_CAPABILITIES (msr.c) */
+#define L7_EDX ((1u << 26) | (1u << 29))
 /* CPUID.0DH.1 EAX: XSAVEOPT */
 #define LD1_EAX 1u
 /* The local APIC's bits: CPUID.1 EDX.APIC, ECX.x2APIC and ECX.TSC-deadline (irqchip only) */

@@ -28,8 +28,15 @@
  * mitigations that would cost it most here: page-table isolation (RDCL_NO),
  * VERW buffer clearing (MDS_NO, TAA_NO, the MMIO stale data _NO bits,
  * RFDS_NO), the BHB clearing loop (BHI_NO) and ITS return thunks (ITS_NO,
- * the bit VMMs synthesize for guests). Capabilities that name a control
- * the CPU lacks (IBRS_ALL, TSX_CTRL, FB_CLEAR, ...) stay clear.
+ * the bit VMMs synthesize for guests). For Spectre v2 the architecture
+ * has no "not affected" bit; the one that says indirect branches need no
+ * retpolines is IBRS_ALL (enhanced IBRS: protection while SPEC_CTRL.IBRS
+ * is set), true of a CPU without branch prediction whatever IBRS holds,
+ * so it is set along with IA32_SPEC_CTRL and IA32_PRED_CMD (CPUID.7.0:
+ * EDX[26]): SPEC_CTRL holds IBRS (STIBP and SSBD are not enumerated:
+ * other bits #GP, as KVM), PRED_CMD takes IBPB, a no-op here. Other
+ * capabilities that name a control the CPU lacks (TSX_CTRL, FB_CLEAR,
+ * ...) stay clear.
  */
 #include "vcpu/soft/irqchip.h"
 #include "vcpu/soft/pvclock.h"
@@ -39,6 +46,8 @@ enum {
 	MSR_TSC = 0x10,
 	MSR_PLATFORM_ID = 0x17,
 	MSR_APIC_BASE = 0x1b,
+	MSR_SPEC_CTRL = 0x48,
+	MSR_PRED_CMD = 0x49,
 	MSR_BIOS_SIGN_ID = 0x8b,
 	MSR_ARCH_CAPABILITIES = 0x10a,
 	MSR_SYSENTER_CS = 0x174,
@@ -59,9 +68,9 @@ enum {
 	MSR_TSC_AUX = 0xc0000103,
 };
 
-/* RDCL_NO SKIP_L1DFL SSB_NO MDS_NO PSCHANGE_MC_NO TAA_NO SBDR_SSDP_NO FBSDP_NO PSDP_NO
- * BHI_NO PBRSB_NO GDS_NO RFDS_NO ITS_NO */
-#define ARCH_CAPS ((1ULL << 0) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) | \
+/* RDCL_NO IBRS_ALL SKIP_L1DFL SSB_NO MDS_NO PSCHANGE_MC_NO TAA_NO SBDR_SSDP_NO FBSDP_NO
+ * PSDP_NO BHI_NO PBRSB_NO GDS_NO RFDS_NO ITS_NO */
+#define ARCH_CAPS ((1ULL << 0) | (1ULL << 1) | (1ULL << 3) | (1ULL << 4) | (1ULL << 5) | (1ULL << 6) | \
 		   (1ULL << 8) | (1ULL << 13) | (1ULL << 14) | (1ULL << 15) | (1ULL << 20) | \
 		   (1ULL << 24) | (1ULL << 26) | (1ULL << 27) | (1ULL << 62))
 
@@ -103,6 +112,9 @@ int msr_read(struct soft_cpu *cpu, uint32_t index, uint64_t *v)
 		break;
 	case MSR_ARCH_CAPABILITIES:
 		*v = ARCH_CAPS;
+		break;
+	case MSR_SPEC_CTRL:
+		*v = cpu->spec_ctrl;
 		break;
 	case MSR_MCG_STATUS:
 		*v = cpu->mcg_status;
@@ -212,6 +224,15 @@ int msr_write_host(struct soft_cpu *cpu, uint32_t index, uint64_t v, bool host)
 		break;
 	case MSR_MCG_STATUS:
 		cpu->mcg_status = v;
+		break;
+	case MSR_SPEC_CTRL:
+		if (v & ~1ULL) /* IBRS only */
+			return -1;
+		cpu->spec_ctrl = v;
+		break;
+	case MSR_PRED_CMD:
+		if (v & ~1ULL) /* IBPB: nothing to flush */
+			return -1;
 		break;
 	case MSR_SYSENTER_CS:
 		cpu->sysenter_cs = v & 0xffff;
