@@ -24,6 +24,8 @@
  *  - CALL through a pointer in memory to a function with a frame (LEAVE),
  *    and a CALL whose pointer is not canonical: #GP(0) at the CALL with
  *    RSP as it was (the target is checked before anything is pushed);
+ *    CALL r64 in a loop, JMP r64, and a JMP r64 to a non-canonical
+ *    address: #GP(0) at the JMP;
  *  - DIV by a memory operand in a loop, then by a zero in memory (#DE at
  *    it), and LOCK XADD / LOCK CMPXCHG (both outcomes) on memory.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
@@ -220,6 +222,19 @@ static const uint8_t c_div_mem_lock[] = {
 	0xba, 0x64, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xb1, 0x56, 0x08, 0xb8, 0x05, 0x00, 0x00, 0x00,
 	0xba, 0xc8, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xb1, 0x56, 0x08, 0x49, 0x89, 0xc1, 0x48, 0xc7,
 	0x06, 0x00, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x48, 0xf7, 0x36, 0xf4,
+};
+
+/*
+ *   mov ecx, 4; xor ebx, ebx; mov r12d, 0xb000; lea r13, [rip + 2f]
+ * 1: call r12; dec ecx; jnz 1b
+ *   jmp r13; hlt
+ * 2: mov rax, 0x8000000000000000
+ *   jmp rax                          ; CODE + 0x29: #GP(0)
+ */
+static const uint8_t c_call_jmp_reg[] = {
+	0xb9, 0x04, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x41, 0xbc, 0x00, 0xb0, 0x00, 0x00, 0x4c, 0x8d,
+	0x2d, 0x0b, 0x00, 0x00, 0x00, 0x41, 0xff, 0xd4, 0xff, 0xc9, 0x75, 0xf9, 0x41, 0xff, 0xe5,
+	0xf4, 0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0xff, 0xe0, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -551,6 +566,24 @@ START_TEST(div_mem_and_locked_rmw)
 }
 END_TEST
 
+START_TEST(call_jmp_reg_and_noncanonical_jmp_gp)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_call_jmp_reg, sizeof(c_call_jmp_reg));
+	put_code(&h, 0xb000, c_frame_fn, sizeof(c_frame_fn));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, HANDLER + 13 * 16 + 1);
+	ck_assert_uint_eq(rd64(&h, r.rsp), 0);		   /* error code */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 8), CODE + 0x29); /* the JMP RAX */
+	ck_assert_uint_eq(rd64(&h, r.rsp + 32), STACK_TOP);
+	ck_assert_uint_eq(r.rbx, 4 + 3 + 2 + 1);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -570,6 +603,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, sse_after_ts_set_nm, 0, 2);
 	tcase_add_loop_test(tc, call_mem_leave_and_noncanonical_gp, 0, 2);
 	tcase_add_loop_test(tc, div_mem_and_locked_rmw, 0, 2);
+	tcase_add_loop_test(tc, call_jmp_reg_and_noncanonical_jmp_gp, 0, 2);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

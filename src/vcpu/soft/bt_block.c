@@ -377,6 +377,14 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 		bt_xl_flush(x);
 		bt_emit_call_mem(x, p, rip, n);
 		return true;
+	case BTK_CALLR:
+		bt_xl_flush(x);
+		bt_emit_call_reg(x, p, rip, n);
+		return true;
+	case BTK_JMPR:
+		bt_xl_flush(x);
+		bt_emit_jmp_reg(x, p, rip, n);
+		return true;
 	case BTK_CALL:
 		bt_xl_flush(x);
 		bt_emit_call(x, p, rip, n);
@@ -423,7 +431,7 @@ static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
 			return;
 		}
 		if (p->kind == BTK_JMP || p->kind == BTK_CALL || p->kind == BTK_RET ||
-		    p->kind == BTK_CALLM)
+		    p->kind == BTK_CALLM || p->kind == BTK_CALLR || p->kind == BTK_JMPR)
 			return;
 		rip += len;
 		off += len;

@@ -198,9 +198,11 @@ static int enter(struct bt *bt, struct soft_cpu *cpu, const uint8_t *code)
 	cpu_set_rflags(cpu, (cpu->rflags & ~FL_ARITH) | (ctx->flags & FL_ARITH));
 	cpu->rip = ctx->rip;
 	cpu->stats.insns += (uint64_t)(BT_BUDGET - ctx->left);
-	if (e == BT_EXIT_RET && (uint64_t)((int64_t)(ctx->rip << 16) >> 16) != ctx->rip) {
-		/* a non-canonical return address: #GP at the RET, RSP unpopped */
-		cpu->gpr[R_RSP] -= 8;
+	if ((e == BT_EXIT_RET || e == BT_EXIT_JMP) &&
+	    (uint64_t)((int64_t)(ctx->rip << 16) >> 16) != ctx->rip) {
+		/* a non-canonical target: #GP at the RET (RSP unpopped) or JMP */
+		if (e == BT_EXIT_RET)
+			cpu->gpr[R_RSP] -= 8;
 		cpu->rip = ctx->from;
 		cpu->stats.insns--;
 		return BT_EXIT_STEP;

@@ -386,6 +386,19 @@ static bool plan_call_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 	return true;
 }
 
+/* CALL r64 / JMP r64 (not RSP): the target from the context block, the block's last. */
+static bool plan_branch_reg(const ZydisDecodedInstruction *zi, int g, struct bt_plan *p)
+{
+	if (g == 4)
+		return false;
+	if (zi->mnemonic == ZYDIS_MNEMONIC_JMP) {
+		p->kind = BTK_JMPR;
+		return true;
+	}
+	p->kind = BTK_CALLR;
+	return true;
+}
+
 /* DIV/IDIV with a memory divisor: read through ptr (never RAX, RDX or an address register). */
 static bool plan_div_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo,
 			 struct bt_plan *p)
@@ -422,6 +435,11 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 			return false;
 		return plan_stack(p, BTK_POP, 0, BT_TP_R, 1u << g);
 	case ZYDIS_MNEMONIC_CALL:
+	case ZYDIS_MNEMONIC_JMP:
+		if (zi->opcode == 0xff && zi->operand_width == 64 && g >= 0)
+			return plan_branch_reg(zi, g, p);
+		if (zi->mnemonic == ZYDIS_MNEMONIC_JMP)
+			return false;
 		if (zi->opcode == 0xff && zi->operand_width == 64)
 			return plan_call_mem(zi, zo, p);
 		if (zi->opcode != 0xe8 || zi->operand_width != 64)
@@ -501,7 +519,8 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 		return;
 	p->len = (uint8_t)len;
 	p->ends = transfers_control(&zi);
-	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f) || mnemonic_is_jcc(zi.mnemonic)) {
+	if ((zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0x0f && zi.opcode != 0xff) ||
+	    mnemonic_is_jcc(zi.mnemonic)) {
 		if (zi.mnemonic == ZYDIS_MNEMONIC_JMP && zi.opcode != 0xe9 && zi.opcode != 0xeb)
 			return;
 		plan_branch(&zi, zo, rip, p);
@@ -565,7 +584,8 @@ void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_
 		*host |= bt_bit(p->ptr);
 	}
 	*host |= bt_bit(p->rsp_host);
-	if (p->kind == BTK_PUSH || p->kind == BTK_POP || p->kind == BTK_DIV)
+	if (p->kind == BTK_PUSH || p->kind == BTK_POP || p->kind == BTK_DIV ||
+	    p->kind == BTK_CALLR || p->kind == BTK_JMPR)
 		u |= bt_bit(p->reg);
 	if (p->kind == BTK_LEAVE)
 		d |= bt_bit(5);

@@ -48,7 +48,7 @@ struct bt_ctx {
 	uint64_t tlb;	  /* the vCPU's TLB (struct tlb_entry[TLB_ENTRIES]) */
 	uint64_t patch;	  /* BT_EXIT_CHAIN: RX address of the jmp rel32 to point at the target */
 	uint64_t src;	  /* BT_EXIT_CHAIN: the struct bt_block that left */
-	uint64_t from;	  /* BT_EXIT_RET: the RET's own rip */
+	uint64_t from;	  /* BT_EXIT_RET/JMP: the RET's or JMP's own rip */
 	int64_t negk[BT_NEGK][2]; /* {-k, 0}: PADDQ operands (16-byte aligned) */
 	/* the x87 bytes of the image as the interpreter's SSE commit leaves them (bt_sse.c) */
 	_Alignas(16) uint8_t canon_m[FNAT_CANON_SIZE];
@@ -63,6 +63,7 @@ enum bt_exit {
 	BT_EXIT_STEP = 3,  /* the interpreter executes the instruction at ctx.rip */
 	BT_EXIT_RET = 4,   /* a RET at ctx.from went to ctx.rip (checked canonical by C) */
 	BT_EXIT_HELPER = 5, /* after bt_helper_step(): continue at ctx.rip, or bt->helper_rc */
+	BT_EXIT_JMP = 6,   /* a JMP r64 at ctx.from went to ctx.rip (checked canonical by C) */
 };
 
 #define BT_CODE_SIZE (32u << 20) /* code region (reserved, touched as used); full: flushed */
@@ -227,6 +228,8 @@ enum bt_kind {
 	BTK_SSE,    /* integer SSE on XMM0/XMM1 loaded from the guest's image (bt_sse.c) */
 	BTK_LEAVE,  /* leave (64-bit): RSP = RBP + 8, RBP = [RBP] */
 	BTK_CALLM,  /* call qword [mem]: the target read, checked canonical, then the push */
+	BTK_CALLR,  /* call r64 (reg) */
+	BTK_JMPR,   /* jmp r64 (reg) */
 };
 
 struct bt_plan {
@@ -245,7 +248,7 @@ struct bt_plan {
 	uint8_t cc;	       /* BTK_JCC: condition 0..15 */
 	uint64_t target;       /* BTK_JCC/JMP/CALL: linear target */
 	bool ends;	       /* BTK_STEP: may transfer control (the block ends there) */
-	uint8_t reg;	       /* BTK_PUSH/POP/DIV: the GPR */
+	uint8_t reg;	       /* BTK_PUSH/POP/DIV/CALLR/JMPR: the GPR */
 	uint8_t opsize;	       /* BTK_DIV: 4 or 8 */
 	bool sgn;	       /* BTK_DIV: idiv */
 	uint8_t xreg, xrm;     /* BTK_SSE: guest XMM of ModRM.reg / .rm, 0xff none */
@@ -409,6 +412,8 @@ void bt_emit_ret(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned
 void bt_emit_div(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_leave(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_call_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_jmp_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 
 /* Integer SSE (bt_sse.c): plan one (false: not one of them), emit it, the block's gate. */
 bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,

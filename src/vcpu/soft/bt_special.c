@@ -105,14 +105,14 @@ void bt_emit_leave(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsign
 }
 
 /*
- * CALL qword [mem] (the registers are all home: the block ends here).
- * SDM: the target is read and checked canonical (#GP(0)) before anything
- * is pushed; so here the target is read and tested while the probe still
- * holds the flags in AX, parked in ctx.target across the push's own
- * probe, and the jump goes through the jump cache like RET's. Any miss
- * leaves with nothing changed: the interpreter runs the CALL.
+ * The rest of an indirect CALL whose target is parked in ctx.target: the
+ * push's probe, then (the flags still in AX) the SDM's check that the
+ * target is canonical, #GP(0) before anything is pushed; the return
+ * address stored, and on through the jump cache. Any miss leaves with
+ * nothing changed: the interpreter runs the CALL.
  */
-void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+static void call_target(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k,
+			struct bt_misses *m, uint16_t dirty)
 {
 	static const uint8_t canon[] = {
 		0x4d, 0x89, 0xd3,	/* mov r11, r10 */
@@ -122,21 +122,52 @@ void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, uns
 	};
 	struct bt_plan push = { .ptr = 3, .base = 4, .index = 0xff, .scale = 1, .seg = 0xff,
 				.disp = -8, .acc = BT_TP_W, .memsize = 8 };
-	struct bt_misses m = { .n = 0 };
-	uint16_t dirty = bt_xl_mem_open(x, p, rip + p->len, &m);
 
-	mov_ptr(x, 0x8b, R10, p->ptr);
+	bt_xl_mem_open(x, &push, rip + p->len, m);
+	bt_ld_ctx(&x->b, x->c, R10, offsetof(struct bt_ctx, target));
 	bt_bytes(&x->b, canon, sizeof(canon));
-	bt_xl_miss_jcc(x, &m, 0x7); /* ja: not canonical */
+	bt_xl_miss_jcc(x, m, 0x7); /* ja: not canonical */
 	bt_bytes(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
-	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, target), R10);
-	bt_xl_mem(x, &push, rip + p->len, &m);
 	bt_mov_imm64(&x->b, R11, rip + p->len);
 	mov_ptr(x, 0x89, R11, push.ptr);
 	add_rsp(x, -8);
-	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
+	bt_xl_miss(x, m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
 	bt_ld_ctx(&x->b, x->c, R10, offsetof(struct bt_ctx, target));
 	bt_jc_emit(x, k + 1, BT_EXIT_NEXT);
+}
+
+/* CALL qword [mem] (the registers are all home: the block ends here): the target read first. */
+void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
+
+	mov_ptr(x, 0x8b, R10, p->ptr);
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, target), R10);
+	call_target(x, p, rip, k, &m, dirty);
+}
+
+/* CALL r64 (the registers are all home). */
+void bt_emit_call_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	struct bt_misses m = { .n = 0 };
+
+	bt_ld_ctx(&x->b, x->c, R10, bt_gpr_off(p->reg));
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, target), R10);
+	call_target(x, p, rip, k, &m, 0);
+}
+
+/*
+ * JMP r64 (the registers are all home): through the jump cache, whose hits
+ * are blocks (canonical); a miss leaves with BT_EXIT_JMP and the
+ * dispatcher raises #GP at the JMP for a non-canonical target.
+ */
+void bt_emit_jmp_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	bt_ld_ctx(&x->b, x->c, R10, bt_gpr_off(p->reg));
+	bt_mov_imm64(&x->b, R11, rip);
+	bt_st_ctx(&x->b, x->c, offsetof(struct bt_ctx, from), R11);
+	bt_jc_emit(x, k + 1, BT_EXIT_JMP);
 }
 
 /* The divisor from memory: the probe, then mov d, [ptr] (32 bits zero-extended). */
