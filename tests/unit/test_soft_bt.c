@@ -26,6 +26,8 @@
  *    RSP as it was (the target is checked before anything is pushed);
  *    CALL r64 in a loop, JMP r64, and a JMP r64 to a non-canonical
  *    address: #GP(0) at the JMP;
+ *  - PUSHFQ (arithmetic flags from the host, IF from the vCPU) and CLI in
+ *    a loop, the pushed images against the SDM's flag definitions;
  *  - DIV by a memory operand in a loop, then by a zero in memory (#DE at
  *    it), and LOCK XADD / LOCK CMPXCHG (both outcomes) on memory.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
@@ -235,6 +237,17 @@ static const uint8_t c_call_jmp_reg[] = {
 	0xb9, 0x04, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x41, 0xbc, 0x00, 0xb0, 0x00, 0x00, 0x4c, 0x8d,
 	0x2d, 0x0b, 0x00, 0x00, 0x00, 0x41, 0xff, 0xd4, 0xff, 0xc9, 0x75, 0xf9, 0x41, 0xff, 0xe5,
 	0xf4, 0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0xff, 0xe0, 0xf4,
+};
+
+/*
+ *   sti; mov ecx, 3
+ * 1: cmp ecx, 2; pushfq; pop rax; mov [0xa000 + rcx*8], rax
+ *   cli; dec ecx; jnz 1b
+ *   pushfq; pop rbx; hlt
+ */
+static const uint8_t c_pushf_cli[] = {
+	0xfb, 0xb9, 0x03, 0x00, 0x00, 0x00, 0x83, 0xf9, 0x02, 0x9c, 0x58, 0x48, 0x89, 0x04, 0xcd,
+	0x00, 0xa0, 0x00, 0x00, 0xfa, 0xff, 0xc9, 0x75, 0xee, 0x9c, 0x5b, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -584,6 +597,29 @@ START_TEST(call_jmp_reg_and_noncanonical_jmp_gp)
 }
 END_TEST
 
+START_TEST(pushf_and_cli)
+{
+	struct kvm_regs r;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_pushf_cli, sizeof(c_pushf_cli));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	ck_assert_uint_eq(r.rip, CODE + sizeof(c_pushf_cli));
+	/* 3 - 2 = 1: no flag; IF from STI */
+	ck_assert_uint_eq(rd64(&h, 0xa018), 0x202);
+	/* 2 - 2 = 0: ZF PF; IF cleared by the CLI before */
+	ck_assert_uint_eq(rd64(&h, 0xa010), 0x46);
+	/* 1 - 2: CF PF AF SF (0xff...ff: borrow out of bit 3, even parity) */
+	ck_assert_uint_eq(rd64(&h, 0xa008), 0x97);
+	/* dec to 0: ZF PF, CF kept from the CMP */
+	ck_assert_uint_eq(r.rbx, 0x47);
+	ck_assert_uint_eq(r.rflags & 0x200, 0);
+	ck_assert_uint_eq(r.rsp, STACK_TOP);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -602,6 +638,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, sse_misaligned_movdqa_gp, 0, 2);
 	tcase_add_loop_test(tc, sse_after_ts_set_nm, 0, 2);
 	tcase_add_loop_test(tc, call_mem_leave_and_noncanonical_gp, 0, 2);
+	tcase_add_loop_test(tc, pushf_and_cli, 0, 2);
 	tcase_add_loop_test(tc, div_mem_and_locked_rmw, 0, 2);
 	tcase_add_loop_test(tc, call_jmp_reg_and_noncanonical_jmp_gp, 0, 2);
 	tcase_set_timeout(tc, 20);

@@ -385,6 +385,12 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 		bt_xl_flush(x);
 		bt_emit_jmp_reg(x, p, rip, n);
 		return true;
+	case BTK_PUSHF:
+		bt_emit_pushf(x, p, rip, n);
+		return false;
+	case BTK_CLI:
+		bt_emit_cli(x);
+		return false;
 	case BTK_CALL:
 		bt_xl_flush(x);
 		bt_emit_call(x, p, rip, n);
@@ -420,6 +426,8 @@ static void plan_block(struct bt *bt, struct soft_cpu *cpu, const uint8_t *page,
 		if (!len)
 			return;
 		bt_plan_insn(&bt->dec, page + off, len, rip, sse, p);
+		if (p->kind == BTK_CLI && cpu->cpl) /* #GP when CPL > IOPL: the interpreter's */
+			bt_plan_step(p);
 		ps->len[k] = (uint8_t)len;
 		ps->n++;
 		ps->sse |= p->kind == BTK_SSE;
@@ -534,6 +542,7 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	x.cpu = (uint64_t)(uintptr_t)cpu;
 	x.fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base;
 	x.gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base;
+	x.rflags = (uint64_t)(uintptr_t)&cpu->rflags;
 	x.jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false);
 	x.jc_host = bt_jc_table(&bt->jc, cpu->cpl, true);
 	x.fpu_area = cpu->fpu.area;

@@ -450,6 +450,11 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 		if (zi->opcode != 0xc3 || zi->operand_width != 64)
 			return false;
 		return plan_stack(p, BTK_RET, 0, BT_TP_R, 0);
+	case ZYDIS_MNEMONIC_PUSHFQ:
+		return zi->operand_width == 64 && plan_stack(p, BTK_PUSHF, -8, BT_TP_W, 0);
+	case ZYDIS_MNEMONIC_CLI:
+		p->kind = BTK_CLI; /* at CPL 0 only (bt_block.c) */
+		return true;
 	case ZYDIS_MNEMONIC_LEAVE:
 		if (zi->operand_width != 64 || !plan_stack(p, BTK_LEAVE, 0, BT_TP_R, 1u << 5))
 			return false;
@@ -573,6 +578,15 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 		return;
 	}
 	p->kind = BTK_NATIVE;
+}
+
+void bt_plan_step(struct bt_plan *p)
+{
+	struct bt_plan step = { .kind = BTK_STEP, .len = p->len, .ends = p->ends,
+				.rsp_host = NONE, .ptr = NONE, .base = NONE, .index = NONE,
+				.seg = NONE };
+
+	*p = step;
 }
 
 void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_t *host)

@@ -230,6 +230,8 @@ enum bt_kind {
 	BTK_CALLM,  /* call qword [mem]: the target read, checked canonical, then the push */
 	BTK_CALLR,  /* call r64 (reg) */
 	BTK_JMPR,   /* jmp r64 (reg) */
+	BTK_PUSHF,  /* pushfq: the host's arithmetic flags with the vCPU's other bits */
+	BTK_CLI,    /* cli at CPL 0: IF cleared in the vCPU's RFLAGS */
 };
 
 struct bt_plan {
@@ -275,6 +277,8 @@ bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z
  * (the memory pointer, the register carrying guest RSP).
  */
 void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_t *host);
+/* Back to the interpreter's: p keeps only its length and whether it ends the block. */
+void bt_plan_step(struct bt_plan *p);
 
 /* ---- one block (bt_block.c) ---- */
 /*
@@ -328,6 +332,7 @@ struct xlat {
 	struct bt_block *blk;
 	uint64_t cpu; /* struct soft_cpu * (for bt_helper_step()) */
 	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
+	uint64_t rflags;	   /* address of the vCPU's RFLAGS (non-arithmetic bits) */
 	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
 	const uint8_t *fpu_area; /* the guest's x87/SSE image (cpu->fpu.area) */
 	uint8_t cpl;
@@ -414,6 +419,8 @@ void bt_emit_leave(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsign
 void bt_emit_call_mem(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_call_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_jmp_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_pushf(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
+void bt_emit_cli(struct xlat *x);
 
 /* Integer SSE (bt_sse.c): plan one (false: not one of them), emit it, the block's gate. */
 bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,

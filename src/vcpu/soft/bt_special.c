@@ -170,6 +170,56 @@ void bt_emit_jmp_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 	bt_jc_emit(x, k + 1, BT_EXIT_JMP);
 }
 
+/*
+ * PUSHFQ: the guest's arithmetic flags are the host's (pushfq), its other
+ * bits the vCPU's RFLAGS, which translated code never changes but CLI
+ * (VM and RF pushed as 0, as the interpreter). The host's image waits on
+ * the host stack across the probe; a miss drops it.
+ */
+void bt_emit_pushf(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k)
+{
+	static const uint8_t miss[] = { 0x04, 0x7f, 0x9e,		/* add al, 0x7f; sahf */
+					0x48, 0x8d, 0x64, 0x24, 0x08 }; /* lea rsp, [rsp + 8] */
+	static const uint8_t or_[] = { 0x0b }, mov_ld[] = { 0x8b };
+	struct bt_misses m = { .n = 0 };
+	unsigned t = x->te, u = x->tb;
+	uint16_t dirty;
+
+	bt_byte(&x->b, 0x9c); /* pushfq */
+	dirty = bt_xl_mem_open(x, p, rip + p->len, &m);
+	if (t >= 8)
+		bt_byte(&x->b, 0x41);
+	bt_byte(&x->b, (uint8_t)(0x58 | (t & 7))); /* pop t */
+	bt_ri32(&x->b, true, 0x81, 4, t, (uint32_t)FL_ARITH); /* and t, ARITH */
+	bt_mov_imm64(&x->b, u, x->rflags);
+	bt_rm(&x->b, true, mov_ld, 1, u, u, 0); /* mov u, [u] */
+	bt_ri32(&x->b, true, 0x81, 4, u, (uint32_t) ~(FL_ARITH | FL_VM | FL_RF)); /* and u */
+	bt_rr(&x->b, true, or_, 1, t, u);	/* or t, u */
+	mov_ptr(x, 0x89, t, p->ptr);
+	bt_bytes(&x->b, bt_probe_restore, sizeof(bt_probe_restore));
+	add_rsp(x, -8);
+	bt_xl_miss(x, &m, dirty, rip, k, miss, sizeof(miss));
+}
+
+/* CLI at CPL 0 (never #GP there): IF cleared, the guest flags kept on the host stack around it. */
+void bt_emit_cli(struct xlat *x)
+{
+	unsigned t = x->tt;
+
+	bt_xl_evict(x, (uint16_t)(1u << t));
+	bt_mov_imm64(&x->b, t, x->rflags);
+	bt_byte(&x->b, 0x9c); /* pushfq */
+	/* and qword [T + 0], ~IF (mod 01: any T, RBP/R13 included) */
+	bt_byte(&x->b, (uint8_t)(0x48 | (t >= 8 ? 1 : 0)));
+	bt_byte(&x->b, 0x81);
+	bt_byte(&x->b, (uint8_t)(0x60 | (t & 7)));
+	if ((t & 7) == 4)
+		bt_byte(&x->b, 0x24);
+	bt_byte(&x->b, 0);
+	bt_u32(&x->b, (uint32_t)~FL_IF);
+	bt_byte(&x->b, 0x9d); /* popfq */
+}
+
 /* The divisor from memory: the probe, then mov d, [ptr] (32 bits zero-extended). */
 static void load_divisor(struct xlat *x, const struct bt_plan *p, unsigned d, uint64_t rip,
 			 unsigned k)
