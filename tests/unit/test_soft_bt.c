@@ -28,6 +28,8 @@
  *    address: #GP(0) at the JMP;
  *  - PUSHFQ (arithmetic flags from the host, IF from the vCPU) and CLI in
  *    a loop, the pushed images against the SDM's flag definitions;
+ *  - Linux's sync_core(), an IRET to itself: MOV from SS and CS, PUSH RSP
+ *    (the value before the push), PUSH imm32, the frame checked in memory;
  *  - DIV by a memory operand in a loop, then by a zero in memory (#DE at
  *    it), and LOCK XADD / LOCK CMPXCHG (both outcomes) on memory.
  * (Code written by DMA: test_dma_coherence, in the same engine matrix.)
@@ -248,6 +250,16 @@ static const uint8_t c_call_jmp_reg[] = {
 static const uint8_t c_pushf_cli[] = {
 	0xfb, 0xb9, 0x03, 0x00, 0x00, 0x00, 0x83, 0xf9, 0x02, 0x9c, 0x58, 0x48, 0x89, 0x04, 0xcd,
 	0x00, 0xa0, 0x00, 0x00, 0xfa, 0xff, 0xc9, 0x75, 0xee, 0x9c, 0x5b, 0xf4,
+};
+
+/*
+ *   mov eax, ss; push rax; push rsp; add qword [rsp], 8; pushfq
+ *   mov eax, cs; push rax; push CODE + 0x14; iretq
+ *   hlt                               ; CODE + 0x14
+ */
+static const uint8_t c_iret_to_self[] = {
+	0x8c, 0xd0, 0x50, 0x54, 0x48, 0x83, 0x04, 0x24, 0x08, 0x9c, 0x8c,
+	0xc8, 0x50, 0x68, 0x14, 0x80, 0x00, 0x00, 0x48, 0xcf, 0xf4,
 };
 
 #define OPEN_LONG(h)         \
@@ -620,6 +632,29 @@ START_TEST(pushf_and_cli)
 }
 END_TEST
 
+START_TEST(iret_to_self)
+{
+	struct kvm_regs r;
+	struct kvm_sregs sr;
+
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_iret_to_self, sizeof(c_iret_to_self));
+	ck_assert_uint_eq(h_run(&h), KVM_EXIT_HLT);
+	h_get_regs(&h, &r);
+	h_get_sregs(&h, &sr);
+	ck_assert_uint_eq(r.rip, CODE + sizeof(c_iret_to_self));
+	ck_assert_uint_eq(r.rsp, STACK_TOP);
+	ck_assert_uint_eq(r.rax, sr.cs.selector); /* MOV r32, Sreg: zero-extended */
+	/* the frame IRETQ popped, still in memory */
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 8), sr.ss.selector);
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 16), STACK_TOP); /* PUSH RSP: RSP before it, + 8 */
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 24), r.rflags);
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 32), sr.cs.selector);
+	ck_assert_uint_eq(rd64(&h, STACK_TOP - 40), CODE + 0x14);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -639,6 +674,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, sse_after_ts_set_nm, 0, 2);
 	tcase_add_loop_test(tc, call_mem_leave_and_noncanonical_gp, 0, 2);
 	tcase_add_loop_test(tc, pushf_and_cli, 0, 2);
+	tcase_add_loop_test(tc, iret_to_self, 0, 2);
 	tcase_add_loop_test(tc, div_mem_and_locked_rmw, 0, 2);
 	tcase_add_loop_test(tc, call_jmp_reg_and_noncanonical_jmp_gp, 0, 2);
 	tcase_set_timeout(tc, 20);

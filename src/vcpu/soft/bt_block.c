@@ -391,6 +391,9 @@ static bool emit_one(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsi
 	case BTK_CLI:
 		bt_emit_cli(x);
 		return false;
+	case BTK_MOVSREG:
+		bt_emit_mov_sreg(x, p);
+		return false;
 	case BTK_CALL:
 		bt_xl_flush(x);
 		bt_emit_call(x, p, rip, n);
@@ -543,6 +546,8 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	x.fs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_FS].base;
 	x.gs_base = (uint64_t)(uintptr_t)&cpu->seg[SEG_GS].base;
 	x.rflags = (uint64_t)(uintptr_t)&cpu->rflags;
+	for (unsigned i = 0; i < 6; i++)
+		x.sel[i] = (uint64_t)(uintptr_t)&cpu->seg[i].sel;
 	x.jc_lin = bt_jc_table(&bt->jc, cpu->cpl, false);
 	x.jc_host = bt_jc_table(&bt->jc, cpu->cpl, true);
 	x.fpu_area = cpu->fpu.area;

@@ -386,6 +386,29 @@ static bool plan_call_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 	return true;
 }
 
+/* MOV r32/r64, Sreg: the selector, zero-extended (SDM); a 16-bit destination stays the interpreter's. */
+static bool plan_mov_sreg(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *zo, int g,
+			  struct bt_plan *p)
+{
+	static const ZydisRegister sregs[] = { ZYDIS_REGISTER_ES, ZYDIS_REGISTER_CS,
+					       ZYDIS_REGISTER_SS, ZYDIS_REGISTER_DS,
+					       ZYDIS_REGISTER_FS, ZYDIS_REGISTER_GS };
+	unsigned i;
+
+	if (zi->opcode != 0x8c || zi->operand_count < 2 || g < 0 || g == 4 ||
+	    zo[0].type != ZYDIS_OPERAND_TYPE_REGISTER || zo[0].size < 32 ||
+	    zo[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return false;
+	for (i = 0; i < 6; i++) {
+		if (zo[1].reg.value == sregs[i]) {
+			p->kind = BTK_MOVSREG;
+			p->seg = (uint8_t)i; /* SEG_ES..SEG_GS, the SDM's Sreg order */
+			return true;
+		}
+	}
+	return false;
+}
+
 /* CALL r64 / JMP r64 (not RSP): the target from the context block, the block's last. */
 static bool plan_branch_reg(const ZydisDecodedInstruction *zi, int g, struct bt_plan *p)
 {
@@ -425,9 +448,16 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 	p->reg = g < 0 ? NONE : (uint8_t)g;
 	switch (zi->mnemonic) {
 	case ZYDIS_MNEMONIC_PUSH:
-		if (zi->opcode < 0x50 || zi->opcode > 0x57 || zi->operand_width != 64 || g < 0 ||
-		    g == 4)
+		if (zi->operand_width != 64)
 			return false;
+		if (zi->opcode == 0x68 || zi->opcode == 0x6a) {
+			/* push imm: sign-extended to 64 bits (kept in target) */
+			p->target = (uint64_t)zo[0].imm.value.s;
+			return plan_stack(p, BTK_PUSH, -8, BT_TP_W, 0);
+		}
+		if (zi->opcode < 0x50 || zi->opcode > 0x57 || g < 0)
+			return false;
+		/* push rsp pushes the value before the push */
 		return plan_stack(p, BTK_PUSH, -8, BT_TP_W, 1u << g);
 	case ZYDIS_MNEMONIC_POP:
 		if (zi->opcode < 0x58 || zi->opcode > 0x5f || zi->operand_width != 64 || g < 0 ||
@@ -450,6 +480,8 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 		if (zi->opcode != 0xc3 || zi->operand_width != 64)
 			return false;
 		return plan_stack(p, BTK_RET, 0, BT_TP_R, 0);
+	case ZYDIS_MNEMONIC_MOV:
+		return plan_mov_sreg(zi, zo, g, p);
 	case ZYDIS_MNEMONIC_PUSHFQ:
 		return zi->operand_width == 64 && plan_stack(p, BTK_PUSHF, -8, BT_TP_W, 0);
 	case ZYDIS_MNEMONIC_CLI:
@@ -603,6 +635,10 @@ void bt_plan_regs(const struct bt_plan *p, uint16_t *use, uint16_t *def, uint16_
 		u |= bt_bit(p->reg);
 	if (p->kind == BTK_LEAVE)
 		d |= bt_bit(5);
+	if (p->kind == BTK_MOVSREG) {
+		u |= bt_bit(p->reg);
+		d |= bt_bit(p->reg);
+	}
 	if (p->kind == BTK_POP)
 		d |= bt_bit(p->reg);
 	if (p->kind == BTK_DIV) {

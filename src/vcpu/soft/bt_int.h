@@ -232,6 +232,7 @@ enum bt_kind {
 	BTK_JMPR,   /* jmp r64 (reg) */
 	BTK_PUSHF,  /* pushfq: the host's arithmetic flags with the vCPU's other bits */
 	BTK_CLI,    /* cli at CPL 0: IF cleared in the vCPU's RFLAGS */
+	BTK_MOVSREG, /* mov r32/r64, Sreg (reg; seg: SEG_*) */
 };
 
 struct bt_plan {
@@ -248,9 +249,9 @@ struct bt_plan {
 	uint8_t seg;	       /* SEG_FS/SEG_GS: its base is added; 0xff: none (base 0) */
 	int64_t disp;
 	uint8_t cc;	       /* BTK_JCC: condition 0..15 */
-	uint64_t target;       /* BTK_JCC/JMP/CALL: linear target */
+	uint64_t target;       /* BTK_JCC/JMP/CALL: linear target; BTK_PUSH of an immediate: it */
 	bool ends;	       /* BTK_STEP: may transfer control (the block ends there) */
-	uint8_t reg;	       /* BTK_PUSH/POP/DIV/CALLR/JMPR: the GPR */
+	uint8_t reg;	       /* BTK_PUSH/POP/DIV/CALLR/JMPR/MOVSREG: the GPR; PUSH: 0xff imm */
 	uint8_t opsize;	       /* BTK_DIV: 4 or 8 */
 	bool sgn;	       /* BTK_DIV: idiv */
 	uint8_t xreg, xrm;     /* BTK_SSE: guest XMM of ModRM.reg / .rm, 0xff none */
@@ -333,6 +334,7 @@ struct xlat {
 	uint64_t cpu; /* struct soft_cpu * (for bt_helper_step()) */
 	uint64_t fs_base, gs_base; /* addresses of the vCPU's FS and GS bases */
 	uint64_t rflags;	   /* address of the vCPU's RFLAGS (non-arithmetic bits) */
+	uint64_t sel[6];	   /* addresses of the vCPU's segment selectors (SEG_*) */
 	uint64_t jc_lin, jc_host; /* the jump cache of this block's CPL, or 0 */
 	const uint8_t *fpu_area; /* the guest's x87/SSE image (cpu->fpu.area) */
 	uint8_t cpl;
@@ -421,6 +423,7 @@ void bt_emit_call_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, uns
 void bt_emit_jmp_reg(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_pushf(struct xlat *x, const struct bt_plan *p, uint64_t rip, unsigned k);
 void bt_emit_cli(struct xlat *x);
+void bt_emit_mov_sreg(struct xlat *x, const struct bt_plan *p);
 
 /* Integer SSE (bt_sse.c): plan one (false: not one of them), emit it, the block's gate. */
 bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,

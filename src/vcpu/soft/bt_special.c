@@ -45,7 +45,15 @@ void bt_emit_push_pop(struct xlat *x, const struct bt_plan *p, uint64_t rip, uns
 	struct bt_misses m = { .n = 0 };
 	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
 
-	if (p->kind == BTK_PUSH) {
+	if (p->kind == BTK_PUSH && (p->reg == 0xff || p->reg == 4)) {
+		/* an immediate, or RSP as it was before the push (tt is scratch after the probe) */
+		if (p->reg == 0xff)
+			bt_mov_imm64(&x->b, x->tt, p->target);
+		else
+			bt_ld_ctx(&x->b, x->c, x->tt, bt_gpr_off(4));
+		mov_ptr(x, 0x89, x->tt, p->ptr);
+		add_rsp(x, -8);
+	} else if (p->kind == BTK_PUSH) {
 		bt_xl_use(x, p->reg);
 		mov_ptr(x, 0x89, p->reg, p->ptr);
 		add_rsp(x, -8);
@@ -218,6 +226,19 @@ void bt_emit_cli(struct xlat *x)
 	bt_byte(&x->b, 0);
 	bt_u32(&x->b, (uint32_t)~FL_IF);
 	bt_byte(&x->b, 0x9d); /* popfq */
+}
+
+/* MOV r32/r64, Sreg: movzx r32, word [the selector], flag-free. */
+void bt_emit_mov_sreg(struct xlat *x, const struct bt_plan *p)
+{
+	static const uint8_t movzx[] = { 0x0f, 0xb7 };
+	unsigned r = p->reg;
+
+	bt_xl_evict(x, (uint16_t)(1u << r)); /* overwritten whole: no load */
+	bt_mov_imm64(&x->b, r, x->sel[p->seg]);
+	bt_rm(&x->b, false, movzx, 2, r, r, 0);
+	x->cached |= (uint16_t)(1u << r);
+	x->dirty |= (uint16_t)(1u << r);
 }
 
 /* The divisor from memory: the probe, then mov d, [ptr] (32 bits zero-extended). */
