@@ -27,11 +27,20 @@
 #define CC_HASH 1024
 #define CC_MAX_PAGES 1024 /* 32 KiB of map each, plus their records */
 #define CC_MAX_RECORDS (256 * 1024)
+/*
+ * Dead pages kept for reuse, with their snapshot and record chunks: a
+ * boot that patches its text (Linux's alternatives) drops and remakes
+ * pages by the ten thousand, and a fresh one cost a 32 KiB calloc (its
+ * zeroing and the heap's page faults) and a malloc per 64 records.
+ */
+#define CC_SPARE 32
 
 struct code_cache {
 	struct cc_page *last; /* the page the previous lookup found */
 	struct cc_page *hash[CC_HASH];
 	struct cc_page *dead;
+	struct cc_page *spare; /* reusable pages (dnext-linked), their maps all NULL */
+	unsigned nspare;
 	unsigned npages;
 	unsigned nrec;
 	uint64_t serial; /* pages made so far (cc_page.serial) */
@@ -51,6 +60,45 @@ static void page_free(struct cc_page *pg)
 	free(pg->snapshot);
 	free(pg);
 }
+
+/*
+ * A dead page to the spare list (its map cleared where records were: all
+ * of them lie in [code_lo, code_hi)), or freed when the list is full.
+ */
+static void page_release(struct code_cache *cc, struct cc_page *pg)
+{
+	if (cc->nspare >= CC_SPARE) {
+		page_free(pg);
+		return;
+	}
+	if (pg->nrec)
+		memset(&pg->map[pg->code_lo], 0, (size_t)(pg->code_hi - pg->code_lo) * sizeof(pg->map[0]));
+	pg->dnext = cc->spare;
+	cc->spare = pg;
+	cc->nspare++;
+}
+
+/* A page with no records and no map entry: a spare one, or a new one. */
+static struct cc_page *page_new(struct code_cache *cc)
+{
+	struct cc_page *pg = cc->spare;
+
+	if (pg) {
+		cc->spare = pg->dnext;
+		cc->nspare--;
+		pg->dead = false;
+		pg->nrec = 0;
+		pg->code_lo = pg->code_hi = 0;
+		return pg;
+	}
+	pg = calloc(1, sizeof(*pg));
+	if (pg && !(pg->snapshot = malloc(4096))) {
+		free(pg);
+		pg = NULL;
+	}
+	return pg;
+}
+
 
 static void bitmap_set(struct soft_vm *vm, uint64_t gpage, bool on)
 {
@@ -109,14 +157,9 @@ struct cc_page *cc_page_get(struct soft_vm *vm, uint64_t gpage, unsigned mode,
 	}
 	if (cc->npages >= CC_MAX_PAGES)
 		return NULL; /* cc_collect() flushes at the next boundary */
-	pg = calloc(1, sizeof(*pg));
+	pg = page_new(cc);
 	if (!pg)
 		return NULL;
-	pg->snapshot = malloc(4096);
-	if (!pg->snapshot) {
-		free(pg);
-		return NULL;
-	}
 	memcpy(pg->snapshot, page, 4096);
 	pg->checked_run = vm->run_epoch;
 	pg->key = key;
@@ -226,7 +269,7 @@ static void free_dead(struct code_cache *cc)
 		struct cc_page *pg = cc->dead;
 
 		cc->dead = pg->dnext;
-		page_free(pg);
+		page_release(cc, pg);
 	}
 }
 
@@ -248,6 +291,12 @@ void code_cache_flush(struct soft_vm *vm)
 		return;
 	kill_all(vm);
 	free_dead(vm->cc);
+	while (vm->cc->spare) {
+		struct cc_page *pg = vm->cc->spare;
+
+		vm->cc->spare = pg->dnext;
+		page_free(pg);
+	}
 	free(vm->cc);
 	vm->cc = NULL;
 }
