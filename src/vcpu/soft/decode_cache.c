@@ -25,8 +25,13 @@
 #include "vcpu/soft/exec.h"
 
 #define CC_HASH 1024
-#define CC_MAX_PAGES 1024 /* 32 KiB of map each, plus their records */
-#define CC_MAX_RECORDS (256 * 1024)
+/*
+ * Past either limit the whole cache is dropped, and with it every block
+ * the translator made from it: Debian's Linux decodes about 1900 pages
+ * by /init, which the earlier 1024 made one full drop per boot.
+ */
+#define CC_MAX_PAGES 2048 /* 32 KiB of map each, plus their records */
+#define CC_MAX_RECORDS (512 * 1024)
 /*
  * Dead pages kept for reuse, with their snapshot and record chunks: a
  * boot that patches its text (Linux's alternatives) drops and remakes
