@@ -556,6 +556,7 @@ struct bt_block *bt_translate(struct bt *bt, struct soft_cpu *cpu, const uint8_t
 	ps.sse = false;
 	if (bt->nblocks >= BT_NBLOCKS || c->used + BT_BLOCK_ROOM > BT_CODE_SIZE)
 		return NULL;
+	bt_code_room(c);
 	x.b.rw = c->rw + c->used;
 	x.b.rx = c->rx + c->used;
 	x.b.cap = BT_BLOCK_ROOM;

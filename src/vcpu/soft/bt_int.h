@@ -94,6 +94,7 @@ struct bt_code {
 	uint8_t *rx, *rw; /* the same memfd pages: executed / written */
 	struct bt_ctx *ctx;
 	size_t used;	    /* bytes of code handed out */
+	size_t populated;   /* bytes of code faulted in ahead (bt_code_room) */
 	size_t tramp_end;   /* the trampoline's bytes at the start */
 	const uint8_t *epilogue;
 };
@@ -159,6 +160,8 @@ struct bt_buf {
 int bt_code_init(struct bt_code *c);
 void bt_code_fini(struct bt_code *c);
 void bt_code_reset(struct bt_code *c);
+/* Before a block is written at c->used: its room faulted in, a chunk at a time. */
+void bt_code_room(struct bt_code *c);
 /* Translated code: run it from entry; returns enum bt_exit. */
 int bt_code_enter(struct bt_code *c, const uint8_t *entry);
 /* Point the jmp rel32 at rx address patch to target. */

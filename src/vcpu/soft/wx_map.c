@@ -40,6 +40,19 @@ fail_fd:
 	return -1;
 }
 
+void wx_map_populate(uint8_t *rx, uint8_t *rw, size_t off, size_t len)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)
+	madvise(rw + off, len, MADV_POPULATE_WRITE);
+	madvise(rx + off, len, MADV_POPULATE_READ);
+#else
+	(void)rx;
+	(void)rw;
+	(void)off;
+	(void)len;
+#endif
+}
+
 void wx_map_destroy(uint8_t *rx, uint8_t *rw, size_t code_size, size_t data_size)
 {
 	munmap(rw, code_size);

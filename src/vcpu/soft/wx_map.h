@@ -19,6 +19,12 @@
  */
 int wx_map_create(const char *name, size_t code_size, size_t data_size, uint8_t **rx, uint8_t **rw,
 		  uint8_t **data);
+/*
+ * Fault in [off, off + len) of the code in both views at once (advice: a
+ * kernel without MADV_POPULATE_* leaves them to be faulted one page at a
+ * time as before).
+ */
+void wx_map_populate(uint8_t *rx, uint8_t *rw, size_t off, size_t len);
 /* Unmaps what wx_map_create() gave, with the same sizes. */
 void wx_map_destroy(uint8_t *rx, uint8_t *rw, size_t code_size, size_t data_size);
 
