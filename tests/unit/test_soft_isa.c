@@ -101,6 +101,36 @@ START_TEST(test_smc_other_page_rep_stos)
 END_TEST
 
 /* ---- strings ---- */
+/*
+ * rep movsq over page boundaries, source and destination crossing at
+ * different points (the copy goes a page piece at a time where it can):
+ * the bytes and the final RSI, RDI, RCX as element-by-element semantics
+ * (SDM MOVS) give them.
+ */
+START_TEST(test_rep_movsq_across_pages)
+{
+	static const uint8_t code[] = {
+	    0x48, 0xbe, 0x10, 0x0f, 0x20, 0, 0, 0, 0, 0, /* mov rsi, G_DATA+0xf10 */
+	    0x48, 0xbf, 0x08, 0x40, 0x20, 0, 0, 0, 0, 0, /* mov rdi, G_DATA+0x4008 */
+	    0xb9, 0xe8, 0x03, 0x00, 0x00,		 /* mov ecx, 1000 */
+	    0xfc,					 /* cld */
+	    0xf3, 0x48, 0xa5,				 /* rep movsq */
+	    0xf4,					 /* hlt */
+	};
+	struct kvm_regs r;
+	unsigned i;
+
+	for (i = 0; i < 8000; i++)
+		g.ram[G_DATA + 0xf10 + i] = (uint8_t)(i * 13 + 5);
+	r = run_code(code, sizeof(code));
+	ck_assert_int_eq(memcmp(g.ram + G_DATA + 0xf10, g.ram + G_DATA + 0x4008, 8000), 0);
+	ck_assert_uint_eq(g.ram[G_DATA + 0x4008 + 8000], 0);
+	ck_assert_uint_eq(r.rsi, G_DATA + 0xf10 + 8000);
+	ck_assert_uint_eq(r.rdi, G_DATA + 0x4008 + 8000);
+	ck_assert_uint_eq(r.rcx, 0);
+}
+END_TEST
+
 START_TEST(test_rep_strings_both_directions)
 {
 	static const uint8_t code[] = {
@@ -616,6 +646,7 @@ static Suite *soft_isa_suite(void)
 	tcase_add_test(tc, test_smc_same_page);
 	tcase_add_test(tc, test_smc_other_page_rep_stos);
 	tcase_add_test(tc, test_rep_strings_both_directions);
+	tcase_add_test(tc, test_rep_movsq_across_pages);
 	tcase_add_test(tc, test_lock_is_atomic_against_host);
 	tcase_add_test(tc, test_lock_cmpxchg);
 	tcase_add_test(tc, test_lock_on_register_is_ud);

@@ -309,6 +309,8 @@ int mem_write_lin(struct soft_cpu *cpu, uint64_t lin, const void *src, unsigned 
  * mem_read + mem_write).
  */
 void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc);
+/* The same for reading only (no write permission needed, no code-cache note). */
+const void *mem_read_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc);
 /*
  * Instruction fetch translation: guest-physical address and host pointer
  * of linear address lin, checked for execute. *avail = bytes to the end

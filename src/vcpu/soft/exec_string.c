@@ -131,6 +131,46 @@ static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size,
 	return EXEC_OK;
 }
 
+/*
+ * rep movs forward in 64-bit mode, as much as lies in one page of the
+ * source and one of the destination, through host pointers (RAM only).
+ * The source is translated first, as an element reads before it writes,
+ * so the same fault comes first. Overlapping ranges (a forward copy onto
+ * itself replicates its first bytes, which memmove would not) go element
+ * by element.
+ */
+static int movs_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size, bool *done)
+{
+	uint64_t si = cpu->gpr[R_RSI], di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX];
+	unsigned rs = 4096 - (unsigned)(si & 0xfff), rd = 4096 - (unsigned)(di & 0xfff);
+	unsigned room = rs < rd ? rs : rd, n, len;
+	const uint8_t *src;
+	uint8_t *dst;
+	int rc;
+
+	*done = false;
+	if (room < size)
+		return EXEC_OK;
+	n = room / size;
+	if (n > cx)
+		n = (unsigned)cx;
+	len = n * size;
+	src = mem_read_ptr(cpu, in->aux, si, len, &rc);
+	if (!src)
+		return rc;
+	dst = mem_rmw_ptr(cpu, SEG_ES, di, len, &rc);
+	if (!dst)
+		return rc;
+	if (dst != src && dst < src + len && src < dst + len)
+		return EXEC_OK;
+	memmove(dst, src, len);
+	cpu->gpr[R_RSI] = si + len;
+	cpu->gpr[R_RDI] = di + len;
+	cpu->gpr[R_RCX] = cx - n;
+	*done = true;
+	return EXEC_OK;
+}
+
 /* Elements of the loop's string work that a bulk chunk of bytes costs: one per 64 bytes. */
 static inline int32_t bulk_units(uint64_t bytes)
 {
@@ -150,7 +190,8 @@ static int rep_loop(struct soft_cpu *cpu, const struct insn *in, const struct st
 	unsigned as = in->addrsize;
 	uint64_t am = size_mask(as);
 	bool cond = d->kind == ST_CMPS || d->kind == ST_SCAS;
-	bool bulk = d->kind == ST_STOS && as == 8 && cpu->code_bits == 64 && !(cpu->rflags & FL_DF);
+	bool bulk = (d->kind == ST_STOS || d->kind == ST_MOVS) && as == 8 && cpu->code_bits == 64 &&
+		    !(cpu->rflags & FL_DF);
 	int32_t work = cpu->string_work;
 	int rc = EXEC_OK;
 
@@ -162,7 +203,8 @@ static int rep_loop(struct soft_cpu *cpu, const struct insn *in, const struct st
 		if (bulk && cx > 1) {
 			bool done;
 
-			rc = stos_bulk(cpu, in, d->size, &done);
+			rc = d->kind == ST_STOS ? stos_bulk(cpu, in, d->size, &done)
+						: movs_bulk(cpu, in, d->size, &done);
 			if (rc)
 				break;
 			if (done) {

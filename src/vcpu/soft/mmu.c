@@ -671,23 +671,35 @@ int mem_write(struct soft_cpu *cpu, int seg, uint64_t off, const void *src, unsi
 	return write_lin(cpu, lin, src, size, ACC_WRITE);
 }
 
-void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
+/* A host pointer to [off, off + size) of seg, one page, RAM only (else NULL, *rc 0 unless a fault). */
+static void *span_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int acc, int *rc)
 {
 	uint64_t lin, gpa;
 	uint8_t *h;
 
-	*rc = to_linear(cpu, seg, off, size, ACC_READ | ACC_WRITE, &lin);
+	*rc = to_linear(cpu, seg, off, size, acc, &lin);
 	if (*rc)
 		return NULL;
 	if ((lin & 0xfff) + size > 4096)
-		return NULL; /* legal but split: the caller reads and writes */
-	*rc = translate(cpu, lin, ACC_READ | ACC_WRITE, &gpa, &h);
+		return NULL; /* legal but split: the caller goes element by element */
+	*rc = translate(cpu, lin, acc, &gpa, &h);
 	if (*rc || !h)
 		return NULL;
 	if (unlikely(cpu->watch_mask))
-		watch_access(cpu, lin, size, true);
-	code_cache_note_write(cpu->vm, gpa, size);
+		watch_access(cpu, lin, size, acc & ACC_WRITE);
+	if (acc & ACC_WRITE)
+		code_cache_note_write(cpu->vm, gpa, size);
 	return h;
+}
+
+void *mem_rmw_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
+{
+	return span_ptr(cpu, seg, off, size, ACC_READ | ACC_WRITE, rc);
+}
+
+const void *mem_read_ptr(struct soft_cpu *cpu, int seg, uint64_t off, unsigned size, int *rc)
+{
+	return span_ptr(cpu, seg, off, size, ACC_READ, rc);
 }
 
 int mem_lin_is_ram(struct soft_cpu *cpu, uint64_t lin, int acc, bool *ram)
