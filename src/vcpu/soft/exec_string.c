@@ -103,19 +103,24 @@ static int element(struct soft_cpu *cpu, const struct insn *in, unsigned kind, u
  * pointer (RAM only; MMIO and page-straddling elements go element by
  * element). Returns EXEC_OK with *done set when it made progress.
  */
+/* Whole elements of size bytes in room bytes, at most cx of them (0: none fits). */
+static unsigned bulk_count(unsigned room, unsigned size, uint64_t cx)
+{
+	unsigned n = room / size;
+
+	return n > cx ? (unsigned)cx : n;
+}
+
 static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size, bool *done)
 {
 	uint64_t di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX], v = cpu->gpr[R_RAX];
-	unsigned room = 4096 - (unsigned)(di & 0xfff), n, i;
+	unsigned n = bulk_count(4096 - (unsigned)(di & 0xfff), size, cx), i;
 	uint8_t *p;
 	int rc;
 
 	*done = false;
-	if (room < size)
+	if (!n)
 		return EXEC_OK;
-	n = room / size;
-	if (n > cx)
-		n = (unsigned)cx;
 	p = mem_rmw_ptr(cpu, SEG_ES, di, n * size, &rc);
 	if (!p)
 		return rc;
@@ -143,18 +148,14 @@ static int movs_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size,
 {
 	uint64_t si = cpu->gpr[R_RSI], di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX];
 	unsigned rs = 4096 - (unsigned)(si & 0xfff), rd = 4096 - (unsigned)(di & 0xfff);
-	unsigned room = rs < rd ? rs : rd, n, len;
+	unsigned n = bulk_count(rs < rd ? rs : rd, size, cx), len = n * size;
 	const uint8_t *src;
 	uint8_t *dst;
 	int rc;
 
 	*done = false;
-	if (room < size)
+	if (!n)
 		return EXEC_OK;
-	n = room / size;
-	if (n > cx)
-		n = (unsigned)cx;
-	len = n * size;
 	src = mem_read_ptr(cpu, in->aux, si, len, &rc);
 	if (!src)
 		return rc;
