@@ -102,6 +102,43 @@ END_TEST
 
 /* ---- strings ---- */
 /*
+ * rep stos forward over page boundaries: a qword with eight different
+ * bytes, a dword of zeros with RAX's upper half set (only the low four
+ * bytes are stored, SDM STOS), a word of one repeated byte, each from an
+ * unaligned start; memory against the element-by-element definition.
+ */
+START_TEST(test_rep_stos_patterns_across_pages)
+{
+	static const uint8_t code[] = {
+	    0x48, 0xc7, 0xc7, 0xf8, 0x10, 0x20, 0x00, 0xb9, 0x58, 0x02, 0x00, 0x00,
+	    0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0xfc, 0xf3,
+	    0x48, 0xab, 0x48, 0xc7, 0xc7, 0x02, 0x30, 0x20, 0x00, 0xb9, 0x4c, 0x04,
+	    0x00, 0x00, 0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	    0xf3, 0xab, 0x48, 0xc7, 0xc7, 0x01, 0x50, 0x20, 0x00, 0xb9, 0x34, 0x08,
+	    0x00, 0x00, 0xb8, 0x5a, 0x5a, 0x00, 0x00, 0x66, 0xf3, 0xab, 0xf4,
+	};
+	static const uint8_t q[8] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+	struct kvm_regs r;
+	unsigned i;
+
+	memset(g.ram + G_DATA, 0xee, 0x7000);
+	r = run_code(code, sizeof(code));
+	for (i = 0; i < 600 * 8; i++)
+		ck_assert_uint_eq(g.ram[G_DATA + 0x10f8 + i], q[i % 8]);
+	ck_assert_uint_eq(g.ram[G_DATA + 0x10f8 + 600 * 8], 0xee);
+	for (i = 0; i < 1100 * 4; i++)
+		ck_assert_uint_eq(g.ram[G_DATA + 0x3002 + i], 0);
+	ck_assert_uint_eq(g.ram[G_DATA + 0x3002 + 1100 * 4], 0xee);
+	for (i = 0; i < 2100 * 2; i++)
+		ck_assert_uint_eq(g.ram[G_DATA + 0x5001 + i], 0x5a);
+	ck_assert_uint_eq(g.ram[G_DATA + 0x5001 + 2100 * 2], 0xee);
+	ck_assert_uint_eq(g.ram[G_DATA + 0x5000], 0xee);
+	ck_assert_uint_eq(r.rdi, G_DATA + 0x5001 + 2100 * 2);
+	ck_assert_uint_eq(r.rcx, 0);
+}
+END_TEST
+
+/*
  * rep movsq over page boundaries, source and destination crossing at
  * different points (the copy goes a page piece at a time where it can):
  * the bytes and the final RSI, RDI, RCX as element-by-element semantics
@@ -647,6 +684,7 @@ static Suite *soft_isa_suite(void)
 	tcase_add_test(tc, test_smc_other_page_rep_stos);
 	tcase_add_test(tc, test_rep_strings_both_directions);
 	tcase_add_test(tc, test_rep_movsq_across_pages);
+	tcase_add_test(tc, test_rep_stos_patterns_across_pages);
 	tcase_add_test(tc, test_lock_is_atomic_against_host);
 	tcase_add_test(tc, test_lock_cmpxchg);
 	tcase_add_test(tc, test_lock_on_register_is_ud);

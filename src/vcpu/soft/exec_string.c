@@ -113,7 +113,7 @@ static unsigned bulk_count(unsigned room, unsigned size, uint64_t cx)
 
 static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size, bool *done)
 {
-	uint64_t di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX], v = cpu->gpr[R_RAX];
+	uint64_t di = cpu->gpr[R_RDI], cx = cpu->gpr[R_RCX], v = cpu->gpr[R_RAX], w;
 	unsigned n = bulk_count(4096 - (unsigned)(di & 0xfff), size, cx), i;
 	uint8_t *p;
 	int rc;
@@ -124,11 +124,19 @@ static int stos_bulk(struct soft_cpu *cpu, const struct insn *in, unsigned size,
 	p = mem_rmw_ptr(cpu, SEG_ES, di, n * size, &rc);
 	if (!p)
 		return rc;
-	if (size == 1) {
-		memset(p, (int)(v & 0xff), n);
+	w = v & size_mask(size);
+	if (w == (w & 0xff) * (0x0101010101010101ULL & size_mask(size))) {
+		/* one byte repeated (Linux's clear_page: rep stosq of 0) */
+		memset(p, (int)(v & 0xff), (size_t)n * size);
+	} else if (size == 8) {
+		for (i = 0; i < n; i++) /* constant sizes: plain moves, not a rep movs per element */
+			memcpy(p + 8 * i, &v, 8);
+	} else if (size == 4) {
+		for (i = 0; i < n; i++)
+			memcpy(p + 4 * i, &v, 4);
 	} else {
 		for (i = 0; i < n; i++)
-			memcpy(p + i * size, &v, size);
+			memcpy(p + 2 * i, &v, 2);
 	}
 	cpu->gpr[R_RDI] = di + (uint64_t)n * size;
 	cpu->gpr[R_RCX] = cx - n;
