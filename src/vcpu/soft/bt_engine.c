@@ -156,7 +156,7 @@ static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
 	const uint8_t *host;
 	unsigned avail, off = lin & 0xfff, h = hash_of(lin, cpu->cpl);
 	struct cc_page *pg;
-	struct bt_block *b;
+	struct bt_block *b, **pp;
 
 	if (bt->generation != cpu->vm->generation)
 		flush(bt, cpu);
@@ -165,10 +165,21 @@ static struct bt_block *lookup(struct bt *bt, struct soft_cpu *cpu)
 	pg = cc_page_get(cpu->vm, gpa >> 12, 64, host - off);
 	if (!pg)
 		return NULL;
-	for (b = bt->hash[h]; b; b = b->hnext)
-		if (b->lin == lin && b->cpl == cpu->cpl && b->gpage == gpa >> 12 && b->pg == pg &&
-		    b->serial == pg->serial)
+	for (pp = &bt->hash[h]; (b = *pp);) {
+		if (b->lin != lin || b->cpl != cpu->cpl || b->gpage != gpa >> 12) {
+			pp = &b->hnext;
+			continue;
+		}
+		if (b->pg == pg && b->serial == pg->serial)
 			return b;
+		/*
+		 * Made from an earlier decoding of this page (it was written):
+		 * it can never match again (serials only grow), and nothing
+		 * reaches it but blocks as stale as itself. Out of the chain,
+		 * which self-modifying code would otherwise lengthen.
+		 */
+		*pp = b->hnext;
+	}
 	if (!hot(bt, lin, cpu->cpl))
 		return NULL;
 	b = bt_translate(bt, cpu, host - off, off, gpa >> 12, pg, sse_usable(bt, cpu));

@@ -24,7 +24,7 @@
 
 #include "vcpu/soft/exec.h"
 
-#define CC_HASH 1024
+#define CC_HASH 4096 /* two buckets per page the cache may hold */
 /*
  * Past either limit the whole cache is dropped, and with it every block
  * the translator made from it: Debian's Linux decodes about 1900 pages
@@ -53,7 +53,7 @@ struct code_cache {
 
 static unsigned cc_hash(uint64_t key)
 {
-	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 54) & (CC_HASH - 1);
+	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 52) & (CC_HASH - 1);
 }
 
 static void page_free(struct cc_page *pg)
