@@ -12,6 +12,8 @@
  *    the registers and the arithmetic flags are those at that instruction;
  *  - CALL to and RET from another page in a loop (the jump cache), with the
  *    callee rewritten after it ran: the next call must run the new code;
+ *    and with the callee's page remapped to other code and INVLPG'd (next
+ *    to an INVLPG of a page without code, which the jump cache survives);
  *  - PUSH/POP, a GS-relative read-modify-write, DIV/IDIV, and a #DE whose
  *    frame holds the DIV's RIP and the registers and flags before it;
  *  - a block looping to itself over several runs' budgets, on the
@@ -261,6 +263,23 @@ static const uint8_t c_iret_to_self[] = {
 	0x8c, 0xd0, 0x50, 0x54, 0x48, 0x83, 0x04, 0x24, 0x08, 0x9c, 0x8c,
 	0xc8, 0x50, 0x68, 0x14, 0x80, 0x00, 0x00, 0x48, 0xcf, 0xf4,
 };
+
+/*
+ *   mov ecx, 6; xor ebx, ebx
+ * 1: call 0xb000
+ *   cmp ecx, 4; jne 2f
+ *   mov qword [PTE_OF(0xb000)], 0xc063  ; linear 0xb000 -> physical 0xc000
+ *   invlpg [0xb000]; invlpg [0xa000]
+ * 2: dec ecx; jnz 1b; hlt
+ * Physical 0xc000: mov eax, 0x40; add ebx, eax; ret
+ */
+static const uint8_t c_call_remap[] = {
+	0xb9, 0x06, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xe8, 0xf4, 0x2f, 0x00, 0x00, 0x83, 0xf9, 0x04,
+	0x75, 0x1c, 0x48, 0xc7, 0x04, 0x25, 0x58, 0x40, 0x00, 0x00, 0x63, 0xc0, 0x00, 0x00, 0x0f,
+	0x01, 0x3c, 0x25, 0x00, 0xb0, 0x00, 0x00, 0x0f, 0x01, 0x3c, 0x25, 0x00, 0xa0, 0x00, 0x00,
+	0xff, 0xc9, 0x75, 0xd6, 0xf4,
+};
+static const uint8_t c_callee_40[] = { 0xb8, 0x40, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc3 };
 
 #define OPEN_LONG(h)         \
 	struct h h;          \
@@ -655,6 +674,19 @@ START_TEST(iret_to_self)
 }
 END_TEST
 
+START_TEST(call_after_remap_and_invlpg)
+{
+	OPEN_LONG(h);
+	put_code(&h, CODE, c_call_remap, sizeof(c_call_remap));
+	put_code(&h, 0xb000, c_callee, sizeof(c_callee));
+	put_code(&h, 0xc000, c_callee_40, sizeof(c_callee_40));
+	ck_assert_uint_eq(rd64(&h, PTE_OF(0xb000)) & ~0xfffULL, 0xb000); /* identity before */
+	/* three calls reach physical 0xb000, the three after the remap 0xc000 */
+	ck_assert_uint_eq(run_rbx(&h), 3 * 2 + 3 * 0x40);
+	h_close(&h);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("soft_bt");
@@ -666,6 +698,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, smc_other_page, 0, 2);
 	tcase_add_loop_test(tc, page_fault_in_loop_is_precise, 0, 2);
 	tcase_add_loop_test(tc, call_ret_other_page_then_smc, 0, 2);
+	tcase_add_loop_test(tc, call_after_remap_and_invlpg, 0, 2);
 	tcase_add_loop_test(tc, stack_gs_div_and_precise_de, 0, 2);
 	tcase_add_loop_test(tc, self_loop_over_budget, 0, 2);
 	tcase_add_loop_test(tc, loop_nest_in_one_block, 0, 2);

@@ -102,6 +102,7 @@ struct bt_code {
 /* The jump cache (bt_jcache.c). */
 #define BT_JC_SIZE 65536u	/* slots per privilege level: indexed by the low 16 bits */
 #define BT_JC_FILL_MAX 4096u	/* slots remembered for a cheap clear; more: clear all */
+#define BT_JC_PAGE_BITS 4096u	/* the filter of pages with entries (INVLPG of others keeps them) */
 
 struct bt_jcache {
 	uint64_t *lin;	/* [2][BT_JC_SIZE]: CPL 0, CPL 3 */
@@ -110,7 +111,8 @@ struct bt_jcache {
 	unsigned nfilled;
 	/* what the entries were made under */
 	uint32_t run_epoch, code_drops;
-	uint64_t tlb_flushes, bt_flushes;
+	uint64_t tlb_flushes, bt_flushes, tlb_page_seq;
+	uint64_t pages[BT_JC_PAGE_BITS / 64]; /* a bit per hash of the pages entries are in */
 };
 
 int bt_jc_init(struct bt_jcache *j);

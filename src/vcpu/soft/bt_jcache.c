@@ -7,10 +7,14 @@
  * dispatcher. It is filled by the dispatcher from blocks it has just
  * validated, and emptied whenever a block it names could have become
  * stale: the blocks were flushed, a decoded page was dropped (written
- * code, DMA), the TLB was flushed (CR3, INVLPG, paging modes), the memory
- * slots changed, or the VMM ran (it may have written RAM: the decoded
- * pages are checked again at their next lookup). Translated code changes
- * none of these, so checking at every dispatcher entry suffices.
+ * code, DMA), the TLB was flushed (CR3, paging modes, an INVLPG of a page
+ * it may have entries in), the memory slots changed, or the VMM ran (it
+ * may have written RAM: the decoded pages are checked again at their next
+ * lookup). Translated code changes none of these, so checking at every
+ * dispatcher entry suffices. An INVLPG of one 4 KiB page changes only that
+ * page's translation: a filter of the pages that hold entries (a bit per
+ * hash of the page number) keeps the cache over the others, such as
+ * Linux's page-by-page flushes of vmalloc ranges.
  *
  * Slot i of an address holds the address minus i plus 1 (its high bits,
  * plus 1), so that 0 is empty and never matches: it would stand for
@@ -55,6 +59,28 @@ void bt_jc_clear(struct bt_jcache *j)
 			j->lin[j->filled[i]] = 0;
 	}
 	j->nfilled = 0;
+	memset(j->pages, 0, sizeof(j->pages));
+}
+
+static unsigned page_bit(uint64_t page)
+{
+	return (unsigned)((page * 0x9e3779b97f4a7c15ULL) >> 52) & (BT_JC_PAGE_BITS - 1);
+}
+
+/* Every TLB flush since the last check was an INVLPG of a page without entries. */
+static bool only_other_pages(const struct bt_jcache *j, const struct soft_cpu *cpu)
+{
+	uint64_t n = cpu->tlb_page_seq - j->tlb_page_seq, s;
+
+	if (n != cpu->tlb_flushes - j->tlb_flushes || n > TLB_PAGE_RING)
+		return false;
+	for (s = j->tlb_page_seq; s != cpu->tlb_page_seq; s++) {
+		unsigned b = page_bit(cpu->tlb_page_ring[s % TLB_PAGE_RING]);
+
+		if (j->pages[b / 64] & (1ULL << (b % 64)))
+			return false;
+	}
+	return true;
 }
 
 void bt_jc_check(struct bt_jcache *j, const struct soft_cpu *cpu, uint64_t bt_flushes)
@@ -62,12 +88,17 @@ void bt_jc_check(struct bt_jcache *j, const struct soft_cpu *cpu, uint64_t bt_fl
 	const struct soft_vm *vm = cpu->vm;
 
 	if (j->run_epoch == vm->run_epoch && j->code_drops == vm->code_drops &&
-	    j->tlb_flushes == cpu->tlb_flushes && j->bt_flushes == bt_flushes)
+	    j->bt_flushes == bt_flushes &&
+	    (j->tlb_flushes == cpu->tlb_flushes || only_other_pages(j, cpu))) {
+		j->tlb_flushes = cpu->tlb_flushes;
+		j->tlb_page_seq = cpu->tlb_page_seq;
 		return;
+	}
 	bt_jc_clear(j);
 	j->run_epoch = vm->run_epoch;
 	j->code_drops = vm->code_drops;
 	j->tlb_flushes = cpu->tlb_flushes;
+	j->tlb_page_seq = cpu->tlb_page_seq;
 	j->bt_flushes = bt_flushes;
 }
 
@@ -91,6 +122,8 @@ void bt_jc_fill(struct bt_jcache *j, uint64_t lin, unsigned cpl, const uint8_t *
 	}
 	j->lin[i] = (lin & ~(uint64_t)(BT_JC_SIZE - 1)) + 1;
 	j->host[i] = (uint64_t)(uintptr_t)code;
+	i = page_bit(lin >> 12);
+	j->pages[i / 64] |= 1ULL << (i % 64);
 }
 
 const uint8_t *bt_jc_find(const struct bt_jcache *j, uint64_t lin, unsigned cpl)

@@ -119,6 +119,7 @@ struct lazy_flags {
 
 /* ---- TLB ---- */
 #define TLB_ENTRIES 256
+#define TLB_PAGE_RING 8
 struct tlb_entry {
 	uint64_t vpage;  /* linear page number | valid bit, see mmu.c */
 	uint8_t *host;   /* host pointer of the page, NULL for MMIO/absent */
@@ -253,6 +254,13 @@ struct soft_cpu {
 	struct tlb_entry tlb[TLB_ENTRIES];
 	uint32_t tlb_generation; /* soft_vm generation the TLB was filled under */
 	uint64_t tlb_flushes;	 /* bumped by every flush (the translator's jump cache) */
+	/*
+	 * The single 4 KiB pages INVLPG dropped (no large-page entry with
+	 * them), the last TLB_PAGE_RING of them, numbered by tlb_page_seq:
+	 * the jump cache keeps its entries over flushes of pages it has none in.
+	 */
+	uint64_t tlb_page_seq;
+	uint64_t tlb_page_ring[TLB_PAGE_RING];
 
 	struct soft_vm *vm;
 	struct kvm_run *run;

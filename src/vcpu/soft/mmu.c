@@ -67,6 +67,7 @@ void tlb_flush_nonglobal(struct soft_cpu *cpu)
 void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 {
 	uint64_t vp = (lin & ~0xfffULL) | TLB_VALID;
+	bool large = false; /* a large page's entry went: more than one page may change */
 	unsigned i;
 
 	/*
@@ -77,11 +78,18 @@ void tlb_flush_page(struct soft_cpu *cpu, uint64_t lin)
 	 * each time (the direct map, the kernel image) cost a miss on each
 	 * kernel access after it.
 	 */
-	for (i = 0; i < TLB_ENTRIES; i++)
-		if (cpu->tlb[i].vpage == vp ||
-		    ((cpu->tlb[i].perm & TP_LARGE) && !((cpu->tlb[i].vpage ^ lin) >> 30)))
+	for (i = 0; i < TLB_ENTRIES; i++) {
+		if (cpu->tlb[i].vpage == vp) {
+			large |= (cpu->tlb[i].perm & TP_LARGE) != 0;
 			cpu->tlb[i].vpage = 0;
+		} else if ((cpu->tlb[i].perm & TP_LARGE) && !((cpu->tlb[i].vpage ^ lin) >> 30)) {
+			cpu->tlb[i].vpage = 0;
+			large = true;
+		}
+	}
 	cpu->tlb_flushes++;
+	if (!large)
+		cpu->tlb_page_ring[cpu->tlb_page_seq++ % TLB_PAGE_RING] = lin >> 12;
 }
 
 /* ---- segmentation ---- */
