@@ -14,14 +14,17 @@
  * (flags saved in AX by LAHF/SETO around it); a miss, an MMIO page, a
  * page crossing or a write to a page holding decoded code leaves the
  * block with the state exact at that instruction, which the interpreter
- * then executes. Every exit stores rip and the retired count.
+ * then executes. Every exit stores rip and the retired count. Host XMM15
+ * holds the instruction budget; the guest's XMM registers stay in the
+ * vCPU's x87/SSE image, and an integer SSE instruction loads the ones it
+ * names into host XMM0/XMM1 around its copy (bt_sse.c).
  *
  * Within a block the guest registers stay in their host registers once
  * loaded (struct xlat), a taken Jcc leaves through a side exit that stores
  * them, and the block goes on after it. Control reaches the next block by
  * a patched jump when both are on one guest page (the entry's lookup
  * validated that page for all of them), and otherwise through the jump
- * cache (bt_jcache.c), which also serves RET.
+ * cache (bt_jcache.c), which also serves RET and the indirect CALL/JMP.
  */
 #ifndef MINIVMM_SOFT_BT_INT_H
 #define MINIVMM_SOFT_BT_INT_H
