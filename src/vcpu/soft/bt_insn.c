@@ -85,7 +85,7 @@ static bool lockable(ZydisMnemonic m)
 }
 
 /* GPR number 0..15 of a general-purpose register (AH..BH: their 64-bit one), else -1. */
-static int gpr_of(ZydisRegister r)
+int bt_gpr_of(ZydisRegister r)
 {
 	switch (ZydisRegisterGetClass(r)) {
 	case ZYDIS_REGCLASS_GPR8:
@@ -108,7 +108,7 @@ static bool ignorable(ZydisRegister r)
 bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
 		 struct bt_plan *p, unsigned max_bits)
 {
-	int base = gpr_of(z->mem.base), index = gpr_of(z->mem.index);
+	int base = bt_gpr_of(z->mem.base), index = bt_gpr_of(z->mem.index);
 
 	if (z->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || p->memsize ||
 	    zi->address_width != 64 || !z->size || z->size % 8 || z->size > max_bits)
@@ -139,7 +139,7 @@ bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z
 static bool take_agen(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
 		      struct bt_plan *p)
 {
-	int index = gpr_of(z->mem.index);
+	int index = bt_gpr_of(z->mem.index);
 
 	if (zi->address_width != 64 || z->mem.segment == ZYDIS_REGISTER_FS ||
 	    z->mem.segment == ZYDIS_REGISTER_GS ||
@@ -191,12 +191,12 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 			}
 			if (z->mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
 				/* LEA: its address registers are plain reads */
-				g = gpr_of(z->mem.base);
+				g = bt_gpr_of(z->mem.base);
 				if (z->mem.base != ZYDIS_REGISTER_NONE && (g < 0 || g == 4))
 					return false;
 				if (g >= 0)
 					p->load |= 1u << g;
-				g = gpr_of(z->mem.index);
+				g = bt_gpr_of(z->mem.index);
 				if (z->mem.index != ZYDIS_REGISTER_NONE && g < 0)
 					return false;
 				if (g >= 0)
@@ -216,7 +216,7 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 			return false;
 		if (ignorable(z->reg.value))
 			continue;
-		g = gpr_of(z->reg.value);
+		g = bt_gpr_of(z->reg.value);
 		if (g < 0)
 			return false;
 		if (g == 4) {
@@ -243,8 +243,7 @@ static bool take_operands(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 	return true;
 }
 
-/* A legacy register (no REX needed) outside used, not RSP/RBP (ModRM forms); NONE if none. */
-static uint8_t free_legacy(unsigned used)
+uint8_t bt_free_legacy(unsigned used)
 {
 	static const uint8_t order[] = { 3, 6, 7, 1, 2, 0 };
 	unsigned i;
@@ -304,6 +303,13 @@ static bool rewrite(const ZydisDecodedInstruction *zi, const uint8_t *b, struct 
 	return true;
 }
 
+bool bt_mem_is_ptr(const ZydisDecodedOperand *c, const struct bt_plan *p)
+{
+	return c->mem.base != ZYDIS_REGISTER_NONE && bt_gpr_of(c->mem.base) == p->ptr &&
+	       c->mem.index == ZYDIS_REGISTER_NONE &&
+	       !(c->mem.disp.has_displacement && c->mem.disp.value);
+}
+
 bool bt_redecode(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
 		 const ZydisDecodedOperand *zo, const struct bt_plan *p, ZydisDecodedOperand *no)
 {
@@ -336,15 +342,14 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 		const ZydisDecodedOperand *a = &zo[i], *c = &no[i];
 
 		if (a->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-			if (gpr_of(a->reg.value) == 4 ? gpr_of(c->reg.value) != p->rsp_host ||
+			if (bt_gpr_of(a->reg.value) == 4 ? bt_gpr_of(c->reg.value) != p->rsp_host ||
 								ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, a->reg.value) !=
 								    ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, c->reg.value)
 						      : a->reg.value != c->reg.value)
 				return false;
 		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY &&
 			   (a->mem.type == ZYDIS_MEMOP_TYPE_MEM || p->base == 4 || p->base == 16)) {
-			if (gpr_of(c->mem.base) != p->ptr || c->mem.index != ZYDIS_REGISTER_NONE ||
-			    (c->mem.disp.has_displacement && c->mem.disp.value))
+			if (!bt_mem_is_ptr(c, p))
 				return false;
 		} else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 			if (a->mem.base != c->mem.base || a->mem.index != c->mem.index ||
@@ -358,7 +363,7 @@ static bool same_meaning(const ZydisDecoder *d, const ZydisDecodedInstruction *z
 /* A stack access of 8 bytes at [RSP + disp] through ptr (never the GPRs in used, nor AX). */
 static bool plan_stack(struct bt_plan *p, enum bt_kind kind, int disp, uint8_t acc, unsigned used)
 {
-	p->ptr = free_legacy(used | 1u << 0 | 1u << 4);
+	p->ptr = bt_free_legacy(used | 1u << 0 | 1u << 4);
 	if (p->ptr == NONE)
 		return false;
 	p->kind = (uint8_t)kind;
@@ -379,7 +384,7 @@ static bool plan_call_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedO
 	    !bt_take_mem(zi, &zo[0], p, 64) || p->memsize != 8 || p->acc != BT_TP_R)
 		return false;
 	used |= bt_bit(p->base) | bt_bit(p->index);
-	p->ptr = free_legacy(used);
+	p->ptr = bt_free_legacy(used);
 	if (p->ptr == NONE)
 		return false;
 	p->kind = BTK_CALLM;
@@ -429,7 +434,7 @@ static bool plan_div_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 	if (zo[0].mem.type != ZYDIS_MEMOP_TYPE_MEM || !bt_take_mem(zi, &zo[0], p, 64) ||
 	    p->acc != BT_TP_R)
 		return false;
-	p->ptr = free_legacy(1u << 0 | 1u << 2 | 1u << 4 | bt_bit(p->base) | bt_bit(p->index));
+	p->ptr = bt_free_legacy(1u << 0 | 1u << 2 | 1u << 4 | bt_bit(p->base) | bt_bit(p->index));
 	return p->ptr != NONE;
 }
 
@@ -442,7 +447,7 @@ static bool plan_special(const ZydisDecodedInstruction *zi, const ZydisDecodedOp
 			 uint64_t rip, struct bt_plan *p)
 {
 	int g = zi->operand_count && zo[0].type == ZYDIS_OPERAND_TYPE_REGISTER
-			? gpr_of(zo[0].reg.value)
+			? bt_gpr_of(zo[0].reg.value)
 			: -1;
 
 	p->reg = g < 0 ? NONE : (uint8_t)g;
@@ -593,13 +598,13 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
 		return;
 	used = p->load | p->store | 1u << 4;
 	if (mem >= 0) {
-		p->ptr = free_legacy(used | 1u << 0); /* AX carries the flags around the probe */
+		p->ptr = bt_free_legacy(used | 1u << 0); /* AX carries the flags around the probe */
 		if (p->ptr == NONE)
 			return;
 		used |= 1u << p->ptr;
 	}
 	if (rsp_enc) {
-		p->rsp_host = free_legacy(used);
+		p->rsp_host = bt_free_legacy(used);
 		if (p->rsp_host == NONE)
 			return;
 	}

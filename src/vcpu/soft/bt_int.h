@@ -277,6 +277,12 @@ void bt_plan_insn(const ZydisDecoder *d, const uint8_t *bytes, unsigned len, uin
  */
 bool bt_redecode(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
 		 const ZydisDecodedOperand *zo, const struct bt_plan *p, ZydisDecodedOperand *no);
+/* A rewritten memory operand c (decoded) is [p->ptr], no index or displacement. */
+bool bt_mem_is_ptr(const ZydisDecodedOperand *c, const struct bt_plan *p);
+/* GPR number 0..15 of a general-purpose register (AH..BH: their 64-bit one), else -1. */
+int bt_gpr_of(ZydisRegister r);
+/* A legacy register (no REX needed) outside used, not RSP/RBP (ModRM forms); 0xff if none. */
+uint8_t bt_free_legacy(unsigned used);
 /* The explicit memory operand z (at most max_bits) into p; false: not translatable. */
 bool bt_take_mem(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *z,
 		 struct bt_plan *p, unsigned max_bits);

@@ -217,13 +217,7 @@ void bt_emit_cli(struct xlat *x)
 	bt_xl_evict(x, (uint16_t)(1u << t));
 	bt_mov_imm64(&x->b, t, x->rflags);
 	bt_byte(&x->b, 0x9c); /* pushfq */
-	/* and qword [T + 0], ~IF (mod 01: any T, RBP/R13 included) */
-	bt_byte(&x->b, (uint8_t)(0x48 | (t >= 8 ? 1 : 0)));
-	bt_byte(&x->b, 0x81);
-	bt_byte(&x->b, (uint8_t)(0x60 | (t & 7)));
-	if ((t & 7) == 4)
-		bt_byte(&x->b, 0x24);
-	bt_byte(&x->b, 0);
+	bt_rm(&x->b, true, (const uint8_t[]){ 0x81 }, 1, 4, t, 0); /* and qword [T], imm32 */
 	bt_u32(&x->b, (uint32_t)~FL_IF);
 	bt_byte(&x->b, 0x9d); /* popfq */
 }
@@ -234,8 +228,7 @@ void bt_emit_mov_sreg(struct xlat *x, const struct bt_plan *p)
 	static const uint8_t movzx[] = { 0x0f, 0xb7 };
 	unsigned r = p->reg;
 
-	bt_xl_evict(x, (uint16_t)(1u << r)); /* overwritten whole: no load */
-	bt_mov_imm64(&x->b, r, x->sel[p->seg]);
+	bt_mov_imm64(&x->b, r, x->sel[p->seg]); /* r is overwritten whole: neither loaded nor stored */
 	bt_rm(&x->b, false, movzx, 2, r, r, 0);
 	x->cached |= (uint16_t)(1u << r);
 	x->dirty |= (uint16_t)(1u << r);
@@ -248,9 +241,7 @@ static void load_divisor(struct xlat *x, const struct bt_plan *p, unsigned d, ui
 	struct bt_misses m = { .n = 0 };
 	uint16_t dirty = bt_xl_mem(x, p, rip + p->len, &m);
 
-	bt_byte(&x->b, (uint8_t)(0x40 | (p->opsize == 8 ? 8 : 0) | (d >= 8 ? 4 : 0)));
-	bt_byte(&x->b, 0x8b);
-	bt_byte(&x->b, (uint8_t)((d & 7) << 3 | p->ptr));
+	bt_rm(&x->b, p->opsize == 8, (const uint8_t[]){ 0x8b }, 1, d, p->ptr, 0);
 	bt_xl_miss(x, &m, dirty, rip, k, bt_probe_restore, sizeof(bt_probe_restore));
 }
 

@@ -94,13 +94,12 @@ static bool is_xmm(ZydisRegister r)
 	return ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_XMM;
 }
 
+/* A 32- or 64-bit GPR's number (the only widths these instructions name), else -1. */
 static int gpr_num(ZydisRegister r)
 {
 	ZydisRegisterClass c = ZydisRegisterGetClass(r);
 
-	if (c != ZYDIS_REGCLASS_GPR32 && c != ZYDIS_REGCLASS_GPR64)
-		return -1;
-	return ZydisRegisterGetId(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r));
+	return c == ZYDIS_REGCLASS_GPR32 || c == ZYDIS_REGCLASS_GPR64 ? bt_gpr_of(r) : -1;
 }
 
 /* One register operand: an XMM or a 32/64-bit GPR (not RSP) in a ModRM field. */
@@ -230,25 +229,10 @@ static bool same_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
 
 		if (a->type == ZYDIS_OPERAND_TYPE_REGISTER && !same_reg(a, c))
 			return false;
-		if (a->type == ZYDIS_OPERAND_TYPE_MEMORY &&
-		    (c->mem.base == ZYDIS_REGISTER_NONE || gpr_num(c->mem.base) != p->ptr ||
-		     c->mem.index != ZYDIS_REGISTER_NONE ||
-		     (c->mem.disp.has_displacement && c->mem.disp.value)))
+		if (a->type == ZYDIS_OPERAND_TYPE_MEMORY && !bt_mem_is_ptr(c, p))
 			return false;
 	}
 	return true;
-}
-
-/* A legacy register (no REX) outside used for the memory pointer: not RSP, RBP, RAX. */
-static uint8_t free_ptr(unsigned used)
-{
-	static const uint8_t order[] = { 3, 6, 7, 1, 2 };
-	unsigned i;
-
-	for (i = 0; i < sizeof(order); i++)
-		if (!(used & (1u << order[i])))
-			return order[i];
-	return NONE;
 }
 
 bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
@@ -263,7 +247,8 @@ bool bt_plan_sse(const ZydisDecoder *d, const ZydisDecodedInstruction *zi,
 	if (p->memsize) {
 		/* the interpreter's rule (fpu_native_rewrite.c): #GP(0) unless aligned */
 		p->align16 = p->memsize == 16 && !fnat_unaligned_ok(zi->mnemonic);
-		p->ptr = free_ptr(p->load | p->store | 1u << 4);
+		/* not RAX either: it carries the flags around the probe */
+		p->ptr = bt_free_legacy(p->load | p->store | 1u << 0 | 1u << 4);
 		if (p->ptr == NONE)
 			return false;
 	}
